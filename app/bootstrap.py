@@ -1,0 +1,105 @@
+"""Start the desktop app: check the system, set up logging and crash handling, open a clinic.
+
+The only module (with ``cli``) that knows the UI, the services and the store at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from app.logsetup import configure_logging
+from app.paths import AppPaths
+from app.syscheck import explain_missing
+from app.workstation import current_clinic, remember_clinic
+
+log = logging.getLogger(__name__)
+
+DEMO_FILE = "demo-clinic.db"
+
+
+def install_crash_handler(paths: AppPaths) -> None:
+    """Log any uncaught exception with its traceback and tell the user, instead of vanishing."""
+
+    def handle(exc_type, exc, tb) -> None:
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.critical(
+            "uncaught exception:\n%s", "".join(traceback.format_exception(exc_type, exc, tb))
+        )
+        from PySide6.QtWidgets import QApplication, QMessageBox
+
+        if QApplication.instance() is not None:
+            QMessageBox.critical(
+                None,
+                "Cofactor: unexpected error",
+                f"Something went wrong: {exc_type.__name__}: {exc}\n\n"
+                f"Nothing you saved before this was lost. Details are in {paths.log_file}.",
+            )
+
+    sys.excepthook = handle
+
+
+def _open_service(path: Path):
+    from app.services import ClinicService
+
+    return ClinicService.open(path)
+
+
+def _choose_clinic(paths: AppPaths) -> Path | None:
+    from app.services import ClinicService
+    from app.services.demo import build_demo_clinic
+    from app.ui.first_run import DEMO_PATIENTS, FirstRunDialog
+
+    def build_demo() -> Path:
+        target = paths.data_dir / DEMO_FILE
+        if not target.exists():
+            service, _ = build_demo_clinic(target, patients=DEMO_PATIENTS)
+            service.close()
+        return target
+
+    def create_clinic(name: str) -> Path:
+        ClinicService.create(paths.clinic_db, name=name).close()
+        return paths.clinic_db
+
+    dialog = FirstRunDialog(paths.data_dir, build_demo, create_clinic)
+    if not dialog.exec():
+        return None
+    return dialog.chosen_path
+
+
+def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
+    problem = explain_missing()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 3
+    paths.ensure()
+    configure_logging(paths, console=True)
+    install_crash_handler(paths)
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.store.database import ClinicDatabaseError
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv)
+    app.setApplicationName("Cofactor")
+    app.setOrganizationName("Cofactor")
+    path = clinic or current_clinic(paths) or _choose_clinic(paths)
+    if path is None:
+        return 0
+    try:
+        service = _open_service(path)
+    except ClinicDatabaseError as exc:
+        QMessageBox.critical(None, "Cofactor", str(exc))
+        return 2
+    remember_clinic(paths, path)
+    log.info("clinic opened (schema %s)", service.database.schema_version)
+    window = MainWindow(service)
+    window.show()
+    code = app.exec()
+    service.close()
+    return code

@@ -1,0 +1,233 @@
+"""The ``cofactor`` command: starts the app, or runs a subcommand on the same services.
+
+Every subcommand takes ``--data-dir``, prints one line and exits non-zero on bad
+input, and never shows a traceback for a user error (unexpected errors go to the
+log file with their traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from app import __version__
+from app.core.models import SEX_AT_BIRTH, Patient
+from app.core.validation import ValidationError
+from app.logsetup import configure_logging
+from app.paths import AppPaths, resolve_paths
+from app.store.database import ClinicDatabaseError
+from app.workstation import current_clinic, remember_clinic
+
+log = logging.getLogger(__name__)
+
+
+class UserError(Exception):
+    """A problem with what the user asked for; printed as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", help="folder for the clinic, logs and imports (env COFACTOR_DATA_DIR)"
+    )
+    common.add_argument("--clinic", help="clinic database file (default: this workstation's)")
+
+    parser = argparse.ArgumentParser(
+        prog="cofactor",
+        description="Cofactor: lab trends and micronutrient gaps for hormone-therapy clinics.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"cofactor {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", parents=[common], help="build a synthetic demo clinic")
+    demo.add_argument("--patients", type=int, default=40, help="number of patients (default 40)")
+    demo.add_argument("--out", required=True, help="new database file to write")
+    demo.add_argument("--seed", type=int, default=None, help="generator seed (default fixed)")
+    demo.add_argument("--max-draws", type=int, default=None, help="cap lab visits per patient")
+    demo.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
+
+    clinic = commands.add_parser("clinic", parents=[common], help="create a clinic")
+    clinic_cmds = clinic.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)
+    create = clinic_cmds.add_parser("create", parents=[common], help="create an empty clinic")
+    create.add_argument("--name", required=True, help="the clinic's name")
+
+    patients = commands.add_parser("patients", parents=[common], help="list or add patients")
+    patient_cmds = patients.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
+    listing = patient_cmds.add_parser("list", parents=[common], help="list patients")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.add_argument("--search", default="", help="name, MRN or date of birth words")
+    listing.add_argument("--include-archived", action="store_true")
+    listing.add_argument("--limit", type=int, default=100_000)
+    add = patient_cmds.add_parser("add", parents=[common], help="add a patient")
+    add.add_argument("--mrn", required=True)
+    add.add_argument("--family", required=True, help="family name")
+    add.add_argument("--given", required=True, help="given name")
+    add.add_argument("--dob", required=True, help="date of birth, YYYY-MM-DD")
+    add.add_argument("--sex", required=True, choices=SEX_AT_BIRTH, help="sex assigned at birth")
+    add.add_argument("--gender-identity", default="")
+    add.add_argument("--phone", default="")
+    add.add_argument("--email", default="")
+    add.add_argument("--json", action="store_true", help="print the saved patient as JSON")
+    return parser
+
+
+def _clinic_path(args: argparse.Namespace, paths: AppPaths) -> Path:
+    if args.clinic:
+        return Path(args.clinic).expanduser()
+    found = current_clinic(paths)
+    if found is None:
+        raise UserError(
+            f"No clinic in {paths.data_dir}: create one with `cofactor clinic create --name NAME`, "
+            "or build a demo with `cofactor demo --out FILE`."
+        )
+    return found
+
+
+def _open_service(args: argparse.Namespace, paths: AppPaths):
+    from app.services import ClinicService
+
+    return ClinicService.open(_clinic_path(args, paths))
+
+
+def _cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.core.demo import DEFAULT_SEED
+    from app.services.demo import build_demo_clinic
+
+    if args.patients < 1:
+        raise UserError("--patients must be at least 1.")
+    out = Path(args.out).expanduser()
+    if out.exists():
+        raise UserError(f"{out} already exists; choose a new file name.")
+    service, counts = build_demo_clinic(
+        out,
+        patients=args.patients,
+        seed=args.seed if args.seed is not None else DEFAULT_SEED,
+        max_draws=args.max_draws,
+        today=args.today,
+    )
+    service.close()
+    print(
+        f"Demo clinic written to {out}: {counts.patients} patients, "
+        f"{counts.regimen_items} regimen items, {counts.observations} results."
+    )
+    return 0
+
+
+def _cmd_clinic_create(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.services import ClinicService
+
+    target = Path(args.clinic).expanduser() if args.clinic else paths.clinic_db
+    service = ClinicService.create(target, name=args.name)
+    service.close()
+    remember_clinic(paths, target)
+    print(f"Clinic '{args.name}' created at {target}.")
+    return 0
+
+
+def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    service = _open_service(args, paths)
+    try:
+        rows = service.search_patients(
+            args.search, limit=args.limit, include_archived=args.include_archived
+        )
+    finally:
+        service.close()
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": p.id,
+                        "mrn": p.mrn,
+                        "family_name": p.family_name,
+                        "given_name": p.given_name,
+                        "date_of_birth": p.date_of_birth.isoformat(),
+                        "sex_at_birth": p.sex_at_birth,
+                        "archived": p.archived,
+                    }
+                    for p in rows
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for p in rows:
+            flag = "  (archived)" if p.archived else ""
+            print(f"{p.mrn:<14} {p.display_name:<32} {p.date_of_birth}  {p.sex_at_birth}{flag}")
+        print(f"{len(rows)} patient(s)")
+    return 0
+
+
+def _cmd_patients_add(args: argparse.Namespace, paths: AppPaths) -> int:
+    try:
+        born = date.fromisoformat(args.dob)
+    except ValueError as exc:
+        raise UserError(f"--dob must be a date as YYYY-MM-DD, not {args.dob!r}.") from exc
+    service = _open_service(args, paths)
+    try:
+        saved = service.create_patient(
+            Patient(
+                id=None,
+                mrn=args.mrn,
+                family_name=args.family,
+                given_name=args.given,
+                date_of_birth=born,
+                sex_at_birth=args.sex,
+                gender_identity=args.gender_identity,
+                phone=args.phone,
+                email=args.email,
+            )
+        )
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps({"id": saved.id, "mrn": saved.mrn}))
+    else:
+        print(f"Added {saved.display_name} (MRN {saved.mrn}).")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    paths = resolve_paths(args.data_dir)
+    if args.command is None:
+        from app.bootstrap import run_gui
+
+        return run_gui(paths, clinic=Path(args.clinic) if args.clinic else None)
+    configure_logging(paths, console=False)
+    handlers = {
+        ("demo", None): _cmd_demo,
+        ("clinic", "create"): _cmd_clinic_create,
+        ("patients", "list"): _cmd_patients_list,
+        ("patients", "add"): _cmd_patients_add,
+    }
+    action = getattr(args, f"{args.command}_command", None)
+    handler = handlers[(args.command, action)]
+    try:
+        return handler(args, paths)
+    except ValidationError as exc:
+        print(f"cofactor: {exc}", file=sys.stderr)
+    except (UserError, ClinicDatabaseError) as exc:
+        print(f"cofactor: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("cofactor: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not a user error: log it whole, print one line
+        log.exception("unexpected error in %s", args.command)
+        print(
+            f"cofactor: unexpected error ({type(exc).__name__}); details in {paths.log_file}",
+            file=sys.stderr,
+        )
+        return 70
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The identity of a result, used to refuse duplicates across re-imports.
+
+Two results are the same when they are for the same patient, analyte and
+collection time, with the same value (comparator included) in the same unit.
+The patient is the other half of the unique index in the store.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def timestamp_text(moment: datetime) -> str:
+    """The one text form of a collection time stored and compared everywhere."""
+    return moment.replace(tzinfo=None).isoformat(timespec="minutes")
+
+
+def observation_key(
+    analyte_key: str,
+    collected_at: datetime,
+    value: float | None,
+    comparator: str | None,
+    raw_value: str,
+    unit: str,
+) -> str:
+    """A stable text key for one result; numbers compare by value, not spelling."""
+    if value is None:
+        shown = raw_value.strip().casefold()
+    else:
+        shown = f"{comparator or ''}{value:.9g}"
+    return f"{analyte_key}|{timestamp_text(collected_at)}|{shown}|{unit.strip()}"

@@ -1,0 +1,288 @@
+"""A deterministic synthetic clinic for trying the app, tests and benchmarks.
+
+Patient ``i`` of seed ``s`` is always the same person with the same history,
+whatever the clinic size, so a 40-patient demo is the head of a 100,000-patient
+benchmark clinic. Shapes come from ``resources/demo/profiles.toml``; nothing
+here judges a value, it only invents plausible ones.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from random import Random
+
+from app.core.models import Observation, Patient, RegimenItem
+from app.core.resources import resources_dir
+
+DEFAULT_SEED = 20261123
+
+# (analyte_key, value, unit) -> (canonical value, canonical unit), or None when unknown.
+Canonicaliser = Callable[[str, float, str], tuple[float, str] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoPatient:
+    patient: Patient
+    regimen: list[RegimenItem]
+    observations: list[Observation] = field(default_factory=list)
+
+
+def load_demo_profiles(path: Path | None = None) -> dict:
+    path = path or resources_dir() / "demo" / "profiles.toml"
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def _pick_protocol(rng: Random, protocols: dict) -> tuple[str, dict]:
+    names = sorted(protocols)
+    weights = [protocols[n]["share"] for n in names]
+    name = rng.choices(names, weights=weights)[0]
+    return name, protocols[name]
+
+
+def _nice_dose(rng: Random, low: float, high: float) -> float:
+    if low == high:
+        return low
+    step = 0.025 if high < 1 else (0.5 if high < 20 else (5 if high < 1000 else 500))
+    value = rng.uniform(low, high)
+    return round(round(value / step) * step, 3)
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.regimen = 0
+
+    def next_regimen(self) -> int:
+        self.regimen += 1
+        return self.regimen
+
+
+def _regimen_for(
+    rng: Random, patient_id: int, spec: dict, supplements: dict, start: date, today: date, ids: _Ids
+) -> list[RegimenItem]:
+    items: list[RegimenItem] = []
+    for component in spec["regimen"]:
+        if rng.random() > component.get("chance", 1.0):
+            continue
+        begin = start if "chance" not in component else start + timedelta(days=rng.randint(0, 120))
+        if begin >= today:
+            continue
+        dose = _nice_dose(rng, *component["dose"])
+        interval = rng.choice(component["interval_days"])
+        item = RegimenItem(
+            id=ids.next_regimen(),
+            patient_id=patient_id,
+            kind=component["kind"],
+            substance=component["substance"],
+            dose=dose,
+            dose_unit=component["dose_unit"],
+            route=component["route"],
+            interval_days=interval,
+            start_date=begin,
+        )
+        # Up to two dose changes, each a new row chained to the one it replaces.
+        for _ in range(rng.choice([0, 0, 1, 1, 2])):
+            change_on = item.start_date + timedelta(days=rng.randint(70, 300))
+            if change_on >= today:
+                break
+            new_dose = _nice_dose(rng, *component["dose"])
+            if new_dose == item.dose:
+                new_dose = round(item.dose * 1.2, 3)
+            items.append(_stopped(item, change_on, "dose change"))
+            item = RegimenItem(
+                id=ids.next_regimen(),
+                patient_id=patient_id,
+                kind=item.kind,
+                substance=item.substance,
+                dose=new_dose,
+                dose_unit=item.dose_unit,
+                route=item.route,
+                interval_days=item.interval_days,
+                start_date=change_on,
+                previous_id=item.id,
+            )
+        items.append(item)
+    for substance, supp in sorted(supplements.items()):
+        if rng.random() > supp["chance"]:
+            continue
+        begin = start + timedelta(days=rng.randint(30, 400))
+        if begin >= today:
+            continue
+        stop = begin + timedelta(days=rng.randint(120, 900)) if rng.random() < 0.3 else None
+        items.append(
+            RegimenItem(
+                id=ids.next_regimen(),
+                patient_id=patient_id,
+                kind=supp["kind"],
+                substance=substance,
+                dose=_nice_dose(rng, *supp["dose"]),
+                dose_unit=supp["dose_unit"],
+                route=supp["route"],
+                interval_days=supp["interval_days"],
+                start_date=begin,
+                stop_date=stop if stop and stop < today else None,
+                stop_reason="patient choice" if stop and stop < today else "",
+            )
+        )
+    return items
+
+
+def _stopped(item: RegimenItem, on: date, reason: str) -> RegimenItem:
+    return RegimenItem(
+        id=item.id,
+        patient_id=item.patient_id,
+        kind=item.kind,
+        substance=item.substance,
+        dose=item.dose,
+        dose_unit=item.dose_unit,
+        route=item.route,
+        interval_days=item.interval_days,
+        start_date=item.start_date,
+        stop_date=on,
+        stop_reason=reason,
+        previous_id=item.previous_id,
+    )
+
+
+def _draw_dates(rng: Random, start: date, today: date, max_draws: int | None) -> list[date]:
+    draws = [start - timedelta(days=rng.randint(10, 40))]
+    day = start + timedelta(days=rng.randint(42, 70))
+    while day < today:
+        draws.append(day)
+        day += timedelta(days=rng.randint(84, 182))
+    return draws[:max_draws] if max_draws else draws
+
+
+def _format_value(value: float, decimals: int) -> str:
+    return f"{value:.{decimals}f}"
+
+
+def generate_clinic(
+    n_patients: int,
+    *,
+    today: date,
+    seed: int = DEFAULT_SEED,
+    profiles: dict | None = None,
+    canonicalise: Canonicaliser | None = None,
+    max_draws: int | None = None,
+) -> Iterator[DemoPatient]:
+    """Yield ``n_patients`` synthetic patients with regimens and lab histories."""
+    profiles = profiles or load_demo_profiles()
+    analytes = profiles["analytes"]
+    ids = _Ids()
+    for index in range(1, n_patients + 1):
+        rng = Random(seed * 1_000_003 + index)
+        name, spec = _pick_protocol(rng, profiles["protocols"])
+        sex = spec["sex"] if spec["sex"] != "any" else rng.choice(["female", "male"])
+        age = rng.randint(*spec["age"])
+        born = today - timedelta(days=age * 365 + rng.randint(0, 364))
+        given = rng.choice(profiles[f"first_names_{sex}"])
+        patient = Patient(
+            id=index,
+            mrn=f"DEMO-{index:06d}",
+            family_name=rng.choice(profiles["family_names"]),
+            given_name=given,
+            date_of_birth=born,
+            sex_at_birth=sex,
+            notes=f"Synthetic demo patient ({name.replace('_', ' ')}).",
+        )
+        start = today - timedelta(days=rng.randint(200, 5 * 365))
+        regimen = _regimen_for(rng, index, spec, profiles["supplements"], start, today, ids)
+        lab = rng.choice(profiles["labs"])
+        observations = _observations_for(
+            rng,
+            patient,
+            spec,
+            analytes,
+            profiles["supplements"],
+            regimen,
+            start,
+            today,
+            lab,
+            canonicalise,
+            max_draws,
+        )
+        yield DemoPatient(patient, regimen, observations)
+
+
+def _observations_for(
+    rng: Random,
+    patient: Patient,
+    spec: dict,
+    analytes: dict,
+    supplements: dict,
+    regimen: list[RegimenItem],
+    start: date,
+    today: date,
+    lab: str,
+    canonicalise: Canonicaliser | None,
+    max_draws: int | None,
+) -> list[Observation]:
+    sex = patient.sex_at_birth
+    offsets = {key: rng.gauss(0, 0.5) for key in spec["panel"]}
+    observations: list[Observation] = []
+    for number, day in enumerate(_draw_dates(rng, start, today, max_draws)):
+        on_therapy = day >= start
+        taken_at = datetime.combine(day, time(7, 30)) + timedelta(minutes=rng.randint(0, 180))
+        for key in spec["panel"]:
+            profile = analytes[key]
+            if key == "bone_density_t_score" and number % 4:
+                continue  # DXA every couple of years, not at every draw
+            if number and rng.random() < 0.12:
+                continue  # not every analyte at every visit
+            mean, sd = profile[sex]
+            if not on_therapy and key in spec.get("baseline", {}):
+                mean, sd = spec["baseline"][key]
+            if on_therapy and key in spec.get("on_therapy", {}):
+                mean, sd = spec["on_therapy"][key]
+            for item in regimen:
+                moves = supplements.get(item.substance, {}).get("moves", {})
+                if key in moves and item.kind == "supplement" and item.active_on(day):
+                    mean, sd = moves[key]
+            value = mean + sd * (offsets[key] + rng.gauss(0, 0.8))
+            observations.append(
+                _observation(patient.id, key, profile, value, taken_at, lab, canonicalise)
+            )
+    return observations
+
+
+def _observation(
+    patient_id: int,
+    key: str,
+    profile: dict,
+    value: float,
+    taken_at: datetime,
+    lab: str,
+    canonicalise: Canonicaliser | None,
+) -> Observation:
+    decimals = profile["decimals"]
+    unit = profile["unit"]
+    if unit == "{score}":
+        value = float(min(10, max(0, round(value))))
+    elif unit != "{T-score}":
+        value = max(value, 10**-decimals)
+    limit = profile.get("censor_below")
+    comparator = None
+    if limit is not None and value < limit:
+        value, comparator = float(limit), "<"
+    value = round(value, decimals)
+    raw = f"{comparator or ''}{_format_value(value, decimals)}"
+    canonical = canonicalise(key, value, unit) if canonicalise else None
+    return Observation(
+        id=None,
+        patient_id=patient_id,
+        analyte_key=key,
+        collected_at=taken_at,
+        raw_value=raw,
+        value=value,
+        comparator=comparator,
+        unit=unit,
+        value_canonical=canonical[0] if canonical else None,
+        unit_canonical=canonical[1] if canonical else "",
+        lab=lab,
+        source="demo",
+    )

@@ -1,0 +1,53 @@
+"""Human wording for regimen schedules and doses, shared by screen and print."""
+
+from __future__ import annotations
+
+from app.core.models import RegimenItem
+
+_NAMED_INTERVALS = {
+    1.0: "daily",
+    7.0: "weekly",
+    3.5: "2x/week",
+    14.0: "every 2 weeks",
+    2.0: "every other day",
+    0.5: "twice daily",
+    28.0: "every 4 weeks",
+    2.333: "3x/week",
+}
+
+
+def interval_text(interval_days: float | None) -> str:
+    """'weekly', '2x/week', 'every 10 days', or 'as needed' when there is no schedule."""
+    if interval_days is None:
+        return "as needed"
+    named = _NAMED_INTERVALS.get(round(interval_days, 3))
+    if named:
+        return named
+    if interval_days < 1:
+        return f"{round(1 / interval_days):g}x/day"
+    return f"every {interval_days:g} days"
+
+
+def dose_text(item: RegimenItem) -> str:
+    """'140 mg IM weekly' style summary of one regimen row."""
+    parts = []
+    if item.dose is not None:
+        parts.append(f"{item.dose:g} {item.dose_unit}".strip())
+    if item.route:
+        parts.append(item.route)
+    parts.append(interval_text(item.interval_days))
+    return " ".join(parts)
+
+
+INTERVAL_CHOICES = [
+    ("daily", 1.0),
+    ("twice daily", 0.5),
+    ("every other day", 2.0),
+    ("2x/week", 3.5),
+    ("3x/week", 7 / 3),
+    ("weekly", 7.0),
+    ("every 10 days", 10.0),
+    ("every 2 weeks", 14.0),
+    ("every 4 weeks", 28.0),
+    ("as needed", None),
+]

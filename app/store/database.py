@@ -1,0 +1,201 @@
+"""Open a clinic database: pragmas, schema version checks and migrations.
+
+Durability settings follow SQLite's own guidance for data that must survive a
+power cut: WAL with ``synchronous=FULL``. Migrations run in one transaction,
+after a consistent copy of the file has been taken with the online backup API
+(never a file copy, which can tear a live WAL database).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.store.migrations import MIGRATIONS
+from app.store.sqlite import DatabaseError, dbapi2, sqlite_utils
+
+log = logging.getLogger(__name__)
+
+LATEST_VERSION = max(m.VERSION for m in MIGRATIONS)
+
+
+class ClinicDatabaseError(Exception):
+    """A clinic database cannot be opened; the message is meant for the user."""
+
+
+class DatabaseTooNew(ClinicDatabaseError):
+    """The file was written by a newer Cofactor than this one."""
+
+
+class NotAClinicDatabase(ClinicDatabaseError):
+    """Wrong password, or a file that is not a Cofactor clinic."""
+
+
+class DatabaseDamaged(ClinicDatabaseError):
+    """``PRAGMA quick_check`` found damage; the file is not written to."""
+
+
+@dataclass
+class ClinicDatabase:
+    """An open clinic: the sqlite-utils handle plus what was learned opening it."""
+
+    db: sqlite_utils.Database
+    path: Path | None
+    schema_version: int
+    migrated_from: int | None = None
+    backup_before_migration: Path | None = None
+
+    @property
+    def conn(self) -> dbapi2.Connection:
+        return self.db.conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[dbapi2.Connection]:
+        """Run a block in one transaction: all of it is written or none of it."""
+        with self.db.atomic():
+            yield self.conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ISO-8601 text with seconds."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _connect(target: str, key: bytes | None) -> dbapi2.Connection:
+    conn = dbapi2.connect(target, isolation_level=None, check_same_thread=False)
+    if key is not None:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("PRAGMA cipher_log_level = NONE")
+    try:
+        # SQLCipher accepts any key silently; the first real read tells.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except DatabaseError as exc:
+        conn.close()
+        raise NotAClinicDatabase(
+            "This file could not be read: the password is wrong, or it is not a Cofactor clinic."
+        ) from exc
+    return conn
+
+
+def _apply_pragmas(conn: dbapi2.Connection) -> None:
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    if mode.lower() not in ("wal", "memory"):
+        log.warning("journal_mode is %s, not WAL", mode)
+
+
+def open_database(
+    path: Path | None,
+    *,
+    create: bool = False,
+    key: bytes | None = None,
+    app_version: str = "",
+    migrations: list | None = None,
+) -> ClinicDatabase:
+    """Open (or create) a clinic database and bring its schema up to date.
+
+    Args:
+        path: the database file, or ``None`` for a private in-memory database.
+        create: create a new clinic; refuses to touch an existing file.
+        key: raw 32-byte SQLCipher key, or ``None`` for a plain (demo) clinic.
+        app_version: recorded in ``clinic_meta`` when the schema is written.
+        migrations: the migration modules to apply (tests pass their own).
+
+    Raises:
+        ClinicDatabaseError: with a message fit to show the user.
+    """
+    if path is not None:
+        path = Path(path)
+        if create and path.exists():
+            raise ClinicDatabaseError(f"A file already exists at {path}; choose another name.")
+        if not create and not path.exists():
+            raise ClinicDatabaseError(f"No clinic database at {path}.")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    migrations = MIGRATIONS if migrations is None else migrations
+    latest = max(m.VERSION for m in migrations)
+    conn = _connect(str(path) if path is not None else ":memory:", key)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > latest:
+            raise DatabaseTooNew(
+                f"This clinic was saved by a newer version of Cofactor (schema {version}; "
+                f"this version knows up to {latest}). Update Cofactor to open it."
+            )
+        if version == 0 and not create and _has_tables(conn):
+            raise NotAClinicDatabase("This file is an SQLite database, but not a Cofactor clinic.")
+        if version > 0:
+            _quick_check(conn, path)
+        _apply_pragmas(conn)
+        clinic = ClinicDatabase(sqlite_utils.Database(conn), path, version)
+        if version < latest:
+            _migrate(clinic, key, app_version, migrations)
+        return clinic
+    except BaseException:
+        conn.close()
+        raise
+
+
+def _has_tables(conn: dbapi2.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
+def _quick_check(conn: dbapi2.Connection, path: Path | None) -> None:
+    result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    if result != "ok":
+        raise DatabaseDamaged(
+            f"The clinic database {path} is damaged ({result}). It has not been changed; "
+            "restore it from the newest backup."
+        )
+
+
+def _migrate(clinic: ClinicDatabase, key: bytes | None, app_version: str, migrations: list) -> None:
+    start = clinic.schema_version
+    latest = max(m.VERSION for m in migrations)
+    if start > 0 and clinic.path is not None:
+        clinic.backup_before_migration = _backup_copy(clinic, key, start, latest)
+    pending = [m for m in migrations if m.VERSION > start]
+    with clinic.transaction() as conn:
+        for migration in sorted(pending, key=lambda m: m.VERSION):
+            log.info("applying schema migration %d", migration.VERSION)
+            for statement in migration.STATEMENTS:
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {migration.VERSION}")
+        now = utc_now()
+        conn.execute(
+            "INSERT INTO clinic_meta (key, value) VALUES ('schema_written_by', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (app_version,),
+        )
+        conn.execute(
+            "INSERT INTO clinic_meta (key, value) VALUES ('created_at', ?) ON CONFLICT DO NOTHING",
+            (now,),
+        )
+    clinic.migrated_from = start
+    clinic.schema_version = latest
+
+
+def _backup_copy(
+    clinic: ClinicDatabase, key: bytes | None, version: int, target_version: int
+) -> Path:
+    assert clinic.path is not None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = clinic.path.with_name(f"{clinic.path.stem}.before-v{target_version}-{stamp}.db")
+    dest = dbapi2.connect(str(target))
+    try:
+        if key is not None:
+            dest.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        clinic.conn.backup(dest)
+    finally:
+        dest.close()
+    log.info("copied schema-%d database before migrating", version)
+    return target

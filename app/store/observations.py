@@ -1,0 +1,192 @@
+"""Observations (lab results, measurements, symptom scores) and their revisions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, replace
+from datetime import datetime
+
+from app.core.dedupe import observation_key, timestamp_text
+from app.core.models import Observation
+from app.store.database import ClinicDatabase, utc_now
+
+_COLUMNS = (
+    "id, patient_id, analyte_key, collected_at, raw_value, value, comparator, unit, "
+    "value_canonical, unit_canonical, lab, source, loinc, ref_low, ref_high, ref_text, flag, "
+    "batch_id, note, excluded_reason"
+)
+
+INSERT_SQL = (
+    "INSERT INTO observations (patient_id, analyte_key, collected_at, raw_value, value, "
+    "comparator, unit, value_canonical, unit_canonical, lab, source, loinc, ref_low, ref_high, "
+    "ref_text, flag, batch_id, note, excluded_reason, dedupe_key, created_at, created_by) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+# The same insert, skipping rows whose (patient, dedupe key) is already stored.
+INSERT_IGNORE_SQL = INSERT_SQL.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
+
+
+class DuplicateObservation(Exception):
+    """The same result (patient, analyte, time, value, unit) is already recorded."""
+
+
+def observation_values(obs: Observation, created_at: str, user_id: int | None) -> tuple:
+    """Column values of a new observation row, in ``INSERT_SQL`` order."""
+    return (
+        obs.patient_id,
+        obs.analyte_key,
+        timestamp_text(obs.collected_at),
+        obs.raw_value,
+        obs.value,
+        obs.comparator,
+        obs.unit,
+        obs.value_canonical,
+        obs.unit_canonical,
+        obs.lab,
+        obs.source,
+        obs.loinc,
+        obs.ref_low,
+        obs.ref_high,
+        obs.ref_text,
+        obs.flag,
+        obs.batch_id,
+        obs.note,
+        obs.excluded_reason,
+        observation_key(
+            obs.analyte_key, obs.collected_at, obs.value, obs.comparator, obs.raw_value, obs.unit
+        ),
+        created_at,
+        user_id,
+    )
+
+
+def _from_row(row: tuple) -> Observation:
+    return Observation(
+        id=row[0],
+        patient_id=row[1],
+        analyte_key=row[2],
+        collected_at=datetime.fromisoformat(row[3]),
+        raw_value=row[4],
+        value=row[5],
+        comparator=row[6],
+        unit=row[7],
+        value_canonical=row[8],
+        unit_canonical=row[9],
+        lab=row[10],
+        source=row[11],
+        loinc=row[12],
+        ref_low=row[13],
+        ref_high=row[14],
+        ref_text=row[15],
+        flag=row[16],
+        batch_id=row[17],
+        note=row[18],
+        excluded_reason=row[19],
+    )
+
+
+class ObservationRepository:
+    """The only code that reads or writes ``observations`` and their revisions."""
+
+    def __init__(self, clinic: ClinicDatabase):
+        self._clinic = clinic
+
+    def add(self, obs: Observation, user_id: int | None = None) -> Observation:
+        cursor = self._clinic.conn.execute(
+            INSERT_IGNORE_SQL, observation_values(obs, utc_now(), user_id)
+        )
+        if cursor.rowcount == 0:
+            raise DuplicateObservation(obs.analyte_key)
+        return replace(obs, id=cursor.lastrowid)
+
+    def add_many(self, observations: Iterable[Observation], user_id: int | None = None) -> int:
+        """Insert many rows in the caller's transaction; returns how many were new."""
+        now = utc_now()
+        before = self._clinic.conn.total_changes
+        self._clinic.conn.executemany(
+            INSERT_IGNORE_SQL, (observation_values(o, now, user_id) for o in observations)
+        )
+        return self._clinic.conn.total_changes - before
+
+    def get(self, observation_id: int) -> Observation | None:
+        row = self._clinic.conn.execute(
+            f"SELECT {_COLUMNS} FROM observations WHERE id = ?", (observation_id,)
+        ).fetchone()
+        return _from_row(row) if row else None
+
+    def for_patient(
+        self, patient_id: int, analyte_keys: Iterable[str] | None = None
+    ) -> list[Observation]:
+        sql = f"SELECT {_COLUMNS} FROM observations WHERE patient_id = ?"
+        params: list = [patient_id]
+        if analyte_keys is not None:
+            keys = list(analyte_keys)
+            sql += f" AND analyte_key IN ({','.join('?' * len(keys))})"
+            params.extend(keys)
+        sql += " ORDER BY collected_at, id"
+        return [_from_row(r) for r in self._clinic.conn.execute(sql, params)]
+
+    def count(self) -> int:
+        return self._clinic.conn.execute("SELECT count(*) FROM observations").fetchone()[0]
+
+    def revise(
+        self, updated: Observation, change: str, reason: str, user_id: int | None = None
+    ) -> Observation:
+        """Replace an observation's values, keeping the previous version in history."""
+        assert updated.id is not None
+        previous = self.get(updated.id)
+        if previous is None:
+            raise KeyError(updated.id)
+        conn = self._clinic.conn
+        conn.execute(
+            "INSERT INTO observation_revisions (observation_id, changed_at, changed_by, change, "
+            "reason, previous) VALUES (?,?,?,?,?,?)",
+            (
+                updated.id,
+                utc_now(),
+                user_id,
+                change,
+                reason,
+                json.dumps(asdict(previous), default=str),
+            ),
+        )
+        values = observation_values(updated, utc_now(), user_id)
+        conn.execute(
+            "UPDATE observations SET analyte_key=?, collected_at=?, raw_value=?, value=?, "
+            "comparator=?, unit=?, value_canonical=?, unit_canonical=?, lab=?, note=?, "
+            "excluded_reason=?, dedupe_key=? WHERE id=?",
+            (
+                values[1],
+                values[2],
+                values[3],
+                values[4],
+                values[5],
+                values[6],
+                values[7],
+                values[8],
+                values[9],
+                updated.note,
+                updated.excluded_reason,
+                values[19],
+                updated.id,
+            ),
+        )
+        return updated
+
+    def revisions(self, observation_id: int) -> list[dict]:
+        rows = self._clinic.conn.execute(
+            "SELECT changed_at, changed_by, change, reason, previous FROM observation_revisions "
+            "WHERE observation_id = ? ORDER BY id",
+            (observation_id,),
+        )
+        return [
+            {
+                "changed_at": r[0],
+                "changed_by": r[1],
+                "change": r[2],
+                "reason": r[3],
+                "previous": json.loads(r[4]),
+            }
+            for r in rows
+        ]

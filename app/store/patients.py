@@ -1,0 +1,235 @@
+"""Patient records: create, update, archive, look up and search."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import date
+
+from app.core.models import Patient, PatientSummary
+from app.store.database import ClinicDatabase, utc_now
+from app.store.sqlite import IntegrityError
+
+_SUMMARY_COLUMNS = (
+    "p.id, p.mrn, p.family_name, p.given_name, p.date_of_birth, p.sex_at_birth, p.archived"
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class DuplicateMrn(Exception):
+    """Another patient already has this medical record number."""
+
+
+def search_text_for(patient: Patient) -> str:
+    """Words a search may start with: names, MRN and the birth date in three spellings."""
+    dob = patient.date_of_birth
+    return " ".join(
+        [
+            patient.family_name,
+            patient.given_name,
+            patient.mrn,
+            dob.isoformat(),
+            f"{dob.month:02d}/{dob.day:02d}/{dob.year}",
+            f"{dob.day:02d}.{dob.month:02d}.{dob.year}",
+        ]
+    )
+
+
+def fts_query(text: str) -> str | None:
+    """Turn what the user typed into an FTS5 query: every word as a prefix, all required."""
+    words = _WORD.findall(text.casefold())
+    if not words:
+        return None
+    return " AND ".join(f'"{word}"*' for word in words)
+
+
+def _patient_from_row(row: tuple) -> Patient:
+    return Patient(
+        id=row[0],
+        mrn=row[1],
+        family_name=row[2],
+        given_name=row[3],
+        date_of_birth=date.fromisoformat(row[4]),
+        sex_at_birth=row[5],
+        gender_identity=row[6],
+        phone=row[7],
+        email=row[8],
+        address=row[9],
+        notes=row[10],
+        archived=bool(row[11]),
+    )
+
+
+def _summary_from_row(row: tuple) -> PatientSummary:
+    return PatientSummary(
+        id=row[0],
+        mrn=row[1],
+        family_name=row[2],
+        given_name=row[3],
+        date_of_birth=date.fromisoformat(row[4]),
+        sex_at_birth=row[5],
+        archived=bool(row[6]),
+    )
+
+
+class PatientRepository:
+    """The only code that reads or writes the ``patients`` table."""
+
+    _COLUMNS = (
+        "id, mrn, family_name, given_name, date_of_birth, sex_at_birth, gender_identity, "
+        "phone, email, address, notes, archived"
+    )
+
+    def __init__(self, clinic: ClinicDatabase):
+        self._clinic = clinic
+
+    @property
+    def _conn(self):
+        return self._clinic.conn
+
+    def add(self, patient: Patient) -> Patient:
+        now = utc_now()
+        try:
+            cursor = self._conn.execute(
+                "INSERT INTO patients (mrn, family_name, given_name, date_of_birth, sex_at_birth, "
+                "gender_identity, phone, email, address, notes, archived, search_text, "
+                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    patient.mrn.strip(),
+                    patient.family_name.strip(),
+                    patient.given_name.strip(),
+                    patient.date_of_birth.isoformat(),
+                    patient.sex_at_birth,
+                    patient.gender_identity,
+                    patient.phone,
+                    patient.email,
+                    patient.address,
+                    patient.notes,
+                    int(patient.archived),
+                    search_text_for(patient),
+                    now,
+                    now,
+                ),
+            )
+        except IntegrityError as exc:
+            if "mrn" in str(exc):
+                raise DuplicateMrn(patient.mrn) from exc
+            raise
+        return replace(patient, id=cursor.lastrowid, mrn=patient.mrn.strip())
+
+    def add_many(self, patients: list[Patient]) -> None:
+        """Insert patients that already carry their ids (the demo generator's)."""
+        now = utc_now()
+        self._conn.executemany(
+            "INSERT INTO patients (id, mrn, family_name, given_name, date_of_birth, sex_at_birth, "
+            "gender_identity, phone, email, address, notes, archived, search_text, created_at, "
+            "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                (
+                    p.id,
+                    p.mrn,
+                    p.family_name,
+                    p.given_name,
+                    p.date_of_birth.isoformat(),
+                    p.sex_at_birth,
+                    p.gender_identity,
+                    p.phone,
+                    p.email,
+                    p.address,
+                    p.notes,
+                    int(p.archived),
+                    search_text_for(p),
+                    now,
+                    now,
+                )
+                for p in patients
+            ),
+        )
+
+    def update(self, patient: Patient) -> Patient:
+        if patient.id is None:
+            raise ValueError("update() needs a saved patient")
+        try:
+            self._conn.execute(
+                "UPDATE patients SET mrn=?, family_name=?, given_name=?, date_of_birth=?, "
+                "sex_at_birth=?, gender_identity=?, phone=?, email=?, address=?, notes=?, "
+                "archived=?, search_text=?, updated_at=? WHERE id=?",
+                (
+                    patient.mrn.strip(),
+                    patient.family_name.strip(),
+                    patient.given_name.strip(),
+                    patient.date_of_birth.isoformat(),
+                    patient.sex_at_birth,
+                    patient.gender_identity,
+                    patient.phone,
+                    patient.email,
+                    patient.address,
+                    patient.notes,
+                    int(patient.archived),
+                    search_text_for(patient),
+                    utc_now(),
+                    patient.id,
+                ),
+            )
+        except IntegrityError as exc:
+            if "mrn" in str(exc):
+                raise DuplicateMrn(patient.mrn) from exc
+            raise
+        return patient
+
+    def get(self, patient_id: int) -> Patient | None:
+        row = self._conn.execute(
+            f"SELECT {self._COLUMNS} FROM patients WHERE id = ?", (patient_id,)
+        ).fetchone()
+        return _patient_from_row(row) if row else None
+
+    def by_mrn(self, mrn: str) -> Patient | None:
+        row = self._conn.execute(
+            f"SELECT {self._COLUMNS} FROM patients WHERE mrn = ?", (mrn.strip(),)
+        ).fetchone()
+        return _patient_from_row(row) if row else None
+
+    def by_name_and_birth_date(self, family: str, given: str, born: date) -> list[Patient]:
+        rows = self._conn.execute(
+            f"SELECT {self._COLUMNS} FROM patients WHERE family_name = ? COLLATE NOCASE "
+            "AND given_name = ? COLLATE NOCASE AND date_of_birth = ?",
+            (family.strip(), given.strip(), born.isoformat()),
+        ).fetchall()
+        return [_patient_from_row(r) for r in rows]
+
+    def mrn_taken(self, mrn: str, except_id: int | None = None) -> bool:
+        row = self._conn.execute(
+            "SELECT id FROM patients WHERE mrn = ? AND id IS NOT ?", (mrn.strip(), except_id)
+        ).fetchone()
+        return row is not None
+
+    def set_archived(self, patient_id: int, archived: bool) -> None:
+        self._conn.execute(
+            "UPDATE patients SET archived = ?, updated_at = ? WHERE id = ?",
+            (int(archived), utc_now(), patient_id),
+        )
+
+    def count(self, include_archived: bool = False) -> int:
+        where = "" if include_archived else " WHERE archived = 0"
+        return self._conn.execute(f"SELECT count(*) FROM patients{where}").fetchone()[0]
+
+    def search(
+        self, text: str = "", *, limit: int = 500, include_archived: bool = False
+    ) -> list[PatientSummary]:
+        """Patients whose name, MRN or birth date words start with each typed word."""
+        query = fts_query(text)
+        archived = "" if include_archived else "AND p.archived = 0"
+        if query is None:
+            sql = (
+                f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE 1 {archived} "
+                "ORDER BY p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE LIMIT ?"
+            )
+            params: tuple = (limit,)
+        else:
+            sql = (
+                f"SELECT {_SUMMARY_COLUMNS} FROM patients_fts f JOIN patients p ON p.id = f.rowid "
+                f"WHERE patients_fts MATCH ? {archived} "
+                "ORDER BY p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE LIMIT ?"
+            )
+            params = (query, limit)
+        return [_summary_from_row(r) for r in self._conn.execute(sql, params)]

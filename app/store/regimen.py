@@ -1,0 +1,100 @@
+"""Regimen items: hormone drugs, medications and supplements with their dose history."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from app.core.models import RegimenItem
+from app.store.database import ClinicDatabase, utc_now
+
+_COLUMNS = (
+    "id, patient_id, kind, substance, dose, dose_unit, route, interval_days, start_date, "
+    "stop_date, note, previous_id, stop_reason, display_name"
+)
+
+
+def _item_from_row(row: tuple) -> RegimenItem:
+    return RegimenItem(
+        id=row[0],
+        patient_id=row[1],
+        kind=row[2],
+        substance=row[3],
+        dose=row[4],
+        dose_unit=row[5],
+        route=row[6],
+        interval_days=row[7],
+        start_date=date.fromisoformat(row[8]),
+        stop_date=date.fromisoformat(row[9]) if row[9] else None,
+        note=row[10],
+        previous_id=row[11],
+        stop_reason=row[12],
+        display_name=row[13],
+    )
+
+
+def item_values(item: RegimenItem, user_id: int | None) -> tuple:
+    """The column values of a new regimen row, in ``INSERT_SQL`` order."""
+    return (
+        item.patient_id,
+        item.kind,
+        item.substance,
+        item.display_name,
+        item.dose,
+        item.dose_unit,
+        item.route,
+        item.interval_days,
+        item.start_date.isoformat(),
+        item.stop_date.isoformat() if item.stop_date else None,
+        item.stop_reason,
+        item.note,
+        item.previous_id,
+        utc_now(),
+        user_id,
+    )
+
+
+INSERT_SQL = (
+    "INSERT INTO regimen_items (patient_id, kind, substance, display_name, dose, dose_unit, "
+    "route, interval_days, start_date, stop_date, stop_reason, note, previous_id, created_at, "
+    "created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
+class RegimenRepository:
+    """The only code that reads or writes ``regimen_items``."""
+
+    def __init__(self, clinic: ClinicDatabase):
+        self._clinic = clinic
+
+    def add(self, item: RegimenItem, user_id: int | None = None) -> RegimenItem:
+        cursor = self._clinic.conn.execute(INSERT_SQL, item_values(item, user_id))
+        return replace(item, id=cursor.lastrowid)
+
+    def add_many(self, items: list[RegimenItem], user_id: int | None = None) -> None:
+        """Insert items that already carry their ids (the demo generator's)."""
+        self._clinic.conn.executemany(
+            INSERT_SQL.replace("(patient_id,", "(id, patient_id,", 1).replace(
+                "VALUES (?,", "VALUES (?,?,", 1
+            ),
+            ((item.id, *item_values(item, user_id)) for item in items),
+        )
+
+    def get(self, item_id: int) -> RegimenItem | None:
+        row = self._clinic.conn.execute(
+            f"SELECT {_COLUMNS} FROM regimen_items WHERE id = ?", (item_id,)
+        ).fetchone()
+        return _item_from_row(row) if row else None
+
+    def for_patient(self, patient_id: int) -> list[RegimenItem]:
+        rows = self._clinic.conn.execute(
+            f"SELECT {_COLUMNS} FROM regimen_items WHERE patient_id = ? ORDER BY start_date, id",
+            (patient_id,),
+        )
+        return [_item_from_row(r) for r in rows]
+
+    def stop(self, item_id: int, stop_date: date, reason: str = "") -> None:
+        self._clinic.conn.execute(
+            "UPDATE regimen_items SET stop_date = ?, stop_reason = ? WHERE id = ?",
+            (stop_date.isoformat(), reason, item_id),
+        )

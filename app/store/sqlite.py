@@ -1,0 +1,36 @@
+"""The one SQLite library the process uses: the SQLCipher build from ``sqlcipher3``.
+
+Mixing the stdlib ``sqlite3`` and SQLCipher on one file is a documented way to
+corrupt it, and sqlite-utils catches the stdlib's exception classes unless it
+finds ``pysqlite3``. Registering SQLCipher under that name before sqlite-utils is
+imported makes sqlite-utils raise and catch the classes our connections raise.
+Every module that needs sqlite-utils imports it from here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import sqlcipher3
+import sqlcipher3.dbapi2 as dbapi2
+
+sys.modules.setdefault("pysqlite3", sqlcipher3)
+sys.modules.setdefault("pysqlite3.dbapi2", dbapi2)
+
+import sqlite_utils  # noqa: E402  (must follow the registration above)
+
+Connection = dbapi2.Connection
+DatabaseError = dbapi2.DatabaseError
+IntegrityError = dbapi2.IntegrityError
+OperationalError = dbapi2.OperationalError
+sqlite_version = dbapi2.sqlite_version
+
+__all__ = [
+    "Connection",
+    "DatabaseError",
+    "IntegrityError",
+    "OperationalError",
+    "dbapi2",
+    "sqlite_utils",
+    "sqlite_version",
+]

@@ -1,0 +1,47 @@
+"""Show a validation message beside the field it belongs to."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
+
+
+class FieldErrors:
+    """Owns one red label per field; ``show()`` fills them from ``{field: message}``."""
+
+    def __init__(self) -> None:
+        self._labels: dict[str, QLabel] = {}
+
+    def add_row(self, form: QFormLayout, label: str, field: str, editor: QWidget) -> QLabel:
+        """Add ``editor`` to ``form`` with an (initially hidden) error label beside it."""
+        error = QLabel()
+        error.setObjectName(f"error_{field}")
+        error.setStyleSheet("color: #b00020;")
+        error.setWordWrap(True)
+        error.hide()
+        row = QHBoxLayout()
+        row.addWidget(editor, 3)
+        row.addWidget(error, 2)
+        form.addRow(label, row)
+        self._labels[field] = error
+        return error
+
+    def show(self, errors: dict[str, str]) -> None:
+        for field, label in self._labels.items():
+            message = errors.get(field, "")
+            label.setText(message)
+            label.setVisible(bool(message))
+        unplaced = {k: v for k, v in errors.items() if k not in self._labels}
+        if unplaced and self._labels:
+            first = next(iter(self._labels.values()))
+            first.setText("; ".join(unplaced.values()))
+            first.show()
+
+    def clear(self) -> None:
+        self.show({})
+
+    def message(self, field: str) -> str:
+        label = self._labels.get(field)
+        return label.text() if label is not None and label.isVisible() else ""
+
+    def label(self, field: str) -> QLabel:
+        return self._labels[field]

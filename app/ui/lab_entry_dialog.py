@@ -1,0 +1,94 @@
+"""Enter one result by hand: analyte, value (``<0.5`` accepted), unit, date, lab."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QDateTimeEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QVBoxLayout,
+)
+
+from app.core.validation import ValidationError
+from app.ui.form_errors import FieldErrors
+
+
+class LabEntryDialog(QDialog):
+    def __init__(self, service, patient_id: int, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self._patient_id = patient_id
+        self.saved = None
+        self.setWindowTitle("Add a result")
+        self.setMinimumWidth(560)
+        self._choices = service.analyte_choices()
+
+        self.analyte = QComboBox(objectName="analyte")
+        self.analyte.setEditable(True)
+        self.analyte.setInsertPolicy(QComboBox.NoInsert)
+        for choice in self._choices:
+            self.analyte.addItem(choice.label, choice.key)
+        completer = QCompleter([c.label for c in self._choices], self)
+        completer.setCaseSensitivity(Qt.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchContains)
+        self.analyte.setCompleter(completer)
+        self.analyte.setCurrentIndex(-1)
+        self.analyte.currentIndexChanged.connect(self._fill_units)
+        self.value = QLineEdit(objectName="value")
+        self.value.setPlaceholderText("e.g. 612, <0.5, >1500, QNS")
+        self.unit = QComboBox(objectName="unit")
+        self.unit.setEditable(True)
+        self.collected_at = QDateTimeEdit(objectName="collected_at")
+        self.collected_at.setDisplayFormat("yyyy-MM-dd HH:mm")
+        self.collected_at.setCalendarPopup(True)
+        now = datetime.combine(service.today(), time(8, 0))
+        self.collected_at.setDateTime(QDateTime(now))
+        self.lab = QLineEdit(objectName="lab")
+        self.note = QLineEdit(objectName="note")
+
+        form = QFormLayout()
+        self.errors = FieldErrors()
+        self.errors.add_row(form, "Analyte", "analyte", self.analyte)
+        self.errors.add_row(form, "Result", "value", self.value)
+        self.errors.add_row(form, "Unit", "unit", self.unit)
+        self.errors.add_row(form, "Collected", "collected_at", self.collected_at)
+        self.errors.add_row(form, "Lab", "lab", self.lab)
+        self.errors.add_row(form, "Note", "note", self.note)
+        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _fill_units(self, index: int) -> None:
+        self.unit.clear()
+        if 0 <= index < len(self._choices):
+            self.unit.addItems(self._choices[index].units)
+
+    def _analyte_key(self) -> str:
+        index = self.analyte.findText(self.analyte.currentText().strip(), Qt.MatchFixedString)
+        return self.analyte.itemData(index) if index >= 0 else ""
+
+    def save(self) -> None:
+        try:
+            self.saved = self._service.record_result(
+                self._patient_id,
+                self._analyte_key(),
+                self.value.text(),
+                self.unit.currentText(),
+                self.collected_at.dateTime().toPython(),
+                lab=self.lab.text(),
+                note=self.note.text(),
+            )
+        except ValidationError as exc:
+            self.errors.show(exc.errors)
+            return
+        self.accept()

@@ -1,0 +1,63 @@
+"""The Results tab: every result of the patient, newest first, and manual entry."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.lab_entry_dialog import LabEntryDialog
+from app.ui.observation_table_model import ObservationTableModel
+
+
+class LabsPanel(QWidget):
+    changed = Signal()
+
+    def __init__(self, service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self._patient_id: int | None = None
+        self.model = ObservationTableModel(service.analyte_label, self)
+        self.table = QTableView(objectName="results_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.add_button = QPushButton("Add result…", objectName="add_result")
+        self.count = QLabel()
+        self.count.setStyleSheet("color: #666;")
+        top = QHBoxLayout()
+        top.addWidget(self.add_button)
+        top.addStretch(1)
+        top.addWidget(self.count)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table)
+        self.add_button.clicked.connect(self.add_result)
+
+    def show_patient(self, patient_id: int | None) -> None:
+        self._patient_id = patient_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        rows = self._service.observations(self._patient_id) if self._patient_id else []
+        self.model.set_rows(rows)
+        self.count.setText(f"{len(rows)} result{'' if len(rows) == 1 else 's'}")
+        self.add_button.setEnabled(self._patient_id is not None)
+
+    def add_result(self) -> None:
+        if self._patient_id is None:
+            return
+        dialog = LabEntryDialog(self._service, self._patient_id, self)
+        if dialog.exec():
+            self.refresh()
+            self.changed.emit()

@@ -1,0 +1,86 @@
+"""The main window: patient list on the left, the chosen patient on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter
+
+from app import __version__
+from app.ui.patient_form import PatientFormDialog
+from app.ui.patient_list import PatientListPane
+from app.ui.patient_view import PatientView
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self.setObjectName("main_window")
+        self.patient_list = PatientListPane(service, self)
+        self.patient_view = PatientView(service, self)
+        splitter = QSplitter()
+        splitter.addWidget(self.patient_list)
+        splitter.addWidget(self.patient_view)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 5)
+        splitter.setSizes([420, 980])
+        self.setCentralWidget(splitter)
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        self._set_title()
+        self.resize(1400, 860)
+        self.patient_list.refresh()
+
+    def _set_title(self) -> None:
+        plain = "" if self._service.encrypted else "  —  not encrypted (demo/trial)"
+        self.setWindowTitle(f"Cofactor — {self._service.clinic_name}{plain}")
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.new_patient_action = QAction("&New patient…", self)
+        self.new_patient_action.setShortcut(QKeySequence.New)
+        file_menu.addAction(self.new_patient_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.Quit)
+        file_menu.addAction(self.quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About Cofactor", self)
+        help_menu.addAction(self.about_action)
+
+    def _build_status_bar(self) -> None:
+        total = self._service.count_patients()
+        where = self._service.path or "in memory"
+        self.status_label = QLabel(f"{total} active patients  ·  {where}")
+        self.statusBar().addPermanentWidget(self.status_label)
+
+    def _connect(self) -> None:
+        """Every signal of the window in one place, so the event graph reads on one screen."""
+        self.new_patient_action.triggered.connect(self.new_patient)
+        self.quit_action.triggered.connect(self.close)
+        self.about_action.triggered.connect(self.show_about)
+        self.patient_list.new_patient_requested.connect(self.new_patient)
+        self.patient_list.patient_selected.connect(self.patient_view.show_patient)
+        self.patient_view.patient_changed.connect(self._patient_changed)
+
+    def new_patient(self) -> None:
+        dialog = PatientFormDialog(self._service, None, self)
+        if dialog.exec() and dialog.saved_patient:
+            self.patient_list.search.clear()
+            self.patient_list.refresh()
+            self.patient_list.select_patient(dialog.saved_patient.id)
+            self.patient_view.show_patient(dialog.saved_patient.id)
+
+    def _patient_changed(self, patient_id: int) -> None:
+        self.patient_list.refresh()
+        self.patient_list.select_patient(patient_id, emit=False)
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Cofactor",
+            f"Cofactor {__version__}\n\nLab trends and micronutrient gaps for clinics running "
+            "hormone-therapy protocols. Cofactor supports clinical judgement; it does not "
+            "diagnose or prescribe.",
+        )

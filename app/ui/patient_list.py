@@ -1,0 +1,96 @@
+"""Left pane: search-as-you-type over name, MRN and date of birth, and the list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.patient_table_model import PatientTableModel
+
+LIST_LIMIT = 500
+
+
+class PatientListPane(QWidget):
+    patient_selected = Signal(object)  # patient id, or None
+    new_patient_requested = Signal()
+
+    def __init__(self, service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self.search = QLineEdit(objectName="patient_search")
+        self.search.setPlaceholderText("Search name, MRN or date of birth…")
+        self.search.setClearButtonEnabled(True)
+        self.show_archived = QCheckBox("Show archived", objectName="show_archived")
+        self.model = PatientTableModel(self)
+        self.table = QTableView(objectName="patient_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.count = QLabel(objectName="patient_count")
+        self.count.setStyleSheet("color: #666;")
+        self.new_button = QPushButton("New patient…", objectName="new_patient")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.new_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.show_archived)
+        layout.addWidget(self.table)
+        layout.addLayout(bottom)
+        self._connect()
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self.refresh)
+        self.show_archived.toggled.connect(self.refresh)
+        self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.new_button.clicked.connect(self.new_patient_requested)
+
+    def refresh(self, *_args) -> None:
+        """Run the search for the current text (called on every keystroke)."""
+        selected = self.selected_patient_id()
+        rows = self._service.search_patients(
+            self.search.text(), limit=LIST_LIMIT, include_archived=self.show_archived.isChecked()
+        )
+        self.model.set_rows(rows)
+        shown = len(rows)
+        more = " (first 500: type more to narrow)" if shown >= LIST_LIMIT else ""
+        self.count.setText(f"{shown} patient{'s' if shown != 1 else ''}{more}")
+        if selected is not None:
+            self.select_patient(selected, emit=False)
+
+    def selected_patient_id(self) -> int | None:
+        index = self.table.selectionModel().currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.patient_at(index.row()).id
+
+    def select_patient(self, patient_id: int, emit: bool = True) -> None:
+        row = self.model.row_of(patient_id)
+        if row is None:
+            return
+        if not emit:
+            self.table.selectionModel().blockSignals(True)
+        self.table.selectRow(row)
+        if not emit:
+            self.table.selectionModel().blockSignals(False)
+
+    def _row_changed(self, current, _previous) -> None:
+        if current.isValid():
+            self.patient_selected.emit(self.model.patient_at(current.row()).id)
+        else:
+            self.patient_selected.emit(None)

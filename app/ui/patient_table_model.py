@@ -1,0 +1,73 @@
+"""The patient list as a thin Qt table model over ``PatientSummary`` rows."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from app.core.models import PatientSummary
+
+COL_NAME = 0
+COL_MRN = 1
+COL_DOB = 2
+COL_SEX = 3
+HEADERS = ("Name", "MRN", "Date of birth", "Sex at birth")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class PatientTableModel(QAbstractTableModel):
+    """Rows of patients; ``set_rows()`` replaces them all (a search result)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[PatientSummary] = []
+        self._italic = QFont()
+        self._italic.setItalic(True)
+
+    def set_rows(self, rows: list[PatientSummary]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def patient_at(self, row: int) -> PatientSummary:
+        return self._rows[row]
+
+    def row_of(self, patient_id: int) -> int | None:
+        for number, summary in enumerate(self._rows):
+            if summary.id == patient_id:
+                return number
+        return None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.DisplayRole):
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        patient = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.DisplayRole:
+            if column == COL_NAME:
+                return patient.display_name + (" (archived)" if patient.archived else "")
+            if column == COL_MRN:
+                return patient.mrn
+            if column == COL_DOB:
+                return patient.date_of_birth.isoformat()
+            if column == COL_SEX:
+                return patient.sex_at_birth
+        if role == Qt.FontRole and patient.archived:
+            return self._italic
+        if role == Qt.UserRole:
+            return patient.id
+        if role == Qt.ToolTipRole and column == COL_NAME:
+            return f"{patient.display_name}, born {patient.date_of_birth.isoformat()}"
+        return None

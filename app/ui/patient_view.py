@@ -1,0 +1,116 @@
+"""The right-hand side: one patient's header, actions and tabs."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.models import Patient
+from app.ui.labs_panel import LabsPanel
+from app.ui.patient_form import PatientFormDialog
+from app.ui.regimen_panel import RegimenPanel
+
+
+class PatientView(QWidget):
+    """Shows the chosen patient, or a hint when none is chosen."""
+
+    patient_changed = Signal(int)
+
+    def __init__(self, service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self.patient: Patient | None = None
+
+        self.title = QLabel(objectName="patient_title")
+        self.title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        self.details = QLabel(objectName="patient_details")
+        self.details.setStyleSheet("color: #444;")
+        self.edit_button = QPushButton("Edit…", objectName="edit_patient")
+        self.archive_button = QPushButton("Archive", objectName="archive_patient")
+        header = QHBoxLayout()
+        names = QVBoxLayout()
+        names.addWidget(self.title)
+        names.addWidget(self.details)
+        header.addLayout(names, 1)
+        header.addWidget(self.edit_button)
+        header.addWidget(self.archive_button)
+
+        self.tabs = QTabWidget(objectName="patient_tabs")
+        self.regimen = RegimenPanel(service, self)
+        self.labs = LabsPanel(service, self)
+        self.tabs.addTab(self.regimen, "Regimen")
+        self.tabs.addTab(self.labs, "Results")
+
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.addLayout(header)
+        page_layout.addWidget(self.tabs)
+        empty = QLabel(
+            "Choose a patient on the left, or create one with File ▸ New patient (Ctrl+N)."
+        )
+        empty.setStyleSheet("color: #666; font-size: 14px;")
+        empty.setWordWrap(True)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(empty)
+        self.stack.addWidget(page)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.edit_button.clicked.connect(self.edit_patient)
+        self.archive_button.clicked.connect(self.toggle_archived)
+
+    def show_patient(self, patient_id: int | None) -> None:
+        self.patient = self._service.get_patient(patient_id) if patient_id else None
+        self.stack.setCurrentIndex(1 if self.patient else 0)
+        if self.patient:
+            self._fill_header(self.patient)
+        self.regimen.show_patient(patient_id)
+        self.labs.show_patient(patient_id)
+
+    def _fill_header(self, patient: Patient) -> None:
+        age = patient.age_on(self._service.today())
+        archived = "  ·  ARCHIVED" if patient.archived else ""
+        self.title.setText(f"{patient.display_name}{archived}")
+        identity = (
+            f"  ·  gender identity: {patient.gender_identity}" if patient.gender_identity else ""
+        )
+        self.details.setText(
+            f"MRN {patient.mrn}  ·  born {patient.date_of_birth.isoformat()} ({age} y)  ·  "
+            f"sex at birth: {patient.sex_at_birth}{identity}"
+        )
+        self.archive_button.setText("Unarchive" if patient.archived else "Archive")
+
+    def edit_patient(self) -> None:
+        if not self.patient:
+            return
+        dialog = PatientFormDialog(self._service, self.patient, self)
+        if dialog.exec():
+            self.show_patient(self.patient.id)
+            self.patient_changed.emit(self.patient.id)
+
+    def toggle_archived(self) -> None:
+        if not self.patient:
+            return
+        archiving = not self.patient.archived
+        if archiving:
+            answer = QMessageBox.question(
+                self,
+                "Archive patient",
+                f"Archive {self.patient.display_name}? Their records are kept and the patient "
+                "can be unarchived; archived patients are hidden from the list by default.",
+            )
+            if answer != QMessageBox.Yes:
+                return
+        self._service.archive_patient(self.patient.id, archiving)
+        self.show_patient(self.patient.id)
+        self.patient_changed.emit(self.patient.id)

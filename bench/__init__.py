@@ -1,0 +1,1 @@
+"""Speed benchmarks (`make bench`); figures go to docs/BENCHMARKS.md. Not tests."""

@@ -1,0 +1,48 @@
+"""Shared fixtures: a fixed 'today', the knowledge base, an in-memory clinic."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.core.models import Patient  # noqa: E402
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="session")
+def kb():
+    from app.core.knowledge import load_knowledge
+
+    return load_knowledge()
+
+
+@pytest.fixture
+def service(kb):
+    from app.services import ClinicService
+
+    clinic = ClinicService.create(None, name="Test clinic", today=lambda: TODAY, knowledge=kb)
+    yield clinic
+    clinic.close()
+
+
+def make_patient(**overrides) -> Patient:
+    fields = dict(
+        id=None,
+        mrn="MRN-1001",
+        family_name="Okafor",
+        given_name="Samir",
+        date_of_birth=date(1975, 6, 14),
+        sex_at_birth="male",
+    )
+    fields.update(overrides)
+    return Patient(**fields)
+
+
+@pytest.fixture
+def patient(service) -> Patient:
+    return service.create_patient(make_patient())

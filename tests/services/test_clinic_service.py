@@ -1,0 +1,131 @@
+"""The clinic service: validation before writing, regimen history, manual results."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+
+import pytest
+
+from app.core.models import RegimenItem
+from app.core.validation import DoseChange, ValidationError
+from tests.conftest import TODAY, make_patient
+
+
+def test_create_patient_saves_and_finds(service):
+    saved = service.create_patient(make_patient())
+    assert saved.id is not None
+    assert [p.id for p in service.search_patients("okaf")] == [saved.id]
+
+
+def test_duplicate_mrn_is_reported_on_the_field_and_nothing_written(service):
+    service.create_patient(make_patient())
+    with pytest.raises(ValidationError) as caught:
+        service.create_patient(make_patient(family_name="Someone", given_name="Else"))
+    assert "MRN-1001" in caught.value.errors["mrn"]
+    assert service.count_patients() == 1
+
+
+def test_future_birth_date_and_missing_names_write_nothing(service):
+    with pytest.raises(ValidationError) as caught:
+        service.create_patient(
+            make_patient(family_name="", given_name="", date_of_birth=date(2030, 1, 1))
+        )
+    assert set(caught.value.errors) == {"family_name", "given_name", "date_of_birth"}
+    assert service.count_patients() == 0
+
+
+def test_editing_to_another_patients_mrn_is_refused(service):
+    first = service.create_patient(make_patient())
+    second = service.create_patient(make_patient(mrn="MRN-2002", family_name="Silva"))
+    with pytest.raises(ValidationError):
+        service.update_patient(replace(second, mrn=first.mrn))
+    assert service.get_patient(second.id).mrn == "MRN-2002"
+
+
+def test_archive_and_unarchive(service, patient):
+    service.archive_patient(patient.id)
+    assert service.search_patients("okafor") == []
+    service.archive_patient(patient.id, archived=False)
+    assert len(service.search_patients("okafor")) == 1
+
+
+def _cypionate(patient_id: int) -> RegimenItem:
+    return RegimenItem(None, patient_id, "hormone", "testosterone_cypionate", 100.0, "mg", "IM",
+                       7.0, date(2026, 1, 5))
+
+
+def test_dose_change_ends_the_old_row_and_chains_a_new_one(service, patient):
+    first = service.add_regimen_item(_cypionate(patient.id))
+    second = service.change_dose(DoseChange(first.id, 140.0, "mg", 7.0, date(2026, 4, 6), "low trough"))
+    third = service.change_dose(DoseChange(second.id, 120.0, "mg", 3.5, date(2026, 8, 3)))
+    history = service.regimen(patient.id)
+    assert [(i.dose, i.start_date, i.stop_date) for i in history] == [
+        (100.0, date(2026, 1, 5), date(2026, 4, 6)),
+        (140.0, date(2026, 4, 6), date(2026, 8, 3)),
+        (120.0, date(2026, 8, 3), None),
+    ]
+    assert third.previous_id == second.id and second.previous_id == first.id
+    assert [i.active_on(TODAY) for i in history] == [False, False, True]
+
+
+def test_a_dose_change_before_the_current_start_changes_nothing(service, patient):
+    first = service.add_regimen_item(_cypionate(patient.id))
+    with pytest.raises(ValidationError):
+        service.change_dose(DoseChange(first.id, 140.0, "mg", 7.0, date(2025, 12, 1)))
+    assert service.regimen(patient.id) == [first]
+
+
+def test_stopping_keeps_the_row_with_its_reason(service, patient):
+    item = service.add_regimen_item(_cypionate(patient.id))
+    service.stop_regimen_item(item.id, date(2026, 9, 1), "polycythaemia review")
+    (stopped,) = service.regimen(patient.id)
+    assert stopped.stop_date == date(2026, 9, 1) and stopped.stop_reason == "polycythaemia review"
+    with pytest.raises(ValidationError):
+        service.stop_regimen_item(item.id, date(2026, 10, 1))
+
+
+def test_manual_result_is_converted_to_the_canonical_unit(service, patient, kb):
+    saved = service.record_result(
+        patient.id, "total_testosterone", "20.8", "nmol/L", datetime(2026, 3, 2, 8, 0), lab="City"
+    )
+    assert saved.value == 20.8 and saved.unit == "nmol/L"
+    assert saved.unit_canonical == kb.analyte("total_testosterone").canonical_unit
+    assert saved.value_canonical == pytest.approx(20.8 * 28.84, rel=1e-3)
+
+
+def test_manual_censored_result_keeps_its_comparator(service, patient):
+    saved = service.record_result(
+        patient.id, "estradiol", "<5", "pg/mL", datetime(2026, 3, 2, 8, 0)
+    )
+    assert (saved.comparator, saved.value, saved.raw_value) == ("<", 5.0, "<5")
+    assert service.observations(patient.id) == [saved]
+
+
+def test_manual_result_in_an_unknown_unit_is_kept_raw_not_converted(service, patient):
+    saved = service.record_result(
+        patient.id, "zinc", "80", "furlongs", datetime(2026, 3, 2, 8, 0)
+    )
+    assert saved.value == 80 and saved.unit == "furlongs"
+    assert saved.value_canonical is None and saved.unit_canonical == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "when", "field"),
+    [
+        ("abc", datetime(2026, 3, 2), "value"),
+        ("12", datetime(2027, 1, 1), "collected_at"),
+    ],
+)
+def test_bad_manual_results_write_nothing(service, patient, value, when, field):
+    with pytest.raises(ValidationError) as caught:
+        service.record_result(patient.id, "zinc", value, "ug/dL", when)
+    assert field in caught.value.errors
+    assert service.observations(patient.id) == []
+
+
+def test_entering_the_same_result_twice_is_refused(service, patient):
+    when = datetime(2026, 3, 2, 8, 0)
+    service.record_result(patient.id, "zinc", "71", "ug/dL", when)
+    with pytest.raises(ValidationError, match="already recorded"):
+        service.record_result(patient.id, "zinc", "71", "ug/dL", when)

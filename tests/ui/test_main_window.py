@@ -1,0 +1,143 @@
+"""The main window as a clinician uses it: search, open a patient, edit the regimen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtCore import QDate
+
+from app.core.models import RegimenItem
+from app.ui.main_window import MainWindow
+from app.ui.regimen_dialogs import AddRegimenItemDialog, ChangeDoseDialog, StopItemDialog
+from tests.conftest import make_patient
+
+
+@pytest.fixture
+def window(qtbot, service):
+    service.create_patient(make_patient())
+    service.create_patient(make_patient(mrn="MRN-2002", family_name="Silva", given_name="Rosa",
+                                        date_of_birth=date(1964, 2, 9), sex_at_birth="female"))
+    service.create_patient(make_patient(mrn="MRN-3003", family_name="Sato", given_name="Kenji",
+                                        date_of_birth=date(1990, 7, 1)))
+    win = MainWindow(service)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def _shown_names(win: MainWindow) -> list[str]:
+    model = win.patient_list.model
+    return [model.patient_at(r).family_name for r in range(model.rowCount())]
+
+
+def test_typing_filters_the_list_at_each_keystroke(qtbot, window):
+    assert _shown_names(window) == ["Okafor", "Sato", "Silva"]
+    qtbot.keyClicks(window.patient_list.search, "s")
+    assert _shown_names(window) == ["Okafor", "Sato", "Silva"]  # Samir Okafor starts with s
+    qtbot.keyClicks(window.patient_list.search, "i")
+    assert _shown_names(window) == ["Silva"]
+    window.patient_list.search.clear()
+    qtbot.keyClicks(window.patient_list.search, "1990")
+    assert _shown_names(window) == ["Sato"]
+    assert window.patient_list.count.text() == "1 patient"
+
+
+def test_selecting_a_patient_shows_their_record(qtbot, window):
+    window.patient_list.table.selectRow(2)
+    view = window.patient_view
+    assert view.stack.currentIndex() == 1
+    assert "Silva, Rosa" in view.title.text()
+    assert "MRN-2002" in view.details.text()
+
+
+def test_archiving_hides_the_patient_from_the_list(qtbot, window, service, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    window.patient_list.table.selectRow(2)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    window.patient_view.toggle_archived()
+    assert _shown_names(window) == ["Okafor", "Sato"]
+    window.patient_list.show_archived.setChecked(True)
+    assert "Silva" in _shown_names(window)
+
+
+def test_regimen_editor_add_change_dose_and_stop_keep_history(qtbot, window, service):
+    window.patient_list.table.selectRow(0)
+    panel = window.patient_view.regimen
+    patient_id = window.patient_view.patient.id
+
+    add = AddRegimenItemDialog(service, patient_id, panel)
+    qtbot.addWidget(add)
+    add.substance.setCurrentIndex(add.substance.findData("testosterone_cypionate"))
+    assert add.route.currentText() == "IM"
+    add.dose.setText("100")
+    add.dose_unit.setCurrentText("mg")
+    add.interval.setCurrentIndex(add.interval.findData(7.0))
+    add.start_date.setDate(QDate(2026, 1, 5))
+    add.save()
+    assert add.saved_item is not None
+    panel.refresh()
+    assert panel.model.rowCount() == 1
+
+    panel.table.selectRow(0)
+    assert panel.change_button.isEnabled()
+    change = ChangeDoseDialog(service, panel.model.item_at(0), panel)
+    qtbot.addWidget(change)
+    change.dose.setText("140")
+    change.effective.setDate(QDate(2026, 5, 4))
+    change.save()
+    panel.refresh()
+    assert [panel.model.item_at(r).dose for r in range(2)] == [140.0, 100.0]
+    assert panel.model.is_current(0) and not panel.model.is_current(1)
+
+    panel.table.selectRow(0)
+    stop = StopItemDialog(service, panel.model.item_at(0), panel)
+    qtbot.addWidget(stop)
+    stop.stop_date.setDate(QDate(2026, 10, 1))
+    stop.reason.setText("patient choice")
+    stop.save()
+    panel.refresh()
+    rows = [panel.model.item_at(r) for r in range(panel.model.rowCount())]
+    assert [(r.dose, r.stop_date) for r in rows] == [
+        (140.0, date(2026, 10, 1)),
+        (100.0, date(2026, 5, 4)),
+    ]
+    panel.table.selectRow(0)
+    assert not panel.stop_button.isEnabled()  # history rows cannot be stopped again
+
+
+def test_dose_change_dialog_shows_errors_and_writes_nothing(qtbot, service, patient):
+    item = service.add_regimen_item(
+        RegimenItem(None, patient.id, "hormone", "anastrozole", 0.5, "mg", "oral", 3.5,
+                    date(2026, 3, 1))
+    )
+    dialog = ChangeDoseDialog(service, item)
+    qtbot.addWidget(dialog)
+    dialog.dose.setText("abc")
+    dialog.save()
+    assert "number" in dialog.errors.message("dose")
+    dialog.dose.setText("1")
+    dialog.effective.setDate(QDate(2026, 2, 1))
+    dialog.save()
+    assert "after the current dose started" in dialog.errors.message("effective")
+    assert service.regimen(patient.id) == [item]
+
+
+def test_manual_result_entry_through_the_results_tab(qtbot, window, service):
+    from app.ui.lab_entry_dialog import LabEntryDialog
+
+    window.patient_list.table.selectRow(0)
+    patient_id = window.patient_view.patient.id
+    dialog = LabEntryDialog(service, patient_id)
+    qtbot.addWidget(dialog)
+    dialog.analyte.setCurrentIndex(dialog.analyte.findData("estradiol"))
+    qtbot.keyClicks(dialog.value, "< 5")
+    dialog.collected_at.setDateTime(dialog.collected_at.dateTime().addDays(-30))
+    dialog.save()
+    assert dialog.saved is not None and dialog.saved.comparator == "<"
+    labs = window.patient_view.labs
+    labs.refresh()
+    assert labs.model.rowCount() == 1
+    assert labs.model.data(labs.model.index(0, 2)) == "< 5"
+    assert labs.count.text() == "1 result"

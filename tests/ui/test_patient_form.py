@@ -1,0 +1,78 @@
+"""Driving the create-patient form as a user does."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt
+
+from app.ui.patient_form import PatientFormDialog
+from tests.conftest import make_patient
+
+
+def _fill(qtbot, dialog: PatientFormDialog, *, mrn="MRN-77", family="Moreau", given="Chloe",
+          born=QDate(1972, 8, 19), sex="female") -> None:
+    qtbot.keyClicks(dialog.mrn, mrn)
+    qtbot.keyClicks(dialog.family_name, family)
+    qtbot.keyClicks(dialog.given_name, given)
+    dialog.date_of_birth.setDate(born)
+    dialog.sex_at_birth.setCurrentIndex(dialog.sex_at_birth.findData(sex))
+
+
+def test_filling_the_form_creates_the_patient(qtbot, service):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog)
+    qtbot.keyClicks(dialog.gender_identity, "woman")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Save), Qt.LeftButton)
+    assert dialog.result() == dialog.DialogCode.Accepted
+    (found,) = service.search_patients("moreau")
+    saved = service.get_patient(found.id)
+    assert (saved.mrn, saved.given_name, saved.date_of_birth, saved.sex_at_birth,
+            saved.gender_identity) == ("MRN-77", "Chloe", date(1972, 8, 19), "female", "woman")
+
+
+def test_future_birth_date_is_shown_beside_the_field_and_nothing_saved(qtbot, service):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, born=QDate(2030, 1, 1))
+    dialog.save()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "future" in dialog.errors.message("date_of_birth")
+    assert dialog.errors.label("date_of_birth").isVisibleTo(dialog)
+    assert service.count_patients() == 0
+
+
+def test_missing_name_and_duplicate_mrn_are_each_shown_on_their_field(qtbot, service):
+    service.create_patient(make_patient(mrn="MRN-77"))
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, family="")
+    dialog.save()
+    assert "family name" in dialog.errors.message("family_name")
+    assert "MRN-77" in dialog.errors.message("mrn")
+    assert dialog.errors.message("given_name") == ""
+    assert service.count_patients() == 1
+
+
+def test_fixing_the_error_then_saving_works(qtbot, service):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, given="")
+    dialog.save()
+    assert dialog.errors.message("given_name")
+    qtbot.keyClicks(dialog.given_name, "Chloe")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.errors.message("given_name") == ""
+    assert service.count_patients() == 1
+
+
+def test_editing_prefills_and_updates(qtbot, service, patient):
+    dialog = PatientFormDialog(service, patient)
+    qtbot.addWidget(dialog)
+    assert dialog.mrn.text() == patient.mrn
+    assert dialog.date_of_birth.date().toPython() == patient.date_of_birth
+    dialog.phone.setText("555-0199")
+    dialog.save()
+    assert service.get_patient(patient.id).phone == "555-0199"
