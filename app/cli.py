@@ -52,6 +52,42 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-draws", type=int, default=None, help="cap lab visits per patient")
     demo.add_argument("--today", type=date.fromisoformat, default=None, help=argparse.SUPPRESS)
 
+    imp = commands.add_parser("import", parents=[common], help="import a lab file")
+    imp.add_argument("file", help="CSV, HL7 v2 (.hl7) or FHIR JSON file")
+    imp.add_argument("--profile", help="saved import profile to apply")
+    imp.add_argument("--save-profile", metavar="NAME", help="remember this file's settings")
+    imp.add_argument(
+        "--create-patients",
+        action="store_true",
+        help="create patients the file identifies by name and date of birth",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="show what would happen; write nothing")
+    imp.add_argument("--json", action="store_true", help="print counts and problems as JSON")
+    imp.add_argument(
+        "--date-order",
+        choices=["dmy", "mdy", "ymd"],
+        help="for files whose dates read both ways (03/04/2024)",
+    )
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="TEXT=ANALYTE",
+        help="map an unknown analyte name to a knowledge-base key (repeatable)",
+    )
+    imp.add_argument(
+        "--report", metavar="FILE", help="save the rejected rows (line, column, reason)"
+    )
+
+    batches = commands.add_parser("batches", parents=[common], help="list or undo import batches")
+    batch_cmds = batches.add_subparsers(dest="batches_command", metavar="ACTION", required=True)
+    batch_list = batch_cmds.add_parser("list", parents=[common], help="list import batches")
+    batch_list.add_argument("--json", action="store_true")
+    batch_undo = batch_cmds.add_parser(
+        "undo", parents=[common], help="remove exactly a batch's rows"
+    )
+    batch_undo.add_argument("batch_id", type=int)
+
     clinic = commands.add_parser("clinic", parents=[common], help="create a clinic")
     clinic_cmds = clinic.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)
     create = clinic_cmds.add_parser("create", parents=[common], help="create an empty clinic")
@@ -193,6 +229,57 @@ def _cmd_patients_add(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
+def _cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_import import run_import
+
+    service = _open_service(args, paths)
+    try:
+        return run_import(service, args)
+    finally:
+        service.close()
+
+
+def _cmd_batches_list(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.services.importing import Importer
+
+    service = _open_service(args, paths)
+    try:
+        batches = Importer(service).batches()
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps([_batch_dict(b) for b in batches], indent=2))
+        return 0
+    for b in batches:
+        undone = f"  undone {b.undone_at}" if b.undone_at else ""
+        print(
+            f"{b.id:>5}  {b.created_at}  {b.file_name:<32} {b.rows_imported:>8} imported, "
+            f"{b.rows_duplicate} duplicate, {b.rows_rejected} rejected{undone}"
+        )
+    print(f"{len(batches)} batch(es)")
+    return 0
+
+
+def _batch_dict(batch) -> dict:
+    from dataclasses import asdict
+
+    return asdict(batch)
+
+
+def _cmd_batches_undo(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.services.importing import Importer
+
+    service = _open_service(args, paths)
+    try:
+        removed = Importer(service).undo(args.batch_id)
+    except (KeyError, ValueError) as exc:
+        raise UserError(str(exc).strip("'")) from exc
+    finally:
+        service.close()
+    print(f"Batch {args.batch_id} undone: {removed} results removed.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -207,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("clinic", "create"): _cmd_clinic_create,
         ("patients", "list"): _cmd_patients_list,
         ("patients", "add"): _cmd_patients_add,
+        ("import", None): _cmd_import,
+        ("batches", "list"): _cmd_batches_list,
+        ("batches", "undo"): _cmd_batches_undo,
     }
     action = getattr(args, f"{args.command}_command", None)
     handler = handlers[(args.command, action)]

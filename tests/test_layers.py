@@ -13,8 +13,12 @@ STDLIB_OK = True  # every layer may use the standard library
 RULES = {
     "app.core": ({"tomllib"}, {"app.core"}),
     "app.store": ({"sqlite_utils", "sqlcipher3"}, {"app.core", "app.store"}),
+    "app.security": ({"argon2"}, {"app.core", "app.security"}),
     "app.reports": ({"reportlab"}, {"app.core", "app.reports"}),
-    "app.services": (set(), {"app.core", "app.store", "app.reports", "app.services", "app.paths", "app"}),
+    "app.services": (
+        {"argon2"},
+        {"app.core", "app.store", "app.reports", "app.security", "app.services", "app.paths", "app"},
+    ),
     "app.ui": ({"PySide6", "pyqtgraph", "numpy"}, {"app.core", "app.services", "app.ui", "app"}),
 }
 THIRD_PARTY = {"PySide6", "pyqtgraph", "numpy", "sqlite_utils", "sqlcipher3", "reportlab",

@@ -2,12 +2,20 @@
 
 Two results are the same when they are for the same patient, analyte and
 collection time, with the same value (comparator included) in the same unit.
-The patient is the other half of the unique index in the store.
+The patient is the other half of the unique index in the store. Units compare by
+their normal spelling, so ``µg/dL`` and ``ug/dL`` exports of one result match.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
+
+from app.core.units import normalise_unit
+
+# Imports build a key per row; the few distinct unit spellings of a file are
+# normalised once each.
+_normal_unit = lru_cache(maxsize=4096)(normalise_unit)
 
 
 def timestamp_text(moment: datetime) -> str:
@@ -28,4 +36,4 @@ def observation_key(
         shown = raw_value.strip().casefold()
     else:
         shown = f"{comparator or ''}{value:.9g}"
-    return f"{analyte_key}|{timestamp_text(collected_at)}|{shown}|{unit.strip()}"
+    return f"{analyte_key}|{timestamp_text(collected_at)}|{shown}|{_normal_unit(unit)}"

@@ -103,10 +103,16 @@ class ObservationRepository:
     def add_many(self, observations: Iterable[Observation], user_id: int | None = None) -> int:
         """Insert many rows in the caller's transaction; returns how many were new."""
         now = utc_now()
+        return self.add_rows(observation_values(o, now, user_id) for o in observations)
+
+    def add_rows(self, rows: Iterable[tuple]) -> int:
+        """Insert ready-made rows in ``INSERT_SQL`` column order (the import hot path).
+
+        Rows already stored (same patient and dedupe key) are skipped; returns how many
+        were new. Runs in the caller's transaction.
+        """
         before = self._clinic.conn.total_changes
-        self._clinic.conn.executemany(
-            INSERT_IGNORE_SQL, (observation_values(o, now, user_id) for o in observations)
-        )
+        self._clinic.conn.executemany(INSERT_IGNORE_SQL, rows)
         return self._clinic.conn.total_changes - before
 
     def get(self, observation_id: int) -> Observation | None:

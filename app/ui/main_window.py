@@ -30,6 +30,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._set_title()
         self.resize(1400, 860)
+        self.setAcceptDrops(True)
         self.patient_list.refresh()
 
     def _set_title(self) -> None:
@@ -41,6 +42,9 @@ class MainWindow(QMainWindow):
         self.new_patient_action = QAction("&New patient…", self)
         self.new_patient_action.setShortcut(QKeySequence.New)
         file_menu.addAction(self.new_patient_action)
+        self.import_action = QAction("&Import lab results…", self)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.Quit)
@@ -49,15 +53,19 @@ class MainWindow(QMainWindow):
         self.about_action = QAction("&About Cofactor", self)
         help_menu.addAction(self.about_action)
 
-    def _build_status_bar(self) -> None:
+    def _status_text(self) -> str:
         total = self._service.count_patients()
         where = self._service.path or "in memory"
-        self.status_label = QLabel(f"{total} active patients  ·  {where}")
+        return f"{total} active patients  ·  {where}"
+
+    def _build_status_bar(self) -> None:
+        self.status_label = QLabel(self._status_text())
         self.statusBar().addPermanentWidget(self.status_label)
 
     def _connect(self) -> None:
         """Every signal of the window in one place, so the event graph reads on one screen."""
         self.new_patient_action.triggered.connect(self.new_patient)
+        self.import_action.triggered.connect(lambda: self.import_file(None))
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
         self.patient_list.new_patient_requested.connect(self.new_patient)
@@ -71,6 +79,30 @@ class MainWindow(QMainWindow):
             self.patient_list.refresh()
             self.patient_list.select_patient(dialog.saved_patient.id)
             self.patient_view.show_patient(dialog.saved_patient.id)
+
+    def import_file(self, path: str | None) -> None:
+        from app.ui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self._service, path, self)
+        wizard.imported.connect(self._after_import)
+        if path:
+            wizard.read_file()
+        wizard.exec()
+
+    def _after_import(self, _batch_id: int) -> None:
+        self.patient_list.refresh()
+        self.patient_view.show_patient(self.patient_list.selected_patient_id())
+        self.status_label.setText(self._status_text())
+
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            event.acceptProposedAction()
+            self.import_file(urls[0])
 
     def _patient_changed(self, patient_id: int) -> None:
         self.patient_list.refresh()

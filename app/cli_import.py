@@ -1,0 +1,122 @@
+"""``cofactor import``: the same read → preview → commit steps as the import wizard."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.cli import UserError as ImportUserError
+from app.core.labfiles import FileRejected, NeedsDateOrder, ReadOptions
+from app.services.importing import Importer, apply_profile, problems_report, profile_settings
+
+
+def _options(args, importer: Importer) -> tuple[ReadOptions, str]:
+    options = ReadOptions(date_order=args.date_order)
+    profile_name = ""
+    if args.profile:
+        settings = importer.profile(args.profile)
+        if settings is None:
+            raise ImportUserError(f"No import profile named {args.profile!r}.")
+        profile_name = args.profile
+        apply_profile(options, settings)
+    return options, profile_name
+
+
+def run_import(service, args) -> int:
+    path = Path(args.file).expanduser()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportUserError(f"Cannot read {path}: {exc.strerror}.") from exc
+    importer = Importer(service)
+    options, profile_name = _options(args, importer)
+    try:
+        parsed = importer.read(data, path.name, options)
+    except NeedsDateOrder as exc:
+        raise ImportUserError(
+            f"{exc} Run again with --date-order dmy or --date-order mdy."
+        ) from exc
+    except FileRejected as exc:
+        raise ImportUserError(str(exc)) from exc
+    if not profile_name:
+        found = importer.profile_for(parsed)
+        if found and not args.profile:
+            profile_name = found[0]
+    for mapping in args.map:
+        text, _, key = mapping.partition("=")
+        try:
+            importer.map_analyte(text.strip().casefold(), key.strip())
+        except KeyError as exc:
+            raise ImportUserError(f"--map {mapping}: unknown analyte key {key.strip()!r}.") from exc
+    preview = importer.preview(data, path.name, parsed, profile_name)
+    result = None
+    if not args.dry_run:
+        save = (args.save_profile, profile_settings(options, parsed)) if args.save_profile else None
+        result = importer.commit(
+            preview, data, create_patients=args.create_patients, save_profile=save
+        )
+    if args.report:
+        Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
+    _print(preview, result, args)
+    return 0
+
+
+def _print(preview, result, args) -> None:
+    summary = preview.summary()
+    unmatched = {who.describe(): len(lines) for who, lines in preview.unmatched_patients.items()}
+    unknown = {text: len(lines) for text, lines in preview.unknown_analytes.items()}
+    if args.json:
+        payload = {
+            "file": preview.file_name,
+            "sha256": preview.sha256,
+            "format": preview.parsed.format,
+            "layout": preview.parsed.layout,
+            "profile": preview.profile_name,
+            "dry_run": bool(args.dry_run),
+            **summary,
+            "unmatched_patients": unmatched,
+            "unknown_analytes": unknown,
+            "unrecognised_units": {
+                f"{k[0]} [{k[1]}]": n for k, n in preview.unrecognised_units.items()
+            },
+            "problems": [
+                {"line": p.line, "column": p.column, "reason": p.reason}
+                for p in preview.parsed.problems
+            ],
+        }
+        if result is not None:
+            payload.update(
+                batch_id=result.batch_id,
+                imported=result.imported,
+                patients_created=result.patients_created,
+            )
+        print(json.dumps(payload, indent=2))
+        return
+    parsed = preview.parsed
+    print(f"{preview.file_name}: {parsed.format} ({parsed.layout}), {parsed.encoding}")
+    if preview.already_imported:
+        print(f"  this exact file was imported before (batch {preview.already_imported[0].id})")
+    print(
+        f"  rows read {summary['rows_read']}: {summary['new']} new, "
+        f"{summary['duplicates']} already in the clinic, {summary['rejected']} rejected, "
+        f"{summary['unmatched_patient_rows']} for unmatched patients, "
+        f"{summary['unknown_analyte_rows']} with unknown analytes"
+    )
+    for who, count in unmatched.items():
+        print(f"  unmatched patient: {who} ({count} rows)")
+    for text, count in unknown.items():
+        print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
+    for (key, unit), count in preview.unrecognised_units.items():
+        print(f"  unit not recognised for {key}: {unit!r} ({count} rows, kept as reported)")
+    for problem in parsed.problems[:20]:
+        column = f" [{problem.column}]" if problem.column else ""
+        print(f"  line {problem.line}{column}: {problem.reason}")
+    if len(parsed.problems) > 20:
+        print(f"  … {len(parsed.problems) - 20} more problems (save them with --report FILE)")
+    if result is None:
+        print("Dry run: nothing was written.")
+    else:
+        print(
+            f"Imported {result.imported} results as batch {result.batch_id}"
+            f" ({result.duplicates} duplicates skipped, {result.patients_created} patients created)."
+        )

@@ -1,0 +1,124 @@
+"""Resolve parsed lab rows: which analyte, which patient, which canonical value.
+
+Pure and cached per distinct text, so a million rows cost a dictionary lookup each
+rather than a knowledge-base search each. Nothing here guesses: a row whose
+analyte, patient or unit is not known exactly is reported, never forced.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from app.core.labfiles.model import RawResult
+
+_SPACES = re.compile(r"\s+")
+
+
+def mapping_text(raw: RawResult) -> str:
+    """The text a user maps once for an unknown analyte (name, else local code)."""
+    text = raw.analyte_text or raw.local_code or raw.loinc
+    return _SPACES.sub(" ", text.strip()).casefold()
+
+
+@dataclass(frozen=True, slots=True)
+class FilePatient:
+    """How a file identifies a patient: an MRN, or a name with a date of birth."""
+
+    mrn: str
+    family_name: str
+    given_name: str
+    date_of_birth: date | None
+    sex: str = ""
+
+    @property
+    def identifiable(self) -> bool:
+        """True when the file says enough to create (or match) a patient exactly."""
+        named = bool(self.family_name and self.given_name and self.date_of_birth)
+        return bool(self.mrn) or named
+
+    def describe(self) -> str:
+        parts = []
+        if self.mrn:
+            parts.append(f"MRN {self.mrn}")
+        name = ", ".join(p for p in (self.family_name, self.given_name) if p)
+        if name:
+            parts.append(name)
+        if self.date_of_birth:
+            parts.append(f"born {self.date_of_birth.isoformat()}")
+        return " · ".join(parts) or "no patient identifier"
+
+
+def file_patient(raw: RawResult) -> FilePatient:
+    return FilePatient(
+        mrn=(raw.mrn or raw.source_patient_id).strip(),
+        family_name=raw.family_name.strip(),
+        given_name=raw.given_name.strip(),
+        date_of_birth=raw.date_of_birth,
+        sex=raw.sex.strip().lower(),
+    )
+
+
+class AnalyteMatcher:
+    """LOINC code first (check digit validated by the KB), then name and synonym,
+    then the clinic's remembered mappings for texts a user mapped before."""
+
+    def __init__(self, kb, remembered: dict[str, str] | None = None):
+        self._kb = kb
+        self._remembered = dict(remembered or {})
+        self._cache: dict[tuple[str, str, str], str | None] = {}
+
+    def remember(self, text: str, analyte_key: str) -> None:
+        self._remembered[text] = analyte_key
+        self._cache.clear()
+
+    def match(self, raw: RawResult) -> str | None:
+        cache_key = (raw.loinc, raw.analyte_text, raw.local_code)
+        try:
+            return self._cache[cache_key]
+        except KeyError:
+            pass
+        key = None
+        if raw.loinc:
+            analyte = self._kb.analyte_for_loinc(raw.loinc.strip())
+            key = analyte.key if analyte else None
+        if key is None and raw.analyte_text:
+            analyte = self._kb.analyte_for_name(raw.analyte_text)
+            key = analyte.key if analyte else None
+        if key is None:
+            key = self._remembered.get(mapping_text(raw))
+        self._cache[cache_key] = key
+        return key
+
+
+class UnitConverter:
+    """Canonical value of a result, by the knowledge base's factor; cached per unit."""
+
+    def __init__(self, kb):
+        self._kb = kb
+        self._cache: dict[tuple[str, str], tuple[float, float, str] | None] = {}
+
+    def linear(self, analyte_key: str, unit: str) -> tuple[float, float, str] | None:
+        """(scale, offset, canonical unit) for this unit, or None when it is not known."""
+        cache_key = (analyte_key, unit)
+        if cache_key in self._cache:
+            return self._cache[cache_key]
+        found = None
+        try:
+            zero = self._kb.to_canonical(analyte_key, 0.0, unit)
+            one = self._kb.to_canonical(analyte_key, 1.0, unit)
+            found = (one - zero, zero, self._kb.analyte(analyte_key).canonical_unit)
+        except (ValueError, KeyError):
+            found = None
+        self._cache[cache_key] = found
+        return found
+
+    def convert(self, analyte_key: str, value: float | None, unit: str) -> tuple[float | None, str]:
+        if value is None:
+            return None, ""
+        found = self.linear(analyte_key, unit)
+        if found is None:
+            return None, ""
+        scale, offset, canonical = found
+        return value * scale + offset, canonical

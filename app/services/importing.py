@@ -1,0 +1,393 @@
+"""Import lab files: read, match, preview, then commit all of a batch or none of it.
+
+The three steps are separate so the wizard can show the preview before anything is
+written and the CLI can stop at ``--dry-run``. Reading touches no database and may
+run on a worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.dedupe import observation_key, timestamp_text
+from app.core.importing import (
+    AnalyteMatcher,
+    FilePatient,
+    UnitConverter,
+    file_patient,
+    mapping_text,
+)
+from app.core.labfiles import ParsedFile, ReadOptions, RowProblem, read_lab_file
+from app.core.models import Patient
+from app.store.database import utc_now
+from app.store.imports import BatchRecord, ImportRepository
+
+log = logging.getLogger(__name__)
+
+NEW = "new"
+DUPLICATE = "duplicate"
+UNMATCHED_PATIENT = "unmatched patient"
+UNKNOWN_ANALYTE = "unknown analyte"
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_SOURCE_OF_FORMAT = {"csv": "csv", "hl7v2": "hl7", "fhir": "fhir"}
+
+
+@dataclass
+class ImportPreview:
+    """What committing would do, row by row, before anything is written."""
+
+    file_name: str
+    sha256: str
+    size_bytes: int
+    parsed: ParsedFile
+    profile_name: str = ""
+    statuses: list[str] = field(default_factory=list)
+    analyte_keys: list[str | None] = field(default_factory=list)
+    patient_ids: list[int | None] = field(default_factory=list)
+    unknown_analytes: dict[str, list[int]] = field(default_factory=dict)
+    unmatched_patients: dict[FilePatient, list[int]] = field(default_factory=dict)
+    patient_notes: dict[FilePatient, str] = field(default_factory=dict)
+    unrecognised_units: dict[tuple[str, str], int] = field(default_factory=dict)
+    already_imported: list[BatchRecord] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for s in self.statuses if s == status)
+
+    @property
+    def rejected(self) -> list[RowProblem]:
+        return self.parsed.problems
+
+    def summary(self) -> dict[str, int]:
+        return {
+            "rows_read": len(self.statuses) + len(self.parsed.problems),
+            "new": self.count(NEW),
+            "duplicates": self.count(DUPLICATE),
+            "unmatched_patient_rows": self.count(UNMATCHED_PATIENT),
+            "unknown_analyte_rows": self.count(UNKNOWN_ANALYTE),
+            "rejected": len(self.parsed.problems),
+            "unrecognised_unit_rows": sum(self.unrecognised_units.values()),
+        }
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch_id: int
+    imported: int
+    duplicates: int
+    rejected: int
+    skipped: int
+    patients_created: int
+    stored_path: str
+
+
+class Importer:
+    """Import files into one clinic through its ``ClinicService``."""
+
+    def __init__(self, service):
+        self._service = service
+        self._repo = ImportRepository(service.database)
+        self.matcher = AnalyteMatcher(service.knowledge, self._repo.analyte_mappings())
+        self.converter = UnitConverter(service.knowledge)
+        self._new_mappings: dict[str, str] = {}
+
+    # -- step 1: read (no database) ----------------------------------------------
+
+    def read(
+        self,
+        data: bytes,
+        file_name: str,
+        options: ReadOptions | None = None,
+        progress: Callable[[float], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> ParsedFile:
+        options = options or ReadOptions()
+        if options.today is None:
+            options.today = self._service.today()
+        return read_lab_file(data, file_name, options, progress, is_cancelled)
+
+    def profile_for(self, parsed: ParsedFile) -> tuple[str, dict] | None:
+        """A saved import profile whose header fingerprint matches this file."""
+        return self._repo.profile_for_fingerprint(parsed.fingerprint)
+
+    def profile_names(self) -> list[str]:
+        return self._repo.profile_names()
+
+    def profile(self, name: str) -> dict | None:
+        found = self._repo.profile(name)
+        return found[1] if found else None
+
+    # -- step 2: preview ----------------------------------------------------------
+
+    def map_analyte(self, text: str, analyte_key: str) -> None:
+        """The user's mapping of an unknown analyte text; remembered when committed."""
+        if analyte_key not in self._service.knowledge.analytes:
+            raise KeyError(analyte_key)
+        self.matcher.remember(text, analyte_key)
+        self._new_mappings[text] = analyte_key
+
+    def preview(
+        self, data: bytes, file_name: str, parsed: ParsedFile, profile_name: str = ""
+    ) -> ImportPreview:
+        preview = ImportPreview(
+            file_name=file_name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            size_bytes=len(data),
+            parsed=parsed,
+            profile_name=profile_name,
+        )
+        preview.already_imported = self._repo.batches_with_sha(preview.sha256)
+        patients = self._resolve_patients(parsed, preview)
+        existing = self._repo.existing_keys({pid for pid in patients.values() if pid})
+        unknown: dict[str, list[int]] = defaultdict(list)
+        unmatched: dict[FilePatient, list[int]] = defaultdict(list)
+        units: dict[tuple[str, str], int] = defaultdict(int)
+        for raw in parsed.rows:
+            key = self.matcher.match(raw)
+            who = file_patient(raw)
+            patient_id = patients.get(who)
+            preview.analyte_keys.append(key)
+            preview.patient_ids.append(patient_id)
+            if key is None:
+                unknown[mapping_text(raw)].append(raw.line)
+                preview.statuses.append(UNKNOWN_ANALYTE)
+                continue
+            if raw.value is not None and self.converter.linear(key, raw.unit) is None:
+                units[(key, raw.unit)] += 1
+            if patient_id is None:
+                unmatched[who].append(raw.line)
+                preview.statuses.append(UNMATCHED_PATIENT)
+                continue
+            dedupe = observation_key(
+                key, raw.collected_at, raw.value, raw.comparator, raw.raw_value, raw.unit
+            )
+            preview.statuses.append(DUPLICATE if (patient_id, dedupe) in existing else NEW)
+        preview.unknown_analytes = dict(unknown)
+        preview.unmatched_patients = dict(unmatched)
+        preview.unrecognised_units = dict(units)
+        return preview
+
+    def _resolve_patients(
+        self, parsed: ParsedFile, preview: ImportPreview
+    ) -> dict[FilePatient, int | None]:
+        """Match each distinct file patient exactly: MRN, else name and date of birth."""
+        repo = self._service.patients_repo
+        found: dict[FilePatient, int | None] = {}
+        for raw in parsed.rows:
+            who = file_patient(raw)
+            if who in found:
+                continue
+            found[who] = None
+            if who.mrn:
+                patient = repo.by_mrn(who.mrn)
+                if patient is None:
+                    preview.patient_notes[who] = "no patient with this MRN"
+                elif _conflicts(patient, who):
+                    preview.patient_notes[who] = (
+                        f"MRN {who.mrn} belongs to {patient.display_name}, born "
+                        f"{patient.date_of_birth}: the file's name or birth date differs"
+                    )
+                else:
+                    found[who] = patient.id
+                continue
+            if who.family_name and who.given_name and who.date_of_birth:
+                matches = repo.by_name_and_birth_date(
+                    who.family_name, who.given_name, who.date_of_birth
+                )
+                if len(matches) == 1:
+                    found[who] = matches[0].id
+                elif matches:
+                    preview.patient_notes[who] = "several patients have this name and birth date"
+                else:
+                    preview.patient_notes[who] = "no patient with this name and birth date"
+            else:
+                preview.patient_notes[who] = "the file gives no MRN, or no name with birth date"
+        return found
+
+    # -- step 3: commit -------------------------------------------------------------
+
+    def commit(
+        self,
+        preview: ImportPreview,
+        data: bytes,
+        *,
+        create_patients: bool = False,
+        user_id: int | None = None,
+        save_profile: tuple[str, dict] | None = None,
+    ) -> ImportResult:
+        """Write the batch in one transaction: all of its rows or none of them."""
+        service = self._service
+        parsed = preview.parsed
+        source = _SOURCE_OF_FORMAT.get(parsed.format, "csv")
+        clinic = service.database
+        stored = self._stored_path(preview)
+        with clinic.transaction():
+            batch_id = self._repo.create_batch(
+                preview.file_name,
+                preview.sha256,
+                preview.size_bytes,
+                parsed.layout,
+                preview.profile_name,
+                user_id,
+            )
+            created = self._create_patients(preview) if create_patients else {}
+            now = utc_now()
+            rows = []
+            skipped = 0
+            for index, raw in enumerate(parsed.rows):
+                key = preview.analyte_keys[index]
+                if key is None:
+                    key = self.matcher.match(raw)  # mapped after the preview
+                patient_id = preview.patient_ids[index] or created.get(file_patient(raw))
+                if key is None or patient_id is None:
+                    skipped += 1
+                    continue
+                value_canonical, unit_canonical = self.converter.convert(key, raw.value, raw.unit)
+                rows.append(
+                    (
+                        patient_id,
+                        key,
+                        timestamp_text(raw.collected_at),
+                        raw.raw_value,
+                        raw.value,
+                        raw.comparator,
+                        raw.unit,
+                        value_canonical,
+                        unit_canonical,
+                        raw.lab,
+                        source,
+                        raw.loinc,
+                        raw.ref_low,
+                        raw.ref_high,
+                        raw.ref_text,
+                        raw.flag,
+                        batch_id,
+                        raw.note,
+                        "",
+                        observation_key(
+                            key,
+                            raw.collected_at,
+                            raw.value,
+                            raw.comparator,
+                            raw.raw_value,
+                            raw.unit,
+                        ),
+                        now,
+                        user_id,
+                    )
+                )
+            imported = service.observations_repo.add_rows(rows)
+            for text, analyte_key in self._new_mappings.items():
+                self._repo.remember_mapping(text, analyte_key, user_id)
+            if save_profile:
+                self._repo.save_profile(save_profile[0], parsed.fingerprint, save_profile[1])
+            if stored is not None:
+                stored.parent.mkdir(parents=True, exist_ok=True)
+                stored.write_bytes(data)
+            self._repo.finish_batch(
+                batch_id,
+                read=len(parsed.rows) + len(parsed.problems),
+                imported=imported,
+                duplicate=len(rows) - imported,
+                rejected=len(parsed.problems),
+                stored_path=str(stored or ""),
+                report=problems_report(parsed.problems),
+            )
+        log.info("import batch %s: %s rows imported", batch_id, imported)
+        return ImportResult(
+            batch_id=batch_id,
+            imported=imported,
+            duplicates=len(rows) - imported,
+            rejected=len(parsed.problems),
+            skipped=skipped,
+            patients_created=len(created),
+            stored_path=str(stored or ""),
+        )
+
+    def _create_patients(self, preview: ImportPreview) -> dict[FilePatient, int]:
+        created: dict[FilePatient, int] = {}
+        repo = self._service.patients_repo
+        for who in preview.unmatched_patients:
+            if not (who.family_name and who.given_name and who.date_of_birth):
+                continue  # an MRN alone says too little to create a person
+            if who.date_of_birth > self._service.today():
+                continue
+            mrn = who.mrn or f"IMPORT-{preview.sha256[:6]}-{len(created) + 1}"
+            if repo.mrn_taken(mrn):
+                continue
+            patient = repo.add(
+                Patient(
+                    id=None,
+                    mrn=mrn,
+                    family_name=who.family_name,
+                    given_name=who.given_name,
+                    date_of_birth=who.date_of_birth,
+                    sex_at_birth=who.sex if who.sex in ("female", "male") else "unknown",
+                    notes=f"Created by the import of {preview.file_name}.",
+                )
+            )
+            created[who] = patient.id
+        return created
+
+    def _stored_path(self, preview: ImportPreview) -> Path | None:
+        clinic_path = self._service.path
+        if clinic_path is None:
+            return None
+        safe = _SAFE_NAME.sub("_", Path(preview.file_name).name)[-80:]
+        stamp = utc_now().replace(":", "").replace("-", "")[:15]
+        return clinic_path.parent / "imports" / f"{stamp}-{preview.sha256[:12]}-{safe}"
+
+    # -- batches ---------------------------------------------------------------------
+
+    def batches(self) -> list[BatchRecord]:
+        return self._repo.batches()
+
+    def undo(self, batch_id: int, user_id: int | None = None) -> int:
+        batch = self._repo.batch(batch_id)
+        if batch is None:
+            raise KeyError(f"No import batch {batch_id}")
+        if batch.undone_at:
+            raise ValueError(f"Import batch {batch_id} was already undone on {batch.undone_at}.")
+        with self._service.database.transaction():
+            return self._repo.undo_batch(batch_id, user_id)
+
+
+def _conflicts(patient: Patient, who: FilePatient) -> bool:
+    """True when the file names a different person than the MRN's record."""
+    if who.date_of_birth and who.date_of_birth != patient.date_of_birth:
+        return True
+    return bool(who.family_name) and who.family_name.casefold() != patient.family_name.casefold()
+
+
+def problems_report(problems: list[RowProblem]) -> str:
+    """Rejected rows as text a clinic can save: line, column, reason."""
+    lines = ["line\tcolumn\treason"]
+    lines.extend(f"{p.line}\t{p.column}\t{p.reason}" for p in problems)
+    return "\n".join(lines)
+
+
+def profile_settings(options: ReadOptions, parsed: ParsedFile) -> dict:
+    """What a saved import profile remembers about one source's files."""
+    return {
+        "date_order": parsed.date_order or options.date_order,
+        "delimiter": parsed.delimiter,
+        "decimal_mark": parsed.decimal_mark,
+        "encoding": parsed.encoding,
+        "layout": parsed.layout,
+        "column_map": dict(parsed.columns),
+    }
+
+
+def apply_profile(options: ReadOptions, settings: dict) -> None:
+    """Fill the read options a profile remembers, leaving what the user chose alone."""
+    for name in ("date_order", "delimiter", "decimal_mark", "encoding", "layout"):
+        if settings.get(name) and getattr(options, name) is None:
+            setattr(options, name, settings[name])
+    if settings.get("column_map") and options.column_map is None:
+        options.column_map = dict(settings["column_map"])

@@ -1,0 +1,166 @@
+"""Import batches, remembered analyte mappings and saved import profiles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from app.store.database import ClinicDatabase, utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRecord:
+    id: int
+    file_name: str
+    sha256: str
+    size_bytes: int
+    format: str
+    profile_name: str
+    rows_read: int
+    rows_imported: int
+    rows_duplicate: int
+    rows_rejected: int
+    stored_path: str
+    created_at: str
+    undone_at: str | None
+
+
+_BATCH_COLUMNS = (
+    "id, file_name, sha256, size_bytes, format, profile_name, rows_read, rows_imported, "
+    "rows_duplicate, rows_rejected, stored_path, created_at, undone_at"
+)
+
+
+class ImportRepository:
+    """The only code that reads or writes import batches, mappings and profiles."""
+
+    def __init__(self, clinic: ClinicDatabase):
+        self._clinic = clinic
+
+    @property
+    def _conn(self):
+        return self._clinic.conn
+
+    # -- batches -------------------------------------------------------------
+
+    def create_batch(
+        self,
+        file_name: str,
+        sha256: str,
+        size_bytes: int,
+        fmt: str,
+        profile_name: str,
+        user_id: int | None,
+    ) -> int:
+        cursor = self._conn.execute(
+            "INSERT INTO import_batches (file_name, sha256, size_bytes, format, profile_name, "
+            "created_at, created_by) VALUES (?,?,?,?,?,?,?)",
+            (file_name, sha256, size_bytes, fmt, profile_name, utc_now(), user_id),
+        )
+        return cursor.lastrowid
+
+    def finish_batch(
+        self,
+        batch_id: int,
+        *,
+        read: int,
+        imported: int,
+        duplicate: int,
+        rejected: int,
+        stored_path: str,
+        report: str,
+    ) -> None:
+        self._conn.execute(
+            "UPDATE import_batches SET rows_read=?, rows_imported=?, rows_duplicate=?, "
+            "rows_rejected=?, stored_path=?, report=? WHERE id=?",
+            (read, imported, duplicate, rejected, stored_path, report, batch_id),
+        )
+
+    def batch(self, batch_id: int) -> BatchRecord | None:
+        row = self._conn.execute(
+            f"SELECT {_BATCH_COLUMNS} FROM import_batches WHERE id = ?", (batch_id,)
+        ).fetchone()
+        return BatchRecord(*row) if row else None
+
+    def batches(self) -> list[BatchRecord]:
+        rows = self._conn.execute(f"SELECT {_BATCH_COLUMNS} FROM import_batches ORDER BY id DESC")
+        return [BatchRecord(*r) for r in rows]
+
+    def batches_with_sha(self, sha256: str) -> list[BatchRecord]:
+        rows = self._conn.execute(
+            f"SELECT {_BATCH_COLUMNS} FROM import_batches WHERE sha256 = ? AND undone_at IS NULL",
+            (sha256,),
+        )
+        return [BatchRecord(*r) for r in rows]
+
+    def undo_batch(self, batch_id: int, user_id: int | None) -> int:
+        """Delete exactly the batch's observations (and their revisions); returns how many."""
+        conn = self._conn
+        conn.execute(
+            "DELETE FROM observation_revisions WHERE observation_id IN "
+            "(SELECT id FROM observations WHERE batch_id = ?)",
+            (batch_id,),
+        )
+        removed = conn.execute("DELETE FROM observations WHERE batch_id = ?", (batch_id,)).rowcount
+        conn.execute(
+            "UPDATE import_batches SET undone_at = ?, undone_by = ? WHERE id = ?",
+            (utc_now(), user_id, batch_id),
+        )
+        return removed
+
+    def existing_keys(self, patient_ids: Iterable[int]) -> set[tuple[int, str]]:
+        """(patient id, dedupe key) of every stored result of these patients."""
+        found: set[tuple[int, str]] = set()
+        ids = list(patient_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.update(
+                self._conn.execute(
+                    "SELECT patient_id, dedupe_key FROM observations WHERE patient_id IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
+
+    # -- analyte mappings ---------------------------------------------------------
+
+    def analyte_mappings(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT source_text, analyte_key FROM analyte_mappings"))
+
+    def remember_mapping(self, source_text: str, analyte_key: str, user_id: int | None) -> None:
+        self._conn.execute(
+            "INSERT INTO analyte_mappings (source_text, analyte_key, created_at, created_by) "
+            "VALUES (?,?,?,?) ON CONFLICT (source_text) DO UPDATE SET analyte_key = "
+            "excluded.analyte_key",
+            (source_text, analyte_key, utc_now(), user_id),
+        )
+
+    # -- profiles -----------------------------------------------------------------
+
+    def save_profile(self, name: str, fingerprint: str, settings: dict) -> None:
+        now = utc_now()
+        self._conn.execute(
+            "INSERT INTO import_profiles (name, fingerprint, settings, created_at, updated_at) "
+            "VALUES (?,?,?,?,?) ON CONFLICT (name) DO UPDATE SET fingerprint = excluded.fingerprint, "
+            "settings = excluded.settings, updated_at = excluded.updated_at",
+            (name, fingerprint, json.dumps(settings, sort_keys=True), now, now),
+        )
+
+    def profile(self, name: str) -> tuple[str, dict] | None:
+        row = self._conn.execute(
+            "SELECT fingerprint, settings FROM import_profiles WHERE name = ?", (name,)
+        ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def profile_for_fingerprint(self, fingerprint: str) -> tuple[str, dict] | None:
+        row = self._conn.execute(
+            "SELECT name, settings FROM import_profiles WHERE fingerprint = ? "
+            "ORDER BY updated_at DESC LIMIT 1",
+            (fingerprint,),
+        ).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def profile_names(self) -> list[str]:
+        return [r[0] for r in self._conn.execute("SELECT name FROM import_profiles ORDER BY name")]

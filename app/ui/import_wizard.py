@@ -1,0 +1,377 @@
+"""The import wizard: choose a file, check every row, then commit the batch whole.
+
+Reading and committing run off the GUI thread with a progress bar and Cancel; the
+preview shows every problem before anything is written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QTableView,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.labfiles import FileRejected, ImportCancelled, NeedsDateOrder, ReadOptions
+from app.services.importing import Importer, apply_profile, problems_report, profile_settings
+from app.ui.import_preview_model import ImportPreviewTableModel
+from app.ui.tasks import run_task
+
+FILE_FILTER = "Lab files (*.csv *.txt *.tsv *.hl7 *.json);;All files (*)"
+
+
+class ImportWizard(QDialog):
+    """One file from choice to committed batch."""
+
+    imported = Signal(int)  # batch id
+
+    def __init__(self, service, path: str | None = None, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self._importer = Importer(service)
+        self._data: bytes = b""
+        self._parsed = None
+        self._preview = None
+        self._options = ReadOptions()
+        self._task = None
+        self.result_text = ""
+        self.setWindowTitle("Import lab results")
+        self.resize(1100, 720)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._build_source_page())
+        self.pages.addWidget(self._build_check_page())
+        self.pages.addWidget(self._build_done_page())
+        self.progress = QProgressBar(objectName="import_progress")
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel", objectName="cancel_import")
+        self.back_button = QPushButton("Back")
+        self.commit_button = QPushButton("Import", objectName="commit_import")
+        self.commit_button.setDefault(True)
+        self.close_button = QPushButton("Close")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.progress, 1)
+        buttons.addWidget(self.back_button)
+        buttons.addWidget(self.commit_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages, 1)
+        layout.addLayout(buttons)
+        self._connect()
+        self._show_page(0)
+        if path:
+            self.path_edit.setText(path)
+
+    # -- pages ----------------------------------------------------------------------
+
+    def _build_source_page(self) -> QWidget:
+        page = QWidget()
+        self.path_edit = QLineEdit(objectName="import_path")
+        self.path_edit.setPlaceholderText("Choose a CSV, HL7 v2 or FHIR file, or drop it here")
+        self.browse_button = QPushButton("Browse…")
+        self.profile_combo = QComboBox(objectName="import_profile")
+        self.profile_combo.addItem("Detect automatically", "")
+        for name in self._importer.profile_names():
+            self.profile_combo.addItem(name, name)
+        self.read_button = QPushButton("Read file", objectName="read_file")
+        self.source_message = QLabel(objectName="source_message")
+        self.source_message.setWordWrap(True)
+        self.source_message.setStyleSheet("color: #b00020;")
+        self.date_box = QGroupBox("The dates in this file can be read two ways")
+        self.date_samples = QLabel()
+        self.date_dmy = QRadioButton("Day first (31/12/2024, European)")
+        self.date_mdy = QRadioButton("Month first (12/31/2024, US)")
+        self.date_group = QButtonGroup(self)
+        self.date_group.addButton(self.date_dmy)
+        self.date_group.addButton(self.date_mdy)
+        box_layout = QVBoxLayout(self.date_box)
+        box_layout.addWidget(self.date_samples)
+        box_layout.addWidget(self.date_dmy)
+        box_layout.addWidget(self.date_mdy)
+        self.date_box.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(self.browse_button)
+        form = QFormLayout()
+        form.addRow("File", row)
+        form.addRow("Import profile", self.profile_combo)
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(self.date_box)
+        layout.addWidget(self.read_button, 0, Qt.AlignLeft)
+        layout.addWidget(self.source_message)
+        layout.addStretch(1)
+        return page
+
+    def _build_check_page(self) -> QWidget:
+        page = QWidget()
+        self.file_info = QLabel(objectName="file_info")
+        self.file_info.setWordWrap(True)
+        self.counts = QLabel(objectName="import_counts")
+        self.counts.setStyleSheet("font-weight: 600;")
+        self.preview_model = ImportPreviewTableModel(self._service.analyte_label, self)
+        self.preview_table = QTableView(objectName="preview_table")
+        self.preview_table.setModel(self.preview_model)
+        self.preview_table.verticalHeader().hide()
+        self.preview_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.preview_table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.preview_table.horizontalHeader().setStretchLastSection(True)
+        self.mapping_table = QTableWidget(0, 3, objectName="analyte_mapping")
+        self.mapping_table.setHorizontalHeaderLabels(["Name in the file", "Rows", "Analyte"])
+        self.mapping_table.horizontalHeader().setStretchLastSection(True)
+        self.mapping_table.verticalHeader().hide()
+        self.apply_mapping_button = QPushButton("Apply mappings")
+        self.patients_label = QLabel(objectName="unmatched_patients")
+        self.patients_label.setWordWrap(True)
+        self.create_patients = QCheckBox(
+            "Create the unmatched patients the file names with name and date of birth",
+            objectName="create_patients",
+        )
+        self.profile_name = QLineEdit(objectName="save_profile")
+        self.profile_name.setPlaceholderText("optional: save these settings as a profile")
+        self.save_report_button = QPushButton("Save rejected rows…")
+        side = QVBoxLayout()
+        side.addWidget(QLabel("<b>Unknown analytes</b>: map each once; it is remembered."))
+        side.addWidget(self.mapping_table, 1)
+        side.addWidget(self.apply_mapping_button)
+        side.addWidget(QLabel("<b>Patients</b>"))
+        side.addWidget(self.patients_label)
+        side.addWidget(self.create_patients)
+        side.addWidget(self.profile_name)
+        side.addWidget(self.save_report_button)
+        middle = QHBoxLayout()
+        middle.addWidget(self.preview_table, 3)
+        middle.addLayout(side, 2)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.file_info)
+        layout.addWidget(self.counts)
+        layout.addLayout(middle, 1)
+        return page
+
+    def _build_done_page(self) -> QWidget:
+        page = QWidget()
+        self.done_label = QLabel(objectName="import_done")
+        self.done_label.setWordWrap(True)
+        self.done_label.setStyleSheet("font-size: 15px;")
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.done_label)
+        layout.addStretch(1)
+        return page
+
+    def _connect(self) -> None:
+        self.browse_button.clicked.connect(self.browse)
+        self.read_button.clicked.connect(self.read_file)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.back_button.clicked.connect(lambda: self._show_page(0))
+        self.commit_button.clicked.connect(self.commit)
+        self.close_button.clicked.connect(self.accept)
+        self.apply_mapping_button.clicked.connect(self.apply_mappings)
+        self.save_report_button.clicked.connect(self.save_report)
+
+    def _show_page(self, index: int) -> None:
+        self.pages.setCurrentIndex(index)
+        self.back_button.setVisible(index == 1)
+        self.commit_button.setVisible(index == 1)
+        self.close_button.setVisible(index == 2)
+        self.cancel_button.setVisible(index != 2)
+
+    def _busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.progress.setValue(0)
+        for widget in (self.read_button, self.commit_button, self.back_button):
+            widget.setEnabled(not busy)
+
+    # -- step 1: read -------------------------------------------------------------------
+
+    def browse(self) -> None:
+        chosen, _ = QFileDialog.getOpenFileName(self, "Import lab results", "", FILE_FILTER)
+        if chosen:
+            self.path_edit.setText(chosen)
+
+    def read_file(self) -> None:
+        path = Path(self.path_edit.text().strip())
+        self.source_message.clear()
+        try:
+            self._data = path.read_bytes()
+        except OSError as exc:
+            self.source_message.setText(f"Cannot read {path}: {exc.strerror or exc}.")
+            return
+        options = ReadOptions()
+        profile = self.profile_combo.currentData()
+        if self.date_box.isVisible():
+            if not self.date_group.checkedButton():
+                self.source_message.setText("Choose whether the day or the month comes first.")
+                return
+            options.date_order = "dmy" if self.date_dmy.isChecked() else "mdy"
+        if profile:
+            apply_profile(options, self._importer.profile(profile) or {})
+        self._options = options
+        name = path.name
+        self._busy(True)
+        self._task = run_task(
+            lambda task: self._read_and_preview(task, name, options, profile),
+            on_finished=self._read_done,
+            on_failed=self._read_failed,
+            on_progress=lambda f: self.progress.setValue(int(f * 100)),
+        )
+
+    def _read_and_preview(self, task, name: str, options: ReadOptions, profile: str):
+        """Worker thread: parse the bytes, then match rows against the clinic."""
+        parsed = self._importer.read(
+            self._data, name, options, lambda f: task.progress.emit(f), task.is_cancelled
+        )
+        if not profile:
+            found = self._importer.profile_for(parsed)
+            profile = found[0] if found else ""
+        return parsed, self._importer.preview(self._data, name, parsed, profile)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        if isinstance(exc, NeedsDateOrder):
+            self.date_samples.setText("For example: " + ", ".join(exc.samples[:4]))
+            self.date_box.show()
+            self.source_message.setText(str(exc))
+        elif isinstance(exc, FileRejected):
+            self.source_message.setText(str(exc))
+        elif isinstance(exc, ImportCancelled):
+            self.source_message.setText("Reading was cancelled; nothing was imported.")
+        else:
+            raise exc
+
+    def _read_done(self, result) -> None:
+        self._busy(False)
+        self._parsed, self._preview = result
+        self._fill_check_page()
+        self._show_page(1)
+
+    # -- step 2: check ------------------------------------------------------------------------
+
+    def _fill_check_page(self) -> None:
+        preview, parsed = self._preview, self._parsed
+        columns = ", ".join(f"{role}: {header}" for role, header in parsed.columns.items())
+        again = ""
+        if preview.already_imported:
+            again = (
+                f" This exact file was imported before (batch {preview.already_imported[0].id})."
+            )
+        profile = f" Profile: {preview.profile_name}." if preview.profile_name else ""
+        self.file_info.setText(
+            f"{preview.file_name}: {parsed.format}, {parsed.layout} layout, {parsed.encoding}"
+            f"{', delimiter ' + repr(parsed.delimiter) if parsed.delimiter else ''}"
+            f"{', decimal comma' if parsed.decimal_mark == ',' else ''}."
+            f"{profile}{again}\nColumns: {columns or 'n/a'}"
+            + ("\n" + "\n".join(parsed.notes) if parsed.notes else "")
+        )
+        summary = preview.summary()
+        self.counts.setText(
+            f"{summary['new']} new · {summary['duplicates']} already in the clinic · "
+            f"{summary['rejected']} rejected · {summary['unmatched_patient_rows']} for unmatched "
+            f"patients · {summary['unknown_analyte_rows']} with unknown analytes"
+            + (
+                f" · {summary['unrecognised_unit_rows']} in units kept as reported"
+                if summary["unrecognised_unit_rows"]
+                else ""
+            )
+        )
+        self.preview_model.set_preview(preview)
+        self.preview_table.resizeColumnsToContents()
+        self._fill_mappings()
+        lines = [
+            f"{who.describe()}: {len(rows)} rows — {preview.patient_notes.get(who, '')}"
+            for who, rows in preview.unmatched_patients.items()
+        ]
+        self.patients_label.setText("\n".join(lines[:12]) or "Every row's patient was matched.")
+        self.create_patients.setEnabled(bool(preview.unmatched_patients))
+        self.commit_button.setEnabled(summary["new"] > 0 or bool(preview.unmatched_patients))
+
+    def _fill_mappings(self) -> None:
+        unknown = self._preview.unknown_analytes
+        self.mapping_table.setRowCount(len(unknown))
+        choices = self._service.analyte_choices()
+        for row, (text, lines) in enumerate(sorted(unknown.items())):
+            self.mapping_table.setItem(row, 0, QTableWidgetItem(text))
+            self.mapping_table.setItem(row, 1, QTableWidgetItem(str(len(lines))))
+            combo = QComboBox()
+            combo.addItem("— leave out —", "")
+            for choice in choices:
+                combo.addItem(choice.label, choice.key)
+            self.mapping_table.setCellWidget(row, 2, combo)
+
+    def apply_mappings(self) -> None:
+        for row in range(self.mapping_table.rowCount()):
+            key = self.mapping_table.cellWidget(row, 2).currentData()
+            if key:
+                self._importer.map_analyte(self.mapping_table.item(row, 0).text(), key)
+        self._preview = self._importer.preview(
+            self._data, self._preview.file_name, self._parsed, self._preview.profile_name
+        )
+        self._fill_check_page()
+
+    def save_report(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Save rejected rows", "rejected-rows.tsv")
+        if target:
+            Path(target).write_text(problems_report(self._parsed.problems) + "\n", encoding="utf-8")
+
+    # -- step 3: commit -----------------------------------------------------------------------
+
+    def commit(self) -> None:
+        profile_name = self.profile_name.text().strip()
+        save = (
+            (profile_name, profile_settings(self._options, self._parsed)) if profile_name else None
+        )
+        create = self.create_patients.isChecked()
+        self._busy(True)
+        self.progress.setRange(0, 0)  # one transaction: no partial progress to report
+        self._task = run_task(
+            lambda task: self._importer.commit(
+                self._preview, self._data, create_patients=create, save_profile=save
+            ),
+            on_finished=self._committed,
+            on_failed=self._commit_failed,
+        )
+
+    def _committed(self, result) -> None:
+        self.progress.setRange(0, 100)
+        self._busy(False)
+        self.result_text = (
+            f"Imported {result.imported} results as batch {result.batch_id}. "
+            f"{result.duplicates} duplicates were skipped, {result.rejected} rows were rejected, "
+            f"{result.skipped} rows were left out (unmatched patient or unknown analyte), "
+            f"{result.patients_created} patients were created."
+        )
+        self.done_label.setText(self.result_text)
+        self._show_page(2)
+        self.imported.emit(result.batch_id)
+
+    def _commit_failed(self, exc: BaseException) -> None:
+        self.progress.setRange(0, 100)
+        self._busy(False)
+        self.counts.setText(f"Nothing was imported: {exc}")
+
+    def cancel(self) -> None:
+        if self._task is not None and self.progress.isVisible():
+            self._task.cancel()
+            return
+        self.reject()
