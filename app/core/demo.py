@@ -230,7 +230,7 @@ def _observations_for(
         taken_at = datetime.combine(day, time(7, 30)) + timedelta(minutes=rng.randint(0, 180))
         for key in spec["panel"]:
             profile = analytes[key]
-            if key == "bone_density_t_score" and number % 4:
+            if key == "bmd_tscore" and number % 4:
                 continue  # DXA every couple of years, not at every draw
             if number and rng.random() < 0.12:
                 continue  # not every analyte at every visit

@@ -149,6 +149,17 @@ class ClinicService:
         analyte = self.knowledge.analytes.get(key)
         return analyte.name if analyte else key
 
+    def substance_label(self, item: RegimenItem) -> str:
+        """What a regimen row is called on screen and paper: the user's words, else the KB's."""
+        if item.display_name:
+            return item.display_name
+        substance = self.knowledge.substances.get(item.substance)
+        return substance.name if substance else item.label
+
+    def unit_label(self, unit: str) -> str:
+        """A unit as people write it (``µg/dL``, ``score (0-10)``), from its stored spelling."""
+        return self.knowledge.unit_label(unit) if unit else ""
+
     # -- patients ----------------------------------------------------------
 
     def search_patients(

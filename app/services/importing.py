@@ -221,13 +221,41 @@ class Importer:
         user_id: int | None = None,
         save_profile: tuple[str, dict] | None = None,
     ) -> ImportResult:
-        """Write the batch in one transaction: all of its rows or none of them."""
+        """Write the batch in one transaction: all of its rows or none of them.
+
+        The original file is written beside the clinic as ``.part`` inside the
+        transaction and renamed only after the commit, so a failed import leaves
+        neither rows nor a stray file.
+        """
+        stored = self._stored_path(preview)
+        pending = stored.with_name(stored.name + ".part") if stored else None
+        try:
+            result = self._write_batch(
+                preview, data, create_patients, user_id, save_profile, stored, pending
+            )
+        except BaseException:
+            if pending is not None:
+                pending.unlink(missing_ok=True)
+            raise
+        if pending is not None and stored is not None:
+            pending.replace(stored)
+        log.info("import batch %s: %s rows imported", result.batch_id, result.imported)
+        return result
+
+    def _write_batch(
+        self,
+        preview: ImportPreview,
+        data: bytes,
+        create_patients: bool,
+        user_id: int | None,
+        save_profile: tuple[str, dict] | None,
+        stored: Path | None,
+        pending: Path | None,
+    ) -> ImportResult:
         service = self._service
         parsed = preview.parsed
         source = _SOURCE_OF_FORMAT.get(parsed.format, "csv")
-        clinic = service.database
-        stored = self._stored_path(preview)
-        with clinic.transaction():
+        with service.database.transaction():
             batch_id = self._repo.create_batch(
                 preview.file_name,
                 preview.sha256,
@@ -241,9 +269,7 @@ class Importer:
             rows = []
             skipped = 0
             for index, raw in enumerate(parsed.rows):
-                key = preview.analyte_keys[index]
-                if key is None:
-                    key = self.matcher.match(raw)  # mapped after the preview
+                key = preview.analyte_keys[index] or self.matcher.match(raw)
                 patient_id = preview.patient_ids[index] or created.get(file_patient(raw))
                 if key is None or patient_id is None:
                     skipped += 1
@@ -287,9 +313,9 @@ class Importer:
                 self._repo.remember_mapping(text, analyte_key, user_id)
             if save_profile:
                 self._repo.save_profile(save_profile[0], parsed.fingerprint, save_profile[1])
-            if stored is not None:
-                stored.parent.mkdir(parents=True, exist_ok=True)
-                stored.write_bytes(data)
+            if pending is not None:
+                pending.parent.mkdir(parents=True, exist_ok=True)
+                pending.write_bytes(data)
             self._repo.finish_batch(
                 batch_id,
                 read=len(parsed.rows) + len(parsed.problems),
@@ -299,7 +325,6 @@ class Importer:
                 stored_path=str(stored or ""),
                 report=problems_report(parsed.problems),
             )
-        log.info("import batch %s: %s rows imported", batch_id, imported)
         return ImportResult(
             batch_id=batch_id,
             imported=imported,

@@ -41,7 +41,7 @@ class FieldErrors:
 
     def message(self, field: str) -> str:
         label = self._labels.get(field)
-        return label.text() if label is not None and label.isVisible() else ""
+        return label.text() if label is not None and not label.isHidden() else ""
 
     def label(self, field: str) -> QLabel:
         return self._labels[field]

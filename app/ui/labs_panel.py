@@ -25,13 +25,14 @@ class LabsPanel(QWidget):
         super().__init__(parent)
         self._service = service
         self._patient_id: int | None = None
-        self.model = ObservationTableModel(service.analyte_label, self)
+        self.model = ObservationTableModel(service.analyte_label, service.unit_label, self)
         self.table = QTableView(objectName="results_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.add_button = QPushButton("Add result…", objectName="add_result")
         self.count = QLabel()
         self.count.setStyleSheet("color: #666;")

@@ -24,9 +24,15 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class ObservationTableModel(QAbstractTableModel):
-    def __init__(self, analyte_label: Callable[[str], str], parent=None):
+    def __init__(
+        self,
+        analyte_label: Callable[[str], str],
+        unit_label: Callable[[str], str] = str,
+        parent=None,
+    ):
         super().__init__(parent)
         self._label = analyte_label
+        self._unit = unit_label
         self._rows: list[Observation] = []
         self._grey = QBrush(QColor("#888888"))
         self._red = QBrush(QColor("#b00020"))
@@ -77,12 +83,14 @@ class ObservationTableModel(QAbstractTableModel):
         if column == COL_RESULT:
             return obs.raw_value
         if column == COL_UNIT:
-            return obs.unit
+            return self._unit(obs.unit)
         if column == COL_CANONICAL:
             if obs.value_canonical is None:
-                return "—" if obs.value is not None else ""
+                return "not converted" if obs.value is not None else ""
+            if obs.unit_canonical == obs.unit:
+                return ""  # reported in the canonical unit already
             shown = f"{obs.comparator or ''}{obs.value_canonical:.4g}"
-            return f"{shown} {obs.unit_canonical}"
+            return f"{shown} {self._unit(obs.unit_canonical)}"
         if column == COL_FLAG:
             return obs.flag
         if column == COL_LAB:

@@ -27,7 +27,7 @@ class RegimenPanel(QWidget):
         super().__init__(parent)
         self._service = service
         self._patient_id: int | None = None
-        self.model = RegimenTableModel(self)
+        self.model = RegimenTableModel(service.substance_label, self)
         self.table = QTableView(objectName="regimen_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -35,6 +35,7 @@ class RegimenPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
         self.add_button = QPushButton("Add…", objectName="add_regimen")
         self.change_button = QPushButton("Change dose…", objectName="change_dose")
         self.stop_button = QPushButton("Stop…", objectName="stop_item")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -38,8 +39,9 @@ def order_for_display(items: list[RegimenItem], today: date) -> list[RegimenItem
 
 
 class RegimenTableModel(QAbstractTableModel):
-    def __init__(self, parent=None):
+    def __init__(self, label: Callable[[RegimenItem], str] | None = None, parent=None):
         super().__init__(parent)
+        self._label = label or (lambda item: item.label)
         self._rows: list[RegimenItem] = []
         self._today = date.today()
         self._grey = QBrush(QColor("#777777"))
@@ -80,10 +82,9 @@ class RegimenTableModel(QAbstractTableModel):
             return item.id
         return None
 
-    @staticmethod
-    def _text(item: RegimenItem, column: int) -> str:
+    def _text(self, item: RegimenItem, column: int) -> str:
         if column == COL_SUBSTANCE:
-            return item.label
+            return self._label(item)
         if column == COL_KIND:
             return item.kind
         if column == COL_DOSE:

@@ -87,10 +87,10 @@ def test_stopping_keeps_the_row_with_its_reason(service, patient):
 
 def test_manual_result_is_converted_to_the_canonical_unit(service, patient, kb):
     saved = service.record_result(
-        patient.id, "total_testosterone", "20.8", "nmol/L", datetime(2026, 3, 2, 8, 0), lab="City"
+        patient.id, "testosterone_total", "20.8", "nmol/L", datetime(2026, 3, 2, 8, 0), lab="City"
     )
     assert saved.value == 20.8 and saved.unit == "nmol/L"
-    assert saved.unit_canonical == kb.analyte("total_testosterone").canonical_unit
+    assert saved.unit_canonical == kb.analyte("testosterone_total").canonical_unit
     assert saved.value_canonical == pytest.approx(20.8 * 28.84, rel=1e-3)
 
 

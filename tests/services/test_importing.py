@@ -1,0 +1,191 @@
+"""Importing lab files through the service: match, preview, one-transaction commit, undo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from app.core.labfiles import FileRejected, NeedsDateOrder, ReadOptions
+from app.services import ClinicService
+from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PATIENT, Importer
+from tests.conftest import TODAY, make_patient
+
+LONG_CSV = (
+    "MRN,Last Name,First Name,DOB,Test,LOINC,Result,Units,Reference Range,Collected\n"
+    "MRN-1001,Okafor,Samir,1975-06-14,Testosterone Total,2986-8,612,ng/dL,264-916,2026-03-02 08:10\n"
+    "MRN-1001,Okafor,Samir,1975-06-14,Estradiol,2243-4,<5,pg/mL,10-42,2026-03-02 08:10\n"
+    "MRN-1001,Okafor,Samir,1975-06-14,Zinc,5763-8,11.2,umol/L,9.2-18.4,2026-03-02 08:10\n"
+    "MRN-1001,Okafor,Samir,1975-06-14,Hematocrit,4544-3,52.1 H,%,38.5-50,2026-03-02 08:10\n"
+    "MRN-1001,Okafor,Samir,1975-06-14,Glorbulin,,7,mg/dL,,2026-03-02 08:10\n"
+    "MRN-9999,Ghost,Nobody,1980-01-01,Zinc,5763-8,80,ug/dL,60-120,2026-03-02 08:10\n"
+    "MRN-1001,Okafor,Samir,1975-06-14,Zinc,5763-8,abc,ug/dL,60-120,2026-03-03 08:10\n"
+)
+
+
+@pytest.fixture
+def clinic(tmp_path, kb):
+    service = ClinicService.create(tmp_path / "clinic.db", name="T", today=lambda: TODAY, knowledge=kb)
+    service.create_patient(make_patient())
+    yield service
+    service.close()
+
+
+def _preview(service, text: str, name="labs.csv", options=None):
+    importer = Importer(service)
+    data = text.encode()
+    parsed = importer.read(data, name, options)
+    return importer, data, importer.preview(data, name, parsed)
+
+
+def test_preview_sorts_every_row_and_writes_nothing(clinic):
+    _, _, preview = _preview(clinic, LONG_CSV)
+    assert preview.statuses.count(NEW) == 4
+    assert preview.statuses.count(UNKNOWN_ANALYTE) == 1
+    assert preview.statuses.count(UNMATCHED_PATIENT) == 1
+    assert [p.line for p in preview.parsed.problems] == [8]  # 'abc' in a numeric column
+    assert "glorbulin" in preview.unknown_analytes
+    assert clinic.observations_repo.count() == 0
+
+
+def test_commit_writes_values_units_and_censoring_exactly(clinic, kb):
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    result = importer.commit(preview, data)
+    assert (result.imported, result.rejected, result.skipped) == (4, 1, 2)
+    patient = clinic.find_patient("MRN-1001")
+    by_key = {o.analyte_key: o for o in clinic.observations(patient.id)}
+    estradiol = by_key["estradiol"]
+    assert (estradiol.comparator, estradiol.value, estradiol.raw_value) == ("<", 5.0, "<5")
+    zinc = by_key["zinc"]
+    assert zinc.unit == "umol/L" and zinc.value == 11.2
+    assert zinc.unit_canonical == "ug/dL" and zinc.value_canonical == pytest.approx(11.2 * 6.538, rel=1e-3)
+    assert by_key["hematocrit"].flag == "H" and by_key["hematocrit"].value == 52.1
+    assert by_key["testosterone_total"].ref_low == 264 and by_key["testosterone_total"].ref_high == 916
+    assert all(o.batch_id == result.batch_id and o.source == "csv" for o in by_key.values())
+    assert result.stored_path and open(result.stored_path, "rb").read() == data
+
+
+def test_reimporting_the_same_file_adds_nothing(clinic):
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    importer.commit(preview, data)
+    importer2, data2, again = _preview(clinic, LONG_CSV)
+    assert again.statuses.count(NEW) == 0 and again.statuses.count(DUPLICATE) == 4
+    assert again.already_imported
+    result = importer2.commit(again, data2)
+    assert result.imported == 0 and result.duplicates == 4
+    assert clinic.observations_repo.count() == 4
+
+
+def test_an_overlapping_export_with_other_spellings_adds_only_new_rows(clinic):
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    importer.commit(preview, data)
+    overlap = (
+        "MRN;Test;Result;Units;Collected\n"
+        "MRN-1001;Zinc;11,2;µmol/L;2026-03-02 08:10\n"
+        "MRN-1001;Zinc;12,0;µmol/L;2026-06-02 08:10\n"
+    )
+    importer2, data2, preview2 = _preview(clinic, overlap, "export2.csv")
+    assert preview2.statuses == [DUPLICATE, NEW]
+    assert importer2.commit(preview2, data2).imported == 1
+
+
+def test_undo_removes_exactly_the_batch(clinic, patient=None):
+    manual = clinic.record_result(
+        clinic.find_patient("MRN-1001").id, "zinc", "70", "ug/dL",
+        __import__("datetime").datetime(2025, 1, 5, 9, 0),
+    )
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    result = importer.commit(preview, data)
+    assert clinic.observations_repo.count() == 5
+    assert importer.undo(result.batch_id) == 4
+    remaining = clinic.observations(manual.patient_id)
+    assert remaining == [manual]
+    with pytest.raises(ValueError, match="already undone"):
+        importer.undo(result.batch_id)
+
+
+def test_a_failure_during_commit_leaves_no_rows_no_batch_and_no_file(clinic, tmp_path):
+    importer, data, preview = _preview(clinic, LONG_CSV)
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    importer._repo.finish_batch = explode  # this instance only
+    with pytest.raises(RuntimeError):
+        importer.commit(preview, data)
+    assert clinic.observations_repo.count() == 0
+    assert importer.batches() == []
+    imports = tmp_path / "imports"
+    assert not imports.exists() or list(imports.iterdir()) == []
+
+
+def test_unknown_analyte_mapped_once_is_remembered(clinic):
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    importer.map_analyte("glorbulin", "shbg")
+    result = importer.commit(preview, data)
+    assert result.imported == 5
+    later = "MRN,Test,Result,Units,Collected\nMRN-1001,Glorbulin,9,nmol/L,2026-05-01\n"
+    _, _, preview2 = _preview(clinic, later, "later.csv")
+    assert preview2.analyte_keys == ["shbg"] and preview2.statuses == [NEW]
+
+
+def test_patients_are_matched_by_name_and_birth_date_but_never_fuzzily(clinic):
+    rows = (
+        "Last Name,First Name,DOB,Test,Result,Units,Collected\n"
+        "okafor,SAMIR,1975-06-14,Zinc,80,ug/dL,2026-04-01\n"
+        "Okafor,Samir,1975-06-15,Zinc,81,ug/dL,2026-04-01\n"
+        "Okafur,Samir,1975-06-14,Zinc,82,ug/dL,2026-04-01\n"
+    )
+    _, _, preview = _preview(clinic, rows)
+    assert preview.statuses == [NEW, UNMATCHED_PATIENT, UNMATCHED_PATIENT]
+
+
+def test_an_mrn_whose_birth_date_disagrees_is_not_attached(clinic):
+    rows = "MRN,DOB,Test,Result,Units,Collected\nMRN-1001,1990-01-01,Zinc,80,ug/dL,2026-04-01\n"
+    _, _, preview = _preview(clinic, rows)
+    assert preview.statuses == [UNMATCHED_PATIENT]
+    (note,) = preview.patient_notes.values()
+    assert "differs" in note
+
+
+def test_create_patients_creates_only_people_the_file_identifies(clinic):
+    rows = (
+        "MRN,Last Name,First Name,DOB,Sex,Test,Result,Units,Collected\n"
+        "N-5,Ferreira,Ines,1966-02-01,F,Zinc,80,ug/dL,2026-04-01\n"
+        "N-6,,,,,Zinc,81,ug/dL,2026-04-01\n"
+    )
+    importer, data, preview = _preview(clinic, rows)
+    result = importer.commit(preview, data, create_patients=True)
+    assert result.patients_created == 1 and result.imported == 1 and result.skipped == 1
+    created = clinic.find_patient("N-5")
+    assert created.date_of_birth == date(1966, 2, 1) and created.sex_at_birth == "female"
+    assert clinic.find_patient("N-6") is None
+
+
+def test_unrecognised_unit_is_kept_raw_and_flagged_not_converted(clinic):
+    rows = "MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,80,mg/furlong,2026-04-01\n"
+    importer, data, preview = _preview(clinic, rows)
+    assert preview.unrecognised_units == {("zinc", "mg/furlong"): 1}
+    importer.commit(preview, data)
+    (obs,) = clinic.observations(clinic.find_patient("MRN-1001").id)
+    assert obs.unit == "mg/furlong" and obs.value == 80 and obs.value_canonical is None
+
+
+def test_ambiguous_dates_need_the_users_choice(clinic):
+    rows = "MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,80,ug/dL,03/04/2026\n"
+    with pytest.raises(NeedsDateOrder):
+        _preview(clinic, rows)
+    _, _, preview = _preview(clinic, rows, options=ReadOptions(date_order="dmy"))
+    assert preview.parsed.rows[0].collected_at.date() == date(2026, 4, 3)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"MRN,Test,Result\n", b"PK\x03\x04" + b"\x00" * 64, b"\x00\x01\x02binary" * 50],
+)
+def test_bad_files_are_refused_with_a_message_and_change_nothing(clinic, data):
+    importer = Importer(clinic)
+    with pytest.raises(FileRejected) as caught:
+        importer.read(data, "bad.csv")
+    assert str(caught.value).endswith(".")
+    assert clinic.observations_repo.count() == 0 and importer.batches() == []
