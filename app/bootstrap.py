@@ -46,7 +46,27 @@ def install_crash_handler(paths: AppPaths) -> None:
 def _open_service(path: Path):
     from app.services import ClinicService
 
-    return ClinicService.open(path)
+    # The window appears at once; the integrity check runs on a worker thread and
+    # every write waits for it (a damaged file is never written to).
+    return ClinicService.open(path, verify_now=False)
+
+
+def _verify_in_background(service, window) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.ui.tasks import run_task
+
+    def report(damage) -> None:
+        if damage:
+            log.error("integrity check failed")
+            QMessageBox.critical(
+                window,
+                "Cofactor: clinic damaged",
+                f"The clinic database {service.path} failed its integrity check ({damage}). "
+                "Nothing will be saved to it. Restore it from the newest backup.",
+            )
+
+    window._integrity_task = run_task(lambda _task: service.verify_integrity(), on_finished=report)
 
 
 def _choose_clinic(paths: AppPaths) -> Path | None:
@@ -100,6 +120,7 @@ def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
     log.info("clinic opened (schema %s)", service.database.schema_version)
     window = MainWindow(service)
     window.show()
+    _verify_in_background(service, window)
     code = app.exec()
     service.close()
     return code

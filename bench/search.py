@@ -12,13 +12,34 @@ import time
 from bench.common import demo_clinic, percentile, print_table
 
 TYPED = [
-    "s", "si", "sil", "silv", "silva",
-    "k", "ke", "ken", "kenj",
-    "demo-0", "demo-04", "demo-042", "demo-0421",
-    "19", "197", "1975", "1975-0",
-    "m", "ma", "mar", "marc",
-    "o", "ok", "oka", "okaf",
-    "z", "zi", "zim",
+    "s",
+    "si",
+    "sil",
+    "silv",
+    "silva",
+    "k",
+    "ke",
+    "ken",
+    "kenj",
+    "demo-0",
+    "demo-04",
+    "demo-042",
+    "demo-0421",
+    "19",
+    "197",
+    "1975",
+    "1975-0",
+    "m",
+    "ma",
+    "mar",
+    "marc",
+    "o",
+    "ok",
+    "oka",
+    "okaf",
+    "z",
+    "zi",
+    "zim",
 ]
 
 
@@ -43,8 +64,11 @@ def run(rounds: int = 8) -> dict:
             samples.append(time.perf_counter() - started)
         pane.search.clear()
     service.close()
-    result = {"p50_ms": percentile(samples, 50) * 1000, "p95_ms": percentile(samples, 95) * 1000,
-              "n": len(samples)}
+    result = {
+        "p50_ms": percentile(samples, 50) * 1000,
+        "p95_ms": percentile(samples, 95) * 1000,
+        "n": len(samples),
+    }
     print_table(
         f"Patient search, 100,000 patients ({len(samples)} keystrokes)",
         [

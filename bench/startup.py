@@ -1,7 +1,9 @@
 """Cold start to an interactive main window, against a bare Qt window's cold start.
 
 Both run as fresh processes (a cold interpreter each time), timed from spawn to
-the moment the window has been shown and its first events processed.
+the moment the window has been shown and its first events processed. The app
+opens the clinic the way the real start does: the integrity check runs on a
+worker thread after the window is up (writes wait for it).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from app.services import ClinicService
 from app.ui.main_window import MainWindow
 app = QApplication(sys.argv)
-service = ClinicService.open(Path(sys.argv[1]))
+service = ClinicService.open(Path(sys.argv[1]), verify_now=False)
 w = MainWindow(service); w.show(); app.processEvents()
 w.close(); service.close()
 """

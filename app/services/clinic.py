@@ -85,14 +85,22 @@ class ClinicService:
         return service
 
     @classmethod
-    def open(cls, path: Path, *, key: bytes | None = None, **kwargs) -> ClinicService:
-        clinic = open_database(path, key=key, app_version=__version__)
+    def open(
+        cls, path: Path, *, key: bytes | None = None, verify_now: bool = True, **kwargs
+    ) -> ClinicService:
+        """Open a clinic; with ``verify_now=False`` call ``verify_integrity()`` soon after."""
+        clinic = open_database(path, key=key, app_version=__version__, verify_now=verify_now)
         if clinic.migrated_from is not None:
             log.info("clinic schema upgraded from %s", clinic.migrated_from)
         return cls(clinic, **kwargs)
 
     def close(self) -> None:
         self._clinic.close()
+
+    def verify_integrity(self) -> str | None:
+        """Check the file (safe on a worker thread); returns the damage found, or None."""
+        self._clinic.verify_integrity()
+        return self._clinic.damage
 
     @property
     def database(self) -> ClinicDatabase:

@@ -9,6 +9,7 @@ after a consistent copy of the file has been taken with the online backup API
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,21 +42,60 @@ class DatabaseDamaged(ClinicDatabaseError):
 
 @dataclass
 class ClinicDatabase:
-    """An open clinic: the sqlite-utils handle plus what was learned opening it."""
+    """An open clinic: the sqlite-utils handle plus what was learned opening it.
+
+    The integrity check may run after opening (``verify_integrity`` on a worker
+    thread, so a large clinic's window appears at once); until it has passed, every
+    write waits for it, and a damaged file is never written to.
+    """
 
     db: sqlite_utils.Database
     path: Path | None
     schema_version: int
     migrated_from: int | None = None
     backup_before_migration: Path | None = None
+    key: bytes | None = None
+    damage: str | None = None
+
+    def __post_init__(self) -> None:
+        self._verified = threading.Event()
 
     @property
     def conn(self) -> dbapi2.Connection:
         return self.db.conn
 
+    @property
+    def verified(self) -> bool:
+        return self._verified.is_set()
+
+    def mark_verified(self, damage: str | None = None) -> None:
+        self.damage = damage
+        self._verified.set()
+
+    def verify_integrity(self) -> None:
+        """Run ``PRAGMA quick_check`` on a connection of its own (safe on a worker thread)."""
+        if self.verified:
+            return
+        if self.path is None:
+            self.mark_verified()
+            return
+        conn = _connect(str(self.path), self.key)
+        try:
+            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            conn.close()
+        self.mark_verified(None if result == "ok" else result)
+
     @contextmanager
     def transaction(self) -> Iterator[dbapi2.Connection]:
         """Run a block in one transaction: all of it is written or none of it."""
+        if not self._verified.wait(timeout=600):
+            raise DatabaseDamaged("The clinic's integrity check did not finish; nothing was saved.")
+        if self.damage is not None:
+            raise DatabaseDamaged(
+                f"The clinic database {self.path} is damaged ({self.damage}). Nothing was saved; "
+                "restore it from the newest backup."
+            )
         with self.db.atomic():
             yield self.conn
 
@@ -100,6 +140,7 @@ def open_database(
     key: bytes | None = None,
     app_version: str = "",
     migrations: list | None = None,
+    verify_now: bool = True,
 ) -> ClinicDatabase:
     """Open (or create) a clinic database and bring its schema up to date.
 
@@ -109,6 +150,8 @@ def open_database(
         key: raw 32-byte SQLCipher key, or ``None`` for a plain (demo) clinic.
         app_version: recorded in ``clinic_meta`` when the schema is written.
         migrations: the migration modules to apply (tests pass their own).
+        verify_now: run the integrity check before returning; ``False`` leaves it to
+            ``ClinicDatabase.verify_integrity`` (writes wait for it meanwhile).
 
     Raises:
         ClinicDatabaseError: with a message fit to show the user.
@@ -133,11 +176,14 @@ def open_database(
             )
         if version == 0 and not create and _has_tables(conn):
             raise NotAClinicDatabase("This file is an SQLite database, but not a Cofactor clinic.")
-        if version > 0:
-            _quick_check(conn, path)
+        pending = version < latest
+        if version > 0 and (verify_now or pending):
+            _quick_check(conn, path)  # never migrate a damaged file
         _apply_pragmas(conn)
-        clinic = ClinicDatabase(sqlite_utils.Database(conn), path, version)
-        if version < latest:
+        clinic = ClinicDatabase(sqlite_utils.Database(conn), path, version, key=key)
+        if version == 0 or verify_now or pending:
+            clinic.mark_verified()
+        if pending:
             _migrate(clinic, key, app_version, migrations)
         return clinic
     except BaseException:

@@ -17,7 +17,18 @@ import sqlcipher3.dbapi2 as dbapi2
 sys.modules.setdefault("pysqlite3", sqlcipher3)
 sys.modules.setdefault("pysqlite3.dbapi2", dbapi2)
 
-import sqlite_utils  # noqa: E402  (must follow the registration above)
+# sqlite-utils imports numpy (when installed, as pyqtgraph installs it) only to map
+# numpy scalar types on insert, which this app never does; that import costs a few
+# hundred milliseconds of every start. Hide numpy from that one import, then put
+# things back exactly as they were so pyqtgraph still finds it.
+_numpy_loaded = "numpy" in sys.modules
+if not _numpy_loaded:
+    sys.modules["numpy"] = None  # type: ignore[assignment]
+try:
+    import sqlite_utils  # noqa: E402  (must follow the registrations above)
+finally:
+    if not _numpy_loaded:
+        del sys.modules["numpy"]
 
 Connection = dbapi2.Connection
 DatabaseError = dbapi2.DatabaseError

@@ -149,3 +149,56 @@ def test_a_failing_migration_changes_nothing(tmp_path):
     assert clinic.schema_version == LATEST_VERSION
     assert "half_done" not in clinic.db.table_names()
     clinic.close()
+
+
+def _damaged_clinic(tmp_path) -> Path:
+    target = tmp_path / "c.db"
+    clinic = open_database(target, create=True)
+    with clinic.transaction() as conn:
+        for n in range(400):
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)", (f"k{n}", "x" * 200)
+            )
+    clinic.close()  # the last close checkpoints the WAL into the file
+    data = bytearray(target.read_bytes())
+    page = 4096
+    last_page = len(data) // page - 1
+    data[last_page * page + 8 : last_page * page + 4000] = b"\xff" * 3992
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_a_damaged_file_is_refused_on_open_and_left_unchanged(tmp_path):
+    from app.store.database import DatabaseDamaged
+
+    target = _damaged_clinic(tmp_path)
+    before = _sha(target)
+    with pytest.raises((DatabaseDamaged, NotAClinicDatabase)):
+        open_database(target)
+    assert _sha(target) == before
+
+
+def test_deferred_check_blocks_writes_to_a_damaged_file(tmp_path):
+    from app.store.database import DatabaseDamaged
+
+    target = _damaged_clinic(tmp_path)
+    before = _sha(target)
+    clinic = open_database(target, verify_now=False)
+    assert not clinic.verified
+    clinic.verify_integrity()
+    assert clinic.damage
+    with pytest.raises(DatabaseDamaged, match="restore it"), clinic.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('late', 'write')")
+    clinic.close()
+    assert _sha(target) == before
+
+
+def test_deferred_check_of_a_sound_file_lets_writes_through(tmp_path):
+    target = tmp_path / "c.db"
+    open_database(target, create=True).close()
+    clinic = open_database(target, verify_now=False)
+    clinic.verify_integrity()
+    assert clinic.verified and clinic.damage is None
+    with clinic.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('ok', 'yes')")
+    clinic.close()

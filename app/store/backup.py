@@ -1,0 +1,412 @@
+"""Verified backups and restores through SQLite's online backup API.
+
+A backup is a consistent snapshot taken with ``Connection.backup`` (never a file copy
+of a live database), encrypted with the clinic's own key (plain for a plain clinic),
+plus a manifest beside it: SHA-256 of the file, schema version, per-table row counts,
+the audit chain head and anchor, when and by which version. Each backup is verified
+before it counts: opened with the key, ``integrity_check`` ok, ``cipher_integrity_check``
+clean, row counts equal to the manifest's (HIPAA 164.308(a)(7): retrievable exact copies).
+
+A restore checks all of that first, then takes a fresh backup of the live database,
+then writes the backup into the live file through the backup API.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.core.atomic_file import write_atomic
+from app.store.database import LATEST_VERSION, NotAClinicDatabase
+from app.store.sqlite import DatabaseError, dbapi2, sqlite_version
+
+FORMAT = "cofactor-backup"
+FORMAT_VERSION = 1
+MANIFEST_SUFFIX = ".manifest.json"
+
+
+class BackupError(Exception):
+    """A backup or restore failed; the message is meant for the user."""
+
+
+class BackupVerificationFailed(BackupError):
+    """A backup file does not match its manifest or fails its integrity checks."""
+
+
+class BackupTampered(BackupVerificationFailed):
+    """The backup's SHA-256 differs from its manifest: changed or damaged since written."""
+
+
+class BackupTooNew(BackupError):
+    """The backup was written by a newer schema than this Cofactor knows."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """A verified backup on disk."""
+
+    path: Path
+    manifest_path: Path
+    sha256: str
+    created_at: str
+    schema_version: int
+    table_counts: dict[str, int]
+    audit_head: dict | None
+    encrypted: bool
+    label: str
+
+
+@dataclass(frozen=True)
+class RestoreInfo:
+    """What a restore did.
+
+    Attributes:
+        restored_from: the backup file written into the live database.
+        manifest: that backup's manifest.
+        safety_backup: the backup of the live database taken just before (``None``
+            when there was no live database).
+        previous_audit_head: the live audit chain head that the restore replaced.
+    """
+
+    restored_from: Path
+    manifest: dict
+    safety_backup: BackupInfo | None
+    previous_audit_head: dict | None
+
+
+def manifest_path_for(backup_path: Path) -> Path:
+    backup_path = Path(backup_path)
+    return backup_path.with_name(backup_path.name + MANIFEST_SUFFIX)
+
+
+def _apply_key(conn: dbapi2.Connection, key: bytes | None) -> None:
+    if key is not None:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("PRAGMA cipher_log_level = NONE")
+
+
+def _open_read_only(path: Path, key: bytes | None) -> dbapi2.Connection:
+    conn = dbapi2.connect(
+        Path(path).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None
+    )
+    try:
+        _apply_key(conn, key)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except DatabaseError as exc:
+        conn.close()
+        raise BackupVerificationFailed(
+            f"The backup {Path(path).name} cannot be opened with this clinic's key."
+        ) from exc
+    return conn
+
+
+def table_counts(conn: dbapi2.Connection) -> dict[str, int]:
+    """Count the rows of every ordinary table (virtual tables are counted via shadows)."""
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"
+        )
+    ]
+    return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def _audit_head(conn: dbapi2.Connection) -> dict | None:
+    try:
+        row = conn.execute("SELECT seq, mac FROM audit_events ORDER BY seq DESC LIMIT 1").fetchone()
+    except DatabaseError:
+        return None
+    return {"seq": row[0], "mac": row[1]} if row else None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_contents(conn: dbapi2.Connection, manifest: dict, name: str, keyed: bool) -> None:
+    result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
+    if result != ["ok"]:
+        raise BackupVerificationFailed(f"{name} failed its integrity check ({result[0]}).")
+    if keyed and conn.execute("PRAGMA cipher_integrity_check").fetchall():
+        raise BackupVerificationFailed(f"{name} has pages that fail their cipher HMAC.")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != manifest["schema_version"]:
+        raise BackupVerificationFailed(f"{name} has a different schema than its manifest.")
+    if table_counts(conn) != manifest["tables"]:
+        raise BackupVerificationFailed(f"{name} has different row counts than its manifest.")
+
+
+def _stem(path: Path | None) -> str:
+    return path.stem if path is not None else "clinic"
+
+
+def _backup_connection(
+    source: dbapi2.Connection,
+    key: bytes | None,
+    dest_dir: Path,
+    *,
+    stem: str,
+    audit_anchor: dict | None,
+    app_version: str,
+    label: str,
+) -> BackupInfo:
+    if source.in_transaction:
+        raise BackupError("Finish the current change before taking a backup.")
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    created = datetime.now(UTC)
+    name = f"{stem}-{label}-{created.strftime('%Y%m%dT%H%M%S%fZ')}.db"
+    final, partial = dest_dir / name, dest_dir / f".{name}.partial"
+    dest = dbapi2.connect(str(partial), isolation_level=None)
+    try:
+        _apply_key(dest, key)
+        # One read transaction: the counts and the copied pages are the same snapshot.
+        source.execute("BEGIN")
+        try:
+            counts = table_counts(source)
+            version = source.execute("PRAGMA user_version").fetchone()[0]
+            source.backup(dest)
+        finally:
+            source.execute("COMMIT")
+        # A rollback journal keeps the backup one self-contained file (no -wal/-shm).
+        dest.execute("PRAGMA journal_mode = DELETE")
+    except BaseException:
+        dest.close()
+        partial.unlink(missing_ok=True)
+        raise
+    dest.close()
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "file": name,
+        "label": label,
+        "created_at": created.isoformat(),
+        "app_version": app_version,
+        "sqlite_version": sqlite_version,
+        "encrypted": key is not None,
+        "schema_version": version,
+        "tables": counts,
+        "audit_anchor": audit_anchor,
+        "sha256": _sha256(partial),
+        "size_bytes": partial.stat().st_size,
+    }
+    try:
+        conn = _open_read_only(partial, key)
+        try:
+            _check_contents(conn, manifest, name, key is not None)
+            manifest["audit_head"] = _audit_head(conn)
+        finally:
+            conn.close()
+        if _sha256(partial) != manifest["sha256"]:
+            raise BackupVerificationFailed(f"{name} changed while it was being verified.")
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(final)
+    manifest_path = manifest_path_for(final)
+    write_atomic(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+    return BackupInfo(
+        path=final,
+        manifest_path=manifest_path,
+        sha256=manifest["sha256"],
+        created_at=manifest["created_at"],
+        schema_version=version,
+        table_counts=counts,
+        audit_head=manifest["audit_head"],
+        encrypted=key is not None,
+        label=label,
+    )
+
+
+def create_backup(
+    clinic,
+    key: bytes | None,
+    dest_dir: Path,
+    audit_anchor: dict | None = None,
+    *,
+    app_version: str = "",
+    label: str = "backup",
+) -> BackupInfo:
+    """Back up an open clinic into ``dest_dir`` and verify the copy.
+
+    Args:
+        clinic: the open ``ClinicDatabase`` (not inside a transaction).
+        key: the clinic's raw key (the backup is encrypted with it), ``None`` if plain.
+        dest_dir: the backup folder (created if needed).
+        audit_anchor: ``AuditLog.anchor_document()``, kept in the manifest.
+        app_version: recorded in the manifest.
+        label: part of the file name and manifest (``backup``, ``pre-restore``, ...).
+
+    Raises:
+        BackupVerificationFailed: the copy failed its checks (and was removed).
+    """
+    return _backup_connection(
+        clinic.conn,
+        key,
+        dest_dir,
+        stem=_stem(clinic.path),
+        audit_anchor=audit_anchor,
+        app_version=app_version,
+        label=label,
+    )
+
+
+def read_manifest(backup_path: Path) -> dict:
+    path = manifest_path_for(backup_path)
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BackupVerificationFailed(
+            f"The manifest {path.name} is missing or unreadable."
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise BackupVerificationFailed(f"{path.name} is not a Cofactor backup manifest.")
+    return manifest
+
+
+def verify_backup(backup_path: Path, key: bytes | None) -> dict:
+    """Check a backup against its manifest without changing anything; return the manifest.
+
+    This is the "test restore": SHA-256, then opened read-only with the key,
+    ``integrity_check``, ``cipher_integrity_check`` and row counts.
+
+    Raises:
+        BackupTampered: the SHA-256 differs.
+        BackupVerificationFailed: any other check fails.
+    """
+    backup_path = Path(backup_path)
+    manifest = read_manifest(backup_path)
+    if not backup_path.exists() or _sha256(backup_path) != manifest.get("sha256"):
+        raise BackupTampered(
+            f"The backup {backup_path.name} does not match its manifest: it was changed or "
+            "damaged after it was written."
+        )
+    conn = _open_read_only(backup_path, key)
+    try:
+        _check_contents(conn, manifest, backup_path.name, key is not None)
+    finally:
+        conn.close()
+    return manifest
+
+
+def _open_live(live_path: Path, key: bytes | None) -> dbapi2.Connection:
+    conn = dbapi2.connect(str(live_path), isolation_level=None)
+    try:
+        _apply_key(conn, key)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA busy_timeout = 5000")
+    except DatabaseError as exc:
+        conn.close()
+        raise NotAClinicDatabase(
+            "The live clinic cannot be opened with this key; nothing was restored."
+        ) from exc
+    return conn
+
+
+def restore_backup(
+    backup_path: Path,
+    key: bytes | None,
+    live_path: Path,
+    *,
+    safety_dir: Path | None = None,
+    app_version: str = "",
+    latest_version: int = LATEST_VERSION,
+) -> RestoreInfo:
+    """Replace the live clinic's contents with a verified backup.
+
+    Close every connection the app holds on ``live_path`` first (keep the
+    ``ClinicLock``), then reopen with ``open_database`` afterwards, which migrates an
+    older backup's schema, and call ``AuditLog.sync_anchor()`` and audit the restore.
+
+    Args:
+        backup_path: the backup file (its manifest must sit beside it).
+        key: the clinic's key (backup and live share it), ``None`` if plain.
+        live_path: the live database; created if it is gone.
+        safety_dir: where the pre-restore backup of the live database goes
+            (default: the backup's folder).
+        app_version: recorded in the safety backup's manifest.
+        latest_version: the newest schema this Cofactor knows.
+
+    Raises:
+        BackupTampered, BackupVerificationFailed, BackupTooNew: nothing was changed.
+        NotAClinicDatabase: the live file does not open with ``key``; nothing changed.
+    """
+    backup_path, live_path = Path(backup_path), Path(live_path)
+    manifest = verify_backup(backup_path, key)
+    if manifest["schema_version"] > latest_version:
+        raise BackupTooNew(
+            f"The backup {backup_path.name} was written by a newer Cofactor (schema "
+            f"{manifest['schema_version']}); update Cofactor to restore it."
+        )
+    safety, previous_head = None, None
+    existed = live_path.exists()
+    if existed:
+        live = _open_live(live_path, key)
+    else:
+        live = dbapi2.connect(str(live_path), isolation_level=None)
+        _apply_key(live, key)
+    try:
+        if existed:
+            previous_head = _audit_head(live)
+            safety = _backup_connection(
+                live,
+                key,
+                safety_dir or backup_path.parent,
+                stem=live_path.stem,
+                audit_anchor=None,
+                app_version=app_version,
+                label="pre-restore",
+            )
+        source = _open_read_only(backup_path, key)
+        try:
+            source.backup(live)
+        finally:
+            source.close()
+        with contextlib.suppress(DatabaseError):
+            live.execute("PRAGMA journal_mode = WAL")
+        _check_contents(live, manifest, live_path.name, key is not None)
+    finally:
+        live.close()
+    return RestoreInfo(backup_path, manifest, safety, previous_head)
+
+
+def list_backups(dest_dir: Path, *, label: str | None = "backup") -> list[tuple[Path, dict]]:
+    """Return ``(backup file, manifest)`` pairs in ``dest_dir``, oldest first."""
+    found = []
+    for manifest_file in Path(dest_dir).glob(f"*{MANIFEST_SUFFIX}"):
+        try:
+            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            continue
+        if label is not None and manifest.get("label") != label:
+            continue
+        backup = manifest_file.with_name(manifest_file.name[: -len(MANIFEST_SUFFIX)])
+        found.append((backup, manifest))
+    return sorted(found, key=lambda item: (item[1].get("created_at", ""), item[0].name))
+
+
+def prune(dest_dir: Path, keep: int, *, label: str = "backup") -> list[Path]:
+    """Delete all but the newest ``keep`` backups with ``label``; return what was removed.
+
+    Only closed backup files that have a Cofactor manifest are touched.
+    """
+    if keep < 1:
+        raise ValueError("keep at least one backup")
+    backups = list_backups(dest_dir, label=label)
+    removed = []
+    for backup, _manifest in backups[: max(0, len(backups) - keep)]:
+        backup.unlink(missing_ok=True)
+        manifest_path_for(backup).unlink(missing_ok=True)
+        removed.append(backup)
+    return removed
