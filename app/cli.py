@@ -30,6 +30,13 @@ class UserError(Exception):
     """A problem with what the user asked for; printed as one line."""
 
 
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from exc
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -87,6 +94,26 @@ def _parser() -> argparse.ArgumentParser:
         "undo", parents=[common], help="remove exactly a batch's rows"
     )
     batch_undo.add_argument("batch_id", type=int)
+
+    evaluate = commands.add_parser(
+        "evaluate", parents=[common], help="findings for one patient against their protocol"
+    )
+    evaluate.add_argument("--patient", required=True, metavar="MRN")
+    evaluate.add_argument("--as-of", type=_iso_date, help="evaluation date (default today)")
+    evaluate.add_argument("--json", action="store_true")
+
+    worklist = commands.add_parser(
+        "worklist", parents=[common], help="every patient with a chosen finding"
+    )
+    worklist.add_argument("--rule", required=True, action="append", metavar="RULE_ID")
+    worklist.add_argument("--status", action="append", help="only these statuses")
+    worklist.add_argument("--as-of", type=_iso_date)
+    worklist.add_argument("--csv", metavar="FILE", help="write the worklist as CSV")
+
+    kb = commands.add_parser("kb", parents=[common], help="knowledge base tools")
+    kb_cmds = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
+    kb_check = kb_cmds.add_parser("check", parents=[common], help="validate the knowledge base")
+    kb_check.add_argument("--path", help="a knowledge folder to check (default: the bundled one)")
 
     clinic = commands.add_parser("clinic", parents=[common], help="create a clinic")
     clinic_cmds = clinic.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)
@@ -280,6 +307,32 @@ def _cmd_batches_undo(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_findings import run_evaluate
+
+    service = _open_service(args, paths)
+    try:
+        return run_evaluate(service, args)
+    finally:
+        service.close()
+
+
+def _cmd_worklist(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_findings import run_worklist
+
+    service = _open_service(args, paths)
+    try:
+        return run_worklist(service, args)
+    finally:
+        service.close()
+
+
+def _cmd_kb_check(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_findings import run_kb_check
+
+    return run_kb_check(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -297,6 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("import", None): _cmd_import,
         ("batches", "list"): _cmd_batches_list,
         ("batches", "undo"): _cmd_batches_undo,
+        ("evaluate", None): _cmd_evaluate,
+        ("worklist", None): _cmd_worklist,
+        ("kb", "check"): _cmd_kb_check,
     }
     action = getattr(args, f"{args.command}_command", None)
     handler = handlers[(args.command, action)]

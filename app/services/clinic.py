@@ -164,6 +164,17 @@ class ClinicService:
         substance = self.knowledge.substances.get(item.substance)
         return substance.name if substance else item.label
 
+    def protocol_label(self, key: str) -> str:
+        protocol = self.knowledge.protocols.get(key)
+        return protocol.name if protocol else key.replace("_", " ")
+
+    def format_value(self, analyte_key: str, value: float) -> str:
+        """A number with the analyte's usual decimals (``5.11``, not ``5.1104``)."""
+        analyte = self.knowledge.analytes.get(analyte_key)
+        if analyte is None:
+            return f"{value:.4g}"
+        return f"{value:.{analyte.decimals}f}"
+
     def unit_label(self, unit: str) -> str:
         """A unit as people write it (``µg/dL``, ``score (0-10)``), from its stored spelling."""
         return self.knowledge.unit_label(unit) if unit else ""

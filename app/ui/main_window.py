@@ -6,6 +6,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter
 
 from app import __version__
+from app.services.findings import FindingsService
 from app.ui.patient_form import PatientFormDialog
 from app.ui.patient_list import PatientListPane
 from app.ui.patient_view import PatientView
@@ -17,7 +18,8 @@ class MainWindow(QMainWindow):
         self._service = service
         self.setObjectName("main_window")
         self.patient_list = PatientListPane(service, self)
-        self.patient_view = PatientView(service, self)
+        self.findings_service = FindingsService(service)
+        self.patient_view = PatientView(service, self.findings_service, self)
         splitter = QSplitter()
         splitter.addWidget(self.patient_list)
         splitter.addWidget(self.patient_view)
@@ -46,6 +48,10 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         file_menu.addAction(self.import_action)
         file_menu.addSeparator()
+        clinic_menu = self.menuBar().addMenu("&Clinic")
+        self.worklist_action = QAction("&Worklist…", self)
+        self.worklist_action.setShortcut(QKeySequence("Ctrl+L"))
+        clinic_menu.addAction(self.worklist_action)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.Quit)
         file_menu.addAction(self.quit_action)
@@ -66,6 +72,7 @@ class MainWindow(QMainWindow):
         """Every signal of the window in one place, so the event graph reads on one screen."""
         self.new_patient_action.triggered.connect(self.new_patient)
         self.import_action.triggered.connect(lambda: self.import_file(None))
+        self.worklist_action.triggered.connect(self.show_worklist)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
         self.patient_list.new_patient_requested.connect(self.new_patient)
@@ -79,6 +86,19 @@ class MainWindow(QMainWindow):
             self.patient_list.refresh()
             self.patient_list.select_patient(dialog.saved_patient.id)
             self.patient_view.show_patient(dialog.saved_patient.id)
+
+    def show_worklist(self) -> None:
+        from app.ui.worklist_dialog import WorklistDialog
+
+        dialog = WorklistDialog(self._service, self.findings_service, self)
+        dialog.open_patient.connect(self.open_patient)
+        dialog.show()
+        self._worklist = dialog
+
+    def open_patient(self, patient_id: int) -> None:
+        self.patient_list.search.clear()
+        self.patient_list.select_patient(patient_id)
+        self.patient_view.show_patient(patient_id)
 
     def import_file(self, path: str | None) -> None:
         from app.ui.import_wizard import ImportWizard

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.models import Patient
+from app.ui.findings_panel import FindingsPanel
 from app.ui.labs_panel import LabsPanel
 from app.ui.patient_form import PatientFormDialog
 from app.ui.regimen_panel import RegimenPanel
@@ -25,7 +26,7 @@ class PatientView(QWidget):
 
     patient_changed = Signal(int)
 
-    def __init__(self, service, parent=None):
+    def __init__(self, service, findings_service, parent=None):
         super().__init__(parent)
         self._service = service
         self.patient: Patient | None = None
@@ -47,6 +48,8 @@ class PatientView(QWidget):
         self.tabs = QTabWidget(objectName="patient_tabs")
         self.regimen = RegimenPanel(service, self)
         self.labs = LabsPanel(service, self)
+        self.findings = FindingsPanel(service, findings_service, self)
+        self.tabs.addTab(self.findings, "Findings")
         self.tabs.addTab(self.regimen, "Regimen")
         self.tabs.addTab(self.labs, "Results")
 
@@ -68,6 +71,9 @@ class PatientView(QWidget):
 
         self.edit_button.clicked.connect(self.edit_patient)
         self.archive_button.clicked.connect(self.toggle_archived)
+        # A new dose or result changes what the findings say.
+        self.regimen.changed.connect(self.findings.refresh)
+        self.labs.changed.connect(self.findings.refresh)
 
     def show_patient(self, patient_id: int | None) -> None:
         self.patient = self._service.get_patient(patient_id) if patient_id else None
@@ -76,6 +82,7 @@ class PatientView(QWidget):
             self._fill_header(self.patient)
         self.regimen.show_patient(patient_id)
         self.labs.show_patient(patient_id)
+        self.findings.show_patient(patient_id)
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

@@ -1,0 +1,180 @@
+"""Evaluate patients against their protocols: findings, suppressions, worklists.
+
+The engine (``app.core.evaluation``) is a pure function; this module gathers its
+inputs from the store and keeps the clinician's suppressions.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from app.core.csv_safety import neutralize_row
+from app.core.evaluation import Evaluation, Finding, Suppression, evaluate, load_rules
+from app.core.validation import ValidationError
+from app.store.suppressions import SuppressionRepository
+
+
+@dataclass(frozen=True)
+class WorklistRow:
+    patient_id: int
+    mrn: str
+    name: str
+    date_of_birth: date
+    rule_id: str
+    title: str
+    status: str
+    severity: str
+    marker: str
+    latest: str
+    next_step: str
+
+
+class FindingsService:
+    """Findings for one clinic, through its ``ClinicService``."""
+
+    def __init__(self, service):
+        self._service = service
+        self._suppressions = SuppressionRepository(service.database)
+        self._rules = None
+
+    @property
+    def rules(self):
+        """The validated rule pack (loaded once)."""
+        if self._rules is None:
+            self._rules = load_rules(self._service.knowledge)
+        return self._rules
+
+    def suppressions(self, patient_id: int) -> list[Suppression]:
+        return [
+            Suppression(
+                r.rule_id, r.fingerprint, r.reason, r.created_by or "this workstation", r.created_at
+            )
+            for r in self._suppressions.active_for(patient_id)
+        ]
+
+    def evaluate(self, patient_id: int, as_of: date | None = None) -> Evaluation:
+        service = self._service
+        return evaluate(
+            service.get_patient(patient_id),
+            service.regimen(patient_id),
+            service.observations(patient_id),
+            service.knowledge,
+            as_of or service.today(),
+            self.suppressions(patient_id),
+        )
+
+    def suppress(
+        self, patient_id: int, finding: Finding, reason: str, user_id: int | None = None
+    ) -> None:
+        """Hide a finding for this patient until its rule changes; the reason is required."""
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why this finding is suppressed."})
+        with self._service.database.transaction():
+            self._suppressions.add(
+                patient_id, finding.rule_id, finding.fingerprint, reason.strip(), user_id
+            )
+
+    def unsuppress(self, patient_id: int, rule_id: str) -> None:
+        with self._service.database.transaction():
+            for record in self._suppressions.active_for(patient_id):
+                if record.rule_id == rule_id:
+                    self._suppressions.revoke(record.id)
+
+    def rule_choices(self) -> list[tuple[str, str]]:
+        """(rule id, title) of every rule, for the worklist picker."""
+        return sorted(((r.id, r.title) for r in self.rules.rules), key=lambda c: c[1].casefold())
+
+    def worklist(
+        self,
+        rule_ids: Iterable[str],
+        *,
+        as_of: date | None = None,
+        statuses: Iterable[str] | None = None,
+        include_suppressed: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+    ) -> list[WorklistRow]:
+        """Every active patient with a finding from one of ``rule_ids``."""
+        wanted = set(rule_ids)
+        unknown = wanted - {r.id for r in self.rules.rules}
+        if unknown:
+            raise ValidationError({"rule": f"Unknown rule(s): {', '.join(sorted(unknown))}."})
+        status_filter = set(statuses) if statuses else None
+        as_of = as_of or self._service.today()
+        patients = self._service.search_patients("", limit=10_000_000)
+        rows: list[WorklistRow] = []
+        for done, summary in enumerate(patients, start=1):
+            if is_cancelled and is_cancelled():
+                break
+            evaluation = self.evaluate(summary.id, as_of)
+            for finding in evaluation.findings:
+                if finding.rule_id not in wanted:
+                    continue
+                if finding.suppressed and not include_suppressed:
+                    continue
+                if status_filter and finding.status not in status_filter:
+                    continue
+                rows.append(_row(summary, finding))
+            if progress and (done % 200 == 0 or done == len(patients)):
+                progress(done, len(patients))
+        return rows
+
+
+def _row(summary, finding: Finding) -> WorklistRow:
+    latest = ""
+    values = [v for v in finding.trace.values if v.collected_at is not None]
+    if values:
+        newest = max(values, key=lambda v: v.collected_at)
+        shown = f"{newest.comparator or ''}{newest.value:g}" if newest.value is not None else ""
+        latest = f"{shown} {newest.unit} on {newest.collected_at.date().isoformat()}".strip()
+    return WorklistRow(
+        patient_id=summary.id,
+        mrn=summary.mrn,
+        name=summary.display_name,
+        date_of_birth=summary.date_of_birth,
+        rule_id=finding.rule_id,
+        title=finding.title,
+        status=finding.status,
+        severity=finding.severity,
+        marker=finding.marker,
+        latest=latest,
+        next_step=finding.next_step,
+    )
+
+
+WORKLIST_COLUMNS = (
+    "MRN",
+    "Patient",
+    "Date of birth",
+    "Finding",
+    "Status",
+    "Severity",
+    "Latest value",
+    "Next step",
+)
+
+
+def worklist_cells(row: WorklistRow) -> list[str]:
+    return [
+        row.mrn,
+        row.name,
+        row.date_of_birth.isoformat(),
+        row.title,
+        row.status,
+        row.severity,
+        row.latest,
+        row.next_step,
+    ]
+
+
+def export_worklist_csv(rows: list[WorklistRow], path: Path) -> None:
+    """Write the worklist as CSV, every cell safe from spreadsheet formula injection."""
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(WORKLIST_COLUMNS)
+        for row in rows:
+            writer.writerow(neutralize_row(worklist_cells(row)))

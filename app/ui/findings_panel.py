@@ -1,0 +1,295 @@
+"""The Findings tab: what stands in the way of the protocol, grouped by severity.
+
+The detail pane shows the trace (values, ranges and their sources, the rule and
+knowledge-base version) and the citations, so a clinician can see why a finding
+fired. Every data-derived string is HTML-escaped before it is shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.evaluation import Finding, severity_rank
+from app.core.validation import ValidationError
+
+SEVERITY_LABELS = {
+    "urgent": "Urgent: clinician review",
+    "warning": "Warning",
+    "consider": "Consider",
+    "info": "For information",
+}
+SEVERITY_COLOURS = {
+    "urgent": "#b00020",
+    "warning": "#c25e00",
+    "consider": "#1f5fa8",
+    "info": "#555",
+}
+GRADE_WORDS = {
+    "guideline": "guideline",
+    "randomised_trial": "randomised trial",
+    "observational": "observational evidence",
+    "mechanistic": "mechanistic reasoning",
+    "expert_opinion": "expert opinion",
+}
+
+
+class SuppressDialog(QDialog):
+    def __init__(self, finding: Finding, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Suppress finding")
+        self.reason = QLineEdit(objectName="suppress_reason")
+        self.reason.setPlaceholderText("e.g. discussed with patient; declines supplementation")
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        buttons.accepted.connect(self._check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"Hide “{finding.title}” for this patient until the rule changes."))
+        layout.addWidget(self.reason)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _check(self) -> None:
+        if not self.reason.text().strip():
+            self.error.setText("Say why this finding is suppressed.")
+            return
+        self.accept()
+
+
+class FindingsPanel(QWidget):
+    def __init__(self, service, findings_service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self._findings = findings_service
+        self._patient_id: int | None = None
+        self.evaluation = None
+        self.as_of = QDateEdit(objectName="findings_as_of")
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.setCalendarPopup(True)
+        self._set_as_of(service.today())
+        self.show_suppressed = QCheckBox("Show suppressed", objectName="show_suppressed")
+        self.summary = QLabel(objectName="findings_summary")
+        self.summary.setWordWrap(True)
+        self.tree = QTreeWidget(objectName="findings_tree")
+        self.tree.setHeaderLabels(["Finding", "Status", "Evidence"])
+        self.tree.setColumnWidth(0, 330)
+        self.tree.setColumnWidth(1, 90)
+        self.detail = QTextBrowser(objectName="finding_detail")
+        self.detail.setOpenExternalLinks(True)
+        self.suppress_button = QPushButton("Suppress…", objectName="suppress_finding")
+        self.unsuppress_button = QPushButton("Show again", objectName="unsuppress_finding")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("As of"))
+        top.addWidget(self.as_of)
+        top.addWidget(self.show_suppressed)
+        top.addStretch(1)
+        top.addWidget(self.suppress_button)
+        top.addWidget(self.unsuppress_button)
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(self.detail)
+        splitter.setSizes([520, 620])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.summary)
+        layout.addWidget(splitter, 1)
+        self.as_of.dateChanged.connect(self.refresh)
+        self.show_suppressed.toggled.connect(self._fill)
+        self.tree.currentItemChanged.connect(self._show_detail)
+        self.suppress_button.clicked.connect(self.suppress_selected)
+        self.unsuppress_button.clicked.connect(self.unsuppress_selected)
+        self._update_buttons()
+
+    def _set_as_of(self, day: date) -> None:
+        self.as_of.setDate(QDate(day.year, day.month, day.day))
+
+    def show_patient(self, patient_id: int | None) -> None:
+        self._patient_id = patient_id
+        self.refresh()
+
+    def refresh(self, *_args) -> None:
+        if self._patient_id is None:
+            self.evaluation = None
+        else:
+            self.evaluation = self._findings.evaluate(
+                self._patient_id, self.as_of.date().toPython()
+            )
+        self._fill()
+
+    def _fill(self, *_args) -> None:
+        self.tree.clear()
+        self.detail.clear()
+        evaluation = self.evaluation
+        if evaluation is None:
+            self.summary.clear()
+            self._update_buttons()
+            return
+        shown = [
+            f for f in evaluation.findings if self.show_suppressed.isChecked() or not f.suppressed
+        ]
+        hidden = sum(1 for f in evaluation.findings if f.suppressed)
+        protocols = ", ".join(self._service.protocol_label(p) for p in evaluation.protocols)
+        protocols = protocols or "none detected"
+        self.summary.setText(
+            f"Protocol: {protocols}. {len(shown)} finding(s)"
+            + (f", {hidden} suppressed" if hidden else "")
+            + f". Knowledge base {evaluation.kb_version}, rules {evaluation.rules_version}. "
+            "Findings support clinical judgement; they are not a diagnosis."
+        )
+        groups: dict[str, QTreeWidgetItem] = {}
+        for finding in sorted(shown, key=lambda f: -severity_rank(f.severity)):
+            group = groups.get(finding.severity)
+            if group is None:
+                group = QTreeWidgetItem([SEVERITY_LABELS.get(finding.severity, finding.severity)])
+                group.setFirstColumnSpanned(True)
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
+                self.tree.addTopLevelItem(group)
+                group.setExpanded(True)
+                groups[finding.severity] = group
+            title = finding.title + ("  (suppressed)" if finding.suppressed else "")
+            item = QTreeWidgetItem(
+                [
+                    title,
+                    finding.status.replace("_", " "),
+                    GRADE_WORDS.get(finding.evidence_grade, finding.evidence_grade),
+                ]
+            )
+            item.setData(0, Qt.UserRole, finding)
+            item.setForeground(0, self.palette().text())
+            group.addChild(item)
+        first = self.tree.topLevelItem(0)
+        if first is not None and first.childCount():
+            self.tree.setCurrentItem(first.child(0))
+        self._update_buttons()
+
+    def selected_finding(self) -> Finding | None:
+        item = self.tree.currentItem()
+        return item.data(0, Qt.UserRole) if item is not None else None
+
+    def _update_buttons(self, *_args) -> None:
+        finding = self.selected_finding()
+        self.suppress_button.setEnabled(finding is not None and not finding.suppressed)
+        self.unsuppress_button.setEnabled(finding is not None and finding.suppressed is not None)
+
+    def _show_detail(self, *_args) -> None:
+        finding = self.selected_finding()
+        self._update_buttons()
+        self.detail.setHtml(detail_html(finding, self._service) if finding else "")
+
+    def suppress_selected(self) -> None:
+        finding = self.selected_finding()
+        if finding is None or self._patient_id is None:
+            return
+        dialog = SuppressDialog(finding, self)
+        if not dialog.exec():
+            return
+        try:
+            self._findings.suppress(self._patient_id, finding, dialog.reason.text())
+        except ValidationError as exc:
+            self.summary.setText("; ".join(exc.errors.values()))
+            return
+        self.refresh()
+
+    def unsuppress_selected(self) -> None:
+        finding = self.selected_finding()
+        if finding is None or self._patient_id is None:
+            return
+        self._findings.unsuppress(self._patient_id, finding.rule_id)
+        self.refresh()
+
+
+def _value_text(value, service) -> str:
+    if value.value is None:
+        return escape(value.state.replace("_", " "))
+    unit = service.unit_label(value.unit) if value.unit else ""
+    number = service.format_value(value.analyte, value.value)
+    shown = f"{value.comparator or ''}{number} {unit}".strip()
+    if value.collected_at is not None:
+        shown += f" on {value.collected_at.date().isoformat()}"
+    if value.timing is not None:
+        shown += f" — {value.timing.describe()}"
+    return escape(shown)
+
+
+def detail_html(finding: Finding, service) -> str:
+    """The finding as HTML: texts, the trace and the citations, all data escaped."""
+    colour = SEVERITY_COLOURS.get(finding.severity, "#333")
+    grade = GRADE_WORDS.get(finding.evidence_grade, finding.evidence_grade)
+    parts = [
+        f"<h3 style='color:{colour}'>{escape(finding.title)}</h3>",
+        f"<p><b>Status:</b> {escape(finding.status.replace('_', ' '))} · "
+        f"<b>Severity:</b> {escape(finding.severity)} · <b>Evidence:</b> {escape(grade)}</p>",
+    ]
+    if finding.suppressed:
+        s = finding.suppressed
+        parts.append(
+            f"<p style='color:#666'><i>Suppressed by {escape(s.user)} on "
+            f"{escape(s.at.date().isoformat())}: {escape(s.reason)}</i></p>"
+        )
+    parts += [
+        f"<p>{escape(finding.clinician_text)}</p>",
+        f"<p><b>What to check next:</b> {escape(finding.next_step)}</p>",
+        f"<p style='color:#444'><b>For the patient:</b> {escape(finding.patient_text)}</p>",
+        "<h4>Why this fired</h4><table cellspacing='0' cellpadding='3' border='1'>",
+        "<tr><th align='left'>Input</th><th align='left'>Value used</th></tr>",
+    ]
+    for value in finding.trace.values:
+        label = service.analyte_label(value.analyte) if value.analyte else value.name
+        parts.append(f"<tr><td>{escape(label)}</td><td>{_value_text(value, service)}</td></tr>")
+    parts.append("</table>")
+    if finding.trace.ranges:
+        parts.append("<p><b>Ranges and thresholds applied</b></p><ul>")
+        for applied in finding.trace.ranges:
+            bounds = " – ".join(
+                f"{b:g}" if b is not None else "…" for b in (applied.low, applied.high)
+            )
+            unit = service.unit_label(applied.unit) if applied.unit else ""
+            source = f" — source: {escape(applied.source)}" if applied.source else ""
+            parts.append(
+                f"<li>{escape(applied.label or applied.name)}: {escape(bounds)} {escape(unit)}"
+                f" ({escape(applied.kind)}){source}</li>"
+            )
+        parts.append("</ul>")
+    if finding.trace.notes:
+        parts.append(
+            "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in finding.trace.notes) + "</ul>"
+        )
+    parts.append(
+        f"<p style='color:#666'>Rule {escape(finding.rule_id)} v{finding.rule_version} · rules "
+        f"{escape(finding.trace.rules_version)} · knowledge base {escape(finding.trace.kb_version)}"
+        f" · as of {finding.trace.as_of.isoformat()}</p><h4>Sources</h4><ol>"
+    )
+    citations = service.knowledge.citations
+    for key in finding.citations:
+        citation = citations.get(key)
+        text = citation.text if citation else key
+        link = (
+            f" <a href='{escape(citation.url, quote=True)}'>link</a>"
+            if citation and citation.url
+            else ""
+        )
+        parts.append(f"<li>{escape(text)}{link}</li>")
+    parts.append("</ol>")
+    return "".join(parts)

@@ -1,0 +1,170 @@
+"""Clinic worklist: every patient with a chosen finding, sortable, exportable to CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from app.services.findings import WORKLIST_COLUMNS, export_worklist_csv, worklist_cells
+from app.ui.tasks import run_task
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class WorklistTableModel(QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows = []
+
+    def set_rows(self, rows) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(WORKLIST_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return WORKLIST_COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.DisplayRole:
+            return worklist_cells(row)[index.column()]
+        if role == Qt.UserRole:
+            return row.patient_id
+        return None
+
+
+class WorklistDialog(QDialog):
+    """Pick a rule, run it over the clinic, sort, open a patient or export."""
+
+    open_patient = Signal(int)
+
+    def __init__(self, service, findings_service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self._findings = findings_service
+        self._task = None
+        self.setWindowTitle("Clinic worklist")
+        self.resize(1100, 640)
+        self.rule = QComboBox(objectName="worklist_rule")
+        for rule_id, title in findings_service.rule_choices():
+            self.rule.addItem(title, rule_id)
+        self.as_of = QDateEdit(objectName="worklist_as_of")
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.setCalendarPopup(True)
+        today = service.today()
+        self.as_of.setDate(QDate(today.year, today.month, today.day))
+        self.run_button = QPushButton("Run", objectName="run_worklist")
+        self.cancel_button = QPushButton("Cancel")
+        self.export_button = QPushButton("Export CSV…", objectName="export_worklist")
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.count = QLabel()
+        self.model = WorklistTableModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = QTableView(objectName="worklist_table")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Finding"))
+        top.addWidget(self.rule, 1)
+        top.addWidget(QLabel("as of"))
+        top.addWidget(self.as_of)
+        top.addWidget(self.run_button)
+        top.addWidget(self.cancel_button)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count, 1)
+        bottom.addWidget(self.progress)
+        bottom.addWidget(self.export_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(bottom)
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button.clicked.connect(self._cancel)
+        self.export_button.clicked.connect(self.export)
+        self.table.doubleClicked.connect(self._open)
+        self.export_button.setEnabled(False)
+
+    def run(self) -> None:
+        rule_id = self.rule.currentData()
+        as_of = self.as_of.date().toPython()
+        self.progress.show()
+        self.progress.setValue(0)
+        self.run_button.setEnabled(False)
+        self._task = run_task(
+            lambda task: self._findings.worklist(
+                [rule_id],
+                as_of=as_of,
+                progress=lambda done, total: task.progress.emit(done / max(total, 1)),
+                is_cancelled=task.is_cancelled,
+            ),
+            on_finished=self._done,
+            on_failed=self._failed,
+            on_progress=lambda f: self.progress.setValue(int(f * 100)),
+        )
+
+    def _done(self, rows) -> None:
+        self.progress.hide()
+        self.run_button.setEnabled(True)
+        self.model.set_rows(rows)
+        self.table.resizeColumnsToContents()
+        self.count.setText(f"{len(rows)} patient(s)")
+        self.export_button.setEnabled(bool(rows))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.progress.hide()
+        self.run_button.setEnabled(True)
+        self.count.setText(f"The worklist could not be built: {exc}")
+
+    def _cancel(self) -> None:
+        if self._task is not None and self.progress.isVisible():
+            self._task.cancel()
+        else:
+            self.reject()
+
+    def export(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(
+            self, "Export worklist", "worklist.csv", "CSV (*.csv)"
+        )
+        if target:
+            export_worklist_csv(self.model.rows, Path(target))
+
+    def _open(self, index) -> None:
+        source = self.proxy.mapToSource(index)
+        self.open_patient.emit(self.model.data(source, Qt.UserRole))
