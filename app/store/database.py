@@ -79,9 +79,13 @@ class ClinicDatabase:
         if self.path is None:
             self.mark_verified()
             return
-        conn = _connect(str(self.path), self.key)
         try:
-            result = conn.execute("PRAGMA quick_check").fetchone()[0]
+            conn = _connect(str(self.path), self.key)
+        except NotAClinicDatabase as exc:
+            self.mark_verified(str(exc))
+            return
+        try:
+            result = _quick_check_result(conn)
         finally:
             conn.close()
         self.mark_verified(None if result == "ok" else result)
@@ -195,8 +199,16 @@ def _has_tables(conn: dbapi2.Connection) -> bool:
     return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
 
 
+def _quick_check_result(conn: dbapi2.Connection) -> str:
+    """'ok', or what SQLite found wrong (a malformed file can fail the check itself)."""
+    try:
+        return conn.execute("PRAGMA quick_check").fetchone()[0]
+    except DatabaseError as exc:
+        return str(exc)
+
+
 def _quick_check(conn: dbapi2.Connection, path: Path | None) -> None:
-    result = conn.execute("PRAGMA quick_check").fetchone()[0]
+    result = _quick_check_result(conn)
     if result != "ok":
         raise DatabaseDamaged(
             f"The clinic database {path} is damaged ({result}). It has not been changed; "

@@ -43,6 +43,10 @@ def fts_query(text: str) -> str | None:
     return " AND ".join(f'"{word}"*' for word in words)
 
 
+def _looks_like_mrn(text: str) -> bool:
+    return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
 def _patient_from_row(row: tuple) -> Patient:
     return Patient(
         id=row[0],
@@ -219,6 +223,28 @@ class PatientRepository:
         """Patients whose name, MRN or birth date words start with each typed word."""
         query = fts_query(text)
         archived = "" if include_archived else "AND p.archived = 0"
+        words = _WORD.findall(text.casefold())
+        if len(words) == 1 and len(words[0]) == 1 and words[0].isalpha():
+            # One letter: family names starting with it, read in order from the name
+            # index (a prefix query would sort a tenth of the clinic to show 500).
+            letter = words[0]
+            sql = (
+                f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.family_name >= ? "
+                f"COLLATE NOCASE AND p.family_name < ? COLLATE NOCASE {archived} "
+                "ORDER BY p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE LIMIT ?"
+            )
+            rows = self._conn.execute(sql, (letter, chr(ord(letter) + 1), limit))
+            return [_summary_from_row(r) for r in rows]
+        typed = text.strip()
+        if typed and " " not in typed and _looks_like_mrn(typed):
+            # Letters and digits in one word: an MRN being typed. Read the MRN index in
+            # order from the typed prefix, so the list is in MRN order and stops at 500.
+            sql = (
+                f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.mrn >= ? COLLATE NOCASE "
+                f"AND p.mrn < ? COLLATE NOCASE {archived} ORDER BY p.mrn COLLATE NOCASE LIMIT ?"
+            )
+            rows = self._conn.execute(sql, (typed, typed + "\U0010ffff", limit))
+            return [_summary_from_row(r) for r in rows]
         if query is None:
             sql = (
                 f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE 1 {archived} "

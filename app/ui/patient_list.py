@@ -39,8 +39,13 @@ class PatientListPane(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        # Fixed widths: sizing columns to their contents re-measures every row on each
+        # keystroke, which costs more than the search itself on a large clinic.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((170, 110, 95)):
+            header.resizeSection(column, width)
         self.count = QLabel(objectName="patient_count")
         self.count.setStyleSheet("color: #666;")
         self.new_button = QPushButton("New patient…", objectName="new_patient")

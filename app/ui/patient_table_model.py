@@ -22,12 +22,23 @@ class PatientTableModel(QAbstractTableModel):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._rows: list[PatientSummary] = []
+        self._text: list[tuple[str, str, str, str]] = []
         self._italic = QFont()
         self._italic.setItalic(True)
 
     def set_rows(self, rows: list[PatientSummary]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
+        # The view asks for text many times per paint; build it once per search.
+        self._text = [
+            (
+                p.display_name + (" (archived)" if p.archived else ""),
+                p.mrn,
+                p.date_of_birth.isoformat(),
+                p.sex_at_birth,
+            )
+            for p in self._rows
+        ]
         self.endResetModel()
 
     def patient_at(self, row: int) -> PatientSummary:
@@ -51,19 +62,13 @@ class PatientTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.DisplayRole):
+        if role == Qt.DisplayRole:  # the hot path: a tuple lookup
+            row = index.row()
+            return self._text[row][index.column()] if 0 <= row < len(self._text) else None
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         patient = self._rows[index.row()]
         column = index.column()
-        if role == Qt.DisplayRole:
-            if column == COL_NAME:
-                return patient.display_name + (" (archived)" if patient.archived else "")
-            if column == COL_MRN:
-                return patient.mrn
-            if column == COL_DOB:
-                return patient.date_of_birth.isoformat()
-            if column == COL_SEX:
-                return patient.sex_at_birth
         if role == Qt.FontRole and patient.archived:
             return self._italic
         if role == Qt.UserRole:
