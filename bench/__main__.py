@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from bench import search, startup
+from bench import importing, search, startup
 from bench.common import machine
 
-BENCHMARKS = {"startup": startup.run, "search": search.run}
+BENCHMARKS = {"startup": startup.run, "search": search.run, "import": importing.run}
 
 
 def main(names: list[str]) -> int:

@@ -52,7 +52,7 @@ def run(repeat: int = 5) -> dict:
     result = {"floor_s": median(floor), "app_s": median(app)}
     result["ratio"] = result["app_s"] / result["floor_s"]
     print_table(
-        "Cold start, 10,000-patient clinic (median of %d fresh processes)" % repeat,
+        f"Cold start, 10,000-patient clinic (median of {repeat} fresh processes)",
         [
             ("floor: bare QApplication + QMainWindow", f"{result['floor_s'] * 1000:.0f} ms"),
             ("Cofactor main window, clinic open", f"{result['app_s'] * 1000:.0f} ms"),

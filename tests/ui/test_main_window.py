@@ -34,8 +34,13 @@ def _shown_names(win: MainWindow) -> list[str]:
 def test_typing_filters_the_list_at_each_keystroke(qtbot, window):
     assert _shown_names(window) == ["Okafor", "Sato", "Silva"]
     qtbot.keyClicks(window.patient_list.search, "s")
-    assert _shown_names(window) == ["Okafor", "Sato", "Silva"]  # Samir Okafor starts with s
-    qtbot.keyClicks(window.patient_list.search, "i")
+    assert _shown_names(window) == ["Sato", "Silva"]  # one letter: family names, in order
+    qtbot.keyClicks(window.patient_list.search, "a")
+    assert _shown_names(window) == ["Okafor", "Sato"]  # Samir Okafor's given name matches too
+    qtbot.keyClicks(window.patient_list.search, "t")
+    assert _shown_names(window) == ["Sato"]
+    window.patient_list.search.clear()
+    qtbot.keyClicks(window.patient_list.search, "mrn-2")
     assert _shown_names(window) == ["Silva"]
     window.patient_list.search.clear()
     qtbot.keyClicks(window.patient_list.search, "1990")

@@ -1,0 +1,201 @@
+"""Import of a 1,000,000-row long CSV, end to end, against a floor.
+
+Floor: ``csv.reader`` plus one ``executemany`` of the same rows into a plain table,
+in one transaction, on the same SQLite library. Ours: read (sniff, parse values,
+dates and ranges), match analytes and patients, convert units, dedupe, insert in
+one transaction. Each runs in a fresh process so its peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.common import BENCH_TODAY, OUT, print_table
+
+ROWS = 1_000_000
+PATIENTS = 5_000
+
+ANALYTES = [
+    ("Testosterone, Total", "2986-8", "ng/dL", 300, 900),
+    ("SHBG", "13967-5", "nmol/L", 15, 80),
+    ("Albumin", "1751-7", "g/dL", 3.6, 5.0),
+    ("Estradiol", "2243-4", "pg/mL", 8, 60),
+    ("Hematocrit", "4544-3", "%", 40, 54),
+    ("Hemoglobin", "718-7", "g/dL", 12, 18),
+    ("PSA", "2857-1", "ng/mL", 0.2, 4),
+    ("LH", "10501-5", "mIU/mL", 0.2, 9),
+    ("FSH", "15067-2", "mIU/mL", 0.5, 12),
+    ("Zinc", "5763-8", "ug/dL", 55, 120),
+    ("Copper", "5631-7", "ug/dL", 70, 150),
+    ("Magnesium", "19123-9", "mg/dL", 1.6, 2.5),
+    ("Vitamin D, 25-Hydroxy", "62292-8", "ng/mL", 12, 70),
+    ("Ferritin", "2276-4", "ng/mL", 20, 300),
+    ("TSH", "3016-3", "mIU/L", 0.4, 4.5),
+    ("Free T4", "3024-7", "ng/dL", 0.8, 1.8),
+    ("Free T3", "3051-0", "pg/mL", 2.3, 4.2),
+    ("hs-CRP", "30522-7", "mg/L", 0.3, 9),
+    ("HbA1c", "4548-4", "%", 4.8, 7.2),
+    ("Glucose, fasting", "1558-6", "mg/dL", 70, 130),
+    ("Vitamin B12", "2132-9", "pg/mL", 200, 900),
+    ("Folate", "2284-8", "ng/mL", 3, 20),
+    ("Homocysteine", "13965-9", "umol/L", 5, 18),
+    ("Selenium", "5724-0", "ug/L", 90, 180),
+    ("Progesterone", "2839-9", "ng/mL", 0.1, 20),
+    ("DHEA-S", "2191-5", "ug/dL", 40, 400),
+    ("Prolactin", "2842-3", "ng/mL", 3, 25),
+    ("Calcium", "17861-6", "mg/dL", 8.4, 10.4),
+    ("PTH, Intact", "2731-8", "pg/mL", 15, 70),
+    ("Vitamin A", "2923-1", "ug/dL", 30, 80),
+]
+
+
+def generate_csv(path: Path, rows: int = ROWS) -> None:
+    rng = random.Random(42)
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("MRN,Test,LOINC,Result,Units,Reference Range,Collected,Lab\n")
+        written = 0
+        visit = 0
+        while written < rows:
+            visit += 1
+            mrn = f"BENCH-{rng.randrange(PATIENTS):05d}"
+            day = f"20{rng.randint(18, 25)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+            when = f"{day} {rng.randint(7, 11):02d}:{rng.choice(('00', '15', '30', '45'))}"
+            for name, loinc, unit, low, high in rng.sample(ANALYTES, 12):
+                value = rng.uniform(low * 0.7, high * 1.2)
+                if name == "Estradiol" and value < 10:
+                    text = "<5"
+                elif value > high:
+                    text = f"{value:.1f} H"
+                else:
+                    text = f"{value:.1f}"
+                out.write(f"{mrn},{name},{loinc},{text},{unit},{low}-{high},{when},Bench Lab\n")
+                written += 1
+                if written >= rows:
+                    break
+
+
+FLOOR = r"""
+import csv, sys, time, resource
+import sqlcipher3.dbapi2 as sqlite
+started = time.perf_counter()
+conn = sqlite.connect(sys.argv[2], isolation_level=None)
+conn.execute("PRAGMA journal_mode=WAL"); conn.execute("PRAGMA synchronous=FULL")
+conn.execute("CREATE TABLE results (mrn, test, loinc, result, units, range, collected, lab)")
+with open(sys.argv[1], newline="", encoding="utf-8") as handle:
+    reader = csv.reader(handle); next(reader)
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?)", reader)
+    conn.execute("COMMIT")
+elapsed = time.perf_counter() - started
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+OURS = r"""
+import sys, time, resource
+from datetime import date
+from pathlib import Path
+from app.services import ClinicService
+from app.services.importing import Importer
+today = date.fromisoformat(sys.argv[3])
+service = ClinicService.open(Path(sys.argv[2]), today=lambda: today)
+started = time.perf_counter()
+data = Path(sys.argv[1]).read_bytes()
+importer = Importer(service)
+parsed = importer.read(data, "bench.csv")
+read_s = time.perf_counter() - started
+preview = importer.preview(data, "bench.csv", parsed)
+result = importer.commit(preview, data)
+elapsed = time.perf_counter() - started
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, result.imported, read_s,
+      len(parsed.problems))
+"""
+
+
+def _prepare_clinic(path: Path) -> None:
+    from app.core.models import Patient
+    from app.services import ClinicService
+
+    service = ClinicService.create(path, name="Import bench", today=lambda: BENCH_TODAY)
+    with service.database.transaction():
+        service.patients_repo.add_many(
+            [
+                Patient(
+                    i + 1,
+                    f"BENCH-{i:05d}",
+                    "Bench",
+                    f"Patient{i}",
+                    BENCH_TODAY.replace(year=1970),
+                    "male",
+                )
+                for i in range(PATIENTS)
+            ]
+        )
+    service.close()
+
+
+def _fresh(path: Path) -> Path:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return path
+
+
+def run(repeat: int = 3) -> dict:
+    OUT.mkdir(exist_ok=True)
+    source = OUT / "import-1m.csv"
+    if not source.exists():
+        generate_csv(source)
+    floors, ours, memory = [], [], []
+    imported = read_s = problems = 0
+    for _ in range(repeat):
+        target = _fresh(OUT / "floor.db")
+        out = subprocess.run(
+            [sys.executable, "-c", FLOOR, str(source), str(target)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        floors.append(float(out[0]))
+        clinic = _fresh(OUT / "import-clinic.db")
+        _prepare_clinic(clinic)
+        out = subprocess.run(
+            [sys.executable, "-c", OURS, str(source), str(clinic), BENCH_TODAY.isoformat()],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        ours.append(float(out[0]))
+        memory.append(int(out[1]) / 1024)
+        imported, read_s, problems = int(out[2]), float(out[3]), int(out[4])
+    floor_s, ours_s = sorted(floors)[len(floors) // 2], sorted(ours)[len(ours) // 2]
+    result = {
+        "floor_rows_per_s": ROWS / floor_s,
+        "ours_rows_per_s": ROWS / ours_s,
+        "ratio": floor_s / ours_s,
+        "peak_mb": max(memory),
+        "imported": imported,
+        "read_s": read_s,
+        "problems": problems,
+    }
+    print_table(
+        f"Import of a {ROWS:,}-row long CSV ({PATIENTS:,} patients; median of {repeat})",
+        [
+            (
+                "floor: csv.reader + executemany",
+                f"{floor_s:.1f} s ({result['floor_rows_per_s']:,.0f} rows/s)",
+            ),
+            (
+                "Cofactor import, end to end",
+                f"{ours_s:.1f} s ({result['ours_rows_per_s']:,.0f} rows/s)",
+            ),
+            ("  of which reading the file", f"{read_s:.1f} s"),
+            ("ratio to floor (target >= 0.4x)", f"{result['ratio']:.2f}x"),
+            ("peak memory (target < 500 MB)", f"{result['peak_mb']:.0f} MB"),
+            ("rows imported / rejected", f"{imported:,} / {problems:,}"),
+        ],
+    )
+    (OUT / "importing.json").write_text(json.dumps(result, indent=2))
+    return result
