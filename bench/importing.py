@@ -8,6 +8,7 @@ one transaction. Each runs in a fresh process so its peak memory is its own.
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 import subprocess
@@ -56,7 +57,10 @@ ANALYTES = [
 def generate_csv(path: Path, rows: int = ROWS) -> None:
     rng = random.Random(42)
     with open(path, "w", encoding="utf-8", newline="") as out:
-        out.write("MRN,Test,LOINC,Result,Units,Reference Range,Collected,Lab\n")
+        writer = csv.writer(out)
+        writer.writerow(
+            ["MRN", "Test", "LOINC", "Result", "Units", "Reference Range", "Collected", "Lab"]
+        )
         written = 0
         visit = 0
         while written < rows:
@@ -72,7 +76,7 @@ def generate_csv(path: Path, rows: int = ROWS) -> None:
                     text = f"{value:.1f} H"
                 else:
                     text = f"{value:.1f}"
-                out.write(f"{mrn},{name},{loinc},{text},{unit},{low}-{high},{when},Bench Lab\n")
+                writer.writerow([mrn, name, loinc, text, unit, f"{low}-{high}", when, "Bench Lab"])
                 written += 1
                 if written >= rows:
                     break

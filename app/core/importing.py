@@ -50,14 +50,31 @@ class FilePatient:
         return " · ".join(parts) or "no patient identifier"
 
 
+_FILE_PATIENTS: dict[tuple, FilePatient] = {}
+
+
 def file_patient(raw: RawResult) -> FilePatient:
-    return FilePatient(
-        mrn=(raw.mrn or raw.source_patient_id).strip(),
-        family_name=raw.family_name.strip(),
-        given_name=raw.given_name.strip(),
-        date_of_birth=raw.date_of_birth,
-        sex=raw.sex.strip().lower(),
+    """The patient a row names; one shared object per distinct identity (rows repeat them)."""
+    identity = (
+        raw.mrn,
+        raw.source_patient_id,
+        raw.family_name,
+        raw.given_name,
+        raw.date_of_birth,
+        raw.sex,
     )
+    found = _FILE_PATIENTS.get(identity)
+    if found is None:
+        if len(_FILE_PATIENTS) > 100_000:
+            _FILE_PATIENTS.clear()
+        found = _FILE_PATIENTS[identity] = FilePatient(
+            mrn=(raw.mrn or raw.source_patient_id).strip(),
+            family_name=raw.family_name.strip(),
+            given_name=raw.given_name.strip(),
+            date_of_birth=raw.date_of_birth,
+            sex=raw.sex.strip().lower(),
+        )
+    return found
 
 
 class AnalyteMatcher:

@@ -145,6 +145,9 @@ class Importer:
         preview.already_imported = self._repo.batches_with_sha(preview.sha256)
         patients = self._resolve_patients(parsed, preview)
         existing = self._repo.existing_keys({pid for pid in patients.values() if pid})
+        # A patient with no stored results cannot have a duplicate in the clinic (the
+        # reader already dropped duplicates within the file), so skip building keys.
+        with_results = {pid for pid, _ in existing}
         unknown: dict[str, list[int]] = defaultdict(list)
         unmatched: dict[FilePatient, list[int]] = defaultdict(list)
         units: dict[tuple[str, str], int] = defaultdict(int)
@@ -163,6 +166,9 @@ class Importer:
             if patient_id is None:
                 unmatched[who].append(raw.line)
                 preview.statuses.append(UNMATCHED_PATIENT)
+                continue
+            if patient_id not in with_results:
+                preview.statuses.append(NEW)
                 continue
             dedupe = observation_key(
                 key, raw.collected_at, raw.value, raw.comparator, raw.raw_value, raw.unit

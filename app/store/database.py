@@ -133,6 +133,9 @@ def _apply_pragmas(conn: dbapi2.Connection) -> None:
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 5000")
+    # 64 MB of page cache: index pages of a large import stay in memory instead of
+    # being written and re-read (several times faster for a million-row batch).
+    conn.execute("PRAGMA cache_size = -65536")
     if mode.lower() not in ("wal", "memory"):
         log.warning("journal_mode is %s, not WAL", mode)
 
