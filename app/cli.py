@@ -43,6 +43,10 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir", help="folder for the clinic, logs and imports (env COFACTOR_DATA_DIR)"
     )
     common.add_argument("--clinic", help="clinic database file (default: this workstation's)")
+    common.add_argument("--user", help="sign in as this user (encrypted clinics)")
+    common.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
 
     parser = argparse.ArgumentParser(
         prog="cofactor",
@@ -117,8 +121,43 @@ def _parser() -> argparse.ArgumentParser:
 
     clinic = commands.add_parser("clinic", parents=[common], help="create a clinic")
     clinic_cmds = clinic.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)
-    create = clinic_cmds.add_parser("create", parents=[common], help="create an empty clinic")
-    create.add_argument("--name", required=True, help="the clinic's name")
+    init = clinic_cmds.add_parser(
+        "init", parents=[common], help="create an encrypted clinic and its first administrator"
+    )
+    init.add_argument("--name", required=True, help="the clinic's name")
+    init.add_argument("--admin", required=True, metavar="USER", help="first administrator")
+
+    users = commands.add_parser("users", parents=[common], help="user accounts (administrators)")
+    user_cmds = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
+    user_cmds.add_parser("list", parents=[common], help="list accounts")
+    user_add = user_cmds.add_parser("add", parents=[common], help="add an account")
+    user_add.add_argument("--username", required=True)
+    user_add.add_argument(
+        "--role", required=True, choices=["administrator", "clinician", "assistant"]
+    )
+    user_role = user_cmds.add_parser("role", parents=[common], help="change a role")
+    user_role.add_argument("--username", required=True)
+    user_role.add_argument(
+        "--role", required=True, choices=["administrator", "clinician", "assistant"]
+    )
+    user_off = user_cmds.add_parser("disable", parents=[common], help="disable an account")
+    user_off.add_argument("--username", required=True)
+
+    audit = commands.add_parser("audit", parents=[common], help="the audit trail (administrators)")
+    audit_cmds = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_cmds.add_parser("verify", parents=[common], help="check the tamper-evident chain")
+    audit_list = audit_cmds.add_parser("list", parents=[common], help="list or export events")
+    audit_list.add_argument("--since", type=_iso_date)
+    audit_list.add_argument("--until", type=_iso_date)
+    audit_list.add_argument("--username")
+    audit_list.add_argument("--action")
+    audit_list.add_argument("--csv", metavar="FILE")
+
+    backup = commands.add_parser("backup", parents=[common], help="back up the clinic (verified)")
+    backup.add_argument("--to", metavar="DIR", help="backup folder (default: beside the clinic)")
+    backup.add_argument("--keep", type=int, default=14, help="backups to keep (default 14)")
+    restore = commands.add_parser("restore", parents=[common], help="restore a verified backup")
+    restore.add_argument("backup", help="the backup file")
 
     patients = commands.add_parser("patients", parents=[common], help="list or add patients")
     patient_cmds = patients.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
@@ -146,16 +185,17 @@ def _clinic_path(args: argparse.Namespace, paths: AppPaths) -> Path:
     found = current_clinic(paths)
     if found is None:
         raise UserError(
-            f"No clinic in {paths.data_dir}: create one with `cofactor clinic create --name NAME`, "
+            f"No clinic in {paths.data_dir}: create one with "
+            "`cofactor clinic init --name NAME --admin USER`, "
             "or build a demo with `cofactor demo --out FILE`."
         )
     return found
 
 
 def _open_service(args: argparse.Namespace, paths: AppPaths):
-    from app.services import ClinicService
+    from app.cli_security import open_service
 
-    return ClinicService.open(_clinic_path(args, paths))
+    return open_service(_clinic_path(args, paths), args)
 
 
 def _cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -182,15 +222,28 @@ def _cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def _cmd_clinic_create(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.services import ClinicService
+def _cmd_clinic_init(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_security import run_clinic_init
 
     target = Path(args.clinic).expanduser() if args.clinic else paths.clinic_db
-    service = ClinicService.create(target, name=args.name)
-    service.close()
+    code = run_clinic_init(args, target)
     remember_clinic(paths, target)
-    print(f"Clinic '{args.name}' created at {target}.")
-    return 0
+    return code
+
+
+def _with_service(runner_name: str):
+    """A handler that signs in, runs ``app.cli_security.<runner_name>`` and closes."""
+
+    def handler(args: argparse.Namespace, paths: AppPaths) -> int:
+        import app.cli_security as security
+
+        service = _open_service(args, paths)
+        try:
+            return getattr(security, runner_name)(service, args)
+        finally:
+            service.close()
+
+    return handler
 
 
 def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -333,6 +386,28 @@ def _cmd_kb_check(args: argparse.Namespace, paths: AppPaths) -> int:
     return run_kb_check(args)
 
 
+def _security_errors() -> tuple[type[Exception], ...]:
+    """Refusals that are the user's to fix: wrong password, weak password, no permission..."""
+    from app.security.accounts import UsernameError
+    from app.security.passwords import PasswordPolicyError
+    from app.security.roles import PermissionDenied
+    from app.services.session import SignInError
+    from app.store.backup import BackupError
+    from app.store.locking import ClinicInUse
+    from app.store.users import DuplicateUsername, LastAdministrator
+
+    return (
+        SignInError,
+        PasswordPolicyError,
+        PermissionDenied,
+        ClinicInUse,
+        UsernameError,
+        DuplicateUsername,
+        LastAdministrator,
+        BackupError,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -344,7 +419,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(paths, console=False)
     handlers = {
         ("demo", None): _cmd_demo,
-        ("clinic", "create"): _cmd_clinic_create,
+        ("clinic", "init"): _cmd_clinic_init,
+        ("users", "list"): _with_service("run_users"),
+        ("users", "add"): _with_service("run_users"),
+        ("users", "role"): _with_service("run_users"),
+        ("users", "disable"): _with_service("run_users"),
+        ("audit", "verify"): _with_service("run_audit"),
+        ("audit", "list"): _with_service("run_audit"),
+        ("backup", None): _with_service("run_backup"),
+        ("restore", None): _with_service("run_restore"),
         ("patients", "list"): _cmd_patients_list,
         ("patients", "add"): _cmd_patients_add,
         ("import", None): _cmd_import,
@@ -360,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args, paths)
     except ValidationError as exc:
         print(f"cofactor: {exc}", file=sys.stderr)
-    except (UserError, ClinicDatabaseError) as exc:
+    except (UserError, ClinicDatabaseError, *_security_errors()) as exc:
         print(f"cofactor: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print("cofactor: interrupted", file=sys.stderr)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.cli import UserError
-from app.services.findings import FindingsService, export_worklist_csv
+from app.services.findings import FindingsService
 
 
 def _json_default(value):
@@ -69,7 +69,7 @@ def run_worklist(service, args) -> int:
     findings = FindingsService(service)
     rows = findings.worklist(args.rule, as_of=args.as_of, statuses=args.status or None)
     if args.csv:
-        export_worklist_csv(rows, Path(args.csv))
+        findings.export_worklist(rows, Path(args.csv))
         print(f"{len(rows)} patient finding(s) written to {args.csv}.")
         return 0
     for row in rows:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -11,21 +12,65 @@ import pytest
 from app.cli import main
 
 TODAY = "2026-11-23"
+ADMIN_PASSWORD = "harbour lights 1947 river"
 
 
-def _run(capsys, *args) -> tuple[int, str, str]:
+def _run(capsys, *args, stdin: str | None = None, monkeypatch=None) -> tuple[int, str, str]:
+    if stdin is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
 
+def _init(capsys, monkeypatch, data: str) -> None:
+    code, text, err = _run(
+        capsys,
+        "clinic",
+        "init",
+        "--name",
+        "Riverside",
+        "--admin",
+        "ana",
+        "--password-stdin",
+        "--data-dir",
+        data,
+        stdin=ADMIN_PASSWORD + "\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+    assert "encrypted" in text
+
+
+def _as_admin(*args) -> list[str]:
+    return [*args, "--user", "ana", "--password-stdin"]
+
+
 def test_demo_builds_a_clinic_that_patients_list_reads(tmp_path, capsys):
     out = tmp_path / "demo.db"
-    code, text, _ = _run(capsys, "demo", "--patients", "6", "--out", str(out), "--today", TODAY,
-                         "--data-dir", str(tmp_path / "data"))
+    code, text, _ = _run(
+        capsys,
+        "demo",
+        "--patients",
+        "6",
+        "--out",
+        str(out),
+        "--today",
+        TODAY,
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     assert code == 0 and "6 patients" in text
-    code, text, _ = _run(capsys, "patients", "list", "--json", "--clinic", str(out),
-                         "--data-dir", str(tmp_path / "data"))
+    code, text, _ = _run(
+        capsys,
+        "patients",
+        "list",
+        "--json",
+        "--clinic",
+        str(out),
+        "--data-dir",
+        str(tmp_path / "data"),
+    )
     assert code == 0
     rows = json.loads(text)
     assert len(rows) == 6 and all(r["mrn"].startswith("DEMO-") for r in rows)
@@ -34,21 +79,81 @@ def test_demo_builds_a_clinic_that_patients_list_reads(tmp_path, capsys):
 def test_demo_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "demo.db"
     out.write_text("precious")
-    code, _, err = _run(capsys, "demo", "--patients", "2", "--out", str(out),
-                        "--data-dir", str(tmp_path))
+    code, _, err = _run(
+        capsys, "demo", "--patients", "2", "--out", str(out), "--data-dir", str(tmp_path)
+    )
     assert code != 0 and "already exists" in err and err.count("\n") == 1
     assert out.read_text() == "precious"
 
 
-def test_clinic_create_then_patients_add_and_list(tmp_path, capsys):
+def test_clinic_init_then_patients_add_and_list_signed_in(tmp_path, capsys, monkeypatch):
     data = str(tmp_path / "data")
-    assert _run(capsys, "clinic", "create", "--name", "Riverside", "--data-dir", data)[0] == 0
-    code, text, _ = _run(capsys, "patients", "add", "--mrn", "R-1", "--family", "Quinn",
-                         "--given", "Maya", "--dob", "1969-04-12", "--sex", "female",
-                         "--data-dir", data)
+    _init(capsys, monkeypatch, data)
+    code, text, _ = _run(
+        capsys,
+        *_as_admin(
+            "patients",
+            "add",
+            "--mrn",
+            "R-1",
+            "--family",
+            "Quinn",
+            "--given",
+            "Maya",
+            "--dob",
+            "1969-04-12",
+            "--sex",
+            "female",
+            "--data-dir",
+            data,
+        ),
+        stdin=ADMIN_PASSWORD + "\n",
+        monkeypatch=monkeypatch,
+    )
     assert code == 0 and "Quinn, Maya" in text
-    code, text, _ = _run(capsys, "patients", "list", "--data-dir", data)
+    code, text, _ = _run(
+        capsys,
+        *_as_admin("patients", "list", "--data-dir", data),
+        stdin=ADMIN_PASSWORD + "\n",
+        monkeypatch=monkeypatch,
+    )
     assert "R-1" in text and "1 patient(s)" in text
+
+
+def test_an_encrypted_clinic_refuses_without_user_or_with_a_wrong_password(
+    tmp_path, capsys, monkeypatch
+):
+    data = str(tmp_path / "data")
+    _init(capsys, monkeypatch, data)
+    code, _, err = _run(capsys, "patients", "list", "--data-dir", data)
+    assert code == 1 and "--user" in err
+    code, _, err = _run(
+        capsys,
+        *_as_admin("patients", "list", "--data-dir", data),
+        stdin="not the password\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 1 and "Wrong user name or password" in err and "Traceback" not in err
+
+
+def test_weak_admin_password_is_refused_and_nothing_is_created(tmp_path, capsys, monkeypatch):
+    data = tmp_path / "data"
+    code, _, err = _run(
+        capsys,
+        "clinic",
+        "init",
+        "--name",
+        "R",
+        "--admin",
+        "ana",
+        "--password-stdin",
+        "--data-dir",
+        str(data),
+        stdin="password123\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 1 and err.count("\n") == 1
+    assert not (data / "clinic.db").exists() and not (data / "clinic.db.keys").exists()
 
 
 @pytest.mark.parametrize(
@@ -58,30 +163,127 @@ def test_clinic_create_then_patients_add_and_list(tmp_path, capsys):
         (["--dob", "2999-01-01"], "future"),
     ],
 )
-def test_bad_patient_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, words):
+def test_bad_patient_input_is_one_line_and_writes_nothing(
+    tmp_path, capsys, monkeypatch, args, words
+):
     data = str(tmp_path / "data")
-    _run(capsys, "clinic", "create", "--name", "Riverside", "--data-dir", data)
-    base = ["patients", "add", "--mrn", "R-1", "--family", "Quinn", "--given", "Maya",
-            "--dob", "1969-04-12", "--sex", "female", "--data-dir", data]
-    base[base.index("--dob") + 1: base.index("--dob") + 2] = [args[1]]
-    code, _, err = _run(capsys, *base)
+    _init(capsys, monkeypatch, data)
+    base = [
+        "patients",
+        "add",
+        "--mrn",
+        "R-1",
+        "--family",
+        "Quinn",
+        "--given",
+        "Maya",
+        "--dob",
+        "1969-04-12",
+        "--sex",
+        "female",
+        "--data-dir",
+        data,
+    ]
+    base[base.index("--dob") + 1 : base.index("--dob") + 2] = [args[1]]
+    code, _, err = _run(
+        capsys, *_as_admin(*base), stdin=ADMIN_PASSWORD + "\n", monkeypatch=monkeypatch
+    )
     assert code != 0 and words in err
     assert "Traceback" not in err and err.count("\n") == 1
-    _, text, _ = _run(capsys, "patients", "list", "--json", "--data-dir", data)
+    _, text, _ = _run(
+        capsys,
+        *_as_admin("patients", "list", "--json", "--data-dir", data),
+        stdin=ADMIN_PASSWORD + "\n",
+        monkeypatch=monkeypatch,
+    )
     assert json.loads(text) == []
 
 
 def test_no_clinic_yet_says_what_to_do(tmp_path, capsys):
     code, _, err = _run(capsys, "patients", "list", "--data-dir", str(tmp_path))
-    assert code == 1 and "cofactor clinic create" in err
+    assert code == 1 and "cofactor clinic init" in err
 
 
 def test_a_real_process_never_prints_a_traceback_for_a_user_error(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "app", "patients", "list", "--clinic", str(tmp_path / "nope.db"),
-         "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "patients",
+            "list",
+            "--clinic",
+            str(tmp_path / "nope.db"),
+            "--data-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("cofactor: No clinic database")
+
+
+def test_admin_commands_backup_restore_users_and_audit(tmp_path, capsys, monkeypatch):
+    data = str(tmp_path / "data")
+    _init(capsys, monkeypatch, data)
+    secret = ADMIN_PASSWORD + "\n"
+
+    def admin(*args, stdin=secret):
+        return _run(
+            capsys, *_as_admin(*args, "--data-dir", data), stdin=stdin, monkeypatch=monkeypatch
+        )
+
+    add = [
+        "patients",
+        "add",
+        "--family",
+        "Quinn",
+        "--given",
+        "Maya",
+        "--dob",
+        "1969-04-12",
+        "--sex",
+        "female",
+    ]
+    assert admin(*add, "--mrn", "R-1")[0] == 0
+    code, text, err = admin("backup", "--keep", "3")
+    assert code == 0 and "verified" in text, err
+    backup_file = text.split("verified: ")[1].split(" (")[0]
+    assert admin(*add, "--mrn", "R-2")[0] == 0
+    code, text, err = admin("restore", backup_file)
+    assert code == 0, err
+    _, text, _ = admin("patients", "list", "--json")
+    assert [p["mrn"] for p in json.loads(text)] == ["R-1"]
+    code, text, _ = admin(
+        "users",
+        "add",
+        "--username",
+        "clin1",
+        "--role",
+        "clinician",
+        stdin=secret + "a long clinician passphrase 42\n",
+    )
+    assert code == 0 and "clin1" in text
+    code, _, err = _run(
+        capsys,
+        "users",
+        "list",
+        "--user",
+        "clin1",
+        "--password-stdin",
+        "--data-dir",
+        data,
+        stdin="a long clinician passphrase 42\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 1 and "does not allow" in err and err.count("\n") == 1
+    code, text, _ = admin("audit", "verify")
+    assert code == 0 and "intact" in text
+    code, text, _ = admin("audit", "list")
+    for action in ("signin", "create", "backup", "restore"):
+        assert action in text, action
+    (denied,) = [line for line in text.splitlines() if "user.manage" in line]
+    assert "clin1" in denied and "denied" in denied

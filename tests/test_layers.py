@@ -17,12 +17,31 @@ RULES = {
     "app.reports": ({"reportlab"}, {"app.core", "app.reports"}),
     "app.services": (
         {"argon2"},
-        {"app.core", "app.store", "app.reports", "app.security", "app.services", "app.paths", "app"},
+        {
+            "app.core",
+            "app.store",
+            "app.reports",
+            "app.security",
+            "app.services",
+            "app.paths",
+            "app",
+        },
     ),
     "app.ui": ({"PySide6", "pyqtgraph", "numpy"}, {"app.core", "app.services", "app.ui", "app"}),
 }
-THIRD_PARTY = {"PySide6", "pyqtgraph", "numpy", "sqlite_utils", "sqlcipher3", "reportlab",
-               "platformdirs", "argon2", "pypdf", "hypothesis", "shiboken6"}
+THIRD_PARTY = {
+    "PySide6",
+    "pyqtgraph",
+    "numpy",
+    "sqlite_utils",
+    "sqlcipher3",
+    "reportlab",
+    "platformdirs",
+    "argon2",
+    "pypdf",
+    "hypothesis",
+    "shiboken6",
+}
 
 
 def _module_name(path: Path, root: Path = APP) -> str:
@@ -57,7 +76,9 @@ def _violations(root: Path = APP) -> list[str]:
                 if name == "app":
                     ok = "app" in allowed_app
                 else:
-                    ok = any(name == a or name.startswith(a + ".") for a in allowed_app if a != "app")
+                    ok = any(
+                        name == a or name.startswith(a + ".") for a in allowed_app if a != "app"
+                    )
                     ok = ok or ("app" in allowed_app and name in ("app", "app.paths"))
                 if not ok:
                     problems.append(f"{module} imports {name}")

@@ -7,7 +7,8 @@ around. Every write that changes more than one row runs in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,19 @@ from app.core.validation import (
     validate_patient,
     validate_regimen_item,
 )
-from app.store.database import ClinicDatabase, open_database
+from app.security import roles
+from app.security.kdf import DEFAULT_PARAMS, Argon2Params
+from app.security.keyslots import KeySlots, WrongPassword, slots_path_for
+from app.security.passwords import verify_password
+from app.security.signin import SignInThrottle
+from app.services.session import (
+    DEMO_USER,
+    Session,
+    SignInError,
+    create_session,
+    sign_in_session,
+)
+from app.store.database import ClinicDatabase
 from app.store.observations import DuplicateObservation, ObservationRepository
 from app.store.patients import DuplicateMrn, PatientRepository
 from app.store.regimen import RegimenRepository
@@ -51,16 +64,18 @@ class AnalyteChoice:
 
 
 class ClinicService:
-    """Patients, regimens and results of one open clinic."""
+    """Patients, regimens and results of one open clinic, for one signed-in user."""
 
     def __init__(
         self,
         clinic: ClinicDatabase,
+        session: Session,
         *,
         today: Callable[[], date] = date.today,
         knowledge=None,
     ):
         self._clinic = clinic
+        self.session = session
         self._today = today
         self._knowledge = knowledge
         self.patients_repo = PatientRepository(clinic)
@@ -72,35 +87,179 @@ class ClinicService:
 
     @classmethod
     def create(
-        cls, path: Path | None, *, name: str, key: bytes | None = None, **kwargs
+        cls,
+        path: Path | None,
+        *,
+        name: str,
+        admin: str = "admin",
+        password: str | None = None,
+        encrypted: bool | None = None,
+        demo: bool = False,
+        params: Argon2Params = DEFAULT_PARAMS,
+        **kwargs,
     ) -> ClinicService:
-        """Create a new clinic database at ``path`` (``None``: in memory)."""
+        """Create a clinic with its first administrator, signed in.
+
+        A clinic with a file and a password is encrypted (SQLCipher, key slots); a
+        demo clinic is plain and its administrator is the password-less ``demo``.
+        """
         if not name.strip():
             raise ValidationError({"name": "Enter the clinic's name."})
-        clinic = open_database(path, create=True, key=key, app_version=__version__)
-        service = cls(clinic, **kwargs)
+        if encrypted is None:
+            encrypted = path is not None and password is not None
+        clinic, session = create_session(
+            path,
+            admin=DEMO_USER if demo else admin,
+            password=None if demo else password,
+            encrypted=encrypted and not demo,
+            app_version=__version__,
+            params=params,
+        )
+        service = cls(clinic, session, **kwargs)
         with clinic.transaction():
             service.settings.set(CLINIC_NAME, name.strip())
-            service.settings.set_meta(ENCRYPTED_META, "yes" if key else "no")
+            service.settings.set_meta(ENCRYPTED_META, "yes" if session.key else "no")
+            if demo:
+                service.settings.set_meta("demo", "yes")
         return service
 
     @classmethod
-    def open(
-        cls, path: Path, *, key: bytes | None = None, verify_now: bool = True, **kwargs
+    def sign_in(
+        cls,
+        path: Path,
+        username: str,
+        password: str | None,
+        *,
+        throttle: SignInThrottle | None = None,
+        params: Argon2Params = DEFAULT_PARAMS,
+        verify_now: bool = True,
+        **kwargs,
     ) -> ClinicService:
-        """Open a clinic; with ``verify_now=False`` call ``verify_integrity()`` soon after."""
-        clinic = open_database(path, key=key, app_version=__version__, verify_now=verify_now)
+        """Open a clinic as a user; raises ``SignInError`` with a message for the user."""
+        clinic, session = sign_in_session(
+            Path(path),
+            username,
+            password,
+            app_version=__version__,
+            throttle=throttle,
+            params=params,
+            verify_now=verify_now,
+        )
         if clinic.migrated_from is not None:
             log.info("clinic schema upgraded from %s", clinic.migrated_from)
-        return cls(clinic, **kwargs)
+        return cls(clinic, session, **kwargs)
+
+    @classmethod
+    def open_demo(cls, path: Path, *, verify_now: bool = True, **kwargs) -> ClinicService:
+        """Open a plain demo clinic as its built-in user (no password: it holds no real data)."""
+        if is_encrypted_clinic(path):
+            raise SignInError("This clinic is encrypted: sign in with your user name and password.")
+        service = cls.sign_in(path, DEMO_USER, None, verify_now=verify_now, **kwargs)
+        if not service.is_demo:
+            service.close()
+            raise SignInError("This clinic needs a user name and password.")
+        return service
 
     def close(self) -> None:
-        self._clinic.close()
+        if not self.session.locked:
+            self._clinic.close()
+        if self.session.lock is not None:
+            self.session.lock.release()
 
     def verify_integrity(self) -> str | None:
         """Check the file (safe on a worker thread); returns the damage found, or None."""
         self._clinic.verify_integrity()
         return self._clinic.damage
+
+    # -- session: roles, audit, auto-lock ----------------------------------------
+
+    @property
+    def user(self):
+        return self.session.user
+
+    def can(self, permission: str) -> bool:
+        """Whether the signed-in user's role allows ``permission`` (for enabling UI)."""
+        return roles.allowed(self.session.user.role, permission)
+
+    @contextmanager
+    def _writing(
+        self,
+        permission: str,
+        action: str,
+        category: str,
+        patient_id: int | None = None,
+        detail: str = "",
+    ) -> Iterator[None]:
+        """Check the role, run the block and its audit event in one transaction."""
+        self.session.require(permission, category, patient_id)
+        with self._clinic.transaction():
+            yield
+            self.session.record(action, category, patient_id, detail=detail)
+        self.session.audit.sync_anchor()
+
+    def _read(
+        self,
+        permission: str,
+        action: str,
+        category: str,
+        patient_id: int | None = None,
+        detail: str = "",
+    ) -> None:
+        self.session.require(permission, category, patient_id)
+        with self._clinic.transaction():
+            self.session.record(action, category, patient_id, detail=detail)
+        self.session.audit.sync_anchor()
+
+    def record_event(
+        self,
+        action: str,
+        category: str = "",
+        patient_id: int | None = None,
+        detail: str = "",
+        outcome: str = "success",
+    ) -> None:
+        """Audit something the UI did (print, export, a search the user settled on)."""
+        with self._clinic.transaction():
+            self.session.record(action, category, patient_id, outcome, detail)
+        self.session.audit.sync_anchor()
+
+    def lock(self, reason: str = "timeout") -> None:
+        """Auto-lock: audit it, then close the connection so the key leaves memory."""
+        if self.session.locked:
+            return
+        self.record_event(reason, "session")
+        self._clinic.detach()
+        self.session.key = None
+        self.session.locked = True
+
+    def unlock(self, password: str) -> None:
+        """Sign the same user in again after a lock; a wrong password is audited."""
+        if not self.session.locked:
+            return
+        user = self.session.user
+        throttle = self.session.throttle
+        locked_until = throttle.refuse_locked(user.username)
+        if locked_until is not None:
+            raise SignInError("Too many failed attempts; wait a few minutes and try again.")
+        path = self._clinic.path
+        key = None
+        try:
+            if path is not None and slots_path_for(path).exists():
+                key = KeySlots(slots_path_for(path)).unwrap(user.username, password)
+            elif user.username != DEMO_USER and not verify_password(user.password_hash, password):
+                raise WrongPassword
+        except WrongPassword as exc:
+            throttle.record_failure(user.username)
+            raise SignInError("Wrong password.") from exc
+        self._clinic.reattach(key)
+        self.session.key = key
+        self.session.locked = False
+        throttle.record_success(user.username)
+        self.record_event("signin", "session", detail="unlocked")
+
+    @property
+    def is_demo(self) -> bool:
+        return self.settings.meta("demo") == "yes"
 
     @property
     def database(self) -> ClinicDatabase:
@@ -184,7 +343,20 @@ class ClinicService:
     def search_patients(
         self, text: str = "", *, limit: int = 500, include_archived: bool = False
     ) -> list[PatientSummary]:
+        """Search as you type; the UI audits the search the user settles on (not each key)."""
+        self.session.require(roles.PATIENT_READ, "demographics")
         return self.patients_repo.search(text, limit=limit, include_archived=include_archived)
+
+    def audit_search(self, text: str, shown: int) -> None:
+        self._read(
+            roles.PATIENT_READ, "query", "demographics", detail=f"search {text!r}: {shown} shown"
+        )
+
+    def open_chart(self, patient_id: int) -> Patient:
+        """The patient a user opens; audited as a chart read."""
+        patient = self.get_patient(patient_id)
+        self._read(roles.PATIENT_READ, "read", "chart", patient_id)
+        return patient
 
     def count_patients(self, include_archived: bool = False) -> int:
         return self.patients_repo.count(include_archived)
@@ -207,39 +379,53 @@ class ClinicService:
 
     def create_patient(self, patient: Patient) -> Patient:
         """Validate and save a new patient; raises ValidationError and writes nothing."""
+        self.session.require(roles.PATIENT_WRITE, "demographics")
         self._check_patient(patient)
         try:
-            with self._clinic.transaction():
-                return self.patients_repo.add(replace(patient, id=None))
+            with self._writing(roles.PATIENT_WRITE, "create", "demographics"):
+                saved = self.patients_repo.add(replace(patient, id=None))
+            return saved
         except DuplicateMrn as exc:
             raise ValidationError({"mrn": f"Another patient already has MRN {exc}."}) from exc
 
     def update_patient(self, patient: Patient) -> Patient:
+        self.session.require(roles.PATIENT_WRITE, "demographics", patient.id)
         self._check_patient(patient)
         try:
-            with self._clinic.transaction():
-                return self.patients_repo.update(patient)
+            with self._writing(roles.PATIENT_WRITE, "update", "demographics", patient.id):
+                saved = self.patients_repo.update(patient)
+            return saved
         except DuplicateMrn as exc:
             raise ValidationError({"mrn": f"Another patient already has MRN {exc}."}) from exc
 
     def archive_patient(self, patient_id: int, archived: bool = True) -> None:
         self.get_patient(patient_id)
-        with self._clinic.transaction():
+        action = "archive" if archived else "unarchive"
+        with self._writing(roles.PATIENT_WRITE, action, "demographics", patient_id):
             self.patients_repo.set_archived(patient_id, archived)
 
     # -- regimen -----------------------------------------------------------
 
     def regimen(self, patient_id: int) -> list[RegimenItem]:
         """Every regimen row of a patient, stopped ones and earlier doses included."""
+        self.session.require(roles.CLINICAL_READ, "medications", patient_id)
         return self.regimen_repo.for_patient(patient_id)
 
     def add_regimen_item(self, item: RegimenItem) -> RegimenItem:
+        self.session.require(roles.REGIMEN_WRITE, "medications", item.patient_id)
         self.get_patient(item.patient_id)
         errors = validate_regimen_item(item, self.today())
         if errors:
             raise ValidationError(errors)
-        with self._clinic.transaction():
-            return self.regimen_repo.add(replace(item, id=None, previous_id=None))
+        with self._writing(
+            roles.REGIMEN_WRITE,
+            "create",
+            "medications",
+            item.patient_id,
+            detail=f"{item.substance} added",
+        ):
+            saved = self.regimen_repo.add(replace(item, id=None, previous_id=None))
+        return saved
 
     def change_dose(self, change: DoseChange) -> RegimenItem:
         """End the current row on the change date and start a new one chained to it."""
@@ -261,9 +447,16 @@ class ClinicService:
             note=change.note,
             previous_id=current.id,
         )
-        with self._clinic.transaction():
+        with self._writing(
+            roles.REGIMEN_WRITE,
+            "update",
+            "medications",
+            current.patient_id,
+            detail=f"{current.substance} dose change",
+        ):
             self.regimen_repo.stop(current.id, change.effective, "dose change")
-            return self.regimen_repo.add(new_item)
+            saved = self.regimen_repo.add(new_item)
+        return saved
 
     def stop_regimen_item(self, item_id: int, stop_date: date, reason: str = "") -> None:
         current = self.regimen_repo.get(item_id)
@@ -275,7 +468,13 @@ class ClinicService:
             raise ValidationError(
                 {"stop_date": f"The stop date is before the start date ({current.start_date})."}
             )
-        with self._clinic.transaction():
+        with self._writing(
+            roles.REGIMEN_WRITE,
+            "update",
+            "medications",
+            current.patient_id,
+            detail=f"{current.substance} stopped",
+        ):
             self.regimen_repo.stop(item_id, stop_date, reason)
 
     # -- observations ------------------------------------------------------
@@ -283,6 +482,7 @@ class ClinicService:
     def observations(
         self, patient_id: int, analyte_keys: Iterable[str] | None = None
     ) -> list[Observation]:
+        self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
         return self.observations_repo.for_patient(patient_id, analyte_keys)
 
     def record_result(
@@ -297,6 +497,7 @@ class ClinicService:
         note: str = "",
     ) -> Observation:
         """Save one manually entered result; ``value_text`` may be censored (``<0.5``)."""
+        self.session.require(roles.RESULT_WRITE, "lab results", patient_id)
         errors: dict[str, str] = {}
         kb = self.knowledge
         if analyte_key not in kb.analytes:
@@ -332,8 +533,15 @@ class ClinicService:
             note=note.strip(),
         )
         try:
-            with self._clinic.transaction():
-                return self.observations_repo.add(observation)
+            with self._writing(
+                roles.RESULT_WRITE,
+                "create",
+                "lab results",
+                patient_id,
+                detail=f"{analyte_key} entered by hand",
+            ):
+                saved = self.observations_repo.add(observation)
+            return saved
         except DuplicateObservation as exc:
             raise ValidationError(
                 {"value": "This result is already recorded for that date and time."}
@@ -352,3 +560,8 @@ class ClinicService:
             return self.knowledge.to_canonical(analyte_key, value, unit), analyte.canonical_unit
         except UnitNotConvertible:
             return None, ""
+
+
+def is_encrypted_clinic(path: Path) -> bool:
+    """True when a key-slot file sits beside the clinic (it needs a user and password)."""
+    return slots_path_for(Path(path)).exists()

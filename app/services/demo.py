@@ -34,7 +34,7 @@ def build_demo_clinic(
     if patients < 1:
         raise ValueError("A demo clinic needs at least one patient.")
     today = today or date.today()
-    service = ClinicService.create(path, name=DEMO_CLINIC_NAME, today=lambda: today)
+    service = ClinicService.create(path, name=DEMO_CLINIC_NAME, demo=True, today=lambda: today)
     kb = service.knowledge
 
     def canonicalise(key: str, value: float, unit: str):
@@ -48,7 +48,6 @@ def build_demo_clinic(
     n_regimen = n_obs = 0
     batch_patients, batch_regimen, batch_obs = [], [], []
     with service.database.transaction():
-        service.settings.set_meta("demo", "yes")
         for done, demo in enumerate(
             generate_clinic(
                 patients, today=today, seed=seed, canonicalise=canonicalise, max_draws=max_draws

@@ -15,6 +15,7 @@ from pathlib import Path
 from app.core.csv_safety import neutralize_row
 from app.core.evaluation import Evaluation, Finding, Suppression, evaluate, load_rules
 from app.core.validation import ValidationError
+from app.security import roles
 from app.store.suppressions import SuppressionRepository
 
 
@@ -73,16 +74,36 @@ class FindingsService:
         """Hide a finding for this patient until its rule changes; the reason is required."""
         if not reason.strip():
             raise ValidationError({"reason": "Say why this finding is suppressed."})
-        with self._service.database.transaction():
+        with self._service._writing(
+            roles.FINDING_SUPPRESS,
+            "suppress",
+            "findings",
+            patient_id,
+            detail=f"{finding.rule_id} v{finding.rule_version}: {reason.strip()}",
+        ):
             self._suppressions.add(
-                patient_id, finding.rule_id, finding.fingerprint, reason.strip(), user_id
+                patient_id,
+                finding.rule_id,
+                finding.fingerprint,
+                reason.strip(),
+                user_id if user_id is not None else self._service.user.id,
             )
 
     def unsuppress(self, patient_id: int, rule_id: str) -> None:
-        with self._service.database.transaction():
+        with self._service._writing(
+            roles.FINDING_SUPPRESS, "unsuppress", "findings", patient_id, detail=rule_id
+        ):
             for record in self._suppressions.active_for(patient_id):
                 if record.rule_id == rule_id:
                     self._suppressions.revoke(record.id)
+
+    def export_worklist(self, rows: list[WorklistRow], path: Path) -> None:
+        """Write a worklist CSV (audited as an export of patient data)."""
+        self._service.session.require(roles.DATA_EXPORT, "findings")
+        export_worklist_csv(rows, path)
+        self._service.record_event(
+            "export", "findings", detail=f"worklist of {len(rows)} rows to {Path(path).name}"
+        )
 
     def rule_choices(self) -> list[tuple[str, str]]:
         """(rule id, title) of every rule, for the worklist picker."""
@@ -105,6 +126,12 @@ class FindingsService:
             raise ValidationError({"rule": f"Unknown rule(s): {', '.join(sorted(unknown))}."})
         status_filter = set(statuses) if statuses else None
         as_of = as_of or self._service.today()
+        self._service._read(
+            roles.CLINICAL_READ,
+            "query",
+            "findings",
+            detail=f"worklist {', '.join(sorted(wanted))} as of {as_of}",
+        )
         patients = self._service.search_patients("", limit=10_000_000)
         rows: list[WorklistRow] = []
         for done, summary in enumerate(patients, start=1):

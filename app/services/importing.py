@@ -25,6 +25,7 @@ from app.core.importing import (
 )
 from app.core.labfiles import ParsedFile, ReadOptions, RowProblem, read_lab_file
 from app.core.models import Patient
+from app.security import roles
 from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
 
@@ -233,6 +234,7 @@ class Importer:
         transaction and renamed only after the commit, so a failed import leaves
         neither rows nor a stray file.
         """
+        self._service.session.require(roles.IMPORT_COMMIT, "lab results")
         stored = self._stored_path(preview)
         pending = stored.with_name(stored.name + ".part") if stored else None
         try:
@@ -245,6 +247,7 @@ class Importer:
             raise
         if pending is not None and stored is not None:
             pending.replace(stored)
+        self._service.session.audit.sync_anchor()
         log.info("import batch %s: %s rows imported", result.batch_id, result.imported)
         return result
 
@@ -331,6 +334,13 @@ class Importer:
                 stored_path=str(stored or ""),
                 report=problems_report(parsed.problems),
             )
+            service.session.record(
+                "import",
+                "lab results",
+                detail=f"batch {batch_id}: {preview.file_name} sha256 {preview.sha256[:16]}; "
+                f"{imported} imported, {len(rows) - imported} duplicate, "
+                f"{len(parsed.problems)} rejected, {len(created)} patients created",
+            )
         return ImportResult(
             batch_id=batch_id,
             imported=imported,
@@ -385,8 +395,14 @@ class Importer:
             raise KeyError(f"No import batch {batch_id}")
         if batch.undone_at:
             raise ValueError(f"Import batch {batch_id} was already undone on {batch.undone_at}.")
+        self._service.session.require(roles.IMPORT_UNDO, "lab results")
         with self._service.database.transaction():
-            return self._repo.undo_batch(batch_id, user_id)
+            removed = self._repo.undo_batch(batch_id, user_id)
+            self._service.session.record(
+                "delete", "lab results", detail=f"import batch {batch_id} undone: {removed} rows"
+            )
+        self._service.session.audit.sync_anchor()
+        return removed
 
 
 def _conflicts(patient: Patient, who: FilePatient) -> bool:

@@ -21,12 +21,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.core.atomic_file import write_atomic
+from app.store.backup_files import (
+    FORMAT,
+    FORMAT_VERSION,
+    key_copy_path_for,
+    list_backups,
+    manifest_path_for,
+    prune,
+)
 from app.store.database import LATEST_VERSION, NotAClinicDatabase
 from app.store.sqlite import DatabaseError, dbapi2, sqlite_version
-
-FORMAT = "cofactor-backup"
-FORMAT_VERSION = 1
-MANIFEST_SUFFIX = ".manifest.json"
 
 
 class BackupError(Exception):
@@ -76,11 +80,6 @@ class RestoreInfo:
     manifest: dict
     safety_backup: BackupInfo | None
     previous_audit_head: dict | None
-
-
-def manifest_path_for(backup_path: Path) -> Path:
-    backup_path = Path(backup_path)
-    return backup_path.with_name(backup_path.name + MANIFEST_SUFFIX)
 
 
 def _apply_key(conn: dbapi2.Connection, key: bytes | None) -> None:
@@ -158,6 +157,7 @@ def _backup_connection(
     audit_anchor: dict | None,
     app_version: str,
     label: str,
+    key_file: Path | None = None,
 ) -> BackupInfo:
     if source.in_transaction:
         raise BackupError("Finish the current change before taking a backup.")
@@ -212,6 +212,13 @@ def _backup_connection(
         partial.unlink(missing_ok=True)
         raise
     partial.replace(final)
+    if key_file is not None:
+        # Without the key slots an encrypted backup cannot be opened after a disaster.
+        # The file holds only wrapped keys, and it is not a database, so a copy is safe.
+        data = Path(key_file).read_bytes()
+        write_atomic(key_copy_path_for(final), data)
+        manifest["key_file"] = key_copy_path_for(final).name
+        manifest["key_file_sha256"] = hashlib.sha256(data).hexdigest()
     manifest_path = manifest_path_for(final)
     write_atomic(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
     return BackupInfo(
@@ -235,6 +242,7 @@ def create_backup(
     *,
     app_version: str = "",
     label: str = "backup",
+    key_file: Path | None = None,
 ) -> BackupInfo:
     """Back up an open clinic into ``dest_dir`` and verify the copy.
 
@@ -245,6 +253,8 @@ def create_backup(
         audit_anchor: ``AuditLog.anchor_document()``, kept in the manifest.
         app_version: recorded in the manifest.
         label: part of the file name and manifest (``backup``, ``pre-restore``, ...).
+        key_file: the clinic's ``<db>.keys``; copied beside the backup as
+            ``<backup>.keys`` so the backup can be opened if the live folder is lost.
 
     Raises:
         BackupVerificationFailed: the copy failed its checks (and was removed).
@@ -257,6 +267,7 @@ def create_backup(
         audit_anchor=audit_anchor,
         app_version=app_version,
         label=label,
+        key_file=key_file,
     )
 
 
@@ -379,34 +390,20 @@ def restore_backup(
     return RestoreInfo(backup_path, manifest, safety, previous_head)
 
 
-def list_backups(dest_dir: Path, *, label: str | None = "backup") -> list[tuple[Path, dict]]:
-    """Return ``(backup file, manifest)`` pairs in ``dest_dir``, oldest first."""
-    found = []
-    for manifest_file in Path(dest_dir).glob(f"*{MANIFEST_SUFFIX}"):
-        try:
-            manifest = json.loads(manifest_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            continue
-        if label is not None and manifest.get("label") != label:
-            continue
-        backup = manifest_file.with_name(manifest_file.name[: -len(MANIFEST_SUFFIX)])
-        found.append((backup, manifest))
-    return sorted(found, key=lambda item: (item[1].get("created_at", ""), item[0].name))
-
-
-def prune(dest_dir: Path, keep: int, *, label: str = "backup") -> list[Path]:
-    """Delete all but the newest ``keep`` backups with ``label``; return what was removed.
-
-    Only closed backup files that have a Cofactor manifest are touched.
-    """
-    if keep < 1:
-        raise ValueError("keep at least one backup")
-    backups = list_backups(dest_dir, label=label)
-    removed = []
-    for backup, _manifest in backups[: max(0, len(backups) - keep)]:
-        backup.unlink(missing_ok=True)
-        manifest_path_for(backup).unlink(missing_ok=True)
-        removed.append(backup)
-    return removed
+__all__ = [
+    "BackupError",
+    "BackupInfo",
+    "BackupTampered",
+    "BackupTooNew",
+    "BackupVerificationFailed",
+    "RestoreInfo",
+    "create_backup",
+    "key_copy_path_for",
+    "list_backups",
+    "manifest_path_for",
+    "prune",
+    "read_manifest",
+    "restore_backup",
+    "table_counts",
+    "verify_backup",
+]

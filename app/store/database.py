@@ -106,6 +106,22 @@ class ClinicDatabase:
     def close(self) -> None:
         self.conn.close()
 
+    def detach(self) -> None:
+        """Close the connection and forget the key (auto-lock); ``reattach`` reopens."""
+        if self.path is None:
+            return  # an in-memory clinic would lose its data; tests keep it open
+        self.conn.close()
+        self.key = None
+
+    def reattach(self, key: bytes | None) -> None:
+        """Reopen the same file after ``detach`` with the key a fresh sign-in produced."""
+        if self.path is None:
+            return
+        conn = _connect(str(self.path), key)
+        _apply_pragmas(conn)
+        self.db = sqlite_utils.Database(conn)
+        self.key = key
+
 
 def utc_now() -> str:
     """Return the current UTC time as ISO-8601 text with seconds."""

@@ -190,8 +190,11 @@ class FindingsPanel(QWidget):
 
     def _update_buttons(self, *_args) -> None:
         finding = self.selected_finding()
-        self.suppress_button.setEnabled(finding is not None and not finding.suppressed)
-        self.unsuppress_button.setEnabled(finding is not None and finding.suppressed is not None)
+        may = self._service.can("finding.suppress")
+        self.suppress_button.setEnabled(may and finding is not None and not finding.suppressed)
+        self.unsuppress_button.setEnabled(
+            may and finding is not None and finding.suppressed is not None
+        )
 
     def _show_detail(self, *_args) -> None:
         finding = self.selected_finding()

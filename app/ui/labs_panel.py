@@ -53,7 +53,9 @@ class LabsPanel(QWidget):
         rows = self._service.observations(self._patient_id) if self._patient_id else []
         self.model.set_rows(rows)
         self.count.setText(f"{len(rows)} result{'' if len(rows) == 1 else 's'}")
-        self.add_button.setEnabled(self._patient_id is not None)
+        self.add_button.setEnabled(
+            self._patient_id is not None and self._service.can("result.write")
+        )
 
     def add_result(self) -> None:
         if self._patient_id is None:

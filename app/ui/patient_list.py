@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -49,6 +49,9 @@ class PatientListPane(QWidget):
         self.count = QLabel(objectName="patient_count")
         self.count.setStyleSheet("color: #666;")
         self.new_button = QPushButton("New patient…", objectName="new_patient")
+        self.new_button.setEnabled(service.can("patient.write"))
+        # The audit records the search a user settles on, not every keystroke.
+        self._audit_timer = QTimer(self, singleShot=True, interval=1500)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
         bottom.addWidget(self.new_button)
@@ -65,6 +68,7 @@ class PatientListPane(QWidget):
         self.show_archived.toggled.connect(self.refresh)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.new_button.clicked.connect(self.new_patient_requested)
+        self._audit_timer.timeout.connect(self._audit_search)
 
     def refresh(self, *_args) -> None:
         """Run the search for the current text (called on every keystroke)."""
@@ -76,8 +80,15 @@ class PatientListPane(QWidget):
         shown = len(rows)
         more = " (first 500: type more to narrow)" if shown >= LIST_LIMIT else ""
         self.count.setText(f"{shown} patient{'s' if shown != 1 else ''}{more}")
+        if self.search.text().strip():
+            self._audit_timer.start()
         if selected is not None:
             self.select_patient(selected, emit=False)
+
+    def _audit_search(self) -> None:
+        text = self.search.text().strip()
+        if text and self.isVisible():
+            self._service.audit_search(text, self.model.rowCount())
 
     def selected_patient_id(self) -> int | None:
         index = self.table.selectionModel().currentIndex()
@@ -94,6 +105,10 @@ class PatientListPane(QWidget):
         self.table.selectRow(row)
         if not emit:
             self.table.selectionModel().blockSignals(False)
+
+    def hideEvent(self, event) -> None:
+        self._audit_timer.stop()
+        super().hideEvent(event)
 
     def _row_changed(self, current, _previous) -> None:
         if current.isValid():

@@ -49,9 +49,18 @@ class PatientView(QWidget):
         self.regimen = RegimenPanel(service, self)
         self.labs = LabsPanel(service, self)
         self.findings = FindingsPanel(service, findings_service, self)
-        self.tabs.addTab(self.findings, "Findings")
-        self.tabs.addTab(self.regimen, "Regimen")
-        self.tabs.addTab(self.labs, "Results")
+        # An assistant keeps demographics and imports; clinical tabs need clinical.read.
+        self._clinical = service.can("clinical.read")
+        if self._clinical:
+            self.tabs.addTab(self.findings, "Findings")
+            self.tabs.addTab(self.regimen, "Regimen")
+            self.tabs.addTab(self.labs, "Results")
+        else:
+            note = QLabel("Your role shows demographics only; clinical records need a clinician.")
+            note.setWordWrap(True)
+            self.tabs.addTab(note, "Clinical")
+        self.edit_button.setEnabled(service.can("patient.write"))
+        self.archive_button.setEnabled(service.can("patient.write"))
 
         page = QWidget()
         page_layout = QVBoxLayout(page)
@@ -76,13 +85,14 @@ class PatientView(QWidget):
         self.labs.changed.connect(self.findings.refresh)
 
     def show_patient(self, patient_id: int | None) -> None:
-        self.patient = self._service.get_patient(patient_id) if patient_id else None
+        self.patient = self._service.open_chart(patient_id) if patient_id else None
         self.stack.setCurrentIndex(1 if self.patient else 0)
         if self.patient:
             self._fill_header(self.patient)
-        self.regimen.show_patient(patient_id)
-        self.labs.show_patient(patient_id)
-        self.findings.show_patient(patient_id)
+        if self._clinical:
+            self.regimen.show_patient(patient_id)
+            self.labs.show_patient(patient_id)
+            self.findings.show_patient(patient_id)
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

@@ -27,6 +27,7 @@ class RegimenPanel(QWidget):
         super().__init__(parent)
         self._service = service
         self._patient_id: int | None = None
+        self._may_write = service.can("regimen.write")
         self.model = RegimenTableModel(service.substance_label, self)
         self.table = QTableView(objectName="regimen_table")
         self.table.setModel(self.model)
@@ -73,8 +74,8 @@ class RegimenPanel(QWidget):
 
     def _update_buttons(self, *_args) -> None:
         row = self.selected_row()
-        current = row is not None and self.model.is_current(row)
-        self.add_button.setEnabled(self._patient_id is not None)
+        current = row is not None and self.model.is_current(row) and self._may_write
+        self.add_button.setEnabled(self._patient_id is not None and self._may_write)
         self.change_button.setEnabled(current)
         self.stop_button.setEnabled(current)
 

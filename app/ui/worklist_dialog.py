@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.services.findings import WORKLIST_COLUMNS, export_worklist_csv, worklist_cells
+from app.services.findings import WORKLIST_COLUMNS, worklist_cells
 from app.ui.tasks import run_task
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -120,6 +120,7 @@ class WorklistDialog(QDialog):
         self.export_button.clicked.connect(self.export)
         self.table.doubleClicked.connect(self._open)
         self.export_button.setEnabled(False)
+        self._may_export = service.can("data.export")
 
     def run(self) -> None:
         rule_id = self.rule.currentData()
@@ -145,7 +146,7 @@ class WorklistDialog(QDialog):
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         self.count.setText(f"{len(rows)} patient(s)")
-        self.export_button.setEnabled(bool(rows))
+        self.export_button.setEnabled(bool(rows) and self._may_export)
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.hide()
@@ -163,7 +164,7 @@ class WorklistDialog(QDialog):
             self, "Export worklist", "worklist.csv", "CSV (*.csv)"
         )
         if target:
-            export_worklist_csv(self.model.rows, Path(target))
+            self._findings.export_worklist(self.model.rows, Path(target))
 
     def _open(self, index) -> None:
         source = self.proxy.mapToSource(index)

@@ -36,8 +36,10 @@ def test_every_protocol_kind_appears_with_history_dose_changes_and_supplements()
     assert any(i.previous_id for d in clinic for i in d.regimen), "no dose changes"
     assert any(i.kind == "supplement" for d in clinic for i in d.regimen)
     assert any(o.comparator == "<" for d in clinic for o in d.observations), "no censored results"
-    spans = [max(o.collected_at for o in d.observations) - min(o.collected_at for o in d.observations)
-             for d in clinic]
+    spans = [
+        max(o.collected_at for o in d.observations) - min(o.collected_at for o in d.observations)
+        for d in clinic
+    ]
     assert max(spans).days > 3 * 365
 
 

@@ -7,14 +7,25 @@ from datetime import date
 import pytest
 
 from app.core.models import Patient, RegimenItem
-from app.core.validation import DoseChange, validate_dose_change, validate_patient, validate_regimen_item
+from app.core.validation import (
+    DoseChange,
+    validate_dose_change,
+    validate_patient,
+    validate_regimen_item,
+)
 
 TODAY = date(2026, 11, 23)
 
 
 def _patient(**kw) -> Patient:
-    base = dict(id=None, mrn="M1", family_name="Rossi", given_name="Luca",
-                date_of_birth=date(1979, 5, 5), sex_at_birth="male")
+    base = dict(
+        id=None,
+        mrn="M1",
+        family_name="Rossi",
+        given_name="Luca",
+        date_of_birth=date(1979, 5, 5),
+        sex_at_birth="male",
+    )
     base.update(kw)
     return Patient(**base)
 
@@ -46,8 +57,17 @@ def test_birth_today_is_allowed():
 
 
 def _item(**kw) -> RegimenItem:
-    base = dict(id=None, patient_id=1, kind="hormone", substance="anastrozole", dose=0.5,
-                dose_unit="mg", route="oral", interval_days=3.5, start_date=date(2026, 1, 1))
+    base = dict(
+        id=None,
+        patient_id=1,
+        kind="hormone",
+        substance="anastrozole",
+        dose=0.5,
+        dose_unit="mg",
+        route="oral",
+        interval_days=3.5,
+        start_date=date(2026, 1, 1),
+    )
     base.update(kw)
     return RegimenItem(**base)
 

@@ -51,13 +51,24 @@ def test_archive_and_unarchive(service, patient):
 
 
 def _cypionate(patient_id: int) -> RegimenItem:
-    return RegimenItem(None, patient_id, "hormone", "testosterone_cypionate", 100.0, "mg", "IM",
-                       7.0, date(2026, 1, 5))
+    return RegimenItem(
+        None,
+        patient_id,
+        "hormone",
+        "testosterone_cypionate",
+        100.0,
+        "mg",
+        "IM",
+        7.0,
+        date(2026, 1, 5),
+    )
 
 
 def test_dose_change_ends_the_old_row_and_chains_a_new_one(service, patient):
     first = service.add_regimen_item(_cypionate(patient.id))
-    second = service.change_dose(DoseChange(first.id, 140.0, "mg", 7.0, date(2026, 4, 6), "low trough"))
+    second = service.change_dose(
+        DoseChange(first.id, 140.0, "mg", 7.0, date(2026, 4, 6), "low trough")
+    )
     third = service.change_dose(DoseChange(second.id, 120.0, "mg", 3.5, date(2026, 8, 3)))
     history = service.regimen(patient.id)
     assert [(i.dose, i.start_date, i.stop_date) for i in history] == [
@@ -103,9 +114,7 @@ def test_manual_censored_result_keeps_its_comparator(service, patient):
 
 
 def test_manual_result_in_an_unknown_unit_is_kept_raw_not_converted(service, patient):
-    saved = service.record_result(
-        patient.id, "zinc", "80", "furlongs", datetime(2026, 3, 2, 8, 0)
-    )
+    saved = service.record_result(patient.id, "zinc", "80", "furlongs", datetime(2026, 3, 2, 8, 0))
     assert saved.value == 80 and saved.unit == "furlongs"
     assert saved.value_canonical is None and saved.unit_canonical == ""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,9 @@ LONG_CSV = (
 
 @pytest.fixture
 def clinic(tmp_path, kb):
-    service = ClinicService.create(tmp_path / "clinic.db", name="T", today=lambda: TODAY, knowledge=kb)
+    service = ClinicService.create(
+        tmp_path / "clinic.db", name="T", today=lambda: TODAY, knowledge=kb
+    )
     service.create_patient(make_patient())
     yield service
     service.close()
@@ -58,11 +61,15 @@ def test_commit_writes_values_units_and_censoring_exactly(clinic, kb):
     assert (estradiol.comparator, estradiol.value, estradiol.raw_value) == ("<", 5.0, "<5")
     zinc = by_key["zinc"]
     assert zinc.unit == "umol/L" and zinc.value == 11.2
-    assert zinc.unit_canonical == "ug/dL" and zinc.value_canonical == pytest.approx(11.2 * 6.538, rel=1e-3)
+    assert zinc.unit_canonical == "ug/dL" and zinc.value_canonical == pytest.approx(
+        11.2 * 6.538, rel=1e-3
+    )
     assert by_key["hematocrit"].flag == "H" and by_key["hematocrit"].value == 52.1
-    assert by_key["testosterone_total"].ref_low == 264 and by_key["testosterone_total"].ref_high == 916
+    assert (
+        by_key["testosterone_total"].ref_low == 264 and by_key["testosterone_total"].ref_high == 916
+    )
     assert all(o.batch_id == result.batch_id and o.source == "csv" for o in by_key.values())
-    assert result.stored_path and open(result.stored_path, "rb").read() == data
+    assert result.stored_path and Path(result.stored_path).read_bytes() == data
 
 
 def test_reimporting_the_same_file_adds_nothing(clinic):
@@ -91,7 +98,10 @@ def test_an_overlapping_export_with_other_spellings_adds_only_new_rows(clinic):
 
 def test_undo_removes_exactly_the_batch(clinic, patient=None):
     manual = clinic.record_result(
-        clinic.find_patient("MRN-1001").id, "zinc", "70", "ug/dL",
+        clinic.find_patient("MRN-1001").id,
+        "zinc",
+        "70",
+        "ug/dL",
         __import__("datetime").datetime(2025, 1, 5, 9, 0),
     )
     importer, data, preview = _preview(clinic, LONG_CSV)

@@ -35,8 +35,17 @@ def test_new_clinic_has_latest_schema_and_durable_pragmas(tmp_path):
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     tables = set(clinic.db.table_names())
-    for needed in ("patients", "regimen_items", "observations", "import_batches", "evaluations",
-                   "reports", "users", "audit_events", "finding_suppressions"):
+    for needed in (
+        "patients",
+        "regimen_items",
+        "observations",
+        "import_batches",
+        "evaluations",
+        "reports",
+        "users",
+        "audit_events",
+        "finding_suppressions",
+    ):
         assert needed in tables
     clinic.close()
 
@@ -115,13 +124,17 @@ def _extra_migration(version: int, statements: list[str]):
 def test_a_migration_copies_the_file_first_and_applies_in_order(tmp_path):
     target = tmp_path / "c.db"
     clinic = open_database(target, create=True)
-    clinic.conn.execute(
-        "INSERT INTO settings (key, value) VALUES ('clinic_name', 'Riverside')"
-    )
+    clinic.conn.execute("INSERT INTO settings (key, value) VALUES ('clinic_name', 'Riverside')")
     clinic.close()
-    upgrade = [*MIGRATIONS, _extra_migration(LATEST_VERSION + 1, [
-        "ALTER TABLE patients ADD COLUMN preferred_language TEXT NOT NULL DEFAULT ''",
-    ])]
+    upgrade = [
+        *MIGRATIONS,
+        _extra_migration(
+            LATEST_VERSION + 1,
+            [
+                "ALTER TABLE patients ADD COLUMN preferred_language TEXT NOT NULL DEFAULT ''",
+            ],
+        ),
+    ]
     clinic = open_database(target, migrations=upgrade)
     assert clinic.schema_version == LATEST_VERSION + 1
     assert clinic.migrated_from == LATEST_VERSION
@@ -139,10 +152,16 @@ def test_a_migration_copies_the_file_first_and_applies_in_order(tmp_path):
 def test_a_failing_migration_changes_nothing(tmp_path):
     target = tmp_path / "c.db"
     open_database(target, create=True).close()
-    broken = [*MIGRATIONS, _extra_migration(LATEST_VERSION + 1, [
-        "CREATE TABLE half_done (x INTEGER)",
-        "THIS IS NOT SQL",
-    ])]
+    broken = [
+        *MIGRATIONS,
+        _extra_migration(
+            LATEST_VERSION + 1,
+            [
+                "CREATE TABLE half_done (x INTEGER)",
+                "THIS IS NOT SQL",
+            ],
+        ),
+    ]
     with pytest.raises(dbapi2.OperationalError):
         open_database(target, migrations=broken)
     clinic = open_database(target)
@@ -156,9 +175,7 @@ def _damaged_clinic(tmp_path) -> Path:
     clinic = open_database(target, create=True)
     with clinic.transaction() as conn:
         for n in range(400):
-            conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?)", (f"k{n}", "x" * 200)
-            )
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (f"k{n}", "x" * 200))
     clinic.close()  # the last close checkpoints the WAL into the file
     data = bytearray(target.read_bytes())
     page = 4096

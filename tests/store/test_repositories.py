@@ -22,16 +22,29 @@ def clinic():
 
 
 def _patient(**kw) -> Patient:
-    base = dict(id=None, mrn="A-1", family_name="Lindqvist", given_name="Elena",
-                date_of_birth=date(1968, 3, 4), sex_at_birth="female")
+    base = dict(
+        id=None,
+        mrn="A-1",
+        family_name="Lindqvist",
+        given_name="Elena",
+        date_of_birth=date(1968, 3, 4),
+        sex_at_birth="female",
+    )
     base.update(kw)
     return Patient(**base)
 
 
 def test_patient_round_trip_keeps_every_field(clinic):
     repo = PatientRepository(clinic)
-    saved = repo.add(_patient(gender_identity="woman", phone="555-0100", email="e@example.org",
-                              address="1 Main St", notes="prefers mornings"))
+    saved = repo.add(
+        _patient(
+            gender_identity="woman",
+            phone="555-0100",
+            email="e@example.org",
+            address="1 Main St",
+            notes="prefers mornings",
+        )
+    )
     assert saved.id is not None
     assert repo.get(saved.id) == saved
     assert repo.by_mrn("A-1") == saved
@@ -45,13 +58,32 @@ def test_duplicate_mrn_is_refused_case_insensitively(clinic):
     assert repo.count() == 1
 
 
-@pytest.mark.parametrize("typed", ["lind", "LINDQ", "elena", "a-1", "1968-03", "03/04/1968",
-                                   "04.03.1968", "elena lind", "Lindqvist Elena"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "lind",
+        "LINDQ",
+        "elena",
+        "a-1",
+        "1968-03",
+        "03/04/1968",
+        "04.03.1968",
+        "elena lind",
+        "Lindqvist Elena",
+    ],
+)
 def test_search_finds_by_name_mrn_and_birth_date_words(clinic, typed):
     repo = PatientRepository(clinic)
     repo.add(_patient())
-    repo.add(_patient(mrn="B-2", family_name="Nakamura", given_name="Kenji",
-                      date_of_birth=date(1980, 11, 30), sex_at_birth="male"))
+    repo.add(
+        _patient(
+            mrn="B-2",
+            family_name="Nakamura",
+            given_name="Kenji",
+            date_of_birth=date(1980, 11, 30),
+            sex_at_birth="male",
+        )
+    )
     names = [p.family_name for p in repo.search(typed)]
     assert names == ["Lindqvist"]
 
@@ -87,8 +119,20 @@ def test_updating_a_patient_updates_search(clinic):
 def test_regimen_round_trip_and_stop(clinic):
     patient = PatientRepository(clinic).add(_patient())
     repo = RegimenRepository(clinic)
-    item = repo.add(RegimenItem(None, patient.id, "hormone", "testosterone_cypionate", 120.0, "mg",
-                                "IM", 7.0, date(2025, 1, 6), note="glutes"))
+    item = repo.add(
+        RegimenItem(
+            None,
+            patient.id,
+            "hormone",
+            "testosterone_cypionate",
+            120.0,
+            "mg",
+            "IM",
+            7.0,
+            date(2025, 1, 6),
+            note="glutes",
+        )
+    )
     assert repo.get(item.id) == item
     repo.stop(item.id, date(2025, 6, 1), "dose change")
     stopped = repo.get(item.id)
@@ -96,11 +140,23 @@ def test_regimen_round_trip_and_stop(clinic):
 
 
 def _obs(patient_id: int, **kw) -> Observation:
-    base = dict(id=None, patient_id=patient_id, analyte_key="estradiol",
-                collected_at=datetime(2025, 3, 1, 8, 15), raw_value="<5", value=5.0,
-                comparator="<", unit="pg/mL", value_canonical=5.0, unit_canonical="pg/mL",
-                lab="Valley Diagnostics", source="manual", ref_low=10.0, ref_high=42.0,
-                ref_text="10-42")
+    base = dict(
+        id=None,
+        patient_id=patient_id,
+        analyte_key="estradiol",
+        collected_at=datetime(2025, 3, 1, 8, 15),
+        raw_value="<5",
+        value=5.0,
+        comparator="<",
+        unit="pg/mL",
+        value_canonical=5.0,
+        unit_canonical="pg/mL",
+        lab="Valley Diagnostics",
+        source="manual",
+        ref_low=10.0,
+        ref_high=42.0,
+        ref_text="10-42",
+    )
     base.update(kw)
     return Observation(**base)
 

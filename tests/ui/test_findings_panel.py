@@ -17,8 +17,17 @@ from tests.conftest import make_patient
 def trt_patient(service):
     patient = service.create_patient(make_patient())
     service.add_regimen_item(
-        RegimenItem(None, patient.id, "hormone", "testosterone_cypionate", 140.0, "mg", "IM",
-                    7.0, date(2025, 6, 2))
+        RegimenItem(
+            None,
+            patient.id,
+            "hormone",
+            "testosterone_cypionate",
+            140.0,
+            "mg",
+            "IM",
+            7.0,
+            date(2025, 6, 2),
+        )
     )
     # Hematocrit over 54 % on TRT: a finding the clinician must see.
     service.record_result(patient.id, "hematocrit", "55.2", "%", datetime(2026, 10, 1, 8, 0))

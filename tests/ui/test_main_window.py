@@ -16,10 +16,20 @@ from tests.conftest import make_patient
 @pytest.fixture
 def window(qtbot, service):
     service.create_patient(make_patient())
-    service.create_patient(make_patient(mrn="MRN-2002", family_name="Silva", given_name="Rosa",
-                                        date_of_birth=date(1964, 2, 9), sex_at_birth="female"))
-    service.create_patient(make_patient(mrn="MRN-3003", family_name="Sato", given_name="Kenji",
-                                        date_of_birth=date(1990, 7, 1)))
+    service.create_patient(
+        make_patient(
+            mrn="MRN-2002",
+            family_name="Silva",
+            given_name="Rosa",
+            date_of_birth=date(1964, 2, 9),
+            sex_at_birth="female",
+        )
+    )
+    service.create_patient(
+        make_patient(
+            mrn="MRN-3003", family_name="Sato", given_name="Kenji", date_of_birth=date(1990, 7, 1)
+        )
+    )
     win = MainWindow(service)
     qtbot.addWidget(win)
     win.show()
@@ -114,8 +124,9 @@ def test_regimen_editor_add_change_dose_and_stop_keep_history(qtbot, window, ser
 
 def test_dose_change_dialog_shows_errors_and_writes_nothing(qtbot, service, patient):
     item = service.add_regimen_item(
-        RegimenItem(None, patient.id, "hormone", "anastrozole", 0.5, "mg", "oral", 3.5,
-                    date(2026, 3, 1))
+        RegimenItem(
+            None, patient.id, "hormone", "anastrozole", 0.5, "mg", "oral", 3.5, date(2026, 3, 1)
+        )
     )
     dialog = ChangeDoseDialog(service, item)
     qtbot.addWidget(dialog)

@@ -10,8 +10,16 @@ from app.ui.patient_form import PatientFormDialog
 from tests.conftest import make_patient
 
 
-def _fill(qtbot, dialog: PatientFormDialog, *, mrn="MRN-77", family="Moreau", given="Chloe",
-          born=QDate(1972, 8, 19), sex="female") -> None:
+def _fill(
+    qtbot,
+    dialog: PatientFormDialog,
+    *,
+    mrn="MRN-77",
+    family="Moreau",
+    given="Chloe",
+    born=QDate(1972, 8, 19),
+    sex="female",
+) -> None:
     qtbot.keyClicks(dialog.mrn, mrn)
     qtbot.keyClicks(dialog.family_name, family)
     qtbot.keyClicks(dialog.given_name, given)
@@ -28,8 +36,13 @@ def test_filling_the_form_creates_the_patient(qtbot, service):
     assert dialog.result() == dialog.DialogCode.Accepted
     (found,) = service.search_patients("moreau")
     saved = service.get_patient(found.id)
-    assert (saved.mrn, saved.given_name, saved.date_of_birth, saved.sex_at_birth,
-            saved.gender_identity) == ("MRN-77", "Chloe", date(1972, 8, 19), "female", "woman")
+    assert (
+        saved.mrn,
+        saved.given_name,
+        saved.date_of_birth,
+        saved.sex_at_birth,
+        saved.gender_identity,
+    ) == ("MRN-77", "Chloe", date(1972, 8, 19), "female", "woman")
 
 
 def test_future_birth_date_is_shown_beside_the_field_and_nothing_saved(qtbot, service):

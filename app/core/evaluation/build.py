@@ -1,0 +1,212 @@
+"""Turn a rule's outcome into a ``Finding``: texts filled in, trace assembled."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+
+from app.core.evaluation.findings import (
+    ActiveComponent,
+    Finding,
+    Trace,
+    TraceRange,
+    TraceRegimen,
+    TraceValue,
+)
+from app.core.evaluation.patient import PatientData
+from app.core.evaluation.rules_model import InputSpec, Rule
+from app.core.evaluation.run import RuleRun
+from app.core.evaluation.texts import format_age, format_number, join_words, render
+
+Lookup = Callable[[str, str | None], str]
+_RANGE_KINDS = ("lab_range", "kb_range", "threshold", "target", "limit")
+
+
+def subject_fingerprint(rule: Rule, subject: str) -> str:
+    """Fingerprint of one subject (nutrient, analyte) of a many-subject rule."""
+    text = f"{rule.fingerprint}|{subject}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def marker_label(data: PatientData, key: str) -> str:
+    """Display name of a nutrient or analyte key."""
+    if key in data.kb.nutrients:
+        return data.kb.nutrients[key].name
+    if key in data.kb.analytes:
+        return data.kb.analytes[key].name
+    return key.replace("_", " ")
+
+
+def component_label(data: PatientData, component: ActiveComponent) -> str:
+    substance = data.kb.substances.get(component.substance)
+    return substance.name if substance else component.substance.replace("_", " ")
+
+
+def value_text(data: PatientData, run: RuleRun, name: str, field: str | None) -> str:
+    """One input placeholder: ``{zinc}``, ``{zinc.value}``, ``{zinc.age}``, ..."""
+    resolved = data.resolve(run.inputs[name])
+    point = resolved.point
+    if point is None:
+        return "not measured"
+    value = f"{point.comparator or ''}{format_number(point.value)} {data.unit_label(point.unit)}"
+    day = point.collected_at.date().isoformat()
+    if field is None:
+        return f"{value.strip()} ({day})"
+    if field == "value":
+        return value.strip()
+    if field == "date":
+        return day
+    if field == "age":
+        return format_age(resolved.age_days or 0)
+    if field == "timing":
+        return resolved.timing.describe() if resolved.timing else "no injectable depot on record"
+    if field == "status":
+        words = run.bands.get(name, ())
+        labels = [data.kb.statuses.get(w, (w, ""))[0].lower() for w in words]
+        return " or ".join(labels) or "not classified"
+    for entry in run.ranges:
+        if entry.name == name and entry.kind in _RANGE_KINDS:
+            return range_text(entry, data)
+    return "no range applied"
+
+
+def range_text(entry: TraceRange, data: PatientData) -> str:
+    """``60-120 µg/dL (lab range)`` style text for a range used."""
+    if entry.kind in ("threshold", "limit"):
+        return entry.label
+    unit = data.unit_label(entry.unit)
+    if entry.low is not None and entry.high is not None:
+        bounds = f"{format_number(entry.low)}-{format_number(entry.high)}"
+    elif entry.low is not None:
+        bounds = f">={format_number(entry.low)}"
+    else:
+        bounds = f"<={format_number(entry.high or 0.0)}"
+    where = {"lab_range": "lab's range", "kb_range": "default range", "target": "target"}
+    return f"{bounds} {unit} ({where.get(entry.kind, entry.kind)})"
+
+
+def rule_lookup(
+    data: PatientData, rule: Rule, run: RuleRun, components: Sequence[ActiveComponent]
+) -> Lookup:
+    """The placeholder filler for a condition rule's texts."""
+
+    def lookup(name: str, field: str | None) -> str:
+        if name in run.inputs:
+            return value_text(data, run, name, field)
+        if name == "components":
+            return join_words([component_label(data, c) for c in components]) or "the protocol"
+        if name == "marker":
+            return marker_label(data, rule.marker)
+        return "{" + name + "}"
+
+    return lookup
+
+
+def trace_values(
+    data: PatientData, inputs: dict[str, InputSpec] | object
+) -> tuple[TraceValue, ...]:
+    """A ``TraceValue`` for every declared input, used or not."""
+    values = []
+    for name, spec in inputs.items():  # type: ignore[attr-defined]
+        resolved = data.resolve(spec)
+        point = resolved.point
+        if point is None:
+            values.append(TraceValue(name, spec.analyte, "missing"))
+            continue
+        state = resolved.state
+        if state == "used" and point.canonical is None:
+            state = "unconvertible"
+        obs = point.observation
+        values.append(
+            TraceValue(
+                name=name,
+                analyte=spec.analyte,
+                state=state,
+                observation_id=obs.id if obs is not None else None,
+                collected_at=point.collected_at,
+                value=point.value,
+                comparator=point.comparator,
+                unit=point.unit,
+                value_canonical=point.canonical,
+                unit_canonical=point.unit_canonical,
+                age_days=resolved.age_days,
+                source_ids=point.source_ids,
+                timing=resolved.timing,
+                note=point.convert_error,
+            )
+        )
+    return tuple(values)
+
+
+def trace_regimen(components: Sequence[ActiveComponent]) -> tuple[TraceRegimen, ...]:
+    return tuple(
+        TraceRegimen(
+            item_id=c.item_id,
+            substance=c.substance,
+            kind="hormone",
+            dose=c.dose,
+            dose_unit=c.dose_unit,
+            route=c.route,
+            interval_days=c.interval_days,
+            start_date=c.last_change or c.therapy_start,
+            stop_date=None,
+            roles=c.roles,
+        )
+        for c in components
+    )
+
+
+def make_finding(
+    data: PatientData,
+    rule: Rule,
+    *,
+    status: str,
+    severity: str,
+    fired: bool,
+    texts: tuple[str, str, str],
+    components: Sequence[ActiveComponent],
+    run: RuleRun | None = None,
+    notes: Sequence[str] = (),
+    marker: str | None = None,
+    fingerprint: str | None = None,
+    values: tuple[TraceValue, ...] | None = None,
+    ranges: Sequence[TraceRange] = (),
+    citations: Sequence[str] = (),
+    evidence_grade: str | None = None,
+) -> Finding:
+    """Assemble a finding and its trace."""
+    clinician, patient, next_step = texts
+    trace = Trace(
+        rule_id=rule.id,
+        rule_version=rule.version,
+        rules_version=data.pack.version,
+        kb_version=data.kb.version,
+        as_of=data.as_of,
+        condition=rule.describe(),
+        values=values if values is not None else trace_values(data, rule.inputs),
+        ranges=tuple(run.ranges if run else ()) + tuple(ranges),
+        regimen=trace_regimen(components),
+        notes=tuple(run.notes if run else ()) + tuple(notes),
+    )
+    return Finding(
+        rule_id=rule.id,
+        rule_version=rule.version,
+        title=rule.title,
+        marker=marker or rule.marker,
+        status=status,
+        severity=severity,
+        components=tuple(c.substance for c in components),
+        clinician_text=clinician,
+        patient_text=patient,
+        next_step=next_step,
+        evidence_grade=evidence_grade or rule.evidence_grade,
+        citations=tuple(dict.fromkeys([*rule.citations, *citations])),
+        trace=trace,
+        fingerprint=fingerprint or rule.fingerprint,
+        fired=fired,
+    )
+
+
+def fill(template: str, lookup: Lookup) -> str:
+    """Render a template with a lookup (thin wrapper for readability)."""
+    return render(template, lookup)

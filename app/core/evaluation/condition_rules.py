@@ -1,0 +1,317 @@
+"""Evaluate one ``kind = "condition"`` rule: fired, checked, or why it cannot say.
+
+Outcomes, in order:
+
+* Required inputs (``requires``) without a fresh result: the rule is silent.
+* Condition True: a finding (``status`` or the judged status of
+  ``status_from``); an active gate that masks "fired" makes it indeterminate.
+* Condition False: a check (not fired); a gate masking "not_fired" makes it an
+  indeterminate finding instead (e.g. a normal ferritin during inflammation).
+* Condition unknown because a result is older than its window: the rule is
+  re-run on the old values; if they would fire, a ``stale`` finding says so,
+  otherwise a ``stale`` reminder when the rule reports missing data.
+* Unknown because a result is missing: ``not_measured`` (or silent when the rule
+  says ``when_missing = "silent"``).
+* Unknown for any other reason (censored across the cut-off, unit not
+  convertible, no range): ``indeterminate``, saying why.
+"""
+
+from __future__ import annotations
+
+from app.core.evaluation.build import (
+    component_label,
+    make_finding,
+    marker_label,
+    rule_lookup,
+    trace_values,
+)
+from app.core.evaluation.findings import Finding, severity_rank
+from app.core.evaluation.gates import gate_state
+from app.core.evaluation.judgement import range_position
+from app.core.evaluation.patient import PatientData
+from app.core.evaluation.rules_model import Rule
+from app.core.evaluation.run import RuleRun
+from app.core.evaluation.texts import format_age, join_words, render
+
+_NO_HISTORY = ("no_previous", "no_target")
+_MISSING = ("missing", "no_baseline")
+_OTHER_CAUSES = {
+    "dose_not_comparable": "A dose change could not be compared (different dose units or no interval).",
+}
+
+
+def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | None:
+    """Run one condition rule: a finding or check, or why it stays silent.
+
+    Returns None for a check when the evaluation does not collect checks.
+    """
+    if rule.silent_without_results and not any(map(data.has_results, rule.result_analytes)):
+        return f"silent: not measured ({', '.join(rule.result_analytes)})"
+    for name in rule.requires:
+        state = data.resolve(rule.inputs[name]).state
+        if state != "used":
+            return f"silent: required input {name!r} is {state}"
+    run = RuleRun(data, rule.inputs, rule.applies_to)
+    answer = rule.condition.evaluate(run) if rule.condition else None
+    if answer is False and rule.gate is None and not data.include_checks:
+        return None  # the common case of a clinic-wide run: nothing to build
+    components = run.applicable_components()
+    gate_note = _gate(data, rule, run)
+    if answer is True:
+        if gate_note and "fired" in rule.gate.masks:
+            return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
+        return _fired(data, rule, run, components)
+    if answer is False:
+        if gate_note and "not_fired" in rule.gate.masks:
+            return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
+        return _checked(data, rule, run, components)
+    causes = run.causes
+    optional = sorted({name for name, _ in causes if name in rule.optional_inputs})
+    if optional:
+        # An optional input (e.g. a bone scan) decides whether the rule applies at all.
+        return f"silent: optional input {', '.join(optional)} not available"
+    kinds = {cause for _, cause in causes}
+    if kinds and kinds <= set(_NO_HISTORY):
+        return f"silent: not enough history ({', '.join(sorted(kinds))})"
+    if "stale" in kinds:
+        again = RuleRun(data, rule.inputs, rule.applies_to, allow_stale=True)
+        if rule.condition.evaluate(again) is True:
+            return _unknown(data, rule, again, components, "stale", causes, would_fire=True)
+        if rule.when_missing == "report":
+            return _unknown(data, rule, run, components, "stale", causes)
+        return "silent: results out of date, and the older values would not apply"
+    if kinds & set(_MISSING):
+        if rule.when_missing == "silent" and kinds - set(_MISSING) - {"stale"}:
+            # A result is on file but could not be judged: say so rather than stay silent.
+            return _unknown(data, rule, run, components, "indeterminate", causes)
+        if rule.when_missing == "silent":
+            missing = sorted({name for name, cause in causes if cause in _MISSING})
+            return f"silent: not measured ({', '.join(missing)})"
+        return _unknown(data, rule, run, components, "not_measured", causes)
+    return _unknown(data, rule, run, components, "indeterminate", causes)
+
+
+def _gate(data: PatientData, rule: Rule, run: RuleRun) -> str:
+    """The gate's note when the rule's gate is active, else ""; the trace notes it either way."""
+    if rule.gate is None:
+        return ""
+    state, note = gate_state(data, rule.gate.name)
+    run.note(note)
+    return note if state is True else ""
+
+
+def _status(data: PatientData, rule: Rule, run: RuleRun) -> str:
+    if rule.status is not None:
+        return rule.status
+    return judged_status(data, run, rule.status_from)
+
+
+def judged_status(data: PatientData, run: RuleRun, name: str) -> str:
+    """The finding status of one input: guideline bands, else its reference range."""
+    resolved = data.resolve(run.inputs[name])
+    if resolved.state == "missing":
+        return "not_measured"
+    if resolved.state == "stale" and not run.allow_stale:
+        return "stale"
+    if run.has_thresholds(name):
+        possible = run.statuses_of(name) or ()
+    else:
+        used = run.range_of(name)
+        if used is None:
+            return "indeterminate"
+        where = range_position(used.value, used.comparator, used.low, used.high)
+        possible = tuple(
+            status
+            for status, side in (
+                ("insufficient", "below"),
+                ("adequate", "within"),
+                ("high", "above"),
+            )
+            if where[side] is not False
+        )
+    if len(possible) == 1:
+        return possible[0]
+    if possible and all(s in ("deficient", "insufficient") for s in possible):
+        # A censored value spanning low bands is reported at the milder one it surely reaches.
+        return "insufficient"
+    return "indeterminate"
+
+
+def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Finding:
+    status = _status(data, rule, run)
+    severity = rule.severity_by_status.get(status, rule.severity)
+    lookup = rule_lookup(data, rule, run, components)
+    clinician = render(rule.clinician_text, lookup)
+    patient = render(rule.patient_text, lookup)
+    notes = []
+    for step in rule.escalate:
+        if step.condition.evaluate(run) is True:
+            if severity_rank(step.severity) > severity_rank(severity):
+                severity = step.severity
+            if step.note:
+                clinician = f"{clinician} {render(step.note, lookup)}"
+    if rule.timing_input:
+        timing = data.resolve(rule.inputs[rule.timing_input]).timing
+        if timing is not None:
+            notes.append(f"Injection timing: {timing.describe()}")
+            adjust = rule.timing.get(timing.phase)
+            if adjust is not None:
+                severity = adjust.severity or severity
+                clinician = f"{clinician} {render(adjust.note, lookup)}"
+    return make_finding(
+        data,
+        rule,
+        status=status,
+        severity=severity,
+        fired=True,
+        texts=(clinician, patient, rule.next_step),
+        components=components,
+        run=run,
+        notes=notes,
+    )
+
+
+def _checked(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Finding | None:
+    if not data.include_checks:
+        return None
+    status = "adequate"
+    if rule.status_from is not None and data.resolve(rule.inputs[rule.status_from]).state == "used":
+        status = judged_status(data, run, rule.status_from)
+    return make_finding(
+        data,
+        rule,
+        status=status,
+        severity="info",
+        fired=False,
+        texts=(rule.checked_text, "", ""),
+        components=components,
+        run=run,
+        # "Why not?" needs the results the condition read, not the context inputs.
+        values=trace_values(data, {n: rule.inputs[n] for n in rule.condition_inputs}),
+    )
+
+
+def _cause_text(data: PatientData, rule: Rule, name: str, cause: str) -> str:
+    """One sentence on why an input could not be judged."""
+    spec = rule.inputs[name]
+    label = marker_label(data, spec.analyte)
+    resolved = data.resolve(spec)
+    point = resolved.point
+    shown = ""
+    if point is not None:
+        shown = f"{point.comparator or ''}{point.value:g} {data.unit_label(point.unit)}"
+    window = format_age(spec.freshness_days)
+    if cause == "missing" and spec.analyte in data.kb.derived.definitions:
+        needs = join_words([marker_label(data, a) for a in _sources(data, spec.analyte)])
+        days = data.kb.derived.definitions[spec.analyte].max_days_apart
+        when = "on the same day" if days == 0 else f"within {days} days of each other"
+        return f"{label} could not be calculated: it needs {needs} drawn {when}."
+    if cause == "missing":
+        return f"No {label} result on file."
+    if cause == "no_baseline":
+        return f"No {label} result from before therapy began to compare with."
+    if cause == "stale":
+        age = format_age(resolved.age_days or 0)
+        return (
+            f"The last {label} result ({shown}, {point.collected_at.date().isoformat()}) "
+            f"is {age} old; this check uses results from the last {window}."
+        )
+    if cause == "censored":
+        return f"{label} {shown} is a censored result that may lie on either side of the cut-off."
+    if cause == "unconvertible":
+        reason = point.convert_error if point is not None else ""
+        return f"{label} was reported in {point.unit if point else '?'!r}, which cannot be converted: {reason}."
+    if cause == "no_range":
+        return f"No reference range is available for {label} (none printed, no default)."
+    if cause == "no_threshold":
+        return f"No threshold set applies to {label} for this patient (sex or context unknown)."
+    return f"{label} could not be judged ({cause})."
+
+
+def _recent(data: PatientData, analyte: str, days: int) -> bool:
+    latest = data.latest(analyte)
+    return latest is not None and (data.as_of - latest.collected_at.date()).days <= days
+
+
+def _sources(data: PatientData, analyte: str) -> list[str]:
+    """The measured analytes a derived analyte needs (defaults excluded); [] if measured."""
+    definition = data.kb.derived.definitions.get(analyte)
+    if definition is None:
+        return []
+    return [item.analyte for item in definition.inputs if not item.use_default]
+
+
+def _message_lookup(data: PatientData, rule: Rule, components: list, detail: str, tests: str):  # noqa: ANN202
+    def lookup(name: str, field: str | None) -> str:
+        return {
+            "title": rule.title,
+            "marker": marker_label(data, rule.marker),
+            "detail": detail,
+            "tests": tests,
+            "rationale": rule.rationale,
+            "patient_rationale": rule.patient_rationale,
+            "condition": rule.condition_text,
+            "components": join_words([component_label(data, c) for c in components]) or "therapy",
+        }.get(name, "{" + name + "}")
+
+    return lookup
+
+
+def _unknown(
+    data: PatientData,
+    rule: Rule,
+    run: RuleRun,
+    components: list,
+    status: str,
+    causes: list[tuple[str, str]],
+    would_fire: bool = False,
+    extra: str = "",
+) -> Finding:
+    """A not_measured / stale / indeterminate finding with its reasons."""
+    sentences = list(
+        dict.fromkeys(
+            _cause_text(data, rule, n, c) if n in rule.inputs else _OTHER_CAUSES.get(c, "")
+            for n, c in causes
+        )
+    )
+    if extra:
+        sentences.append(extra)
+    if would_fire:
+        sentences.append("On those older results this rule would apply.")
+    analytes = []
+    for name, _cause in causes:
+        if name in rule.inputs:
+            # A calculated value cannot be ordered: name the tests it is calculated from.
+            spec = rule.inputs[name]
+            sources = _sources(data, spec.analyte)
+            if sources:
+                # Only the sources without a recent result need ordering.
+                analytes.extend(a for a in sources if not _recent(data, a, spec.freshness_days))
+            else:
+                analytes.append(spec.analyte)
+    tests = join_words([marker_label(data, a) for a in dict.fromkeys(analytes)]) or marker_label(
+        data, rule.marker
+    )
+    if extra and rule.gate is not None:
+        # Gated: the result itself is fine to repeat, but only once the gate has cleared.
+        gate = data.pack.gates[rule.gate.name]
+        tests = f"{tests} with {marker_label(data, gate.input.analyte)} once well"
+    lookup = _message_lookup(data, rule, components, " ".join(s for s in sentences if s), tests)
+    messages = data.pack.messages
+    severity = rule.severity_unknown
+    if would_fire and severity_rank(rule.severity) > severity_rank(severity):
+        severity = rule.severity if rule.severity != "urgent" else "warning"
+    return make_finding(
+        data,
+        rule,
+        status=status,
+        severity=severity,
+        fired=True,
+        texts=(
+            render(messages[status], lookup),
+            render(messages[f"patient_{status}"], lookup),
+            render(messages[f"next_step_{status}"], lookup),
+        ),
+        components=components,
+        run=run,
+    )

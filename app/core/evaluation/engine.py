@@ -1,0 +1,189 @@
+"""``evaluate``: the pure function from a patient's records to findings.
+
+Same inputs, same output: no clock, no database, no globals besides a cache of
+compiled rule packs keyed by knowledge base. The screen, the PDF and the CLI all
+print what this returns.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from app.core.evaluation.condition_rules import evaluate_condition_rule
+from app.core.evaluation.findings import Evaluation, Finding, Suppression, severity_rank
+from app.core.evaluation.limits import evaluate_upper_limits
+from app.core.evaluation.monitoring import evaluate_monitoring
+from app.core.evaluation.patient import PatientData
+from app.core.evaluation.prepared import Prepared, prepare
+from app.core.evaluation.regimen import RegimenIndex, active_components, detect_protocols
+from app.core.evaluation.rulebook import load_rules
+from app.core.evaluation.rules_model import Rule, RulePack
+from app.core.evaluation.stack import summarise_stack
+from app.core.evaluation.suppression import apply_suppressions
+from app.core.evaluation.timing import DepotTiming
+from app.core.knowledge import KnowledgeBase
+from app.core.models import Observation, Patient, RegimenItem
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """Choices a clinic can make without editing rules.
+
+    Attributes:
+        guidelines: Threshold guideline per analyte key, e.g.
+            ``{"vitamin_d_25oh": "es_2024"}``; unlisted analytes use the KB default.
+        rules: A compiled rule pack to use instead of the bundled rules.toml.
+        include_checks: Also return rules that ran without firing (for "why not?").
+    """
+
+    guidelines: Mapping[str, str] = field(default_factory=dict)
+    rules: RulePack | None = None
+    include_checks: bool = True
+
+
+_CACHE_LOCK = threading.Lock()
+_PACKS: dict[int, tuple[KnowledgeBase, RulePack, Prepared]] = {}
+
+
+def rules_for(kb: KnowledgeBase, path: str | Path | None = None) -> RulePack:
+    """The bundled (or given) rule pack compiled against ``kb``; cached per KB object."""
+    return _prepared_for(kb, None, path)[0]
+
+
+def _prepared_for(
+    kb: KnowledgeBase, pack: RulePack | None, path: str | Path | None = None
+) -> tuple[RulePack, Prepared]:
+    if pack is not None:
+        return pack, prepare(kb, pack)
+    with _CACHE_LOCK:
+        cached = _PACKS.get(id(kb))
+        # The KB object is kept in the cache entry, so its id cannot be reused.
+        if cached is not None and cached[0] is kb and path is None:
+            return cached[1], cached[2]
+        loaded = load_rules(kb, path)
+        ready = prepare(kb, loaded)
+        if path is None:
+            _PACKS[id(kb)] = (kb, loaded, ready)
+        return loaded, ready
+
+
+def depots_for(kb: KnowledgeBase, analyte: str) -> Mapping[str, DepotTiming]:
+    """Depot timing facts for the substances that drive ``analyte`` (for charts, PDF).
+
+    Pass the result to ``draw_timing(regimen, depots, collected_at)``; it is empty
+    for analytes no injectable depot drives.
+    """
+    return _prepared_for(kb, None)[1].depots.get(analyte, {})
+
+
+def evaluate(
+    patient: Patient,
+    regimen: Iterable[RegimenItem],
+    observations: Iterable[Observation],
+    kb: KnowledgeBase,
+    as_of: date,
+    suppressions: Iterable[Suppression] = (),
+    *,
+    options: EvaluationOptions | None = None,
+) -> Evaluation:
+    """Evaluate every rule for one patient as of one date.
+
+    Args:
+        patient: The patient (sex at birth and date of birth are used).
+        regimen: All regimen rows (past ones too: dose chains and baselines).
+        observations: All results; excluded ones and those after ``as_of`` are
+            ignored.
+        kb: The knowledge base.
+        as_of: The evaluation date.
+        suppressions: Per-patient suppressions; a matching finding is returned
+            marked suppressed.
+        options: Guideline choices, an alternative rule pack, check output.
+
+    Returns:
+        The evaluation: protocols, components, stack, findings and checks.
+
+    Raises:
+        ValueError: If ``options.guidelines`` names a guideline the KB lacks.
+    """
+    opts = options or EvaluationOptions()
+    _check_guidelines(kb, opts.guidelines)
+    pack, ready = _prepared_for(kb, opts.rules)
+    index = RegimenIndex.build(regimen)
+    components = active_components(index, as_of, ready.roles_of, ready.kinds)
+    protocols = detect_protocols(ready.shapes, components, patient.sex_at_birth)
+    age = patient.age_on(as_of)
+    stack = summarise_stack(index, kb, as_of, age)
+    data = PatientData(
+        patient, index, observations, kb, pack, as_of, components, stack, protocols,
+        opts.guidelines, ready.depots, ready.thresholds, opts.include_checks, ready.unit_factors,
+    )  # fmt: skip
+    found: list[Finding] = []
+    checks: list[Finding] = []
+    skipped: list[tuple[str, str]] = []
+    for rule in pack.rules:
+        reason = _not_applicable(rule, data)
+        if reason:
+            skipped.append((rule.id, reason))
+            continue
+        for result in _run(rule, data):
+            if result is None:
+                continue
+            if isinstance(result, str):
+                skipped.append((rule.id, result))
+            else:
+                (found if result.fired else checks).append(result)
+    order = {rule.id: n for n, rule in enumerate(pack.rules)}
+    found.sort(key=lambda f: (-severity_rank(f.severity), order[f.rule_id]))
+    return Evaluation(
+        as_of=as_of,
+        kb_version=kb.version,
+        rules_version=pack.version,
+        patient_id=patient.id,
+        protocols=protocols,
+        components=components,
+        stack=stack,
+        findings=apply_suppressions(found, suppressions),
+        checks=tuple(checks) if opts.include_checks else (),
+        not_applicable=tuple(skipped),
+    )
+
+
+def _check_guidelines(kb: KnowledgeBase, guidelines: Mapping[str, str]) -> None:
+    """Refuse a guideline choice the KB cannot honour, rather than judge nothing."""
+    for analyte, name in guidelines.items():
+        known = kb.analytes.get(analyte)
+        if known is None or name not in known.guidelines:
+            offered = ", ".join(known.guidelines) if known else "none (unknown analyte)"
+            raise ValueError(f"no guideline {name!r} for {analyte!r}; the KB offers: {offered}")
+
+
+def _run(rule: Rule, data: PatientData) -> list[Finding | str | None]:
+    if rule.kind == "upper_limit":
+        return list(evaluate_upper_limits(data, rule))
+    if rule.kind == "monitoring":
+        return list(evaluate_monitoring(data, rule))
+    return [evaluate_condition_rule(data, rule)]
+
+
+def _not_applicable(rule: Rule, data: PatientData) -> str:
+    """Why a rule does not apply to this patient today ("" when it does)."""
+    applies = rule.applies_to
+    if applies.sex and data.sex not in applies.sex:
+        return f"sex at birth is {data.sex}"
+    if applies.age_min is not None and data.age < applies.age_min:
+        return f"age {data.age} is under {applies.age_min:g}"
+    if applies.age_max is not None and data.age >= applies.age_max:
+        return f"age {data.age} is {applies.age_max:g} or over"
+    if applies.everyone or (applies.any_hormone and data.components):
+        return ""
+    if applies.protocols and set(applies.protocols) & set(data.protocols):
+        return ""
+    if not data.active_keys.isdisjoint(applies.roles) or not data.active_keys.isdisjoint(
+        applies.substances
+    ):
+        return ""
+    return "no matching protocol component is active"

@@ -1,0 +1,202 @@
+"""``kind = "monitoring"`` rules: gaps in the KB protocol monitoring schedule.
+
+For each protocol detected from the active regimen and each analyte of each
+schedule item:
+
+* ``baseline``: a result within ``baseline_window_days`` before the therapy
+  began (or ``baseline_grace_days`` after); reported while the therapy is
+  younger than ``baseline_report_days``.
+* ``after_start`` / ``after_dose_change``: a result drawn from ``weeks_min``
+  (less ``tolerance_days``) after the start or latest dose change of a required
+  component. Due inside the window (info), overdue after ``weeks_max``;
+  not reported once more than ``overdue_report_days`` have passed (the
+  periodic check takes over).
+* ``periodic``: the last result is older than ``every_months``, or there is none
+  although the therapy has run that long.
+* ``as_indicated``: never a gap; the clinician decides.
+
+Day counts are rule parameters in rules.toml; weeks and months come from the KB.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from app.core.evaluation.build import make_finding, marker_label, subject_fingerprint
+from app.core.evaluation.findings import ActiveComponent, Finding, TraceRange, TraceValue
+from app.core.evaluation.patient import PatientData
+from app.core.evaluation.rules_model import Rule
+from app.core.evaluation.texts import format_age, render
+
+_DAYS_PER_MONTH = 365.25 / 12
+PARAMS = (
+    "baseline_window_days",
+    "baseline_grace_days",
+    "baseline_report_days",
+    "tolerance_days",
+    "overdue_report_days",
+)
+
+
+def _dates(data: PatientData, analyte: str) -> list[date]:
+    return data.dates(analyte)
+
+
+def _required(data: PatientData, protocol_key: str) -> list[ActiveComponent]:
+    protocol = data.kb.protocols[protocol_key]
+    wanted = {s for c in protocol.components if c.required for s in c.substances}
+    return [c for c in data.components if c.substance in wanted]
+
+
+def evaluate_monitoring(data: PatientData, rule: Rule) -> list[Finding]:
+    """Findings for every monitoring gap of every detected protocol."""
+    results: list[Finding] = []
+    seen: set[tuple[str, str, str]] = set()
+    for key in data.protocols:
+        components = _required(data, key)
+        if not components:
+            continue
+        for item in data.kb.protocols[key].monitoring:
+            for analyte in item.analytes:
+                gap = _gap(data, rule, item, analyte, components)
+                if gap is None or (key, item.when, analyte) in seen:
+                    continue
+                seen.add((key, item.when, analyte))
+                results.append(_finding(data, rule, key, item, analyte, components, *gap))
+    return results
+
+
+def _gap(data, rule, item, analyte, components):  # noqa: ANN001, ANN202 - internal
+    """``(status, severity, since, detail)`` for a gap, or None when on schedule."""
+    p = rule.params
+    as_of = data.as_of
+    dates = _dates(data, analyte)
+    start = min(c.therapy_start for c in components)
+    if item.when == "baseline":
+        if (as_of - start).days > p["baseline_report_days"]:
+            return None
+        low = start - timedelta(days=p["baseline_window_days"])
+        high = start + timedelta(days=p["baseline_grace_days"])
+        if any(low <= d <= high for d in dates):
+            return None
+        detail = (
+            f"no baseline result from the {p['baseline_window_days']} days before therapy "
+            f"began on {start.isoformat()}"
+        )
+        return "not_measured", rule.severity, start, detail
+    if item.when in ("after_start", "after_dose_change"):
+        if item.weeks_min is None or item.weeks_max is None:
+            return None
+        if item.when == "after_start":
+            anchor, what = start, "starting therapy"
+        else:
+            changes = [c.last_change for c in components if c.last_change is not None]
+            if not changes:
+                return None
+            anchor, what = max(changes), "the dose change"
+        opens = anchor + timedelta(days=round(item.weeks_min * 7))
+        closes = anchor + timedelta(days=round(item.weeks_max * 7))
+        if as_of < opens or (as_of - closes).days > p["overdue_report_days"]:
+            return None
+        earliest = opens - timedelta(days=p["tolerance_days"])
+        if any(d >= earliest for d in dates):
+            return None
+        weeks = (as_of - anchor).days // 7
+        due = f"due {item.weeks_min:g}-{item.weeks_max:g} weeks after it"
+        if as_of <= closes:
+            return (
+                "not_measured",
+                "info",
+                anchor,
+                f"none yet since {what} {weeks} weeks ago ({due})",
+            )
+        return "not_measured", rule.severity, anchor, f"none since {what} {weeks} weeks ago ({due})"
+    if item.when == "periodic" and item.every_months:
+        period = round(item.every_months * _DAYS_PER_MONTH)
+        if (as_of - start).days < period:
+            return None
+        if not dates:
+            detail = f"never measured on therapy (schedule: every {item.every_months:g} months)"
+            return "not_measured", rule.severity, start, detail
+        age = (as_of - dates[-1]).days
+        if age <= period:
+            return None
+        detail = f"last result {format_age(age)} ago (schedule: every {item.every_months:g} months)"
+        return "stale", rule.severity, dates[-1], detail
+    return None
+
+
+def _finding(data, rule, key, item, analyte, components, status, severity, since, detail):  # noqa: ANN001, ANN202
+    protocol = data.kb.protocols[key]
+    overrides = rule.params.get("severity_overrides", {})
+    if severity != "info":
+        severity = overrides.get(analyte, severity)
+    if item.draft:
+        severity = "info"
+    values = {
+        "analyte": marker_label(data, analyte),
+        "protocol": protocol.name,
+        "since": since.isoformat(),
+        "weeks": str((data.as_of - since).days // 7),
+        "months": str(round((data.as_of - since).days / _DAYS_PER_MONTH)),
+        "components": ", ".join(c.substance.replace("_", " ") for c in components),
+        "marker": marker_label(data, analyte),
+        "gap": detail,
+    }
+    lookup = lambda name, _field: values.get(name, "{" + name + "}")  # noqa: E731
+    schedule = f"{item.when}"
+    if item.weeks_min is not None:
+        schedule += f" weeks {item.weeks_min:g}-{item.weeks_max:g}"
+    if item.every_months:
+        schedule += f" every {item.every_months:g} months"
+    notes = [f"{protocol.name}: {schedule} ({detail})."]
+    if item.note:
+        notes.append(item.note)
+    if item.draft:
+        notes.append("Schedule item is a draft in the knowledge base (needs a primary source).")
+    last = data.latest(analyte)
+    trace_value = (
+        TraceValue(
+            name=analyte,
+            analyte=analyte,
+            state="stale" if status == "stale" else "used",
+            observation_id=last.observation.id if last.observation else None,
+            collected_at=last.collected_at,
+            value=last.value,
+            comparator=last.comparator,
+            unit=last.unit,
+            value_canonical=last.canonical,
+            unit_canonical=last.unit_canonical,
+            age_days=(data.as_of - last.collected_at.date()).days,
+        )
+        if last is not None
+        else TraceValue(name=analyte, analyte=analyte, state="missing")
+    )
+    clinician = render(rule.clinician_text, lookup)
+    return make_finding(
+        data,
+        rule,
+        status=status,
+        severity=severity,
+        fired=True,
+        texts=(clinician, render(rule.patient_text, lookup), rule.next_step),
+        components=components,
+        notes=notes,
+        marker=analyte,
+        fingerprint=subject_fingerprint(rule, f"{key}|{item.when}|{analyte}"),
+        values=(trace_value,),
+        ranges=[
+            TraceRange(
+                analyte, "schedule", None, None, "", schedule, item.citation or "", "", detail
+            )
+        ],
+        citations=[item.citation] if item.citation else [],
+        evidence_grade=_grade(data, item),
+    )
+
+
+def _grade(data: PatientData, item) -> str:  # noqa: ANN001 - a KB MonitoringItem
+    """The schedule item's own grade: its citation's, or expert opinion for drafts."""
+    if item.draft or not item.citation:
+        return "expert_opinion"
+    return data.kb.citations[item.citation].evidence_grade or "expert_opinion"

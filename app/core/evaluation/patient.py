@@ -1,0 +1,218 @@
+"""One patient's data made ready for rules: results by analyte, regimen, stack.
+
+Built once per ``evaluate`` call, then shared by every rule: observations are
+filtered (excluded, non-numeric and future results dropped), grouped by analyte
+and sorted; conversions to canonical units, threshold look-ups, derived values
+and injection timings are computed on first use and cached.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+
+from app.core.evaluation.derived_adapter import derived_points
+from app.core.evaluation.findings import ActiveComponent, StackEntry
+from app.core.evaluation.points import Point, Resolved
+from app.core.evaluation.regimen import RegimenIndex
+from app.core.evaluation.rules_model import InputSpec, RulePack
+from app.core.evaluation.timing import DepotTiming, DrawTiming, draw_timing
+from app.core.knowledge import KnowledgeBase, UnitNotConvertible
+from app.core.models import Observation, Patient
+
+
+class PatientData:
+    """The patient-level caches every rule of one evaluation shares."""
+
+    def __init__(
+        self,
+        patient: Patient,
+        index: RegimenIndex,
+        observations: Iterable[Observation],
+        kb: KnowledgeBase,
+        pack: RulePack,
+        as_of: date,
+        components: tuple[ActiveComponent, ...],
+        stack: tuple[StackEntry, ...],
+        protocols: tuple[str, ...],
+        guidelines: Mapping[str, str],
+        depots: Mapping[str, Mapping[str, DepotTiming]],
+        threshold_cache: dict | None = None,
+        include_checks: bool = True,
+        unit_factors: dict | None = None,
+    ) -> None:
+        self.patient = patient
+        self.index = index
+        self.kb = kb
+        self.pack = pack
+        self.as_of = as_of
+        self.components = components
+        self.stack = stack
+        self.stack_nutrients = {entry.nutrient for entry in stack}
+        self.protocols = protocols
+        self.guidelines = guidelines
+        self.depots = depots
+        self.sex = patient.sex_at_birth
+        self.age = patient.age_on(as_of)
+        self._observations = [
+            obs
+            for obs in observations
+            if not obs.excluded_reason
+            and obs.value is not None
+            and obs.collected_at.date() <= as_of
+        ]
+        grouped: dict[str, list[Observation]] = defaultdict(list)
+        for obs in self._observations:
+            grouped[obs.analyte_key].append(obs)
+        self._raw = {
+            key: sorted(rows, key=lambda o: o.collected_at) for key, rows in grouped.items()
+        }
+        self._points: dict[str, list[Point]] = {}
+        self._latest: dict[str, Point | None] = {}
+        self._resolved: dict[tuple[str, int], Resolved] = {}
+        self._timings: dict[str, DrawTiming | None] = {}
+        # Derived values are needed for the latest draw (and the one before, for
+        # trends): derive from the rule pack's longest freshness window only.
+        self._derive_since = as_of - timedelta(days=pack.derive_window_days)
+        self.status_map = pack.status_map
+        self.threshold_cache = threshold_cache if threshold_cache is not None else {}
+        self.include_checks = include_checks
+        self.unit_factors = unit_factors if unit_factors is not None else {}
+        # Substance keys and roles of active components, for quick applicability tests.
+        self.active_keys = frozenset(
+            {c.substance for c in components} | {role for c in components for role in c.roles}
+        )
+        self.gate_cache: dict[str, tuple[bool | None, str]] = {}
+
+    def components_matching_item(self, item, keys: Iterable[str]) -> bool:  # noqa: ANN001
+        """True when a regimen row's substance key or KB role is in ``keys``."""
+        wanted = set(keys)
+        if item.substance in wanted:
+            return True
+        substance = self.kb.substances.get(item.substance)
+        return substance is not None and substance.role in wanted
+
+    # -- results ---------------------------------------------------------------------
+
+    def unit_label(self, unit: str) -> str:
+        """Display spelling of a unit (``ug/dL`` -> ``µg/dL``), cached across patients."""
+        label = self.unit_factors.get(("label", unit))
+        if label is None:
+            label = self.kb.unit_label(unit)
+            self.unit_factors[("label", unit)] = label
+        return label
+
+    def has_results(self, analyte: str) -> bool:
+        """True when the analyte (or, if derived, its anchor analyte) has any result."""
+        if analyte in self._raw:
+            return True
+        definition = self.kb.derived.definitions.get(analyte)
+        if definition is None:
+            return False
+        return any(item.analyte in self._raw for item in definition.inputs if not item.use_default)
+
+    def _is_derived(self, analyte: str) -> bool:
+        found = self.kb.analytes.get(analyte)
+        return found is not None and found.kind == "derived"
+
+    def points(self, analyte: str) -> list[Point]:
+        """Every usable result of an analyte, oldest first (for trends and baselines)."""
+        found = self._points.get(analyte)
+        if found is None:
+            if self._is_derived(analyte):
+                found = derived_points(
+                    self.kb, self._observations, self.as_of, analyte, self._derive_since
+                )
+            else:
+                found = [self._point(analyte, obs) for obs in self._raw.get(analyte, ())]
+            self._points[analyte] = found
+        return found
+
+    def latest(self, analyte: str) -> Point | None:
+        """The newest usable result of an analyte; converts only that one."""
+        if analyte in self._latest:
+            return self._latest[analyte]
+        if self._is_derived(analyte) or analyte in self._points:
+            rows = self.points(analyte)
+            found = rows[-1] if rows else None
+        else:
+            raw = self._raw.get(analyte)
+            found = self._point(analyte, raw[-1]) if raw else None
+        self._latest[analyte] = found
+        return found
+
+    def dates(self, analyte: str) -> list[date]:
+        """Collection dates of an analyte's usable results, oldest first (no conversion)."""
+        if self._is_derived(analyte):
+            return [p.collected_at.date() for p in self.points(analyte)]
+        return [obs.collected_at.date() for obs in self._raw.get(analyte, ())]
+
+    def _point(self, analyte: str, obs: Observation) -> Point:
+        value = float(obs.value)  # filtered: never None here
+        canonical, unit_canonical, error = None, "", ""
+        target = self.kb.analytes.get(analyte)
+        if target is None:
+            error = f"unknown analyte {analyte!r}"
+        elif obs.value_canonical is not None and obs.unit_canonical == target.canonical_unit:
+            canonical, unit_canonical = obs.value_canonical, target.canonical_unit
+        else:
+            factor = self.unit_factors.get((analyte, obs.unit))
+            if factor is None:
+                try:
+                    factor = self.kb.unit_factor(analyte, obs.unit)
+                except UnitNotConvertible as refused:
+                    factor = refused
+                self.unit_factors[(analyte, obs.unit)] = factor
+            if isinstance(factor, UnitNotConvertible):
+                error = factor.reason
+            else:
+                canonical = factor.to_canonical(value)
+                unit_canonical = target.canonical_unit
+        return Point(
+            analyte=analyte,
+            collected_at=obs.collected_at,
+            value=value,
+            comparator=obs.comparator,
+            unit=obs.unit,
+            canonical=canonical,
+            unit_canonical=unit_canonical,
+            observation=obs,
+            convert_error=error,
+        )
+
+    def resolve(self, spec: InputSpec) -> Resolved:
+        """The latest result of an input and its freshness.
+
+        Cached per (analyte, freshness window): rules that read the same analyte
+        with the same window share one resolution.
+        """
+        key = (spec.analyte, spec.freshness_days)
+        found = self._resolved.get(key)
+        if found is not None:
+            return found
+        latest = self.latest(spec.analyte)
+        if latest is None:
+            found = Resolved(spec.analyte, "missing", None, None)
+        else:
+            age = (self.as_of - latest.collected_at.date()).days
+            state = "used" if age <= spec.freshness_days else "stale"
+            found = Resolved(spec.analyte, state, latest, age, self.timing_of(spec.analyte, latest))
+        self._resolved[key] = found
+        return found
+
+    def timing_of(self, analyte: str, point: Point) -> DrawTiming | None:
+        """Injection timing of the latest draw when a depot drives this analyte."""
+        if analyte in self._timings:
+            return self._timings[analyte]
+        depots = self.depots.get(analyte)
+        found = draw_timing(self.index.items, depots, point.collected_at) if depots else None
+        self._timings[analyte] = found
+        return found
+
+    # -- regimen ---------------------------------------------------------------------
+
+    def components_matching(self, keys: Iterable[str]) -> list[ActiveComponent]:
+        """Active components whose substance key or role is in ``keys``."""
+        wanted = set(keys)
+        return [c for c in self.components if c.substance in wanted or wanted & set(c.roles)]

@@ -1,0 +1,82 @@
+"""Per-knowledge-base look-ups computed once and shared by every evaluation.
+
+Protocol shapes for detection, roles and kinds by substance, and the depot
+timing facts for each analyte an injectable depot drives. Building these once
+keeps ``evaluate`` cheap enough for a whole clinic at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from app.core.evaluation.regimen import ProtocolShape
+from app.core.evaluation.rules_model import RulePack
+from app.core.evaluation.timing import DepotTiming
+from app.core.knowledge import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Look-ups derived from one KB and one rule pack.
+
+    Attributes:
+        roles_of: KB roles by substance key.
+        kinds: KB regimen kind by substance key.
+        shapes: Protocol templates reduced to what detection needs.
+        depots: Analyte key -> depot timing facts by substance key.
+        thresholds: Cache of threshold-set look-ups and their trace labels.
+    """
+
+    roles_of: Mapping[str, tuple[str, ...]]
+    kinds: Mapping[str, str]
+    shapes: tuple[ProtocolShape, ...]
+    depots: Mapping[str, Mapping[str, DepotTiming]]
+    # Filled on first use and shared by every evaluation with this KB and pack:
+    # (analyte, guideline, sex, context) -> (threshold set or None, trace label).
+    thresholds: dict = field(default_factory=dict)
+    # (analyte, unit as reported) -> KB UnitFactor, or the UnitNotConvertible raised.
+    unit_factors: dict = field(default_factory=dict)
+
+
+def depot_timings(
+    kb: KnowledgeBase, roles: tuple[str, ...], trough_fraction: float
+) -> dict[str, DepotTiming]:
+    """Timing facts of every injectable depot substance with one of ``roles``."""
+    found = {}
+    for key, substance in kb.substances.items():
+        kinetics = substance.kinetics
+        if not substance.injectable_depot or kinetics is None or substance.role not in roles:
+            continue
+        found[key] = DepotTiming(
+            substance=key,
+            peak_start_day=kinetics.peak_days_min,
+            peak_end_day=kinetics.peak_days_max,
+            trough_fraction=trough_fraction,
+            source=kinetics.citation,
+        )
+    return found
+
+
+def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
+    """Build the shared look-ups."""
+    shapes = tuple(
+        ProtocolShape(
+            key=key,
+            sex=protocol.sex,
+            required=tuple(c.substances for c in protocol.components if c.required),
+            optional=tuple(c.substances for c in protocol.components if not c.required),
+        )
+        for key, protocol in kb.protocols.items()
+    )
+    depots = {
+        analyte: MappingProxyType(depot_timings(kb, roles, pack.timing.trough_fraction))
+        for analyte, roles in pack.timing.analytes.items()
+    }
+    return Prepared(
+        roles_of=MappingProxyType({k: (s.role,) for k, s in kb.substances.items()}),
+        kinds=MappingProxyType({k: s.kind for k, s in kb.substances.items()}),
+        shapes=shapes,
+        depots=MappingProxyType(depots),
+    )

@@ -1,0 +1,322 @@
+"""One rule evaluated for one patient: the context its condition nodes read.
+
+``RuleRun`` answers the nodes' questions from the shared ``PatientData`` and
+keeps what this rule used (ranges, thresholds, notes) and why any answer was
+unknown, so the engine can build the finding and its trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from app.core.evaluation.findings import ActiveComponent, TraceRange
+from app.core.evaluation.judgement import Interval, Tri, result_interval
+from app.core.evaluation.patient import PatientData
+from app.core.evaluation.points import Point, Resolved
+from app.core.evaluation.regimen import dose_escalated
+from app.core.evaluation.rules_model import Applicability, InputSpec
+from app.core.evaluation.texts import format_number
+from app.core.knowledge.records import ThresholdSet
+
+
+@dataclass(frozen=True, slots=True)
+class RangeUsed:
+    """A reference range and the value judged against it, in the same unit."""
+
+    value: float
+    comparator: str | None
+    low: float | None
+    high: float | None
+    unit: str
+    kind: str
+    label: str
+    source: str
+    evidence_grade: str = ""
+
+
+def band_interval(band) -> Interval:  # noqa: ANN001 - a KB ThresholdBand
+    """The numbers a KB threshold band covers, honouring its inclusive flags."""
+    return Interval(band.low, band.low_inclusive, band.high, band.high_inclusive)
+
+
+def describe_threshold(thresholds: ThresholdSet, unit_label: str) -> str:
+    """``Endocrine Society 2011 (Holick): deficient <20; insufficient 20-<30; ...``."""
+    parts = []
+    for band in thresholds.bands:
+        low = None if band.low is None else format_number(band.low)
+        high = None if band.high is None else format_number(band.high)
+        if low is None:
+            parts.append(f"{band.status} <{high}")
+        elif high is None:
+            parts.append(f"{band.status} >={low}")
+        else:
+            parts.append(f"{band.status} {low}-<{high}")
+    name = thresholds.name
+    if thresholds.version and thresholds.version not in name:
+        name = f"{name} ({thresholds.version})"
+    return f"{name}: " + "; ".join(parts) + f" {unit_label}"
+
+
+class RuleRun:
+    """The evaluation context of one rule for one patient.
+
+    Attributes:
+        causes: ``(input, cause)`` for every unknown answer.
+        ranges: Ranges, thresholds and limits applied.
+        notes: Free-text trace notes.
+    """
+
+    __slots__ = (
+        "data",
+        "inputs",
+        "applies_to",
+        "allow_stale",
+        "causes",
+        "ranges",
+        "notes",
+        "bands",
+    )
+
+    def __init__(
+        self,
+        data: PatientData,
+        inputs: Mapping[str, InputSpec],
+        applies_to: Applicability,
+        allow_stale: bool = False,
+    ) -> None:
+        self.data = data
+        self.inputs = inputs
+        self.applies_to = applies_to
+        self.allow_stale = allow_stale
+        self.causes: list[tuple[str, str]] = []
+        self.ranges: list[TraceRange] = []
+        self.notes: list[str] = []
+        self.bands: dict[str, tuple[str, ...]] = {}
+
+    # -- bookkeeping -----------------------------------------------------------------
+
+    def unknown(self, name: str, cause: str) -> None:
+        self.causes.append((name, cause))
+
+    def record(self, entry: TraceRange) -> None:
+        self.ranges.append(entry)
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def resolved(self, name: str) -> Resolved:
+        return self.data.resolve(self.inputs[name])
+
+    # -- results ---------------------------------------------------------------------
+
+    def usable(self, name: str, canonical: bool = True, record: bool = True) -> Resolved | None:
+        """The input's latest result if it may be judged, else None (cause recorded)."""
+        found = self.resolved(name)
+        cause = None
+        if found.state == "missing":
+            cause = "missing"
+        elif found.state == "stale" and not self.allow_stale:
+            cause = "stale"
+        elif canonical and found.canonical is None:
+            cause = "unconvertible"
+        if cause is None:
+            return found
+        if record:
+            self.unknown(name, cause)
+        return None
+
+    def _thresholds(self, name: str):  # noqa: ANN202 - (ThresholdSet | None, extra)
+        """The threshold set for an input (guideline option honoured), cached."""
+        spec = self.inputs[name]
+        guideline = spec.guideline or self.data.guidelines.get(spec.analyte)
+        key = (spec.analyte, guideline, self.data.sex, spec.threshold_context)
+        cached = self.data.threshold_cache.get(key)
+        if cached is None:
+            found_set = self.data.kb.thresholds(
+                spec.analyte, guideline, sex=self.data.sex, context=spec.threshold_context
+            )
+            cached = (found_set, None)
+            if found_set is not None:
+                label = describe_threshold(found_set, self.data.unit_label(found_set.unit))
+                intervals = tuple((b.status, band_interval(b)) for b in found_set.bands)
+                cached = (found_set, (label, intervals))
+            self.data.threshold_cache[key] = cached
+        return cached
+
+    def has_thresholds(self, name: str) -> bool:
+        """True when a threshold set applies to this input for this patient."""
+        return self._thresholds(name)[0] is not None
+
+    def bands_of(self, name: str) -> tuple[str, ...] | None:
+        """KB band words (e.g. ``marginal``) the result may fall in; None if unknown."""
+        if name in self.bands:
+            return self.bands[name]
+        found = self.usable(name)
+        if found is None:
+            return None
+        thresholds, extra = self._thresholds(name)
+        if thresholds is None:
+            self.unknown(name, "no_threshold")
+            return None
+        label, intervals = extra
+        candidates = _interval(found.point)
+        bands = tuple(status for status, band in intervals if candidates.overlaps(band))
+        self.bands[name] = bands
+        self.record(
+            TraceRange(
+                name,
+                "threshold",
+                None,
+                None,
+                thresholds.unit,
+                label,
+                thresholds.citation,
+                thresholds.evidence_grade,
+                "/".join(bands),
+            )
+        )
+        return bands
+
+    def statuses_of(self, name: str) -> tuple[str, ...] | None:
+        """Finding statuses (mapped from KB band words) the result may have."""
+        bands = self.bands_of(name)
+        if bands is None:
+            return None
+        return tuple(dict.fromkeys(self.data.status_map.get(b, "indeterminate") for b in bands))
+
+    def range_of(self, name: str) -> RangeUsed | None:
+        """The lab's printed range when the report had one, else the KB default."""
+        found = self.usable(name, canonical=False)
+        if found is None:
+            return None
+        point = found.point
+        obs = point.observation
+        if obs is not None and (obs.ref_low is not None or obs.ref_high is not None):
+            return RangeUsed(
+                point.value,
+                point.comparator,
+                obs.ref_low,
+                obs.ref_high,
+                point.unit,
+                "lab_range",
+                obs.ref_text or "range printed on the lab report",
+                obs.lab or "lab report",
+            )
+        if point.canonical is None:
+            self.unknown(name, "unconvertible")
+            return None
+        default = self.data.kb.reference_range(point.analyte, self.data.sex, self.data.age)
+        if default is None or (default.low is None and default.high is None):
+            self.unknown(name, "no_range")
+            return None
+        return RangeUsed(
+            point.canonical,
+            point.comparator,
+            default.low,
+            default.high,
+            default.unit,
+            "kb_range",
+            default.label,
+            default.citation,
+        )
+
+    def target_of(self, name: str):  # noqa: ANN201 - a KB TargetBand or None
+        """The target band for the input's analyte from the patient's protocols.
+
+        The input's ``target`` (a citation key) picks among several bands; when the
+        protocol has none from that source, its own first band is used.
+        """
+        spec = self.inputs[name]
+        fallback = None
+        for key in self.data.protocols:
+            for target in self.data.kb.protocols[key].targets:
+                if target.analyte != spec.analyte:
+                    continue
+                if spec.target in (None, target.citation):
+                    return target
+                fallback = fallback or target
+        if fallback is not None:
+            # The preferred source has no target for this protocol (e.g. a female
+            # protocol): use the protocol's own target for the analyte.
+            return fallback
+        self.unknown(name, "no_target")
+        return None
+
+    def previous(self, name: str) -> Point | None:
+        """The convertible result before the latest one, if any."""
+        rows = self.data.points(self.inputs[name].analyte)
+        for point in reversed(rows[:-1]):
+            if point.canonical is not None:
+                return point
+        return None
+
+    def baseline(self, name: str, window_days: int) -> Point | None:
+        """The last convertible result on or before therapy start, within the window."""
+        start = self._therapy_start(())
+        if start is None:
+            return None
+        earliest = start - timedelta(days=window_days)
+        rows = self.data.points(self.inputs[name].analyte)
+        for point in reversed(rows):
+            day = point.collected_at.date()
+            if point.canonical is not None and earliest <= day <= start:
+                return point
+        return None
+
+    # -- regimen ---------------------------------------------------------------------
+
+    def applicable_components(self) -> list[ActiveComponent]:
+        """Components that made this rule apply."""
+        applies = self.applies_to
+        keys = set(applies.roles) | set(applies.substances)
+        for protocol in applies.protocols:
+            if protocol in self.data.protocols:
+                for component in self.data.kb.protocols[protocol].components:
+                    keys.update(component.substances)
+        if applies.any_hormone:
+            return list(self.data.components)
+        return self.data.components_matching(keys)
+
+    def components_matching(self, keys: tuple[str, ...]) -> list[ActiveComponent]:
+        return self.data.components_matching(keys)
+
+    def stack_has(self, nutrients: tuple[str, ...]) -> bool:
+        return any(n in self.data.stack_nutrients for n in nutrients)
+
+    def escalated(self, keys: tuple[str, ...], within_days: int) -> Tri:
+        since = self.data.as_of - timedelta(days=within_days)
+        answers = []
+        for item in self.data.index.active_on(self.data.as_of):
+            if not self.data.components_matching_item(item, keys):
+                continue
+            answer = dose_escalated(self.data.index, item, since)
+            if answer:
+                before = self.data.index.previous(item)
+                self.note(
+                    f"{item.label}: dose raised on {item.start_date.isoformat()} "
+                    f"({before.dose:g} {before.dose_unit} every {before.interval_days:g} d -> "
+                    f"{item.dose:g} {item.dose_unit} every {item.interval_days:g} d)"
+                )
+            elif answer is None:
+                self.note(f"{item.label}: dose change on {item.start_date} not comparable")
+                self.unknown("", "dose_not_comparable")
+            answers.append(answer)
+        if any(a is True for a in answers):
+            return True
+        return None if any(a is None for a in answers) else False
+
+    def therapy_days(self, keys: tuple[str, ...]) -> int | None:
+        start = self._therapy_start(keys)
+        return None if start is None else (self.data.as_of - start).days
+
+    def _therapy_start(self, keys: tuple[str, ...]):  # noqa: ANN202 - date | None
+        matching = self.components_matching(keys) if keys else self.applicable_components()
+        starts = [c.therapy_start for c in matching]
+        return min(starts) if starts else None
+
+
+def _interval(point: Point) -> Interval:
+    return result_interval(point.canonical, point.comparator)

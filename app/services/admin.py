@@ -1,0 +1,236 @@
+"""Administration: user accounts, the audit trail and backups.
+
+Every method checks the administrator's permission first; a refusal is audited.
+Account changes keep the key-slot file in step with the ``users`` table: a new
+user gets a slot, a password change rewraps that user's slot, a disabled user
+loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app import __version__
+from app.security import roles
+from app.security.accounts import validate_role, validate_username
+from app.security.keyslots import KeySlots, slots_path_for
+from app.security.passwords import check_password_policy, hash_password
+from app.store.audit import AuditLog, AuditRow
+from app.store.backup import BackupInfo, RestoreInfo, create_backup, restore_backup, verify_backup
+from app.store.backup_files import list_backups, prune
+from app.store.users import User, UserRepository
+
+log = logging.getLogger(__name__)
+
+DEFAULT_KEEP = 14
+DEFAULT_EVERY_HOURS = 24
+
+
+class AdminService:
+    """Accounts, audit and backups of one open clinic, for its administrators."""
+
+    def __init__(self, service):
+        self._service = service
+        self._users = UserRepository(service.database)
+
+    @property
+    def _session(self):
+        return self._service.session
+
+    def _slots(self) -> KeySlots | None:
+        path = self._service.path
+        if path is None or not slots_path_for(path).exists():
+            return None
+        return KeySlots(slots_path_for(path))
+
+    # -- users -----------------------------------------------------------------------
+
+    def users(self) -> list[User]:
+        self._session.require(roles.USER_MANAGE, "users")
+        return self._users.list()
+
+    def add_user(self, username: str, role: str, password: str, display_name: str = "") -> User:
+        """Create an account; its key slot is written first and removed if saving fails."""
+        self._session.require(roles.USER_MANAGE, "users")
+        username = validate_username(username)
+        validate_role(role)
+        check_password_policy(password, username)
+        slots = self._slots()
+        if slots is not None:
+            slots.add(username, password, self._session.key, params=self._session.params)
+        try:
+            with self._service._writing(
+                roles.USER_MANAGE, "create", "users", detail=f"user {username} ({role}) created"
+            ):
+                user = self._users.add(
+                    username,
+                    role,
+                    hash_password(password, self._session.params),
+                    display_name=display_name or username,
+                )
+        except BaseException:
+            if slots is not None:
+                slots.remove(username)
+            raise
+        return user
+
+    def set_role(self, username: str, role: str) -> None:
+        self._session.require(roles.USER_MANAGE, "users")
+        validate_role(role)
+        user = self._user(username)
+        with self._service.database.transaction():
+            change = self._users.set_role(user.id, role)
+            self._session.record("role change", "users", detail=change.describe())
+        self._session.audit.sync_anchor()
+
+    def set_disabled(self, username: str, disabled: bool, password: str | None = None) -> None:
+        """Disable (its key slot goes) or re-enable (it needs a new password) an account."""
+        self._session.require(roles.USER_MANAGE, "users")
+        user = self._user(username)
+        slots = self._slots()
+        if not disabled and slots is not None:
+            if not password:
+                raise ValueError(
+                    "Re-enabling an account on an encrypted clinic needs a new password."
+                )
+            check_password_policy(password, username)
+            slots.add(username, password, self._session.key, params=self._session.params)
+        with self._service.database.transaction():
+            change = self._users.set_disabled(user.id, disabled)
+            if password and not disabled:
+                self._users.set_password_hash(
+                    user.id, hash_password(password, self._session.params)
+                )
+            self._session.record(
+                "disable" if disabled else "enable", "users", detail=change.describe()
+            )
+        self._session.audit.sync_anchor()
+        if disabled and slots is not None and slots.has(username):
+            slots.remove(username)
+
+    def change_password(self, username: str, new_password: str) -> None:
+        """A user changes their own password, or an administrator resets someone's."""
+        own = username.casefold() == self._session.user.username.casefold()
+        permission = roles.ACCOUNT_PASSWORD if own else roles.USER_MANAGE
+        self._session.require(permission, "users")
+        user = self._user(username)
+        check_password_policy(new_password, username)
+        slots = self._slots()
+        if slots is not None:
+            slots.rewrap(username, new_password, self._session.key, params=self._session.params)
+        with self._service._writing(
+            permission, "update", "users", detail=f"password of {username} changed"
+        ):
+            self._users.set_password_hash(
+                user.id, hash_password(new_password, self._session.params)
+            )
+
+    def _user(self, username: str) -> User:
+        user = self._users.by_username(username)
+        if user is None:
+            raise KeyError(f"No user named {username}.")
+        return user
+
+    # -- audit -------------------------------------------------------------------------
+
+    def audit_log(self) -> AuditLog:
+        return self._session.audit
+
+    def audit_rows(self, **filters) -> list[AuditRow]:
+        self._session.require(roles.AUDIT_VIEW, "audit")
+        rows = self._session.audit.rows(**filters)
+        self._service.record_event("read", "audit", detail=f"{len(rows)} audit rows viewed")
+        return rows
+
+    def verify_audit(self):
+        self._session.require(roles.AUDIT_VIEW, "audit")
+        result = self._session.audit.verify()
+        outcome = "success" if result.ok else "failure"
+        self._service.record_event(
+            "verify",
+            "audit",
+            outcome=outcome,
+            detail=result.reason or f"{result.checked} rows checked",
+        )
+        return result
+
+    def export_audit(self, rows: list[AuditRow], path: Path) -> int:
+        self._session.require(roles.AUDIT_EXPORT, "audit")
+        written = AuditLog.export_csv(rows, Path(path))
+        self._service.record_event("export", "audit", detail=f"{written} rows to {Path(path).name}")
+        return written
+
+    # -- backups -----------------------------------------------------------------------
+
+    def backup_dir(self) -> Path:
+        path = self._service.path
+        if path is None:
+            raise ValueError("An in-memory clinic cannot be backed up.")
+        return path.parent / "backups"
+
+    def back_up(self, dest_dir: Path | None = None, keep: int = DEFAULT_KEEP) -> BackupInfo:
+        """A verified backup through the online backup API; keeps the newest ``keep``."""
+        self._session.require(roles.BACKUP_CREATE, "backup")
+        dest = Path(dest_dir) if dest_dir else self.backup_dir()
+        path = self._service.path
+        key_file = slots_path_for(path) if path and slots_path_for(path).exists() else None
+        info = create_backup(
+            self._service.database,
+            self._session.key,
+            dest,
+            self._session.audit.anchor_document(),
+            app_version=__version__,
+            key_file=key_file,
+        )
+        self._service.record_event(
+            "backup", "backup", detail=f"{info.path.name} {info.sha256[:16]}"
+        )
+        removed = prune(dest, keep)
+        if removed:
+            log.info("pruned %d old backups", len(removed))
+        return info
+
+    def backups(self, dest_dir: Path | None = None) -> list[tuple[Path, dict]]:
+        return list_backups(Path(dest_dir) if dest_dir else self.backup_dir())
+
+    def backup_due(self, every_hours: float = DEFAULT_EVERY_HOURS) -> bool:
+        """True when the newest backup is older than ``every_hours`` (or there is none)."""
+        found = self.backups()
+        if not found:
+            return True
+        newest = datetime.fromisoformat(found[-1][1]["created_at"])
+        if newest.tzinfo is None:
+            newest = newest.replace(tzinfo=UTC)
+        return datetime.now(UTC) - newest > timedelta(hours=every_hours)
+
+    def verify_backup(self, backup: Path) -> dict:
+        self._session.require(roles.BACKUP_CREATE, "backup")
+        return verify_backup(Path(backup), self._session.key)
+
+    def restore(self, backup: Path) -> RestoreInfo:
+        """Replace the clinic with a verified backup (a fresh backup of it is taken first)."""
+        self._session.require(roles.BACKUP_RESTORE, "backup")
+        clinic = self._service.database
+        key = self._session.key
+        verify_backup(Path(backup), key)
+        clinic.detach()
+        try:
+            info = restore_backup(
+                Path(backup),
+                key,
+                clinic.path,
+                safety_dir=self.backup_dir(),
+                app_version=__version__,
+            )
+        finally:
+            clinic.reattach(key)
+        self._session.audit.sync_anchor()
+        self._service.record_event(
+            "restore",
+            "backup",
+            detail=f"from {Path(backup).name}; safety copy {info.safety_backup}; "
+            f"previous audit head {info.previous_audit_head}",
+        )
+        return info

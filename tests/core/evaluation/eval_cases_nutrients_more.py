@@ -1,0 +1,286 @@
+"""Golden cases for the thyroid, methylation, omega-3, CoQ10, vitamin A, ferritin and
+zinc/copper rules (fires, does not fire, cannot say)."""
+
+from __future__ import annotations
+
+from eval_chart import Case
+
+
+def _levo(c):
+    c.on("levothyroxine", 75, "ug", 1)
+
+
+CASES = [
+    # --- thyroid nutrients -----------------------------------------------------------------
+    Case(
+        "selenium_on_thyroid_hormone",
+        "below the default range",
+        lambda c: (_levo(c), c.lab("selenium", 20)),
+        "fires",
+        "insufficient",
+    ),
+    Case(
+        "selenium_on_thyroid_hormone",
+        "below the lab's printed range",
+        lambda c: (_levo(c), c.lab("selenium", 100, ref=(110, 165))),
+        "fires",
+        "insufficient",
+        text="110-165",
+    ),
+    Case(
+        "selenium_on_thyroid_hormone",
+        "within range",
+        lambda c: (_levo(c), c.lab("selenium", 120)),
+        "check",
+    ),
+    Case("selenium_on_thyroid_hormone", "not measured", _levo, "unknown", "not_measured", "info"),
+    Case(
+        "iodine_on_thyroid_hormone",
+        "WHO deficient band",
+        lambda c: (_levo(c), c.lab("iodine_urine", 40)),
+        "fires",
+        "deficient",
+        "info",
+        text="cannot classify an individual",
+    ),
+    Case(
+        "iodine_on_thyroid_hormone",
+        "excessive",
+        lambda c: (_levo(c), c.lab("iodine_urine", 350)),
+        "fires",
+        "high",
+    ),
+    Case(
+        "iodine_on_thyroid_hormone",
+        "adequate",
+        lambda c: (_levo(c), c.lab("iodine_urine", 150)),
+        "check",
+    ),
+    Case(
+        "iodine_on_thyroid_hormone",
+        "censored <120 spans bands",
+        lambda c: (_levo(c), c.lab("iodine_urine", 120, comparator="<")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("iodine_on_thyroid_hormone", "not measured: silent", _levo, "silent"),
+    Case(
+        "thyroid_confounder_sex_hormone",
+        "TSH above range on TRT",
+        lambda c: (c.gel(), c.lab("tsh", 6.5)),
+        "fires",
+        "high",
+    ),
+    Case(
+        "thyroid_confounder_sex_hormone",
+        "TSH normal",
+        lambda c: (c.gel(), c.lab("tsh", 2.0)),
+        "check",
+    ),
+    Case(
+        "thyroid_confounder_sex_hormone",
+        "TSH in a unit that cannot convert",
+        lambda c: (c.gel(), c.lab("tsh", 6.5, "ng/dL")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("thyroid_confounder_sex_hormone", "no TSH: silent", lambda c: c.gel(), "silent"),
+    # --- methylation -----------------------------------------------------------------------
+    Case(
+        "homocysteine_methylation",
+        "raised homocysteine",
+        lambda c: (c.gel(), c.lab("homocysteine", 18)),
+        "fires",
+        "high",
+    ),
+    Case(
+        "homocysteine_methylation", "normal", lambda c: (c.gel(), c.lab("homocysteine", 9)), "check"
+    ),
+    Case(
+        "homocysteine_methylation",
+        "censored >10 spans 15",
+        lambda c: (c.gel(), c.lab("homocysteine", 10, comparator=">")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("homocysteine_methylation", "not measured: silent", lambda c: c.gel(), "silent"),
+    Case(
+        "folate_low",
+        "WHO deficient",
+        lambda c: (c.gel(), c.lab("folate_serum", 2.5)),
+        "fires",
+        "deficient",
+    ),
+    Case("folate_low", "normal", lambda c: (c.gel(), c.lab("folate_serum", 8)), "check"),
+    Case(
+        "folate_low",
+        "censored <5 spans 3",
+        lambda c: (c.gel(), c.lab("folate_serum", 5, comparator="<")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("folate_low", "not measured: silent", lambda c: c.gel(), "silent"),
+    Case(
+        "b12_low",
+        "below 200 pg/mL",
+        lambda c: (c.gel(), c.lab("b12", 180)),
+        "fires",
+        "insufficient",
+    ),
+    Case(
+        "b12_low",
+        "borderline 200-400",
+        lambda c: (c.gel(), c.lab("b12", 300)),
+        "fires",
+        "insufficient",
+    ),
+    Case("b12_low", "normal", lambda c: (c.gel(), c.lab("b12", 550)), "check"),
+    Case(
+        "b12_low",
+        "censored >300 spans 400",
+        lambda c: (c.gel(), c.lab("b12", 300, comparator=">")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("b12_low", "not measured: silent", lambda c: c.gel(), "silent"),
+    # --- omega-3, CoQ10, vitamin A, ferritin ----------------------------------------------
+    Case(
+        "omega3_index_inflammation",
+        "index below 4%",
+        lambda c: (c.gel(), c.lab("omega3_index", 3.5)),
+        "fires",
+        "insufficient",
+    ),
+    Case(
+        "omega3_index_inflammation",
+        "hs-CRP high, index never measured",
+        lambda c: (c.gel(), c.lab("hs_crp", 5.0)),
+        "unknown",
+        "not_measured",
+    ),
+    Case(
+        "omega3_index_inflammation",
+        "intermediate index is not a gap",
+        lambda c: (c.gel(), c.lab("omega3_index", 6.0)),
+        "check",
+    ),
+    Case(
+        "omega3_index_inflammation",
+        "nothing measured: silent",
+        lambda c: (c.gel(), c.lab("hs_crp", 1.0)),
+        "silent",
+    ),
+    Case(
+        "coq10_low",
+        "below range",
+        lambda c: (c.gel(), c.lab("coq10", 0.2)),
+        "fires",
+        "insufficient",
+    ),
+    Case("coq10_low", "within range", lambda c: (c.gel(), c.lab("coq10", 1.0)), "check"),
+    Case(
+        "coq10_low",
+        "censored <0.5 straddles 0.37",
+        lambda c: (c.gel(), c.lab("coq10", 0.5, comparator="<")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("coq10_low", "not measured: silent", lambda c: c.gel(), "silent"),
+    Case(
+        "vitamin_a_low",
+        "WHO deficient",
+        lambda c: (c.gel(), c.lab("vitamin_a", 15)),
+        "fires",
+        "deficient",
+    ),
+    Case("vitamin_a_low", "adequate", lambda c: (c.gel(), c.lab("vitamin_a", 45)), "check"),
+    Case(
+        "vitamin_a_low",
+        "inflammation gate",
+        lambda c: (c.gel(), c.lab("vitamin_a", 15), c.lab("hs_crp", 6.0)),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("vitamin_a_low", "not measured: silent", lambda c: c.gel(), "silent"),
+    Case("vitamin_a_high", "above range", lambda c: c.lab("vitamin_a", 90), "fires", "high"),
+    Case("vitamin_a_high", "within range", lambda c: c.lab("vitamin_a", 50), "check"),
+    Case(
+        "vitamin_a_high",
+        "censored >70 straddles 78",
+        lambda c: c.lab("vitamin_a", 70, comparator=">"),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("vitamin_a_high", "not measured: silent", lambda c: c.gel(), "silent"),
+    Case(
+        "ferritin_low",
+        "WHO iron deficiency",
+        lambda c: (c.gel(), c.lab("ferritin", 10)),
+        "fires",
+        "deficient",
+    ),
+    Case("ferritin_low", "normal ferritin", lambda c: (c.gel(), c.lab("ferritin", 80)), "check"),
+    Case(
+        "ferritin_low",
+        "normal ferritin during inflammation cannot be read",
+        lambda c: (c.gel(), c.lab("ferritin", 80), c.lab("hs_crp", 6.0)),
+        "unknown",
+        "indeterminate",
+        text="hs-CRP",
+    ),
+    Case("ferritin_low", "not measured: silent", lambda c: c.gel(), "silent"),
+    # --- zinc and copper -------------------------------------------------------------------
+    Case(
+        "zinc_high_copper_low",
+        "zinc high, copper low",
+        lambda c: (c.gel(), c.lab("zinc", 130), c.lab("copper", 60)),
+        "fires",
+        "insufficient",
+    ),
+    Case(
+        "zinc_high_copper_low",
+        "both within range",
+        lambda c: (c.gel(), c.lab("zinc", 90), c.lab("copper", 100)),
+        "check",
+    ),
+    Case(
+        "zinc_high_copper_low",
+        "copper censored <75 straddles 70",
+        lambda c: (c.gel(), c.lab("zinc", 130), c.lab("copper", 75, comparator="<")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case(
+        "zinc_high_copper_low",
+        "copper not measured: silent",
+        lambda c: (c.gel(), c.lab("zinc", 130)),
+        "silent",
+    ),
+    Case(
+        "zinc_low_copper_high",
+        "zinc low, copper high",
+        lambda c: (
+            c.on("estradiol", 0.05, "mg", 3.5, route="transdermal"),
+            c.lab("zinc", 55),
+            c.lab("copper", 170),
+        ),
+        "fires",
+        "insufficient",
+        sex="female",
+        age=55,
+    ),
+    Case(
+        "zinc_low_copper_high",
+        "inflammation gate",
+        lambda c: (c.gel(), c.lab("zinc", 55), c.lab("copper", 150), c.lab("hs_crp", 9.0)),
+        "unknown",
+        "indeterminate",
+    ),
+    Case(
+        "zinc_low_copper_high",
+        "normal",
+        lambda c: (c.gel(), c.lab("zinc", 90), c.lab("copper", 100)),
+        "check",
+    ),
+    Case("zinc_low_copper_high", "nothing measured: silent", lambda c: c.gel(), "silent"),
+]

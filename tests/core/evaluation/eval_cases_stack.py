@@ -1,0 +1,191 @@
+"""Golden cases for the glycaemia, inflammation, stack and monitoring rules."""
+
+from __future__ import annotations
+
+from eval_chart import Case
+
+CASES = [
+    # --- glycaemia and inflammation ------------------------------------------------------
+    Case(
+        "insulin_resistance_on_testosterone",
+        "HbA1c prediabetes",
+        lambda c: (c.gel(), c.lab("hba1c", 6.0)),
+        "fires",
+        "high",
+    ),
+    Case(
+        "insulin_resistance_on_testosterone",
+        "normal",
+        lambda c: (c.gel(), c.lab("hba1c", 5.2), c.lab("glucose_fasting", 90)),
+        "check",
+    ),
+    Case(
+        "insulin_resistance_on_testosterone",
+        "censored HbA1c >5.5",
+        lambda c: (c.gel(), c.lab("hba1c", 5.5, comparator=">")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("insulin_resistance_on_testosterone", "not measured: silent", lambda c: c.gel(), "silent"),
+    Case(
+        "inflammation_hs_crp_raised",
+        "hs-CRP 5",
+        lambda c: (c.gel(), c.lab("hs_crp", 5.0)),
+        "fires",
+        "high",
+        "consider",
+    ),
+    Case(
+        "inflammation_hs_crp_raised",
+        "hs-CRP 12 escalates",
+        lambda c: (c.gel(), c.lab("hs_crp", 12.0)),
+        "fires",
+        "high",
+        "warning",
+        text="acute illness",
+    ),
+    Case(
+        "inflammation_hs_crp_raised",
+        "hs-CRP 1.2",
+        lambda c: (c.gel(), c.lab("hs_crp", 1.2)),
+        "check",
+    ),
+    Case(
+        "inflammation_hs_crp_raised",
+        "90-day-old raised value is stale",
+        lambda c: (c.gel(), c.lab("hs_crp", 5.0, days_ago=90)),
+        "unknown",
+        "stale",
+    ),
+    Case(
+        "inflammation_hs_crp_raised",
+        "censored >2",
+        lambda c: (c.gel(), c.lab("hs_crp", 2.0, comparator=">")),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("inflammation_hs_crp_raised", "not measured: silent", lambda c: c.gel(), "silent"),
+    # --- stack ---------------------------------------------------------------------------
+    Case(
+        "zinc_without_copper",
+        "zinc, no copper, copper never measured",
+        lambda c: c.on("zinc", 25, "mg", 1),
+        "unknown",
+        "not_measured",
+    ),
+    Case(
+        "zinc_without_copper",
+        "zinc, no copper, copper low",
+        lambda c: (c.on("zinc", 25, "mg", 1), c.lab("copper", 60)),
+        "fires",
+        "insufficient",
+    ),
+    Case(
+        "zinc_without_copper",
+        "zinc with copper",
+        lambda c: (c.on("zinc", 25, "mg", 1), c.on("copper", 2, "mg", 1)),
+        "check",
+    ),
+    Case("zinc_without_copper", "no zinc", lambda c: c.on("copper", 2, "mg", 1), "check"),
+    Case(
+        "zinc_without_copper",
+        "zinc stopped last month",
+        lambda c: c.on("zinc", 25, "mg", 1, start=300, stop=30),
+        "check",
+    ),
+    Case(
+        "supplement_upper_limit",
+        "zinc 50 mg/day",
+        lambda c: c.on("zinc", 50, "mg", 1),
+        "fires",
+        "high",
+        "warning",
+        text="50 mg/day",
+    ),
+    Case(
+        "supplement_upper_limit",
+        "vitamin D summed across rows (IU and µg)",
+        lambda c: (c.on("vitamin_d3", 2500, "IU", 1), c.on("vitamin_d3", 100, "ug", 1)),
+        "fires",
+        "high",
+        text="6500 IU/day",
+    ),
+    Case(
+        "supplement_upper_limit",
+        "weekly vitamin D counts per day",
+        lambda c: c.on("vitamin_d3", 50000, "IU", 7),
+        "fires",
+        "high",
+        text="7143 IU/day",
+    ),
+    Case(
+        "supplement_upper_limit",
+        "within the limit",
+        lambda c: c.on("vitamin_d3", 1000, "IU", 1),
+        "check",
+    ),
+    Case(
+        "supplement_upper_limit",
+        "dose unit that cannot convert",
+        lambda c: c.on("vitamin_d3", 4, "mL", 1),
+        "unknown",
+        "indeterminate",
+    ),
+    Case("supplement_upper_limit", "no supplements", lambda c: c.gel(), "none"),
+    # --- monitoring ----------------------------------------------------------------------
+    Case(
+        "protocol_monitoring_gap",
+        "no total T for 13 months on TRT",
+        lambda c: (
+            c.trt(start=900),
+            c.lab("testosterone_total", 500, days_ago=400),
+            c.lab("hematocrit", 46, days_ago=30),
+            c.lab("psa", 1.0, days_ago=30),
+        ),
+        "unknown",
+        "stale",
+        text="last result 13 months ago",
+    ),
+    Case(
+        "protocol_monitoring_gap",
+        "haematocrit never measured on TRT",
+        lambda c: (
+            c.trt(start=900),
+            c.lab("testosterone_total", 500, days_ago=30),
+            c.lab("psa", 1.0, days_ago=30),
+        ),
+        "unknown",
+        "not_measured",
+        "warning",
+    ),
+    Case(
+        "protocol_monitoring_gap",
+        "no TSH since the dose change 9 weeks ago",
+        lambda c: (
+            c.change_dose(c.on("levothyroxine", 50, "ug", 1, start=700), 75, days_ago=63),
+            c.lab("tsh", 2.0, days_ago=100),
+        ),
+        "unknown",
+        "not_measured",
+        text="9 weeks ago",
+    ),
+    Case(
+        "protocol_monitoring_gap",
+        "no baseline before starting TRT",
+        lambda c: (c.trt(start=60), c.lab("psa", 1.0, days_ago=70)),
+        "unknown",
+        "not_measured",
+        text="no baseline result",
+    ),
+    Case(
+        "protocol_monitoring_gap",
+        "everything on schedule",
+        lambda c: (
+            c.trt(start=900),
+            c.lab("testosterone_total", 500, days_ago=30),
+            c.lab("hematocrit", 46, days_ago=30),
+            c.lab("psa", 1.0, days_ago=30),
+        ),
+        "none",
+    ),
+]
