@@ -43,12 +43,31 @@ def install_crash_handler(paths: AppPaths) -> None:
     sys.excepthook = handle
 
 
-def _open_service(path: Path):
-    from app.services import ClinicService
+def _open_service(path: Path, username: str = ""):
+    """Sign in: a demo clinic opens as its demo user, a real one asks for a password.
 
-    # The window appears at once; the integrity check runs on a worker thread and
-    # every write waits for it (a damaged file is never written to).
-    return ClinicService.open(path, verify_now=False)
+    The window appears at once; the integrity check runs on a worker thread and
+    every write waits for it (a damaged file is never written to).
+    """
+    from app.security.signin import SignInThrottle
+    from app.services import ClinicService
+    from app.services.clinic import is_encrypted_clinic
+    from app.ui.signin_dialog import SignInDialog
+
+    if not is_encrypted_clinic(path):
+        try:
+            return ClinicService.open_demo(path, verify_now=False)
+        except Exception:  # a plain clinic that is not a demo: it has passwords
+            log.info("plain clinic is not a demo; asking for a password")
+    throttle = SignInThrottle()
+    dialog = SignInDialog(
+        path.name,
+        lambda user, password: ClinicService.sign_in(
+            path, user, password, throttle=throttle, verify_now=False
+        ),
+        username=username,
+    )
+    return dialog.service if dialog.exec() else None
 
 
 def _verify_in_background(service, window) -> None:
@@ -69,7 +88,7 @@ def _verify_in_background(service, window) -> None:
     window._integrity_task = run_task(lambda _task: service.verify_integrity(), on_finished=report)
 
 
-def _choose_clinic(paths: AppPaths) -> Path | None:
+def _choose_clinic(paths: AppPaths) -> tuple[Path | None, str]:
     from app.services import ClinicService
     from app.services.demo import build_demo_clinic
     from app.ui.first_run import DEMO_PATIENTS, FirstRunDialog
@@ -81,14 +100,14 @@ def _choose_clinic(paths: AppPaths) -> Path | None:
             service.close()
         return target
 
-    def create_clinic(name: str) -> Path:
-        ClinicService.create(paths.clinic_db, name=name).close()
+    def create_clinic(name: str, admin: str, password: str) -> Path:
+        ClinicService.create(paths.clinic_db, name=name, admin=admin, password=password).close()
         return paths.clinic_db
 
     dialog = FirstRunDialog(paths.data_dir, build_demo, create_clinic)
     if not dialog.exec():
-        return None
-    return dialog.chosen_path
+        return None, ""
+    return dialog.chosen_path, dialog.username
 
 
 def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
@@ -108,14 +127,18 @@ def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Cofactor")
     app.setOrganizationName("Cofactor")
-    path = clinic or current_clinic(paths) or _choose_clinic(paths)
+    path, username = clinic or current_clinic(paths), ""
+    if path is None:
+        path, username = _choose_clinic(paths)
     if path is None:
         return 0
     try:
-        service = _open_service(path)
+        service = _open_service(path, username)
     except ClinicDatabaseError as exc:
         QMessageBox.critical(None, "Cofactor", str(exc))
         return 2
+    if service is None:
+        return 0
     remember_clinic(paths, path)
     log.info("clinic opened (schema %s)", service.database.schema_version)
     window = MainWindow(service)

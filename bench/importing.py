@@ -105,7 +105,7 @@ from pathlib import Path
 from app.services import ClinicService
 from app.services.importing import Importer
 today = date.fromisoformat(sys.argv[3])
-service = ClinicService.open(Path(sys.argv[2]), today=lambda: today)
+service = ClinicService.open_demo(Path(sys.argv[2]), today=lambda: today)
 started = time.perf_counter()
 data = Path(sys.argv[1]).read_bytes()
 importer = Importer(service)
@@ -123,7 +123,7 @@ def _prepare_clinic(path: Path) -> None:
     from app.core.models import Patient
     from app.services import ClinicService
 
-    service = ClinicService.create(path, name="Import bench", today=lambda: BENCH_TODAY)
+    service = ClinicService.create(path, name="Import bench", demo=True, today=lambda: BENCH_TODAY)
     with service.database.transaction():
         service.patients_repo.add_many(
             [

@@ -51,7 +51,7 @@ def run(rounds: int = 8) -> dict:
 
     clinic = demo_clinic(100_000, max_draws=1)
     app = QApplication.instance() or QApplication([])
-    service = ClinicService.open(clinic)
+    service = ClinicService.open_demo(clinic)
     pane = PatientListPane(service)
     pane.resize(420, 800)
     pane.show()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QApplication
 from app.services import ClinicService
 from app.ui.main_window import MainWindow
 app = QApplication(sys.argv)
-service = ClinicService.open(Path(sys.argv[1]), verify_now=False)
+service = ClinicService.open_demo(Path(sys.argv[1]), verify_now=False)
 w = MainWindow(service); w.show(); app.processEvents()
 w.close(); service.close()
 """

@@ -28,17 +28,26 @@ class FirstRunDialog(QDialog):
         self._build_demo = build_demo
         self._create_clinic = create_clinic
         self.chosen_path: Path | None = None
+        self.username = ""
         self.setWindowTitle("Welcome to Cofactor")
         self.setMinimumWidth(560)
 
         intro = QLabel(
             "<h2>Welcome to Cofactor</h2>"
-            "<p>There is no clinic on this workstation yet. Create your clinic, or open a demo "
-            "clinic of synthetic patients to try the app.</p>"
+            "<p>There is no clinic on this workstation yet. Create your clinic (it is encrypted; "
+            "you become its first administrator), or open a demo clinic of synthetic patients "
+            "to try the app.</p>"
         )
         intro.setWordWrap(True)
         self.clinic_name = QLineEdit(objectName="clinic_name")
         self.clinic_name.setPlaceholderText("e.g. Riverside Hormone Clinic")
+        self.admin = QLineEdit(objectName="admin_username")
+        self.admin.setPlaceholderText("your user name, e.g. dr.quinn")
+        self.password = QLineEdit(objectName="admin_password")
+        self.password.setEchoMode(QLineEdit.Password)
+        self.password.setPlaceholderText("at least 12 characters; a phrase is easiest")
+        self.confirm = QLineEdit(objectName="admin_confirm")
+        self.confirm.setEchoMode(QLineEdit.Password)
         self.error = QLabel(objectName="first_run_error")
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
@@ -47,6 +56,9 @@ class FirstRunDialog(QDialog):
         self.create_button.setDefault(True)
         form = QFormLayout()
         form.addRow("Clinic name", self.clinic_name)
+        form.addRow("Administrator", self.admin)
+        form.addRow("Password", self.password)
+        form.addRow("Repeat password", self.confirm)
         buttons = QHBoxLayout()
         buttons.addWidget(self.create_button)
         buttons.addStretch(1)
@@ -69,16 +81,26 @@ class FirstRunDialog(QDialog):
 
     def create(self) -> None:
         name = self.clinic_name.text().strip()
+        problem = ""
         if not name:
-            self.error.setText("Enter the clinic's name.")
+            problem = "Enter the clinic's name."
+        elif not self.admin.text().strip():
+            problem = "Enter the administrator's user name."
+        elif self.password.text() != self.confirm.text():
+            problem = "The two passwords differ."
+        if problem:
+            self.error.setText(problem)
             self.error.show()
             return
         try:
-            self.chosen_path = self._create_clinic(name)
+            self.chosen_path = self._create_clinic(
+                name, self.admin.text().strip(), self.password.text()
+            )
         except Exception as exc:  # shown to the user; the log has the details
             self.error.setText(str(exc))
             self.error.show()
             return
+        self.username = self.admin.text().strip()
         self.accept()
 
     def open_demo(self) -> None:

@@ -33,11 +33,20 @@ class MainWindow(QMainWindow):
         self._set_title()
         self.resize(1400, 860)
         self.setAcceptDrops(True)
+        self.idle_lock = None
+        if not service.is_demo:
+            from app.ui.auto_lock import DEFAULT_MINUTES, IdleLock
+
+            minutes = float(service.settings.get("auto_lock_minutes", str(DEFAULT_MINUTES)))
+            self.idle_lock = IdleLock(self, service, minutes)
         self.patient_list.refresh()
 
     def _set_title(self) -> None:
-        plain = "" if self._service.encrypted else "  —  not encrypted (demo/trial)"
-        self.setWindowTitle(f"Cofactor — {self._service.clinic_name}{plain}")
+        plain = "" if self._service.encrypted else "  —  NOT ENCRYPTED (demo clinic)"
+        user = self._service.user
+        self.setWindowTitle(
+            f"Cofactor — {self._service.clinic_name} — {user.username} ({user.role}){plain}"
+        )
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -113,6 +122,12 @@ class MainWindow(QMainWindow):
         self.patient_list.refresh()
         self.patient_view.show_patient(self.patient_list.selected_patient_id())
         self.status_label.setText(self._status_text())
+
+    def closeEvent(self, event) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.stop()
+        self.patient_list._audit_timer.stop()
+        super().closeEvent(event)
 
     def dragEnterEvent(self, event) -> None:
         if event.mimeData().hasUrls():

@@ -143,7 +143,7 @@ def trace_regimen(components: Sequence[ActiveComponent]) -> tuple[TraceRegimen, 
         TraceRegimen(
             item_id=c.item_id,
             substance=c.substance,
-            kind="hormone",
+            kind=c.kind,
             dose=c.dose,
             dose_unit=c.dose_unit,
             route=c.route,

@@ -91,7 +91,8 @@ class TraceRange:
             reference interval), ``threshold`` (guideline bands), ``target``
             (protocol target band), ``limit`` (a fixed cut-off in rules.toml),
             ``baseline`` (a change from an earlier result), ``upper_limit``
-            (tolerable upper intake) or ``trend``.
+            (tolerable upper intake), ``trend`` or ``schedule`` (a protocol
+            monitoring item).
         low: Lower bound, None when open.
         high: Upper bound, None when open.
         unit: Unit of the bounds.
@@ -213,6 +214,7 @@ class ActiveComponent:
         substance: KB substance key.
         roles: Protocol roles of the substance (from the KB).
         item_id: The active regimen row.
+        kind: ``hormone`` or ``medication`` (as recorded on the row).
         dose: Current dose (display only).
         dose_unit: Unit of ``dose``.
         route: Route.
@@ -224,6 +226,7 @@ class ActiveComponent:
     substance: str
     roles: tuple[str, ...]
     item_id: int | None
+    kind: str
     dose: float | None
     dose_unit: str
     route: str

@@ -22,6 +22,10 @@ from app.core.knowledge import KnowledgeBase, UnitNotConvertible
 from app.core.models import Observation, Patient
 
 
+def _collected(obs: Observation):  # noqa: ANN202 - datetime
+    return obs.collected_at
+
+
 class PatientData:
     """The patient-level caches every rule of one evaluation shares."""
 
@@ -65,11 +69,12 @@ class PatientData:
         grouped: dict[str, list[Observation]] = defaultdict(list)
         for obs in self._observations:
             grouped[obs.analyte_key].append(obs)
-        self._raw = {
-            key: sorted(rows, key=lambda o: o.collected_at) for key, rows in grouped.items()
-        }
+        for rows in grouped.values():
+            rows.sort(key=_collected)
+        self._raw = grouped
         self._points: dict[str, list[Point]] = {}
         self._latest: dict[str, Point | None] = {}
+        self._dates: dict[str, list[date]] = {}
         self._resolved: dict[tuple[str, int], Resolved] = {}
         self._timings: dict[str, DrawTiming | None] = {}
         # Derived values are needed for the latest draw (and the one before, for
@@ -144,9 +149,14 @@ class PatientData:
 
     def dates(self, analyte: str) -> list[date]:
         """Collection dates of an analyte's usable results, oldest first (no conversion)."""
-        if self._is_derived(analyte):
-            return [p.collected_at.date() for p in self.points(analyte)]
-        return [obs.collected_at.date() for obs in self._raw.get(analyte, ())]
+        found = self._dates.get(analyte)
+        if found is None:
+            if self._is_derived(analyte):
+                found = [p.collected_at.date() for p in self.points(analyte)]
+            else:
+                found = [obs.collected_at.date() for obs in self._raw.get(analyte, ())]
+            self._dates[analyte] = found
+        return found
 
     def _point(self, analyte: str, obs: Observation) -> Point:
         value = float(obs.value)  # filtered: never None here

@@ -118,6 +118,7 @@ def active_components(
                 substance=item.substance,
                 roles=roles_of.get(item.substance, ()),
                 item_id=item.id,
+                kind=item.kind,
                 dose=item.dose,
                 dose_unit=item.dose_unit,
                 route=item.route,

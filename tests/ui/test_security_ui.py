@@ -1,0 +1,115 @@
+"""Sign-in, auto-lock and role-limited screens, as a user meets them."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.security.kdf import Argon2Params
+from app.services import ClinicService
+from app.services.session import SessionLocked
+from app.ui.auto_lock import LockScreen
+from app.ui.main_window import MainWindow
+from app.ui.patient_form import PatientFormDialog
+from app.ui.signin_dialog import SignInDialog
+from tests.conftest import TODAY, make_patient
+
+CHEAP = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
+PASSWORD = "quiet harbour morning 1947"
+
+
+@pytest.fixture
+def clinic_file(tmp_path, kb):
+    path = tmp_path / "clinic.db"
+    service = ClinicService.create(
+        path,
+        name="Riverside",
+        admin="ana",
+        password=PASSWORD,
+        params=CHEAP,
+        today=lambda: TODAY,
+        knowledge=kb,
+    )
+    service.create_patient(make_patient())
+    service.close()
+    return path
+
+
+def _sign_in(path, kb, user="ana", password=PASSWORD):
+    return ClinicService.sign_in(
+        path, user, password, params=CHEAP, today=lambda: TODAY, knowledge=kb
+    )
+
+
+def test_sign_in_dialog_says_wrong_password_then_signs_in(qtbot, clinic_file, kb):
+    dialog = SignInDialog("clinic.db", lambda u, p: _sign_in(clinic_file, kb, u, p))
+    qtbot.addWidget(dialog)
+    dialog.username.setText("ana")
+    dialog.password.setText("not it at all, sorry")
+    dialog.try_sign_in()
+    assert dialog.service is None and "Wrong user name or password" in dialog.error.text()
+    assert dialog.password.text() == ""
+    dialog.password.setText(PASSWORD)
+    dialog.try_sign_in()
+    assert dialog.service is not None and dialog.service.user.username == "ana"
+    dialog.service.close()
+
+
+def test_idle_lock_hides_data_drops_the_key_and_keeps_unsaved_edits(qtbot, clinic_file, kb):
+    service = _sign_in(clinic_file, kb)
+    window = MainWindow(service)
+    qtbot.addWidget(window)
+    window.show()
+    form = PatientFormDialog(service, None, window)
+    form.show()
+    form.family_name.setText("Half-typed")
+    window.idle_lock.timer.setInterval(50)
+    window.idle_lock.timer.start()
+    qtbot.waitUntil(lambda: window.idle_lock.is_locked, timeout=3000)
+    assert isinstance(window.centralWidget(), LockScreen)
+    assert not form.isVisible()
+    assert service.session.key is None
+    with pytest.raises(SessionLocked):
+        service.search_patients("okafor")
+    window.idle_lock.unlock("wrong password here")
+    assert window.idle_lock.is_locked and "Wrong password" in window.centralWidget().error.text()
+    assert window.idle_lock.unlock(PASSWORD)
+    assert not isinstance(window.centralWidget(), LockScreen)
+    assert form.isVisible() and form.family_name.text() == "Half-typed"
+    assert [p.family_name for p in service.search_patients("okafor")] == ["Okafor"]
+    actions = [row.action for row in service.session.audit.rows()]
+    assert "timeout" in actions and actions[-1] == "signin"
+    form.close()
+    window.close()
+    service.close()
+
+
+def test_an_assistant_sees_demographics_but_no_clinical_tabs(qtbot, clinic_file, kb):
+    from app.services.admin import AdminService
+
+    admin = _sign_in(clinic_file, kb)
+    AdminService(admin).add_user("desk1", "assistant", "front desk phrase 2024 ok")
+    admin.close()
+    assistant = _sign_in(clinic_file, kb, "desk1", "front desk phrase 2024 ok")
+    window = MainWindow(assistant)
+    qtbot.addWidget(window)
+    window.patient_list.table.selectRow(0)
+    tabs = window.patient_view.tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Clinical"]
+    from app.security.roles import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        assistant.observations(window.patient_view.patient.id)
+    denied = [r for r in assistant.session.audit.rows() if r.outcome == "denied"]
+    assert denied and denied[-1].action == "clinical.read"
+    window.close()
+    assistant.close()
+
+
+def test_a_second_instance_on_the_same_clinic_is_refused(clinic_file, kb):
+    from app.store.locking import ClinicInUse
+
+    first = _sign_in(clinic_file, kb)
+    with pytest.raises(ClinicInUse, match="already open"):
+        _sign_in(clinic_file, kb)
+    first.close()
+    _sign_in(clinic_file, kb).close()
