@@ -30,7 +30,7 @@ from app.security.roles import ADMINISTRATOR, PermissionDenied, require
 from app.security.signin import SignInThrottle
 from app.store.audit import AuditLog
 from app.store.database import ClinicDatabase, NotAClinicDatabase, open_database
-from app.store.locking import ClinicLock
+from app.store.locking import ClinicInUse, ClinicLock
 from app.store.users import User, UserRepository
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,10 @@ DEMO_USER = "demo"
 
 class SignInError(Exception):
     """Sign-in refused; the message is shown to the user as it is."""
+
+
+# What a sign-in screen shows as a message rather than an error dialog.
+SIGN_IN_REFUSALS: tuple[type[Exception], ...] = ()
 
 
 class SessionLocked(Exception):
@@ -234,3 +238,6 @@ def _finish_sign_in(
     ):
         KeySlots(slots_path_for(clinic.path)).rewrap(username, password, key, params=params)
     return session
+
+
+SIGN_IN_REFUSALS = (SignInError, ClinicInUse)

@@ -42,12 +42,11 @@ class SignInDialog(QDialog):
         (self.password if username else self.username).setFocus()
 
     def try_sign_in(self) -> None:
-        from app.services.session import SignInError
-        from app.store.locking import ClinicInUse
+        from app.services.session import SIGN_IN_REFUSALS
 
         try:
             self.service = self._sign_in(self.username.text().strip(), self.password.text())
-        except (SignInError, ClinicInUse) as exc:
+        except SIGN_IN_REFUSALS as exc:
             self.error.setText(str(exc))
             self.password.clear()
             self.password.setFocus()
