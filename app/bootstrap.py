@@ -76,7 +76,9 @@ def _verify_in_background(service, window) -> None:
     from app.ui.tasks import run_task
 
     def report(damage) -> None:
-        if damage:
+        if not damage:
+            service.complete_sign_in()
+        else:
             log.error("integrity check failed")
             QMessageBox.critical(
                 window,

@@ -167,9 +167,19 @@ class ClinicService:
             self.session.lock.release()
 
     def verify_integrity(self) -> str | None:
-        """Check the file (safe on a worker thread); returns the damage found, or None."""
+        """Wait for (or run) the file's integrity check; returns the damage found, or None.
+
+        Safe on a worker thread. Call ``complete_sign_in`` afterwards on the thread
+        that owns the connection.
+        """
         self._clinic.verify_integrity()
+        self._clinic.wait_verified()
         return self._clinic.damage
+
+    def complete_sign_in(self) -> None:
+        """Write the sign-in bookkeeping held back while the integrity check ran."""
+        if self._clinic.damage is None:
+            self.session.complete_pending()
 
     # -- session: roles, audit, auto-lock ----------------------------------------
 

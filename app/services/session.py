@@ -61,6 +61,15 @@ class Session:
     params: Argon2Params = DEFAULT_PARAMS
     locked: bool = False
     throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    # Sign-in bookkeeping (audit row, failure reset, rehash) held back while the
+    # file's integrity check is still running, so the window opens at once.
+    pending: list = field(default_factory=list)
+
+    def complete_pending(self) -> None:
+        """Run the held-back sign-in writes (on the thread that owns the connection)."""
+        pending, self.pending = self.pending, []
+        for write in pending:
+            write()
 
     def record(
         self,
@@ -224,12 +233,19 @@ def _finish_sign_in(
         audit.sync_anchor()
         raise SignInError("Wrong user name or password.")
     session = Session(user, audit, lock, key, params, throttle=throttle)
-    with clinic.transaction():
-        if password and check_needs_rehash(user.password_hash, params):
-            users.set_password_hash(user.id, hash_password(password, params))
-        users.reset_failures(user.id)
-        session.record("signin", "session")
-    audit.sync_anchor()
+
+    def record_sign_in() -> None:
+        with clinic.transaction():
+            if password and check_needs_rehash(user.password_hash, params):
+                users.set_password_hash(user.id, hash_password(password, params))
+            users.reset_failures(user.id)
+            session.record("signin", "session")
+        audit.sync_anchor()
+
+    if clinic.verified:
+        record_sign_in()
+    else:
+        session.pending.append(record_sign_in)
     throttle.record_success(username)
     if (
         key is not None

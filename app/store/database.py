@@ -59,6 +59,7 @@ class ClinicDatabase:
 
     def __post_init__(self) -> None:
         self._verified = threading.Event()
+        self._verifying = threading.Lock()
 
     @property
     def conn(self) -> dbapi2.Connection:
@@ -72,23 +73,27 @@ class ClinicDatabase:
         self.damage = damage
         self._verified.set()
 
+    def wait_verified(self, timeout: float = 600) -> bool:
+        return self._verified.wait(timeout)
+
     def verify_integrity(self) -> None:
         """Run ``PRAGMA quick_check`` on a connection of its own (safe on a worker thread)."""
-        if self.verified:
-            return
-        if self.path is None:
-            self.mark_verified()
-            return
-        try:
-            conn = _connect(str(self.path), self.key)
-        except NotAClinicDatabase as exc:
-            self.mark_verified(str(exc))
-            return
-        try:
-            result = _quick_check_result(conn)
-        finally:
-            conn.close()
-        self.mark_verified(None if result == "ok" else result)
+        with self._verifying:  # one check, however many threads ask for it
+            if self.verified:
+                return
+            if self.path is None:
+                self.mark_verified()
+                return
+            try:
+                conn = _connect(str(self.path), self.key)
+            except NotAClinicDatabase as exc:
+                self.mark_verified(str(exc))
+                return
+            try:
+                result = _quick_check_result(conn)
+            finally:
+                conn.close()
+            self.mark_verified(None if result == "ok" else result)
 
     @contextmanager
     def transaction(self) -> Iterator[dbapi2.Connection]:
@@ -206,6 +211,10 @@ def open_database(
         clinic = ClinicDatabase(sqlite_utils.Database(conn), path, version, key=key)
         if version == 0 or verify_now or pending:
             clinic.mark_verified()
+        else:
+            # Check on a thread of its own from the start, so anything that must wait
+            # for the result (every write) waits a bounded time, never on itself.
+            threading.Thread(target=clinic.verify_integrity, name="quick-check", daemon=True).start()
         if pending:
             _migrate(clinic, key, app_version, migrations)
         return clinic

@@ -255,13 +255,26 @@ def detail_html(finding: Finding, service) -> str:
         f"<p>{escape(finding.clinician_text)}</p>",
         f"<p><b>What to check next:</b> {escape(finding.next_step)}</p>",
         f"<p style='color:#444'><b>For the patient:</b> {escape(finding.patient_text)}</p>",
-        "<h4>Why this fired</h4><table cellspacing='0' cellpadding='3' border='1'>",
-        "<tr><th align='left'>Input</th><th align='left'>Value used</th></tr>",
+        "<h4>Why this fired</h4>",
     ]
-    for value in finding.trace.values:
-        label = service.analyte_label(value.analyte) if value.analyte else value.name
-        parts.append(f"<tr><td>{escape(label)}</td><td>{_value_text(value, service)}</td></tr>")
-    parts.append("</table>")
+    if finding.trace.values:
+        parts.append(
+            "<table cellspacing='0' cellpadding='3' border='1'>"
+            "<tr><th align='left'>Input</th><th align='left'>Value used</th></tr>"
+        )
+        for value in finding.trace.values:
+            label = service.analyte_label(value.analyte) if value.analyte else value.name
+            parts.append(f"<tr><td>{escape(label)}</td><td>{_value_text(value, service)}</td></tr>")
+        parts.append("</table>")
+    if finding.trace.regimen:
+        parts.append("<p><b>Regimen used</b></p><ul>")
+        for item in finding.trace.regimen:
+            dose = f"{item.dose:g} {item.dose_unit}" if item.dose is not None else ""
+            since = f" since {item.start_date.isoformat()}"
+            parts.append(
+                f"<li>{escape(item.substance.replace('_', ' '))} {escape(dose)}{escape(since)}</li>"
+            )
+        parts.append("</ul>")
     if finding.trace.ranges:
         parts.append("<p><b>Ranges and thresholds applied</b></p><ul>")
         for applied in finding.trace.ranges:

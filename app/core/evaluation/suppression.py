@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 
 from app.core.evaluation.findings import Finding, Suppression
 
@@ -34,6 +35,6 @@ def apply_suppressions(
     return tuple(marked)
 
 
-def suppression_for(finding: Finding, reason: str, user: str, at) -> Suppression:  # noqa: ANN001
+def suppression_for(finding: Finding, reason: str, user: str, at: datetime) -> Suppression:
     """A suppression that hides ``finding`` until its rule changes."""
     return Suppression(finding.rule_id, finding.fingerprint, reason, user, at)
