@@ -20,6 +20,25 @@ log = logging.getLogger(__name__)
 DEMO_FILE = "demo-clinic.db"
 
 
+def _warm_up_in_background(service) -> None:
+    """Load the engine and the knowledge base while the user looks at the list.
+
+    Start-up shows the window without them; the first patient opened then does
+    not pay for them either.
+    """
+    import threading
+
+    def warm() -> None:
+        try:
+            import app.core.evaluation  # noqa: F401
+
+            service.knowledge  # noqa: B018 (loads and caches the knowledge base)
+        except Exception:  # a warm-up failure shows up again, loudly, on real use
+            log.debug("warm-up failed", exc_info=True)
+
+    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+
+
 def install_crash_handler(paths: AppPaths) -> None:
     """Log any uncaught exception with its traceback and tell the user, instead of vanishing."""
 
@@ -146,6 +165,7 @@ def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
     window = MainWindow(service)
     window.show()
     _verify_in_background(service, window)
+    _warm_up_in_background(service)
     code = app.exec()
     service.close()
     return code

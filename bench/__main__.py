@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import importing, search, startup
+from bench import evaluate, importing, search, startup
 from bench.common import machine
 
-BENCHMARKS = {"startup": startup.run, "search": search.run, "import": importing.run}
+BENCHMARKS = {
+    "startup": startup.run,
+    "search": search.run,
+    "import": importing.run,
+    "evaluate": evaluate.run,
+}
 
 
 def main(names: list[str]) -> int:

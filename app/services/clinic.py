@@ -14,7 +14,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app import __version__
-from app.core.labfiles.values import parse_value_text
 from app.core.models import Observation, Patient, PatientSummary, RegimenItem
 from app.core.validation import (
     DoseChange,
@@ -507,6 +506,8 @@ class ClinicService:
         note: str = "",
     ) -> Observation:
         """Save one manually entered result; ``value_text`` may be censored (``<0.5``)."""
+        from app.core.labfiles.values import parse_value_text  # not needed to start the app
+
         self.session.require(roles.RESULT_WRITE, "lab results", patient_id)
         errors: dict[str, str] = {}
         kb = self.knowledge

@@ -11,12 +11,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.csv_safety import neutralize_row
-from app.core.evaluation import Evaluation, Finding, Suppression, evaluate, load_rules
 from app.core.validation import ValidationError
 from app.security import roles
 from app.store.suppressions import SuppressionRepository
+
+if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
+    from app.core.evaluation import Evaluation, Finding, Suppression
 
 
 @dataclass(frozen=True)
@@ -46,10 +49,14 @@ class FindingsService:
     def rules(self):
         """The validated rule pack (loaded once)."""
         if self._rules is None:
+            from app.core.evaluation import load_rules
+
             self._rules = load_rules(self._service.knowledge)
         return self._rules
 
     def suppressions(self, patient_id: int) -> list[Suppression]:
+        from app.core.evaluation import Suppression
+
         return [
             Suppression(
                 r.rule_id, r.fingerprint, r.reason, r.created_by or "this workstation", r.created_at
@@ -58,6 +65,8 @@ class FindingsService:
         ]
 
     def evaluate(self, patient_id: int, as_of: date | None = None) -> Evaluation:
+        from app.core.evaluation import evaluate
+
         service = self._service
         return evaluate(
             service.get_patient(patient_id),

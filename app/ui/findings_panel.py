@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
@@ -28,8 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.evaluation import Finding, severity_rank
 from app.core.validation import ValidationError
+
+if TYPE_CHECKING:
+    from app.core.evaluation import Finding
 
 SEVERITY_LABELS = {
     "urgent": "Urgent: clinician review",
@@ -156,6 +159,8 @@ class FindingsPanel(QWidget):
             + f". Knowledge base {evaluation.kb_version}, rules {evaluation.rules_version}. "
             "Findings support clinical judgement; they are not a diagnosis."
         )
+        from app.core.evaluation import severity_rank
+
         groups: dict[str, QTreeWidgetItem] = {}
         for finding in sorted(shown, key=lambda f: -severity_rank(f.severity)):
             group = groups.get(finding.severity)
