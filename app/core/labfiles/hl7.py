@@ -232,7 +232,9 @@ def _obx(fields: list[str], state: _State, line: int) -> RawResult | RowProblem:
     if status not in _KEEP_STATUS:
         reason = _STATUS_REASONS.get(status, f"OBX-11 status {status!r} is not final")
         return RowProblem(line, "OBX-11", f"Not imported: {reason}.")
-    if state.patient.problem:
+    if state.patient.problem and not state.patient.mrn:
+        # A bad birth date only matters when it is all there is to match the patient
+        # by; with an MRN the row is kept and matched by MRN alone.
         return RowProblem(line, "PID-7", state.patient.problem)
     code = enc.components(_field(fields, 3)) + [""] * 6
     loinc = local = ""

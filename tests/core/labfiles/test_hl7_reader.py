@@ -98,10 +98,10 @@ def test_bad_sn_comparator_and_unsupported_type_are_problems() -> None:
     assert [p.column for p in parsed.problems] == ["OBX-5", "OBX-5"]
 
 
-def test_bad_birth_date_and_missing_time_are_problems() -> None:
+def test_bad_birth_date_without_an_mrn_and_missing_time_are_problems() -> None:
     data = _hl7(
         MSH,
-        "PID|1||A1||Doe^Jo||19620352|F",
+        "PID|1||||Doe^Jo||19620352|F",
         OBR,
         "OBX|1|NM|1-8^A^LN||5||||||F",
         "MSH|^~\\&|LAB|SITE|APP|FAC|2024||ORU^R01|2|P|2.5.1",
@@ -111,6 +111,14 @@ def test_bad_birth_date_and_missing_time_are_problems() -> None:
     )
     problems = _read(data).problems
     assert [(p.line, p.column) for p in problems] == [(4, "PID-7"), (8, "OBR-7")]
+
+
+def test_bad_birth_date_with_an_mrn_keeps_the_row_matched_by_mrn_alone() -> None:
+    data = _hl7(MSH, "PID|1||A1^^^^MR||Doe^Jo||19620352|F", OBR, "OBX|1|NM|1-8^A^LN||5||||||F")
+    parsed = _read(data)
+    assert parsed.problems == []
+    (row,) = parsed.rows
+    assert row.mrn == "A1" and row.date_of_birth is None
 
 
 def test_future_dates_and_duplicates_are_problems() -> None:
