@@ -14,6 +14,10 @@ _SUMMARY_COLUMNS = (
     "p.id, p.mrn, p.family_name, p.given_name, p.date_of_birth, p.sex_at_birth, p.archived"
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
+_WRITE_COLUMNS = (
+    "mrn, family_name, given_name, date_of_birth, sex_at_birth, gender_identity, phone, "
+    "email, address, notes, archived, search_text"
+)
 
 
 class DuplicateMrn(Exception):
@@ -91,29 +95,31 @@ class PatientRepository:
     def _conn(self):
         return self._clinic.conn
 
+    @staticmethod
+    def _values(patient: Patient) -> tuple:
+        """The stored columns of a patient, in ``_WRITE_COLUMNS`` order (names trimmed)."""
+        return (
+            patient.mrn.strip(),
+            patient.family_name.strip(),
+            patient.given_name.strip(),
+            patient.date_of_birth.isoformat(),
+            patient.sex_at_birth,
+            patient.gender_identity,
+            patient.phone,
+            patient.email,
+            patient.address,
+            patient.notes,
+            int(patient.archived),
+            search_text_for(patient),
+        )
+
     def add(self, patient: Patient) -> Patient:
         now = utc_now()
         try:
             cursor = self._conn.execute(
-                "INSERT INTO patients (mrn, family_name, given_name, date_of_birth, sex_at_birth, "
-                "gender_identity, phone, email, address, notes, archived, search_text, "
-                "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    patient.mrn.strip(),
-                    patient.family_name.strip(),
-                    patient.given_name.strip(),
-                    patient.date_of_birth.isoformat(),
-                    patient.sex_at_birth,
-                    patient.gender_identity,
-                    patient.phone,
-                    patient.email,
-                    patient.address,
-                    patient.notes,
-                    int(patient.archived),
-                    search_text_for(patient),
-                    now,
-                    now,
-                ),
+                f"INSERT INTO patients ({_WRITE_COLUMNS}, created_at, updated_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (*self._values(patient), now, now),
             )
         except IntegrityError as exc:
             if "mrn" in str(exc):
@@ -125,55 +131,19 @@ class PatientRepository:
         """Insert patients that already carry their ids (the demo generator's)."""
         now = utc_now()
         self._conn.executemany(
-            "INSERT INTO patients (id, mrn, family_name, given_name, date_of_birth, sex_at_birth, "
-            "gender_identity, phone, email, address, notes, archived, search_text, created_at, "
-            "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                (
-                    p.id,
-                    p.mrn,
-                    p.family_name,
-                    p.given_name,
-                    p.date_of_birth.isoformat(),
-                    p.sex_at_birth,
-                    p.gender_identity,
-                    p.phone,
-                    p.email,
-                    p.address,
-                    p.notes,
-                    int(p.archived),
-                    search_text_for(p),
-                    now,
-                    now,
-                )
-                for p in patients
-            ),
+            f"INSERT INTO patients (id, {_WRITE_COLUMNS}, created_at, updated_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            ((p.id, *self._values(p), now, now) for p in patients),
         )
 
     def update(self, patient: Patient) -> Patient:
         if patient.id is None:
             raise ValueError("update() needs a saved patient")
+        assignments = ", ".join(f"{c.strip()}=?" for c in _WRITE_COLUMNS.split(","))
         try:
             self._conn.execute(
-                "UPDATE patients SET mrn=?, family_name=?, given_name=?, date_of_birth=?, "
-                "sex_at_birth=?, gender_identity=?, phone=?, email=?, address=?, notes=?, "
-                "archived=?, search_text=?, updated_at=? WHERE id=?",
-                (
-                    patient.mrn.strip(),
-                    patient.family_name.strip(),
-                    patient.given_name.strip(),
-                    patient.date_of_birth.isoformat(),
-                    patient.sex_at_birth,
-                    patient.gender_identity,
-                    patient.phone,
-                    patient.email,
-                    patient.address,
-                    patient.notes,
-                    int(patient.archived),
-                    search_text_for(patient),
-                    utc_now(),
-                    patient.id,
-                ),
+                f"UPDATE patients SET {assignments}, updated_at=? WHERE id=?",
+                (*self._values(patient), utc_now(), patient.id),
             )
         except IntegrityError as exc:
             if "mrn" in str(exc):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PATIENT
+from app.ui.table_model import Index, RowsTableModel
 
 HEADERS = ("Line", "Status", "Patient", "Analyte", "Result", "Unit", "Range", "Collected", "Lab")
 _COLOURS = {
@@ -16,11 +17,11 @@ _COLOURS = {
     "rejected": QColor("#ffb3b3"),
 }
 
-_Index = QModelIndex | QPersistentModelIndex
 
-
-class ImportPreviewTableModel(QAbstractTableModel):
+class ImportPreviewTableModel(RowsTableModel):
     """Read rows and rejected rows of one file, in file order."""
+
+    HEADERS = HEADERS
 
     def __init__(self, analyte_label, parent=None):
         super().__init__(parent)
@@ -61,18 +62,7 @@ class ImportPreviewTableModel(QAbstractTableModel):
     def status_at(self, row: int) -> str:
         return self._rows[row][1]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = Qt.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         row = self._rows[index.row()]

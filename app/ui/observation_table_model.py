@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.models import Observation
+from app.ui.table_model import Index, RowsTableModel
 
 COL_DATE = 0
 COL_ANALYTE = 1
@@ -20,10 +21,10 @@ COL_SOURCE = 7
 COL_NOTE = 8
 HEADERS = ("Collected", "Analyte", "Result", "Unit", "Converted", "Flag", "Lab", "Source", "Note")
 
-_Index = QModelIndex | QPersistentModelIndex
 
+class ObservationTableModel(RowsTableModel):
+    HEADERS = HEADERS
 
-class ObservationTableModel(QAbstractTableModel):
     def __init__(
         self,
         analyte_label: Callable[[str], str],
@@ -45,18 +46,7 @@ class ObservationTableModel(QAbstractTableModel):
     def observation_at(self, row: int) -> Observation:
         return self._rows[row]
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = Qt.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         obs = self._rows[index.row()]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from app.core.models import PatientSummary
+from app.ui.table_model import Index, RowsTableModel
 
 COL_NAME = 0
 COL_MRN = 1
@@ -13,11 +14,11 @@ COL_DOB = 2
 COL_SEX = 3
 HEADERS = ("Name", "MRN", "Date of birth", "Sex at birth")
 
-_Index = QModelIndex | QPersistentModelIndex
 
-
-class PatientTableModel(QAbstractTableModel):
+class PatientTableModel(RowsTableModel):
     """Rows of patients; ``set_rows()`` replaces them all (a search result)."""
+
+    HEADERS = HEADERS
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -50,18 +51,7 @@ class PatientTableModel(QAbstractTableModel):
                 return number
         return None
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = Qt.DisplayRole):
         if role == Qt.DisplayRole:  # the hot path: a tuple lookup
             row = index.row()
             return self._text[row][index.column()] if 0 <= row < len(self._text) else None

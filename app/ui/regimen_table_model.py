@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.formatting import interval_text
 from app.core.models import RegimenItem
+from app.ui.table_model import Index, RowsTableModel
 
 COL_SUBSTANCE = 0
 COL_KIND = 1
@@ -20,8 +21,6 @@ COL_START = 5
 COL_STOP = 6
 COL_NOTE = 7
 HEADERS = ("Substance", "Kind", "Dose", "Route", "Schedule", "Start", "Stop", "Note")
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def order_for_display(items: list[RegimenItem], today: date) -> list[RegimenItem]:
@@ -38,7 +37,9 @@ def order_for_display(items: list[RegimenItem], today: date) -> list[RegimenItem
     return current + history
 
 
-class RegimenTableModel(QAbstractTableModel):
+class RegimenTableModel(RowsTableModel):
+    HEADERS = HEADERS
+
     def __init__(self, label: Callable[[RegimenItem], str] | None = None, parent=None):
         super().__init__(parent)
         self._label = label or (lambda item: item.label)
@@ -59,18 +60,7 @@ class RegimenTableModel(QAbstractTableModel):
         item = self._rows[row]
         return item.stop_date is None or item.stop_date > self._today
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = Qt.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         item = self._rows[index.row()]
