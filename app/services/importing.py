@@ -275,17 +275,22 @@ class Importer:
             )
             created = self._create_patients(preview) if create_patients else {}
             now = utc_now()
-            rows = []
-            skipped = 0
-            for index, raw in enumerate(parsed.rows):
-                key = preview.analyte_keys[index] or self.matcher.match(raw)
-                patient_id = preview.patient_ids[index] or created.get(file_patient(raw))
-                if key is None or patient_id is None:
-                    skipped += 1
-                    continue
-                value_canonical, unit_canonical = self.converter.convert(key, raw.value, raw.unit)
-                rows.append(
-                    (
+            counts = {"offered": 0, "skipped": 0}
+
+            def rows():
+                # A generator, not a list: a million ready rows would double the
+                # memory the parsed file already takes.
+                for index, raw in enumerate(parsed.rows):
+                    key = preview.analyte_keys[index] or self.matcher.match(raw)
+                    patient_id = preview.patient_ids[index] or created.get(file_patient(raw))
+                    if key is None or patient_id is None:
+                        counts["skipped"] += 1
+                        continue
+                    counts["offered"] += 1
+                    value_canonical, unit_canonical = self.converter.convert(
+                        key, raw.value, raw.unit
+                    )
+                    yield (
                         patient_id,
                         key,
                         timestamp_text(raw.collected_at),
@@ -316,8 +321,9 @@ class Importer:
                         now,
                         user_id,
                     )
-                )
-            imported = service.observations_repo.add_rows(rows)
+
+            imported = service.observations_repo.add_rows(rows())
+            offered, skipped = counts["offered"], counts["skipped"]
             for text, analyte_key in self._new_mappings.items():
                 self._repo.remember_mapping(text, analyte_key, user_id)
             if save_profile:
@@ -329,7 +335,7 @@ class Importer:
                 batch_id,
                 read=len(parsed.rows) + len(parsed.problems),
                 imported=imported,
-                duplicate=len(rows) - imported,
+                duplicate=offered - imported,
                 rejected=len(parsed.problems),
                 stored_path=str(stored or ""),
                 report=problems_report(parsed.problems),
@@ -338,13 +344,13 @@ class Importer:
                 "import",
                 "lab results",
                 detail=f"batch {batch_id}: {preview.file_name} sha256 {preview.sha256[:16]}; "
-                f"{imported} imported, {len(rows) - imported} duplicate, "
+                f"{imported} imported, {offered - imported} duplicate, "
                 f"{len(parsed.problems)} rejected, {len(created)} patients created",
             )
         return ImportResult(
             batch_id=batch_id,
             imported=imported,
-            duplicates=len(rows) - imported,
+            duplicates=offered - imported,
             rejected=len(parsed.problems),
             skipped=skipped,
             patients_created=len(created),
