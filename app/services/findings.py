@@ -64,8 +64,11 @@ class FindingsService:
             for r in self._suppressions.active_for(patient_id)
         ]
 
-    def evaluate(self, patient_id: int, as_of: date | None = None) -> Evaluation:
-        from app.core.evaluation import evaluate
+    def evaluate(
+        self, patient_id: int, as_of: date | None = None, *, with_checks: bool = True
+    ) -> Evaluation:
+        """Findings for one patient; ``with_checks`` also keeps the rules that did not fire."""
+        from app.core.evaluation import EvaluationOptions, evaluate
 
         service = self._service
         return evaluate(
@@ -75,6 +78,7 @@ class FindingsService:
             service.knowledge,
             as_of or service.today(),
             self.suppressions(patient_id),
+            options=EvaluationOptions(include_checks=with_checks),
         )
 
     def suppress(
@@ -146,7 +150,7 @@ class FindingsService:
         for done, summary in enumerate(patients, start=1):
             if is_cancelled and is_cancelled():
                 break
-            evaluation = self.evaluate(summary.id, as_of)
+            evaluation = self.evaluate(summary.id, as_of, with_checks=False)
             for finding in evaluation.findings:
                 if finding.rule_id not in wanted:
                     continue
