@@ -97,6 +97,12 @@ def _verify_in_background(service, window) -> None:
     def report(damage) -> None:
         if not damage:
             service.complete_sign_in()
+            if not service.is_demo:
+                # Only now: a damaged file is never backed up over a good backup, and
+                # the sign-in writes are done before the backup reads the connection.
+                from app.ui.backup_actions import schedule_automatic_backup
+
+                schedule_automatic_backup(window, service)
         else:
             log.error("integrity check failed")
             QMessageBox.critical(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import evaluate, importing, search, startup
+from bench import encryption, evaluate, importing, search, startup
 from bench.common import machine
 
 BENCHMARKS = {
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "search": search.run,
     "import": importing.run,
     "evaluate": evaluate.run,
+    "encryption": encryption.run,
 }
 
 

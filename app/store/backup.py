@@ -259,16 +259,23 @@ def create_backup(
     Raises:
         BackupVerificationFailed: the copy failed its checks (and was removed).
     """
-    return _backup_connection(
-        clinic.conn,
-        key,
-        dest_dir,
-        stem=_stem(clinic.path),
-        audit_anchor=audit_anchor,
-        app_version=app_version,
-        label=label,
-        key_file=key_file,
-    )
+    # A file clinic is read through a connection of its own, so a backup on a worker
+    # thread never shares the GUI thread's connection or its transaction state.
+    source = clinic.reader() if clinic.path is not None else clinic.conn
+    try:
+        return _backup_connection(
+            source,
+            key,
+            dest_dir,
+            stem=_stem(clinic.path),
+            audit_anchor=audit_anchor,
+            app_version=app_version,
+            label=label,
+            key_file=key_file,
+        )
+    finally:
+        if source is not clinic.conn:
+            source.close()
 
 
 def read_manifest(backup_path: Path) -> dict:

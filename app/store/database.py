@@ -73,6 +73,16 @@ class ClinicDatabase:
         self.damage = damage
         self._verified.set()
 
+    def reader(self) -> dbapi2.Connection:
+        """A connection of its own to the same file (safe to use on a worker thread).
+
+        Backups and checks read through it, so they never share the GUI thread's
+        connection or its transaction state. The caller closes it.
+        """
+        if self.path is None:
+            raise ValueError("an in-memory clinic has no second connection")
+        return _connect(str(self.path), self.key)
+
     def wait_verified(self, timeout: float = 600) -> bool:
         return self._verified.wait(timeout)
 
@@ -214,7 +224,9 @@ def open_database(
         else:
             # Check on a thread of its own from the start, so anything that must wait
             # for the result (every write) waits a bounded time, never on itself.
-            threading.Thread(target=clinic.verify_integrity, name="quick-check", daemon=True).start()
+            threading.Thread(
+                target=clinic.verify_integrity, name="quick-check", daemon=True
+            ).start()
         if pending:
             _migrate(clinic, key, app_version, migrations)
         return clinic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QSplitter
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QSplitter
 
 from app import __version__
 from app.services.findings import FindingsService
@@ -67,6 +67,32 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About Cofactor", self)
         help_menu.addAction(self.about_action)
+        self._build_admin_menu(help_menu)
+
+    def _build_admin_menu(self, before_menu) -> None:
+        """The Administration menu, holding only what the signed-in role may do."""
+        from app.ui.backup_actions import BackupActions
+
+        self.backup_actions = BackupActions(self, self._service)
+        self.users_action = QAction("&Users…", self)
+        self.audit_action = QAction("&Audit trail…", self)
+        self.backup_action = QAction("&Back up now", self)
+        self.restore_action = QAction("&Restore from backup…", self)
+        allowed = [
+            action
+            for action, permission in (
+                (self.users_action, "user.manage"),
+                (self.audit_action, "audit.view"),
+                (self.backup_action, "backup.create"),
+                (self.restore_action, "backup.restore"),
+            )
+            if self._service.can(permission)
+        ]
+        self.admin_menu = None
+        if allowed:
+            self.admin_menu = QMenu("&Administration", self)
+            self.menuBar().insertMenu(before_menu.menuAction(), self.admin_menu)
+            self.admin_menu.addActions(allowed)
 
     def _status_text(self) -> str:
         total = self._service.count_patients()
@@ -84,6 +110,11 @@ class MainWindow(QMainWindow):
         self.worklist_action.triggered.connect(self.show_worklist)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
+        self.users_action.triggered.connect(self.show_users)
+        self.audit_action.triggered.connect(self.show_audit)
+        self.backup_action.triggered.connect(self.backup_actions.back_up_now)
+        self.restore_action.triggered.connect(self.backup_actions.choose_and_restore)
+        self.backup_actions.restored.connect(lambda: self._after_import(0))
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_list.patient_selected.connect(self.patient_view.show_patient)
         self.patient_view.patient_changed.connect(self._patient_changed)
@@ -95,6 +126,17 @@ class MainWindow(QMainWindow):
             self.patient_list.refresh()
             self.patient_list.select_patient(dialog.saved_patient.id)
             self.patient_view.show_patient(dialog.saved_patient.id)
+
+    def show_users(self) -> None:
+        from app.ui.users_dialog import UsersDialog
+
+        UsersDialog(self._service, self).exec()
+
+    def show_audit(self) -> None:
+        from app.ui.audit_dialog import AuditDialog
+
+        self._audit_dialog = AuditDialog(self._service, self)
+        self._audit_dialog.show()
 
     def show_worklist(self) -> None:
         from app.ui.worklist_dialog import WorklistDialog
