@@ -160,7 +160,14 @@ class ClinicService:
         return service
 
     def close(self) -> None:
+        """Sign out (audited) and close; the clinic's lock is released."""
         if not self.session.locked:
+            if self._clinic.verified and self._clinic.damage is None:
+                try:
+                    self.session.complete_pending()
+                    self.record_event("signout", "session")
+                except Exception:  # closing must not fail because the audit could not be written
+                    log.warning("sign-out could not be audited", exc_info=True)
             self._clinic.close()
         if self.session.lock is not None:
             self.session.lock.release()

@@ -28,6 +28,7 @@ from app.security.passwords import (
 )
 from app.security.roles import ADMINISTRATOR, PermissionDenied, require
 from app.security.signin import SignInThrottle
+from app.security.signin_journal import FailureJournal, journal_path_for
 from app.store.audit import AuditLog
 from app.store.database import ClinicDatabase, NotAClinicDatabase, open_database
 from app.store.locking import ClinicInUse, ClinicLock
@@ -166,8 +167,10 @@ def sign_in_session(
 ) -> tuple[ClinicDatabase, Session]:
     """Open a clinic as ``username``; a wrong password says so and changes nothing on disk."""
     throttle = throttle or SignInThrottle()
-    locked_until = throttle.refuse_locked(username)
+    journal = FailureJournal(journal_path_for(path), throttle.policy)
+    locked_until = throttle.refuse_locked(username) or journal.locked_until(username)
     if locked_until is not None:
+        journal.record(username, "locked")
         raise SignInError(
             f"Too many failed sign-ins for {username}; try again after "
             f"{locked_until.astimezone().strftime('%H:%M')}."
@@ -181,6 +184,7 @@ def sign_in_session(
                 key = KeySlots(slots_file).unwrap(username, password or "")
             except WrongPassword as exc:
                 throttle.record_failure(username)
+                journal.record(username, "wrong_password")
                 raise SignInError("Wrong user name or password.") from exc
         try:
             clinic = open_database(path, key=key, app_version=app_version, verify_now=verify_now)
@@ -208,7 +212,9 @@ def _finish_sign_in(
 ) -> Session:
     audit = _audit_for(clinic, key, create=key is None)
     users = UserRepository(clinic)
-    for failure in throttle.drain_pending():
+    throttle.drain_pending()  # the journal below holds the same failures, across runs too
+    journal = FailureJournal(journal_path_for(clinic.path)) if clinic.path else None
+    for failure in journal.entries() if journal else []:
         known = users.by_username(failure.username)
         audit.append(
             known.id if known else None,
@@ -241,6 +247,8 @@ def _finish_sign_in(
             users.reset_failures(user.id)
             session.record("signin", "session")
         audit.sync_anchor()
+        if journal is not None:
+            journal.clear()  # its failures are in the audit trail now
 
     if clinic.verified:
         record_sign_in()
