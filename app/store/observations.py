@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, replace
 from datetime import datetime
 
@@ -132,6 +132,26 @@ class ObservationRepository:
             params.extend(keys)
         sql += " ORDER BY collected_at, id"
         return [_from_row(r) for r in self._clinic.conn.execute(sql, params)]
+
+    def stream_by_patient(self) -> Iterator[tuple[int, list[Observation]]]:
+        """Every patient's results, one patient at a time in id order (one query).
+
+        Clinic-wide work (worklists) reads a million results this way instead of one
+        query per patient, holding one patient's results at a time.
+        """
+        rows = self._clinic.conn.execute(
+            f"SELECT {_COLUMNS} FROM observations ORDER BY patient_id, collected_at, id"
+        )
+        current: int | None = None
+        batch: list[Observation] = []
+        for row in rows:
+            if row[1] != current:
+                if current is not None:
+                    yield current, batch
+                current, batch = row[1], []
+            batch.append(_from_row(row))
+        if current is not None:
+            yield current, batch
 
     def count(self) -> int:
         return self._clinic.conn.execute("SELECT count(*) FROM observations").fetchone()[0]

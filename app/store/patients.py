@@ -171,6 +171,11 @@ class PatientRepository:
         ).fetchall()
         return [_patient_from_row(r) for r in rows]
 
+    def all(self, include_archived: bool = False) -> list[Patient]:
+        where = "" if include_archived else " WHERE archived = 0"
+        rows = self._conn.execute(f"SELECT {self._COLUMNS} FROM patients{where} ORDER BY id")
+        return [_patient_from_row(r) for r in rows]
+
     def mrn_taken(self, mrn: str, except_id: int | None = None) -> bool:
         row = self._conn.execute(
             "SELECT id FROM patients WHERE mrn = ? AND id IS NOT ?", (mrn.strip(), except_id)

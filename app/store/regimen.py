@@ -93,6 +93,16 @@ class RegimenRepository:
         )
         return [_item_from_row(r) for r in rows]
 
+    def all_by_patient(self) -> dict[int, list[RegimenItem]]:
+        """Every regimen row of the clinic, grouped by patient (for clinic-wide work)."""
+        grouped: dict[int, list[RegimenItem]] = {}
+        rows = self._clinic.conn.execute(
+            f"SELECT {_COLUMNS} FROM regimen_items ORDER BY patient_id, start_date, id"
+        )
+        for row in rows:
+            grouped.setdefault(row[1], []).append(_item_from_row(row))
+        return grouped
+
     def stop(self, item_id: int, stop_date: date, reason: str = "") -> None:
         self._clinic.conn.execute(
             "UPDATE regimen_items SET stop_date = ?, stop_reason = ? WHERE id = ?",

@@ -41,13 +41,23 @@ class SuppressionRepository:
             (utc_now(), suppression_id),
         )
 
+    def all_active(self) -> dict[int, list[SuppressionRecord]]:
+        """Active suppressions of every patient (for clinic-wide work)."""
+        grouped: dict[int, list[SuppressionRecord]] = {}
+        for record in self._active("1 = 1", ()):
+            grouped.setdefault(record.patient_id, []).append(record)
+        return grouped
+
     def active_for(self, patient_id: int) -> list[SuppressionRecord]:
+        return self._active("s.patient_id = ?", (patient_id,))
+
+    def _active(self, where: str, params: tuple) -> list[SuppressionRecord]:
         rows = self._clinic.conn.execute(
             "SELECT s.id, s.patient_id, s.rule_id, s.fingerprint, s.reason, s.created_at, "
             "COALESCE(u.username, '') FROM finding_suppressions s "
             "LEFT JOIN users u ON u.id = s.created_by "
-            "WHERE s.patient_id = ? AND s.revoked_at IS NULL ORDER BY s.id",
-            (patient_id,),
+            f"WHERE {where} AND s.revoked_at IS NULL ORDER BY s.id",
+            params,
         )
         return [
             SuppressionRecord(r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]), r[6])
