@@ -109,10 +109,27 @@ def _verify_in_background(service, window) -> None:
                 window,
                 "Cofactor: clinic damaged",
                 f"The clinic database {service.path} failed its integrity check ({damage}). "
-                "Nothing will be saved to it. Restore it from the newest backup.",
+                f"Nothing will be saved to it. {_newest_backup_text(service)}",
             )
 
     window._integrity_task = run_task(lambda _task: service.verify_integrity(), on_finished=report)
+
+
+def _newest_backup_text(service) -> str:
+    """Where to restore from, named, so the user need not search for it."""
+    from app.services.admin import AdminService
+
+    try:
+        backups = AdminService(service).backups()
+    except Exception:  # the folder may be missing or unreadable: say what to do anyway
+        backups = []
+    if not backups:
+        return "No backup was found beside the clinic; ask your administrator."
+    newest, manifest = backups[-1]
+    return (
+        f"The newest backup is {newest} (made {manifest.get('created_at', '?')}); "
+        "an administrator can restore it with Administration ▸ Restore from backup."
+    )
 
 
 def _choose_clinic(paths: AppPaths) -> tuple[Path | None, str]:
