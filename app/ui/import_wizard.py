@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from app.core.labfiles import FileRejected, ImportCancelled, NeedsDateOrder, ReadOptions
 from app.services.importing import Importer, apply_profile, problems_report, profile_settings
+from app.ui.import_columns import ColumnMappingBox
 from app.ui.import_preview_model import ImportPreviewTableModel
 from app.ui.tasks import run_task
 
@@ -54,6 +55,7 @@ class ImportWizard(QDialog):
         self._parsed = None
         self._preview = None
         self._options = ReadOptions()
+        self._column_map: dict | None = None
         self._task = None
         self.result_text = ""
         self.setWindowTitle("Import lab results")
@@ -152,7 +154,9 @@ class ImportWizard(QDialog):
         self.profile_name = QLineEdit(objectName="save_profile")
         self.profile_name.setPlaceholderText("optional: save these settings as a profile")
         self.save_report_button = QPushButton("Save rejected rows…")
+        self.columns_box = ColumnMappingBox()
         side = QVBoxLayout()
+        side.addWidget(self.columns_box)
         side.addWidget(QLabel("<b>Unknown analytes</b>: map each once; it is remembered."))
         side.addWidget(self.mapping_table, 1)
         side.addWidget(self.apply_mapping_button)
@@ -189,6 +193,7 @@ class ImportWizard(QDialog):
         self.close_button.clicked.connect(self.accept)
         self.apply_mapping_button.clicked.connect(self.apply_mappings)
         self.save_report_button.clicked.connect(self.save_report)
+        self.columns_box.reread_requested.connect(self.reread_with_columns)
 
     def _show_page(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
@@ -210,6 +215,11 @@ class ImportWizard(QDialog):
         if chosen:
             self.path_edit.setText(chosen)
 
+    def reread_with_columns(self, column_map: dict) -> None:
+        """Read the same file again with the user's column choices."""
+        self._column_map = column_map
+        self.read_file()
+
     def read_file(self) -> None:
         path = Path(self.path_edit.text().strip())
         self.source_message.clear()
@@ -225,6 +235,8 @@ class ImportWizard(QDialog):
                 self.source_message.setText("Choose whether the day or the month comes first.")
                 return
             options.date_order = "dmy" if self.date_dmy.isChecked() else "mdy"
+        if self._column_map:
+            options.column_map = dict(self._column_map)
         if profile:
             apply_profile(options, self._importer.profile(profile) or {})
         self._options = options
@@ -295,6 +307,9 @@ class ImportWizard(QDialog):
                 else ""
             )
         )
+        self.columns_box.setVisible(parsed.format == "csv")
+        if parsed.format == "csv":
+            self.columns_box.set_file(list(parsed.headers), dict(parsed.columns))
         self.preview_model.set_preview(preview)
         self.preview_table.resizeColumnsToContents()
         self._fill_mappings()

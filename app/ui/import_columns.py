@@ -1,0 +1,58 @@
+"""The import wizard's column mapping: which header plays which role, changeable."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QPushButton
+
+# The roles a clinic's CSV columns usually play, in the order a person reads a row.
+EDITABLE_ROLES = (
+    ("mrn", "MRN"),
+    ("family_name", "Family name"),
+    ("given_name", "Given name"),
+    ("patient_name", "Full name"),
+    ("date_of_birth", "Date of birth"),
+    ("analyte", "Test name"),
+    ("loinc", "LOINC code"),
+    ("value", "Result"),
+    ("unit", "Unit"),
+    ("ref_range", "Reference range"),
+    ("flag", "Flag"),
+    ("collected_at", "Collected"),
+    ("lab", "Lab"),
+)
+NONE = "— none —"
+
+
+class ColumnMappingBox(QGroupBox):
+    """One combo per role; "Read again" re-reads the file with the chosen columns."""
+
+    reread_requested = Signal(dict)
+
+    def __init__(self, parent=None):
+        super().__init__("Columns (change and read again if a guess is wrong)", parent)
+        self.setObjectName("column_mapping")
+        self.combos: dict[str, QComboBox] = {}
+        form = QFormLayout(self)
+        for role, label in EDITABLE_ROLES:
+            combo = QComboBox(objectName=f"column_{role}")
+            self.combos[role] = combo
+            form.addRow(label, combo)
+        self.reread_button = QPushButton("Read again with these columns")
+        form.addRow(self.reread_button)
+        self.reread_button.clicked.connect(lambda: self.reread_requested.emit(self.column_map()))
+
+    def set_file(self, headers: list[str], columns: dict[str, str]) -> None:
+        """Fill the choices from the file's header and select what the reader guessed."""
+        for role, combo in self.combos.items():
+            combo.clear()
+            combo.addItem(NONE, "")
+            for header in headers:
+                if header:
+                    combo.addItem(header, header)
+            index = combo.findData(columns.get(role, ""))
+            combo.setCurrentIndex(max(index, 0))
+
+    def column_map(self) -> dict[str, str]:
+        """Role → header for every role; ``''`` unsets a role the reader had guessed."""
+        return {role: combo.currentData() or "" for role, combo in self.combos.items()}

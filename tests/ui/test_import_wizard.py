@@ -1,0 +1,85 @@
+"""The import wizard, driven as a clinician would: read, check, fix, import."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.ui.import_wizard import ImportWizard
+from tests.conftest import make_patient
+
+CSV = (
+    "MRN,Test,Result,Units,Collected\n"
+    "MRN-1001,Zinc,58,ug/dL,2026-10-02 08:15\n"
+    "MRN-1001,Estradiol,<5,pg/mL,2026-10-02 08:15\n"
+    "MRN-1001,Glorbulin,7.1,mg/dL,2026-10-02 08:15\n"
+    "MRN-1001,Zinc,abc,ug/dL,2026-10-03 08:15\n"
+)
+
+
+@pytest.fixture
+def wizard(qtbot, service, tmp_path):
+    service.create_patient(make_patient())
+
+    def make(text: str, name: str = "labs.csv") -> ImportWizard:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        dialog = ImportWizard(service, str(path))
+        qtbot.addWidget(dialog)
+        dialog.show()
+        return dialog
+
+    return make
+
+
+def _read(qtbot, dialog: ImportWizard) -> None:
+    dialog.read_file()
+    qtbot.waitUntil(lambda: dialog.progress.isHidden(), timeout=10_000)
+
+
+def test_preview_then_mapping_then_import(qtbot, wizard, service):
+    dialog = wizard(CSV)
+    _read(qtbot, dialog)
+    assert dialog.pages.currentIndex() == 1
+    assert "2 new" in dialog.counts.text() and "1 rejected" in dialog.counts.text()
+    assert dialog.preview_model.rowCount() == 4  # three read rows and the rejected one
+    combo = dialog.mapping_table.cellWidget(0, 2)
+    combo.setCurrentIndex(combo.findData("shbg"))
+    dialog.apply_mappings()
+    assert "3 new" in dialog.counts.text()
+    dialog.commit()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=10_000)
+    assert "Imported 3 results" in dialog.done_label.text()
+    keys = sorted(o.analyte_key for o in service.observations(service.find_patient("MRN-1001").id))
+    assert keys == ["estradiol", "shbg", "zinc"]
+
+
+def test_a_wrong_column_guess_can_be_corrected_and_read_again(qtbot, wizard):
+    text = "MRN,Test,Outcome,Units,Collected\nMRN-1001,Zinc,58,ug/dL,2026-10-02\n"
+    dialog = wizard(text)
+    _read(qtbot, dialog)
+    if dialog.pages.currentIndex() == 0:  # the reader refused the file outright
+        pytest.fail(dialog.source_message.text())
+    combos = dialog.columns_box.combos
+    combos["value"].setCurrentIndex(combos["value"].findData("Outcome"))
+    dialog.reread_with_columns(dialog.columns_box.column_map())
+    qtbot.waitUntil(lambda: dialog.progress.isHidden(), timeout=10_000)
+    assert "1 new" in dialog.counts.text()
+
+
+def test_ambiguous_dates_ask_for_the_order_and_nothing_is_read_until_chosen(qtbot, wizard):
+    dialog = wizard("MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,58,ug/dL,03/04/2026\n")
+    _read(qtbot, dialog)
+    assert dialog.pages.currentIndex() == 0 and dialog.date_box.isVisibleTo(dialog)
+    dialog.read_file()
+    assert "Choose whether the day or the month" in dialog.source_message.text()
+    dialog.date_dmy.setChecked(True)
+    _read(qtbot, dialog)
+    assert dialog.pages.currentIndex() == 1
+    assert dialog._parsed.rows[0].collected_at.month == 4
+
+
+def test_a_binary_file_is_refused_with_a_message(qtbot, wizard):
+    dialog = wizard("PK\x03\x04" + "\x00" * 40, "labs.xlsx")
+    _read(qtbot, dialog)
+    assert dialog.pages.currentIndex() == 0
+    assert dialog.source_message.text().endswith(".")
