@@ -86,6 +86,10 @@ def _from_row(row: tuple) -> Observation:
     )
 
 
+def _time_order(obs: Observation) -> tuple:
+    return (obs.collected_at, obs.id)
+
+
 class ObservationRepository:
     """The only code that reads or writes ``observations`` and their revisions."""
 
@@ -139,19 +143,21 @@ class ObservationRepository:
         Clinic-wide work (worklists) reads a million results this way instead of one
         query per patient, holding one patient's results at a time.
         """
+        # Index order (patient, analyte, time) needs no sort of the whole table; each
+        # patient's few hundred rows are put in time order here instead.
         rows = self._clinic.conn.execute(
-            f"SELECT {_COLUMNS} FROM observations ORDER BY patient_id, collected_at, id"
+            f"SELECT {_COLUMNS} FROM observations ORDER BY patient_id, analyte_key, collected_at"
         )
         current: int | None = None
         batch: list[Observation] = []
         for row in rows:
             if row[1] != current:
                 if current is not None:
-                    yield current, batch
+                    yield current, sorted(batch, key=_time_order)
                 current, batch = row[1], []
             batch.append(_from_row(row))
         if current is not None:
-            yield current, batch
+            yield current, sorted(batch, key=_time_order)
 
     def count(self) -> int:
         return self._clinic.conn.execute("SELECT count(*) FROM observations").fetchone()[0]
