@@ -30,7 +30,9 @@ _ON_X11 = [
 ]
 
 
-def missing_libraries(platform_name: str | None = None) -> list[tuple[str, str]]:
+def missing_libraries(
+    platform_name: str | None = None, find=ctypes.util.find_library
+) -> list[tuple[str, str]]:
     """System libraries Qt needs here that the dynamic loader cannot find."""
     if not sys.platform.startswith("linux"):
         return []
@@ -38,12 +40,12 @@ def missing_libraries(platform_name: str | None = None) -> list[tuple[str, str]]
     needed = list(_ALWAYS)
     if platform_name.startswith("xcb"):
         needed += _ON_X11
-    return [(lib, pkg) for lib, pkg in needed if ctypes.util.find_library(lib) is None]
+    return [(lib, pkg) for lib, pkg in needed if find(lib) is None]
 
 
-def explain_missing(platform_name: str | None = None) -> str | None:
+def explain_missing(platform_name: str | None = None, find=ctypes.util.find_library) -> str | None:
     """One sentence naming the first missing library and the apt line, or ``None``."""
-    missing = missing_libraries(platform_name)
+    missing = missing_libraries(platform_name, find)
     if not missing:
         return None
     lib, pkg = missing[0]
