@@ -114,6 +114,22 @@ def _parser() -> argparse.ArgumentParser:
     worklist.add_argument("--as-of", type=_iso_date)
     worklist.add_argument("--csv", metavar="FILE", help="write the worklist as CSV")
 
+    report = commands.add_parser(
+        "report", parents=[common], help="a clinician summary or patient handout as PDF"
+    )
+    report.add_argument("--patient", required=True, metavar="MRN")
+    report.add_argument("--kind", required=True, choices=("summary", "handout"))
+    report.add_argument("-o", "--output", required=True, metavar="FILE", help="PDF to write")
+    report.add_argument("--as-of", type=_iso_date, help="evaluation date (default today)")
+    report.add_argument(
+        "--tick", action="append", metavar="RULE_ID", help="a finding to put on the handout"
+    )
+    report.add_argument("--note", help="the clinician's note for the handout")
+    report.add_argument(
+        "--discuss", action="append", metavar="TEXT", help="an item for the next visit (handout)"
+    )
+    report.add_argument("--paper", choices=("A4", "Letter"), help="default: the clinic setting")
+
     kb = commands.add_parser("kb", parents=[common], help="knowledge base tools")
     kb_cmds = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
     kb_check = kb_cmds.add_parser("check", parents=[common], help="validate the knowledge base")
@@ -380,6 +396,16 @@ def _cmd_worklist(args: argparse.Namespace, paths: AppPaths) -> int:
         service.close()
 
 
+def _cmd_report(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_reports import run_report
+
+    service = _open_service(args, paths)
+    try:
+        return run_report(service, args)
+    finally:
+        service.close()
+
+
 def _cmd_kb_check(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.cli_findings import run_kb_check
 
@@ -436,6 +462,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("evaluate", None): _cmd_evaluate,
         ("worklist", None): _cmd_worklist,
         ("kb", "check"): _cmd_kb_check,
+        ("report", None): _cmd_report,
     }
     action = getattr(args, f"{args.command}_command", None)
     handler = handlers[(args.command, action)]

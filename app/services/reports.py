@@ -1,0 +1,416 @@
+"""Clinician summaries and patient handouts: build the data, render, archive, reprint.
+
+Every generated PDF is archived with the evaluation it printed (as JSON), its
+SHA-256 and the knowledge-base version; a reprint hands back the archived bytes,
+so a reprint is the same document, not a re-run of today's rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+
+from app.core.atomic_file import write_atomic
+from app.core.evaluation.findings import Evaluation, Finding
+from app.core.formatting import dose_text
+from app.core.models import Observation
+from app.core.report_data import (
+    HANDOUT_DISCLAIMER,
+    PAPER_SIZES,
+    REPORT_KINDS,
+    FindingBlock,
+    HandoutItem,
+    LabRow,
+    MonitoringGap,
+    ProtocolRow,
+    ReportData,
+    StackRow,
+)
+from app.core.validation import ValidationError
+from app.security import roles
+from app.services.findings import FindingsService
+from app.store.reports import ReportRecord, ReportRepository
+
+CLINIC_ADDRESS = "clinic_address"
+PAPER_SIZE = "paper_size"
+CATEGORY = "reports"
+GRADE_WORDS = {
+    "guideline": "guideline",
+    "randomised_trial": "randomised trial",
+    "observational": "observational evidence",
+    "mechanistic": "mechanistic reasoning",
+    "expert_opinion": "expert opinion",
+}
+
+
+class ReportIntegrityError(Exception):
+    """An archived PDF no longer matches the SHA-256 recorded when it was made."""
+
+
+class ReportService:
+    """Reports for one clinic, through its ``ClinicService``."""
+
+    def __init__(self, service, *, now: Callable[[], datetime] | None = None):
+        self._service = service
+        self._findings = FindingsService(service)
+        self._repo = ReportRepository(service.database)
+        self._now = now or (lambda: datetime.now().replace(microsecond=0))
+
+    # -- building ------------------------------------------------------------
+
+    def build(
+        self,
+        patient_id: int,
+        kind: str,
+        *,
+        as_of: date | None = None,
+        ticked_rule_ids: Iterable[str] = (),
+        clinician_note: str = "",
+        discuss: Iterable[str] = (),
+        paper: str | None = None,
+    ) -> ReportData:
+        """The data one PDF prints (no writes; needs the clinical chart permission)."""
+        data, _ = self._build(
+            patient_id,
+            kind,
+            as_of=as_of,
+            ticked_rule_ids=ticked_rule_ids,
+            clinician_note=clinician_note,
+            discuss=discuss,
+            paper=paper,
+        )
+        return data
+
+    def _build(self, patient_id, kind, *, as_of, ticked_rule_ids, clinician_note, discuss, paper):
+        if kind not in REPORT_KINDS:
+            raise ValidationError({"kind": f"Choose one of: {', '.join(REPORT_KINDS)}."})
+        service = self._service
+        paper = paper or service.settings.get(PAPER_SIZE, "A4") or "A4"
+        if paper not in PAPER_SIZES:
+            raise ValidationError({"paper": f"Choose one of: {', '.join(PAPER_SIZES)}."})
+        as_of = as_of or service.today()
+        patient = service.get_patient(patient_id)
+        evaluation = self._findings.evaluate(patient_id, as_of, with_checks=False)
+        regimen = {item.id: item for item in service.regimen(patient_id)}
+        observations = service.observations(patient_id)
+        monitoring = {r.id for r in self._findings.rules.rules if r.kind == "monitoring"}
+        user = service.user
+        summary = kind == "summary"
+        title = "Clinician summary" if summary else "Your visit summary"
+        findings = [f for f in evaluation.visible if f.rule_id not in monitoring]
+        findings += [f for f in evaluation.suppressed if f.rule_id not in monitoring]
+        ticked = set(ticked_rule_ids)
+        handout_findings = [f for f in evaluation.visible if f.rule_id in ticked]
+        discuss = tuple(d.strip() for d in discuss if d.strip())
+        data = ReportData(
+            kind=kind,
+            title=title,
+            subject=(
+                f"{title} for MRN {patient.mrn} as of {as_of.isoformat()}"
+                if summary
+                else f"Patient handout, {service.clinic_name}"
+            ),
+            clinic_name=service.clinic_name,
+            clinic_address=service.settings.get(CLINIC_ADDRESS, ""),
+            paper=paper,
+            patient_name=f"{patient.given_name} {patient.family_name}".strip(),
+            mrn=patient.mrn,
+            date_of_birth=patient.date_of_birth.isoformat(),
+            sex_at_birth=patient.sex_at_birth,
+            age=str(patient.age_on(as_of)),
+            generated_at=self._now().strftime("%Y-%m-%d %H:%M"),
+            generated_by=getattr(user, "display_name", "") or user.username,
+            kb_version=evaluation.kb_version,
+            rules_version=evaluation.rules_version,
+            as_of=as_of.isoformat(),
+            protocols=tuple(service.protocol_label(p) for p in evaluation.protocols),
+            protocol_rows=self._protocol_rows(evaluation, regimen) if summary else (),
+            stack_rows=self._stack_rows(evaluation) if summary else (),
+            lab_rows=self._lab_rows(observations, as_of) if summary else (),
+            findings=tuple(self._block(f) for f in findings) if summary else (),
+            monitoring_gaps=(
+                tuple(
+                    MonitoringGap(f.title, f.clinician_text, f.next_step)
+                    for f in evaluation.visible
+                    if f.rule_id in monitoring
+                )
+                if summary
+                else ()
+            ),
+            handout_items=(
+                ()
+                if summary
+                else tuple(
+                    HandoutItem(self._marker_label(f), f.patient_text) for f in handout_findings
+                )
+            ),
+            clinician_note="" if summary else clinician_note.strip(),
+            discuss=() if summary else discuss,
+            **({} if summary else {"disclaimer": HANDOUT_DISCLAIMER}),
+        )
+        return data, evaluation
+
+    def _protocol_rows(self, evaluation: Evaluation, regimen) -> tuple[ProtocolRow, ...]:
+        rows = []
+        for component in evaluation.components:
+            item = regimen.get(component.item_id)
+            label = (
+                self._service.substance_label(item)
+                if item is not None
+                else component.substance.replace("_", " ")
+            )
+            dose = dose_text(item) if item is not None else ""
+            rows.append(
+                ProtocolRow(
+                    substance=label,
+                    dose=dose,
+                    started=component.therapy_start.isoformat(),
+                    last_change=component.last_change.isoformat() if component.last_change else "",
+                    role=", ".join(component.roles),
+                )
+            )
+        return tuple(rows)
+
+    def _stack_rows(self, evaluation: Evaluation) -> tuple[StackRow, ...]:
+        kb = self._service.knowledge
+        unit = self._service.unit_label
+        rows = []
+        for entry in evaluation.stack:
+            nutrient = kb.nutrients.get(entry.nutrient)
+            name = nutrient.name if nutrient else entry.nutrient
+            daily = f"{entry.daily_amount:.4g} {unit(entry.unit)}".strip()
+            limit, percent, over = "none set", "—", False
+            if entry.upper_limit:
+                limit = f"{entry.upper_limit:g} {unit(entry.unit)}".strip()
+                ratio = entry.daily_amount / entry.upper_limit
+                percent, over = f"{ratio * 100:.0f} %", ratio > 1
+            note = ""
+            if entry.unconverted:
+                note = f"{len(entry.unconverted)} item(s) in units that could not be summed"
+            elif nutrient is not None and not entry.upper_limit and nutrient.no_upper_limit_note:
+                note = nutrient.no_upper_limit_note
+            rows.append(StackRow(name, daily, limit, percent, over, note))
+        return tuple(rows)
+
+    def _lab_rows(self, observations: list[Observation], as_of: date) -> tuple[LabRow, ...]:
+        latest: dict[str, Observation] = {}
+        for obs in observations:
+            if obs.excluded or obs.collected_at.date() > as_of:
+                continue
+            seen = latest.get(obs.analyte_key)
+            if seen is None or obs.collected_at > seen.collected_at:
+                latest[obs.analyte_key] = obs
+        service = self._service
+        rows = [
+            LabRow(
+                analyte=service.analyte_label(obs.analyte_key),
+                value=obs.raw_value,
+                unit=service.unit_label(obs.unit),
+                range_text=_range_text(obs),
+                flag=obs.flag,
+                collected=obs.collected_at.date().isoformat(),
+                lab=obs.lab,
+            )
+            for obs in latest.values()
+        ]
+        return tuple(sorted(rows, key=lambda r: r.analyte.casefold()))
+
+    def _marker_label(self, finding: Finding) -> str:
+        kb = self._service.knowledge
+        if finding.marker in kb.nutrients:
+            return kb.nutrients[finding.marker].name
+        if finding.marker in kb.analytes:
+            return kb.analytes[finding.marker].name
+        return finding.title
+
+    def _block(self, finding: Finding) -> FindingBlock:
+        service = self._service
+        lines = []
+        for value in finding.trace.values:
+            label = service.analyte_label(value.analyte) if value.analyte else value.name
+            if value.value is None:
+                shown = value.state.replace("_", " ")
+            else:
+                number = service.format_value(value.analyte, value.value)
+                shown = f"{value.comparator or ''}{number} {service.unit_label(value.unit)}".strip()
+                if value.collected_at is not None:
+                    shown += f" on {value.collected_at.date().isoformat()}"
+                if value.timing is not None:
+                    shown += f" ({value.timing.describe()})"
+            lines.append(f"{label}: {shown}")
+        for item in finding.trace.regimen:
+            dose = f" {item.dose:g} {item.dose_unit}" if item.dose is not None else ""
+            lines.append(
+                f"Regimen: {item.substance.replace('_', ' ')}{dose} since "
+                f"{item.start_date.isoformat()}"
+            )
+        for applied in finding.trace.ranges:
+            bounds = ""
+            if applied.low is not None or applied.high is not None:
+                bounds = " – ".join(
+                    f"{b:g}" if b is not None else "…" for b in (applied.low, applied.high)
+                )
+            unit = service.unit_label(applied.unit) if applied.unit and bounds else ""
+            source = f"; source {applied.source}" if applied.source else ""
+            shown = f"{bounds} {unit}".strip()
+            label = applied.label or applied.name
+            label += f": {shown}" if shown else ""
+            lines.append(f"{label} ({applied.kind}{source})")
+        lines += list(finding.trace.notes)
+        lines.append(
+            f"Rule {finding.rule_id} v{finding.rule_version} · rules "
+            f"{finding.trace.rules_version} · knowledge base {finding.trace.kb_version}"
+        )
+        citations = service.knowledge.citations
+        cited = []
+        for key in finding.citations:
+            citation = citations.get(key)
+            text = citation.text if citation else key
+            if citation and citation.url:
+                text += f" {citation.url}"  # plain text, never a link (security.md E1)
+            cited.append(text)
+        suppressed = ""
+        if finding.suppressed is not None:
+            s = finding.suppressed
+            suppressed = f"Suppressed by {s.user} on {s.at.date().isoformat()}: {s.reason}"
+        return FindingBlock(
+            rule_id=finding.rule_id,
+            title=finding.title,
+            status=finding.status.replace("_", " "),
+            severity=finding.severity,
+            evidence=GRADE_WORDS.get(finding.evidence_grade, finding.evidence_grade),
+            clinician_text=finding.clinician_text,
+            next_step=finding.next_step,
+            trace_lines=tuple(lines),
+            citations=tuple(cited),
+            suppressed_note=suppressed,
+        )
+
+    # -- generating and the archive -------------------------------------------
+
+    def generate(
+        self,
+        patient_id: int,
+        kind: str,
+        *,
+        as_of: date | None = None,
+        ticked_rule_ids: Iterable[str] = (),
+        clinician_note: str = "",
+        discuss: Iterable[str] = (),
+        paper: str | None = None,
+    ) -> tuple[int, bytes]:
+        """Render, archive (PDF, SHA-256, KB version, evaluation) and audit one report."""
+        from app.reports import render_pdf  # reportlab loads on first report, not at start-up
+
+        service = self._service
+        service.session.require(roles.REPORT_GENERATE, CATEGORY, patient_id)
+        data, evaluation = self._build(
+            patient_id,
+            kind,
+            as_of=as_of,
+            ticked_rule_ids=ticked_rule_ids,
+            clinician_note=clinician_note,
+            discuss=discuss,
+            paper=paper,
+        )
+        pdf = render_pdf(data)
+        digest = hashlib.sha256(pdf).hexdigest()
+        user_id = service.user.id
+        with service.database.transaction():
+            evaluation_id = self._repo.add_evaluation(
+                patient_id,
+                evaluation.as_of,
+                evaluation.kb_version,
+                evaluation_json(evaluation),
+                user_id,
+            )
+            report_id = self._repo.add(
+                patient_id=patient_id,
+                kind=kind,
+                user_id=user_id,
+                sha256=digest,
+                kb_version=evaluation.kb_version,
+                evaluation_id=evaluation_id,
+                title=data.title,
+                pdf=pdf,
+            )
+            service.session.record(
+                "report",
+                CATEGORY,
+                patient_id,
+                detail=f"report {report_id} ({kind}) sha256 {digest[:16]}",
+            )
+        service.session.audit.sync_anchor()
+        return report_id, pdf
+
+    def archive(self, patient_id: int) -> list[ReportRecord]:
+        """The patient's archived reports, newest first (without their bytes)."""
+        self._service.session.require(roles.REPORT_GENERATE, CATEGORY, patient_id)
+        return self._repo.for_patient(patient_id)
+
+    def evaluation_of(self, report_id: int) -> dict | None:
+        """The evaluation an archived report printed, as stored (JSON)."""
+        record = self._record(report_id)
+        if record.evaluation_id is None:
+            return None
+        text = self._repo.evaluation_json(record.evaluation_id)
+        return json.loads(text) if text else None
+
+    def _record(self, report_id: int) -> ReportRecord:
+        record = self._repo.get(report_id)
+        if record is None:
+            raise KeyError(f"No report with id {report_id}")
+        self._service.session.require(roles.REPORT_GENERATE, CATEGORY, record.patient_id)
+        if hashlib.sha256(record.pdf).hexdigest() != record.sha256:
+            raise ReportIntegrityError(
+                f"Report {report_id} does not match its recorded SHA-256; it was altered."
+            )
+        return record
+
+    def reprint(self, report_id: int) -> bytes:
+        """The archived bytes of a report (checked against its SHA-256); audited as a print."""
+        record = self._record(report_id)
+        self._service.record_event(
+            "print", CATEGORY, record.patient_id, detail=f"reprint of report {report_id}"
+        )
+        return record.pdf
+
+    def save_copy(self, report_id: int, path: Path) -> None:
+        """Write an archived report to a file; audited as an export."""
+        record = self._record(report_id)
+        write_atomic(Path(path), record.pdf)
+        self._service.record_event(
+            "export",
+            CATEGORY,
+            record.patient_id,
+            detail=f"report {report_id} saved as {Path(path).name}",
+        )
+
+
+def evaluation_json(evaluation: Evaluation) -> str:
+    """The evaluation as stable JSON (dates as ISO text, tuples as lists)."""
+    return json.dumps(asdict(evaluation), default=_json_default, sort_keys=True)
+
+
+def _json_default(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return str(value)
+
+
+def _range_text(obs: Observation) -> str:
+    if obs.ref_text:
+        return obs.ref_text
+    if obs.ref_low is not None and obs.ref_high is not None:
+        return f"{obs.ref_low:g} – {obs.ref_high:g}"
+    if obs.ref_low is not None:
+        return f"≥ {obs.ref_low:g}"
+    if obs.ref_high is not None:
+        return f"≤ {obs.ref_high:g}"
+    return "—"

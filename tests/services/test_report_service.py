@@ -1,0 +1,153 @@
+"""ReportService: build from the chart, archive with SHA-256, reprint the same bytes, audit."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import replace
+from datetime import date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from app.core.models import RegimenItem
+from app.security.roles import PermissionDenied
+from app.services.findings import FindingsService
+from app.services.reports import ReportIntegrityError, ReportService
+from tests.conftest import make_patient
+
+NOW = datetime(2026, 11, 23, 9, 30)
+
+
+@pytest.fixture
+def trt_patient(service):
+    patient = service.create_patient(make_patient(given_name="Zoë", family_name="Núñez"))
+    service.add_regimen_item(
+        RegimenItem(
+            None,
+            patient.id,
+            "hormone",
+            "testosterone_cypionate",
+            140.0,
+            "mg",
+            "IM",
+            7.0,
+            date(2025, 6, 2),
+        )
+    )
+    service.record_result(patient.id, "hematocrit", "55.2", "%", datetime(2026, 10, 1, 8, 0))
+    service.record_result(patient.id, "estradiol", "<5", "pg/mL", datetime(2026, 10, 1, 8, 0))
+    return patient
+
+
+@pytest.fixture
+def reports(service):
+    service.settings.set("clinic_address", "12 Quay Street\nPortsmouth")
+    return ReportService(service, now=lambda: NOW)
+
+
+def _text(pdf: bytes) -> str:
+    return " ".join(
+        " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split()
+    )
+
+
+def _hematocrit(service, patient_id):
+    findings = FindingsService(service).evaluate(patient_id).findings
+    return next(f for f in findings if "ematocrit" in f.title)
+
+
+def test_build_summary_from_the_chart(service, trt_patient, reports):
+    data = reports.build(trt_patient.id, "summary")
+    assert data.patient_name == "Zoë Núñez" and data.mrn == "MRN-1001"
+    assert data.clinic_name == "Test clinic" and "Quay Street" in data.clinic_address
+    assert data.protocol_rows and "140 mg IM weekly" in data.protocol_rows[0].dose
+    estradiol = next(r for r in data.lab_rows if r.value.startswith("<"))
+    assert estradiol.value == "<5" and estradiol.collected == "2026-10-01"
+    hematocrit = next(f for f in data.findings if "ematocrit" in f.title)
+    assert hematocrit.citations and any("55.2" in line for line in hematocrit.trace_lines)
+    assert data.kb_version == service.knowledge.version and data.paper == "A4"
+
+
+def test_generate_archives_pdf_sha256_kb_version_and_evaluation(service, trt_patient, reports):
+    report_id, pdf = reports.generate(trt_patient.id, "summary")
+    text = _text(pdf)
+    assert "Zoë Núñez" in text and "<5" in text and "Page 1 of" in text
+    [record] = reports.archive(trt_patient.id)
+    assert record.id == report_id and record.kind == "summary"
+    assert record.sha256 == hashlib.sha256(pdf).hexdigest()
+    assert record.kb_version == service.knowledge.version
+    evaluation = reports.evaluation_of(report_id)
+    assert evaluation["kb_version"] == service.knowledge.version
+    assert any("ematocrit" in f["title"] for f in evaluation["findings"])
+    assert record.created_by == service.user.username
+
+
+def test_reprint_returns_identical_bytes_and_is_audited(service, trt_patient, reports, tmp_path):
+    report_id, pdf = reports.generate(trt_patient.id, "summary")
+    assert reports.reprint(report_id) == pdf
+    reports.save_copy(report_id, tmp_path / "copy.pdf")
+    assert (tmp_path / "copy.pdf").read_bytes() == pdf
+    rows = service.session.audit.rows(patient_id=trt_patient.id)
+    actions = {(r.action, r.category, r.outcome) for r in rows}
+    assert {("report", "reports", "success"), ("print", "reports", "success")} <= actions
+    assert ("export", "reports", "success") in actions
+    report_row = next(r for r in rows if r.action == "report")
+    assert f"report {report_id}" in report_row.detail
+
+
+def test_same_chart_and_clock_render_the_same_bytes(trt_patient, reports):
+    _, first = reports.generate(trt_patient.id, "summary")
+    _, second = reports.generate(trt_patient.id, "summary")
+    assert first == second
+
+
+def test_handout_prints_only_ticked_findings_note_and_disclaimer(service, trt_patient, reports):
+    finding = _hematocrit(service, trt_patient.id)
+    _, pdf = reports.generate(
+        trt_patient.id,
+        "handout",
+        ticked_rule_ids=[finding.rule_id],
+        clinician_note="Drink water before the next draw.",
+        discuss=["Dose timing"],
+        paper="Letter",
+    )
+    text = _text(pdf)
+    assert " ".join(finding.patient_text.split()) in text
+    assert "Drink water before the next draw." in text and "Dose timing" in text
+    assert "does not replace, your clinician's judgement" in text
+    assert finding.clinician_text.split(".")[0] not in text
+    others = [
+        f
+        for f in FindingsService(service).evaluate(trt_patient.id).visible
+        if f.rule_id != finding.rule_id and f.patient_text
+    ]
+    for other in others:
+        assert " ".join(other.patient_text.split()) not in text
+    page = PdfReader(io.BytesIO(pdf)).pages[0]
+    assert round(float(page.mediabox.width)) == 612
+
+
+def test_an_assistant_is_refused_and_the_refusal_is_audited(service, trt_patient, reports):
+    service.session.user = replace(service.session.user, role="assistant")
+    with pytest.raises(PermissionDenied):
+        reports.generate(trt_patient.id, "summary")
+    denied = [
+        r for r in service.session.audit.rows(outcome="denied") if r.patient_id == trt_patient.id
+    ]
+    assert denied and denied[-1].action == "report.generate"
+
+
+def test_a_tampered_archive_is_not_reprinted(service, trt_patient, reports):
+    report_id, _ = reports.generate(trt_patient.id, "summary")
+    with service.database.transaction():
+        service.database.conn.execute("UPDATE reports SET pdf = x'00' WHERE id = ?", (report_id,))
+    with pytest.raises(ReportIntegrityError):
+        reports.reprint(report_id)
+
+
+def test_unknown_kind_is_a_validation_error(trt_patient, reports):
+    from app.core.validation import ValidationError
+
+    with pytest.raises(ValidationError):
+        reports.build(trt_patient.id, "letter")
