@@ -19,6 +19,7 @@ from app.ui.findings_panel import FindingsPanel
 from app.ui.labs_panel import LabsPanel
 from app.ui.patient_form import PatientFormDialog
 from app.ui.regimen_panel import RegimenPanel
+from app.ui.trends_panel import TrendsPanel
 
 
 class PatientView(QWidget):
@@ -49,10 +50,12 @@ class PatientView(QWidget):
         self.regimen = RegimenPanel(service, self)
         self.labs = LabsPanel(service, self)
         self.findings = FindingsPanel(service, findings_service, self)
+        self.trends = TrendsPanel(service, self)
         # An assistant keeps demographics and imports; clinical tabs need clinical.read.
         self._clinical = service.can("clinical.read")
         if self._clinical:
             self.tabs.addTab(self.findings, "Findings")
+            self.tabs.addTab(self.trends, "Trends")
             self.tabs.addTab(self.regimen, "Regimen")
             self.tabs.addTab(self.labs, "Results")
         else:
@@ -93,6 +96,7 @@ class PatientView(QWidget):
             self.regimen.show_patient(patient_id)
             self.labs.show_patient(patient_id)
             self.findings.show_patient(patient_id)
+            self.trends.show_patient(patient_id)
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

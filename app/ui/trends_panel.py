@@ -1,0 +1,284 @@
+"""The Trends tab: pick analytes, units and a time range; the chart draws the series.
+
+The panel asks ``services.series`` for a ``TrendSeries`` and hands it to the
+``TrendChart``; the chart never queries. The same series object feeds the PDF.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.services import series as trends
+from app.ui.trend_chart import TrendChart
+
+log = logging.getLogger(__name__)
+
+RANGES = (("1 y", 1.0), ("3 y", 3.0), ("All", None))
+UNIT_SYSTEMS = (("Conventional", "conventional"), ("SI", "si"))
+KEY_ROLE = Qt.UserRole
+NO_PRESET = "Choose a preset…"
+
+
+class TrendsPanel(QWidget):
+    """Analyte checklist, presets, unit and range toggles beside the stacked chart."""
+
+    drawn = Signal()
+
+    def __init__(self, service, parent=None):
+        super().__init__(parent)
+        self._service = service
+        self.patient_id: int | None = None
+        self.unit_system = "conventional"
+        self.years: float | None = 3.0
+        self.presets: dict[str, list[str]] = {}
+        self.series = None
+        self._filling = False
+        self._choices: dict[QPushButton, object] = {}
+        self._order: list[str] = []
+        self._build()
+        self._connect()
+
+    # -- layout --------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.search = QLineEdit(objectName="trend_search", placeholderText="Search analytes…")
+        self.search.setClearButtonEnabled(True)
+        self.checklist = QListWidget(objectName="trend_analytes")
+        self.preset_combo = QComboBox(objectName="trend_presets")
+        self.unit_buttons = self._toggle_group(UNIT_SYSTEMS, "conventional")
+        self.range_buttons = self._toggle_group(RANGES, 3.0)
+        self.export_png = QPushButton("Export PNG…", objectName="trend_export_png")
+        self.export_svg = QPushButton("Export SVG…", objectName="trend_export_svg")
+        self.status = QLabel(objectName="trend_status", wordWrap=True)
+        self.status.setStyleSheet("color: #555;")
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.addWidget(QLabel("Preset"))
+        column.addWidget(self.preset_combo)
+        column.addWidget(QLabel("Analytes"))
+        column.addWidget(self.search)
+        column.addWidget(self.checklist, 1)
+        column.addWidget(QLabel("Units"))
+        column.addLayout(self._row(self.unit_buttons))
+        column.addWidget(QLabel("Range"))
+        column.addLayout(self._row(self.range_buttons))
+        column.addLayout(self._row_widgets(self.export_png, self.export_svg))
+        column.addWidget(self.status)
+
+        self.chart = TrendChart()
+        self.chart.format_value = self._service.format_value
+        self.chart.unit_label = self._service.unit_label
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setWidget(self.chart)
+
+        splitter = QSplitter(Qt.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.scroll)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 900])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def _toggle_group(self, choices, checked) -> QButtonGroup:
+        group = QButtonGroup(self)
+        group.setExclusive(True)
+        for text, value in choices:
+            button = QPushButton(text, checkable=True)
+            # Kept in Python, not as a Qt property: a None QVariant read back from
+            # PySide6 6.12 leaks a reference to None and eventually aborts.
+            self._choices[button] = value
+            button.setChecked(value == checked)
+            group.addButton(button)
+        return group
+
+    @staticmethod
+    def _row(group: QButtonGroup) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for button in group.buttons():
+            row.addWidget(button)
+        return row
+
+    @staticmethod
+    def _row_widgets(*widgets) -> QHBoxLayout:
+        row = QHBoxLayout()
+        for widget in widgets:
+            row.addWidget(widget)
+        return row
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self._filter)
+        self.checklist.itemChanged.connect(self._checks_changed)
+        self.preset_combo.currentTextChanged.connect(self.apply_preset)
+        self.unit_buttons.buttonClicked.connect(lambda b: self.set_unit_system(self._choices[b]))
+        self.range_buttons.buttonClicked.connect(lambda b: self.set_years(self._choices[b]))
+        self.export_png.clicked.connect(lambda: self._ask_export("png"))
+        self.export_svg.clicked.connect(lambda: self._ask_export("svg"))
+
+    # -- state ---------------------------------------------------------------------
+
+    def show_patient(self, patient_id: int | None) -> None:
+        """Fill the checklist and presets for a patient and draw the first preset."""
+        self.patient_id = patient_id
+        self._filling = True
+        try:
+            self.checklist.clear()
+            self.preset_combo.clear()
+            self.presets = {}
+            self._order = []
+            if patient_id is None:
+                self.chart.clear()
+                return
+            for key in trends.analytes_with_results(self._service, patient_id):
+                item = QListWidgetItem(self._service.analyte_label(key))
+                item.setData(KEY_ROLE, key)
+                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+                item.setCheckState(Qt.Unchecked)
+                self.checklist.addItem(item)
+            self.presets = trends.presets(self._service, patient_id)
+            self.preset_combo.addItems([NO_PRESET, *self.presets])
+        finally:
+            self._filling = False
+        self.search.clear()
+        first = next((name for name, keys in self.presets.items() if self._available(keys)), None)
+        if first:
+            self.preset_combo.setCurrentText(first)
+        else:
+            self._check_keys(self.available_keys()[:4])
+            self.refresh()
+
+    def available_keys(self) -> list[str]:
+        return [self.checklist.item(i).data(KEY_ROLE) for i in range(self.checklist.count())]
+
+    def checked_keys(self) -> list[str]:
+        return [
+            self.checklist.item(i).data(KEY_ROLE)
+            for i in range(self.checklist.count())
+            if self.checklist.item(i).checkState() == Qt.Checked
+        ]
+
+    def _available(self, keys) -> list[str]:
+        have = set(self.available_keys())
+        return [k for k in keys if k in have]
+
+    def _check_keys(self, keys) -> None:
+        wanted = set(keys)
+        self._filling = True
+        try:
+            for i in range(self.checklist.count()):
+                item = self.checklist.item(i)
+                state = Qt.Checked if item.data(KEY_ROLE) in wanted else Qt.Unchecked
+                item.setCheckState(state)
+        finally:
+            self._filling = False
+
+    def apply_preset(self, name: str) -> None:
+        """Check exactly the preset's analytes that have results, and redraw."""
+        if self._filling or name not in self.presets:
+            return
+        self._order = list(self.presets[name])
+        self._check_keys(self._available(self.presets[name]))
+        self.refresh()
+
+    def set_unit_system(self, system: str) -> None:
+        self.unit_system = system
+        for button in self.unit_buttons.buttons():
+            button.setChecked(self._choices[button] == system)
+        self.refresh()
+
+    def set_years(self, years: float | None) -> None:
+        self.years = years
+        for button in self.range_buttons.buttons():
+            button.setChecked(self._choices[button] == years)
+        self.refresh()
+
+    def _filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        for i in range(self.checklist.count()):
+            item = self.checklist.item(i)
+            hay = f"{item.text()} {item.data(KEY_ROLE)}".casefold()
+            item.setHidden(bool(needle) and needle not in hay)
+
+    def _checks_changed(self, _item) -> None:
+        if not self._filling:
+            self.refresh()
+
+    # -- drawing -------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Ask the services layer for the series and draw it."""
+        if self.patient_id is None:
+            return
+        # Lanes follow the last preset's order (total T first for TRT), then the checklist's.
+        order = {key: i for i, key in enumerate(self._order)}
+        keys = sorted(self.checked_keys(), key=lambda k: order.get(k, len(order)))
+        self.series = trends.series_for(
+            self._service, self.patient_id, keys, self.unit_system, self.years
+        )
+        self.chart.draw(self.series)
+        unplotted = sum(a.unplotted for a in self.series.analytes)
+        note = (
+            f"{unplotted} result(s) without a number or a known unit are not drawn."
+            if unplotted
+            else ""
+        )
+        self.status.setText(note if keys else "Tick analytes to draw them.")
+        self.drawn.emit()
+
+    def export(self, path: str) -> None:
+        """Write the chart to ``path`` (.png or .svg)."""
+        import pyqtgraph.exporters as exporters
+
+        scene = self.chart.scene()
+        if str(path).lower().endswith(".svg"):
+            try:
+                exporters.SVGExporter(scene).export(str(path))
+            except ValueError:
+                # pyqtgraph 0.14's SVG path rewriting fails on Qt 6.12's path syntax.
+                log.debug("pyqtgraph SVG export failed; rendering with QSvgGenerator")
+                self._export_svg_qt(str(path))
+        else:
+            exporters.ImageExporter(scene).export(str(path))
+        self._service.record_event("export", "chart", self.patient_id, detail="trend chart")
+
+    def _export_svg_qt(self, path: str) -> None:
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        rect = self.chart.scene().sceneRect()
+        generator = QSvgGenerator()
+        generator.setFileName(path)
+        generator.setSize(rect.size().toSize())
+        generator.setViewBox(rect)
+        generator.setTitle("Cofactor trend chart")
+        painter = QPainter(generator)
+        try:
+            self.chart.scene().render(painter)
+        finally:
+            painter.end()
+
+    def _ask_export(self, kind: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export chart", f"trends.{kind}", f"{kind.upper()} (*.{kind})"
+        )
+        if path:
+            self.export(path)

@@ -1,0 +1,203 @@
+"""The Trends tab: inspect the pyqtgraph items the chart creates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.core.models import Observation, RegimenItem
+from app.core.validation import DoseChange
+from app.services.series import presets
+from app.ui.trend_chart import timestamp
+from app.ui.trends_panel import KEY_ROLE, TrendsPanel
+from tests.conftest import make_patient
+
+
+@pytest.fixture
+def trt_patient(service):
+    patient = service.create_patient(make_patient())
+    first = service.add_regimen_item(
+        RegimenItem(
+            None, patient.id, "hormone", "testosterone_cypionate", 100.0, "mg", "IM", 7.0,
+            date(2025, 1, 6),
+        )
+    )  # fmt: skip
+    service.change_dose(DoseChange(first.id, 140.0, "mg", 7.0, date(2025, 9, 1)))
+    service.add_regimen_item(
+        RegimenItem(
+            None, patient.id, "supplement", "zinc", 15.0, "mg", "oral", 1.0, date(2025, 3, 1)
+        )
+    )
+    pid = patient.id
+    service.record_result(
+        pid, "testosterone_total", "420", "ng/dL", datetime(2025, 4, 1, 8), lab="Quest"
+    )
+    service.record_result(
+        pid, "testosterone_total", "610", "ng/dL", datetime(2025, 11, 3, 8), lab="Quest"
+    )
+    service.record_result(
+        pid, "testosterone_total", "21", "nmol/L", datetime(2026, 6, 1, 8), lab="LabCorp"
+    )
+    service.record_result(pid, "shbg", "30", "nmol/L", datetime(2026, 6, 1, 8), lab="LabCorp")
+    service.record_result(pid, "psa", "<0.1", "ng/mL", datetime(2025, 4, 1, 8), lab="Quest")
+    service.record_result(pid, "psa", "0.9", "ng/mL", datetime(2026, 6, 1, 8), lab="LabCorp")
+    service.record_result(pid, "hematocrit", "52.5", "%", datetime(2026, 6, 1, 8), lab="LabCorp")
+    # A lab-reported range (the store path importers use) must win over the KB default.
+    with service.database.transaction():
+        service.observations_repo.add(
+            Observation(
+                None, pid, "hematocrit", datetime(2026, 9, 1, 8), "50.1", 50.1, None, "%",
+                50.1, "%", lab="LabCorp", ref_low=38.5, ref_high=50.0, flag="H",
+            )
+        )  # fmt: skip
+    return patient
+
+
+@pytest.fixture
+def panel(qtbot, service, trt_patient):
+    widget = TrendsPanel(service)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 900)
+    widget.show_patient(trt_patient.id)
+    widget.set_years(None)
+    return widget
+
+
+def test_trt_preset_is_chosen_and_only_analytes_with_results_are_checked(panel, service):
+    assert panel.preset_combo.currentText() == "TRT"
+    assert panel.checked_keys() == [
+        "testosterone_total", "shbg", "psa", "hematocrit", "free_testosterone_calc",
+    ]  # fmt: skip
+    # Lanes follow the preset's order: total T first.
+    assert list(panel.chart.lanes) == [
+        "testosterone_total", "free_testosterone_calc", "shbg", "hematocrit", "psa",
+    ]  # fmt: skip
+    assert "zinc" in presets(service, panel.patient_id)["TRT"]
+
+
+def test_preset_selection_checks_its_analytes(panel):
+    panel.preset_combo.setCurrentText("Thyroid")
+    assert panel.checked_keys() == []
+    panel.preset_combo.setCurrentText("TRT")
+    assert "psa" in panel.checked_keys()
+
+
+def test_bands_at_the_right_values(panel):
+    hematocrit = panel.chart.lanes["hematocrit"]
+    assert hematocrit["reference"].getRegion() == pytest.approx((38.5, 50.0))
+    assert "LabCorp" in hematocrit["reference_label"].textItem.toPlainText()
+    plot_top = hematocrit["plot"].getViewBox().viewRange()[1][1]
+    # Target "at most 54 %": one-sided, shaded from the plot's bottom edge to 54 only.
+    low, high = hematocrit["target"].getRegion()
+    assert high == pytest.approx(54.0) and low < 38.5 and plot_top > 54
+    total = panel.chart.lanes["testosterone_total"]
+    assert total["target"].getRegion() == pytest.approx((450, 600))
+    assert total["target_label"].textItem.toPlainText().startswith("Target: AUA")
+
+
+def test_one_sided_reference_shaded_below_the_limit_only(panel):
+    psa = panel.chart.lanes["psa"]
+    view_low, view_high = psa["plot"].getViewBox().viewRange()[1]
+    low, high = psa["reference"].getRegion()
+    assert high == pytest.approx(4.0) and low == pytest.approx(view_low)
+    assert view_high > 4.0
+
+
+def test_censored_marker_is_separate_from_the_line(panel):
+    psa = panel.chart.lanes["psa"]
+    censored = psa["censored"].points()
+    assert len(censored) == 1
+    assert censored[0].pos().y() == pytest.approx(0.1)
+    assert censored[0].symbol() == "t"
+    assert censored[0].brush().color().alpha() == 0  # open marker
+    xs, ys = psa["line"].getData()
+    assert list(ys) == [pytest.approx(0.9)]
+    assert [p.pos().y() for p in psa["points"].points()] == [pytest.approx(0.9)]
+
+
+def test_lab_and_unit_changes_are_marked(panel):
+    changes = panel.chart.lanes["testosterone_total"]["changes"]
+    kinds = {(what, moment) for what, moment, _ in changes}
+    assert ("lab", datetime(2026, 6, 1, 8)) in kinds
+    assert ("unit", datetime(2026, 6, 1, 8)) in kinds
+    assert all(m.value() == timestamp(moment) for _, moment, m in changes)
+
+
+def test_regimen_bars_labels_and_steady_state(panel):
+    regimen = panel.chart.regimen
+    lanes = [lane.substance for lane, _ in regimen["bars"]]
+    assert lanes == ["testosterone_cypionate", "zinc"]
+    _, bars = regimen["bars"][0]
+    assert len(bars.opts["x0"]) == 2
+    assert bars.opts["x0"][1] == pytest.approx(timestamp(date(2025, 9, 1)))
+    texts = [label.textItem.toPlainText() for _, label in regimen["labels"]]
+    assert "Testosterone cypionate 100 -> 140 mg/week" in texts
+    assert "Testosterone cypionate 100 mg IM weekly" in texts
+    markers = [m.value() for _, m in regimen["markers"]]
+    assert timestamp(date(2025, 9, 1)) in markers
+    steady = {step.start: shade for step, shade in regimen["steady"]}
+    shade = steady[date(2025, 9, 1)]
+    assert shade.opts["width"][0] == pytest.approx(6 * 7 * 86400, rel=0.01)
+
+
+def test_unit_toggle_changes_plotted_values(panel):
+    def total_values():
+        return sorted(
+            p.pos().y() for p in panel.chart.lanes["testosterone_total"]["points"].points()
+        )
+
+    conventional = total_values()
+    assert conventional[0] == pytest.approx(420)
+    si_button = next(b for b in panel.unit_buttons.buttons() if b.text() == "SI")
+    si_button.click()
+    assert panel.series.unit_system == "si"
+    si = total_values()
+    assert si[0] == pytest.approx(420 / 28.84, rel=0.01)
+    assert panel.chart.lanes["testosterone_total"]["target"].getRegion()[0] == pytest.approx(
+        450 / 28.84, rel=0.01
+    )
+    assert "nmol/L" in panel.chart.lanes["testosterone_total"]["plot"].titleLabel.text
+
+
+def test_tooltip_text_for_a_point(panel):
+    lane = panel.chart.lanes["hematocrit"]
+    point = next(p.data() for p in lane["points"].points() if p.data().flag == "H")
+    text = panel.chart.tooltip_text("hematocrit", point)
+    assert "50.1" in text and "%" in text
+    assert "2026-09-01" in text and "LabCorp" in text and "Flag: H" in text
+    assert "status: high" in text
+    censored = panel.chart.lanes["psa"]["censored"].points()[0].data()
+    assert "<0.1" in panel.chart.tooltip_text("psa", censored)
+
+
+def test_range_buttons_limit_points(panel):
+    panel.set_years(1.0)
+    assert len(panel.chart.lanes["testosterone_total"]["points"].points()) == 1
+    panel.set_years(None)
+    assert len(panel.chart.lanes["testosterone_total"]["points"].points()) == 3
+
+
+def test_search_filters_the_checklist(panel):
+    panel.search.setText("psa")
+    visible = [
+        panel.checklist.item(i).data(KEY_ROLE)
+        for i in range(panel.checklist.count())
+        if not panel.checklist.item(i).isHidden()
+    ]
+    assert visible == ["psa"]
+    item = next(
+        panel.checklist.item(i)
+        for i in range(panel.checklist.count())
+        if panel.checklist.item(i).data(KEY_ROLE) == "psa"
+    )
+    item.setCheckState(Qt.Unchecked)
+    assert "psa" not in panel.chart.lanes
+
+
+def test_export_png_and_svg(panel, tmp_path):
+    panel.export(str(tmp_path / "t.png"))
+    panel.export(str(tmp_path / "t.svg"))
+    assert (tmp_path / "t.png").stat().st_size > 1000
+    assert "<svg" in (tmp_path / "t.svg").read_text()
