@@ -46,3 +46,39 @@ def make_patient(**overrides) -> Patient:
 @pytest.fixture
 def patient(service) -> Patient:
     return service.create_patient(make_patient())
+
+
+# Encrypted clinics for tests: real key slots and argon2id, with parameters cheap enough
+# to sign in many times per test (the production defaults take ~180 ms each).
+def cheap_params():
+    from app.security.kdf import Argon2Params
+
+    return Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
+
+
+ADMIN_PASSWORD = "quiet harbour morning 1947"
+
+
+def create_encrypted_clinic(path, kb, *, admin: str = "ana", password: str = ADMIN_PASSWORD):
+    """Create an encrypted clinic at ``path`` with one patient; returns it signed in."""
+    from app.services import ClinicService
+
+    service = ClinicService.create(
+        path,
+        name="Riverside",
+        admin=admin,
+        password=password,
+        params=cheap_params(),
+        today=lambda: TODAY,
+        knowledge=kb,
+    )
+    service.create_patient(make_patient())
+    return service
+
+
+def sign_in(path, kb, user: str = "ana", password: str = ADMIN_PASSWORD):
+    from app.services import ClinicService
+
+    return ClinicService.sign_in(
+        path, user, password, params=cheap_params(), today=lambda: TODAY, knowledge=kb
+    )

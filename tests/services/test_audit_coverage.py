@@ -8,42 +8,25 @@ import pytest
 
 from app.core.models import RegimenItem
 from app.core.validation import DoseChange
-from app.security.kdf import Argon2Params
-from app.services import ClinicService
 from app.services.admin import AdminService
 from app.services.findings import FindingsService
 from app.services.importing import Importer
 from app.services.session import SignInError
-from tests.conftest import TODAY, make_patient
-
-CHEAP = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
-PASSWORD = "quiet harbour morning 1947"
+from tests.conftest import ADMIN_PASSWORD as PASSWORD
+from tests.conftest import create_encrypted_clinic
+from tests.conftest import sign_in as _sign_in
 
 
 @pytest.fixture
 def clinic_path(tmp_path, kb):
     path = tmp_path / "clinic.db"
-    ClinicService.create(
-        path,
-        name="R",
-        admin="ana",
-        password=PASSWORD,
-        params=CHEAP,
-        today=lambda: TODAY,
-        knowledge=kb,
-    ).close()
+    create_encrypted_clinic(path, kb).close()
     return path
-
-
-def _sign_in(path, kb, user="ana", password=PASSWORD):
-    return ClinicService.sign_in(
-        path, user, password, params=CHEAP, today=lambda: TODAY, knowledge=kb
-    )
 
 
 def test_every_action_writes_an_audit_row(clinic_path, kb, tmp_path):
     service = _sign_in(clinic_path, kb)
-    patient = service.create_patient(make_patient())
+    patient = service.find_patient("MRN-1001")  # created, and audited, with the clinic
     service.audit_search("okafor", 1)
     service.open_chart(patient.id)
     service.update_patient(service.get_patient(patient.id))

@@ -4,40 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from app.security.kdf import Argon2Params
-from app.services import ClinicService
 from app.services.session import SessionLocked
 from app.ui.auto_lock import LockScreen
 from app.ui.main_window import MainWindow
 from app.ui.patient_form import PatientFormDialog
 from app.ui.signin_dialog import SignInDialog
-from tests.conftest import TODAY, make_patient
-
-CHEAP = Argon2Params(time_cost=1, memory_cost=8, parallelism=1)
-PASSWORD = "quiet harbour morning 1947"
+from tests.conftest import ADMIN_PASSWORD as PASSWORD
+from tests.conftest import create_encrypted_clinic
+from tests.conftest import sign_in as _sign_in
 
 
 @pytest.fixture
 def clinic_file(tmp_path, kb):
     path = tmp_path / "clinic.db"
-    service = ClinicService.create(
-        path,
-        name="Riverside",
-        admin="ana",
-        password=PASSWORD,
-        params=CHEAP,
-        today=lambda: TODAY,
-        knowledge=kb,
-    )
-    service.create_patient(make_patient())
-    service.close()
+    create_encrypted_clinic(path, kb).close()
     return path
-
-
-def _sign_in(path, kb, user="ana", password=PASSWORD):
-    return ClinicService.sign_in(
-        path, user, password, params=CHEAP, today=lambda: TODAY, knowledge=kb
-    )
 
 
 def test_sign_in_dialog_says_wrong_password_then_signs_in(qtbot, clinic_file, kb):
