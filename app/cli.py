@@ -169,6 +169,15 @@ def _parser() -> argparse.ArgumentParser:
     audit_list.add_argument("--action")
     audit_list.add_argument("--csv", metavar="FILE")
 
+    settings = commands.add_parser("settings", parents=[common], help="clinic-wide settings")
+    settings_cmds = settings.add_subparsers(
+        dest="settings_command", metavar="ACTION", required=True
+    )
+    settings_cmds.add_parser("list", parents=[common], help="show the settings")
+    settings_set = settings_cmds.add_parser("set", parents=[common], help="change a setting")
+    settings_set.add_argument("key")
+    settings_set.add_argument("value")
+
     backup = commands.add_parser("backup", parents=[common], help="back up the clinic (verified)")
     backup.add_argument("--to", metavar="DIR", help="backup folder (default: beside the clinic)")
     backup.add_argument("--keep", type=int, default=14, help="backups to keep (default 14)")
@@ -453,6 +462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("audit", "verify"): _with_service("run_audit"),
         ("audit", "list"): _with_service("run_audit"),
         ("backup", None): _with_service("run_backup"),
+        ("settings", "list"): _with_service("run_settings"),
+        ("settings", "set"): _with_service("run_settings"),
         ("restore", None): _with_service("run_restore"),
         ("patients", "list"): _cmd_patients_list,
         ("patients", "add"): _cmd_patients_add,

@@ -141,3 +141,15 @@ def backups_json(service) -> str:
     from app.services.admin import AdminService
 
     return json.dumps([{"file": str(p), **m} for p, m in AdminService(service).backups()], indent=2)
+
+
+def run_settings(service, args) -> int:
+    from app.core.settings_keys import SETTINGS
+
+    if args.settings_command == "set":
+        service.set_setting(args.key, args.value)
+        print(f"{args.key} = {service.settings.get(args.key)}")
+        return 0
+    for key, meaning in SETTINGS.items():
+        print(f"{key:<20} {service.settings.get(key) or '(default)':<28} {meaning}")
+    return 0

@@ -287,3 +287,30 @@ def test_admin_commands_backup_restore_users_and_audit(tmp_path, capsys, monkeyp
         assert action in text, action
     (denied,) = [line for line in text.splitlines() if "user.manage" in line]
     assert "clin1" in denied and "denied" in denied
+
+
+def test_settings_are_validated_audited_and_used(tmp_path, capsys, monkeypatch):
+    data = str(tmp_path / "data")
+    _init(capsys, monkeypatch, data)
+    secret = ADMIN_PASSWORD + "\n"
+    code, text, _ = _run(
+        capsys,
+        *_as_admin("settings", "set", "auto_lock_minutes", "15", "--data-dir", data),
+        stdin=secret,
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0 and "auto_lock_minutes = 15" in text
+    code, _, err = _run(
+        capsys,
+        *_as_admin("settings", "set", "auto_lock_minutes", "0", "--data-dir", data),
+        stdin=secret,
+        monkeypatch=monkeypatch,
+    )
+    assert code == 1 and "1 to 120" in err
+    _, text, _ = _run(
+        capsys,
+        *_as_admin("audit", "list", "--data-dir", data),
+        stdin=secret,
+        monkeypatch=monkeypatch,
+    )
+    assert "auto_lock_minutes: '' -> '15'" in text

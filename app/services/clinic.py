@@ -273,6 +273,17 @@ class ClinicService:
         throttle.record_success(user.username)
         self.record_event("signin", "session", detail="unlocked")
 
+    def set_setting(self, key: str, value: str) -> None:
+        """Change a clinic-wide setting (administrators; audited with old and new value)."""
+        from app.core.settings_keys import validate_setting
+
+        value = validate_setting(key, value)
+        old = self.settings.get(key)
+        with self._writing(
+            roles.SETTINGS_WRITE, "update", "settings", detail=f"{key}: {old!r} -> {value!r}"
+        ):
+            self.settings.set(key, value)
+
     @property
     def is_demo(self) -> bool:
         return self.settings.meta("demo") == "yes"
