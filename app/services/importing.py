@@ -12,7 +12,6 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.dedupe import observation_key, timestamp_text
@@ -23,69 +22,40 @@ from app.core.importing import (
     file_patient,
     mapping_text,
 )
-from app.core.labfiles import ParsedFile, ReadOptions, RowProblem, read_lab_file
+from app.core.labfiles import ParsedFile, ReadOptions, read_lab_file
 from app.core.models import Patient
 from app.security import roles
+from app.services.import_model import (
+    DUPLICATE,
+    NEW,
+    UNKNOWN_ANALYTE,
+    UNMATCHED_PATIENT,
+    ImportPreview,
+    ImportResult,
+    apply_profile,
+    problems_report,
+    profile_settings,
+)
 from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
 
-log = logging.getLogger(__name__)
+__all__ = [
+    "DUPLICATE",
+    "NEW",
+    "UNKNOWN_ANALYTE",
+    "UNMATCHED_PATIENT",
+    "ImportPreview",
+    "ImportResult",
+    "Importer",
+    "apply_profile",
+    "problems_report",
+    "profile_settings",
+]
 
-NEW = "new"
-DUPLICATE = "duplicate"
-UNMATCHED_PATIENT = "unmatched patient"
-UNKNOWN_ANALYTE = "unknown analyte"
+log = logging.getLogger(__name__)
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _SOURCE_OF_FORMAT = {"csv": "csv", "hl7v2": "hl7", "fhir": "fhir"}
-
-
-@dataclass
-class ImportPreview:
-    """What committing would do, row by row, before anything is written."""
-
-    file_name: str
-    sha256: str
-    size_bytes: int
-    parsed: ParsedFile
-    profile_name: str = ""
-    statuses: list[str] = field(default_factory=list)
-    analyte_keys: list[str | None] = field(default_factory=list)
-    patient_ids: list[int | None] = field(default_factory=list)
-    unknown_analytes: dict[str, list[int]] = field(default_factory=dict)
-    unmatched_patients: dict[FilePatient, list[int]] = field(default_factory=dict)
-    patient_notes: dict[FilePatient, str] = field(default_factory=dict)
-    unrecognised_units: dict[tuple[str, str], int] = field(default_factory=dict)
-    already_imported: list[BatchRecord] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        return sum(1 for s in self.statuses if s == status)
-
-    @property
-    def rejected(self) -> list[RowProblem]:
-        return self.parsed.problems
-
-    def summary(self) -> dict[str, int]:
-        return {
-            "rows_read": len(self.statuses) + len(self.parsed.problems),
-            "new": self.count(NEW),
-            "duplicates": self.count(DUPLICATE),
-            "unmatched_patient_rows": self.count(UNMATCHED_PATIENT),
-            "unknown_analyte_rows": self.count(UNKNOWN_ANALYTE),
-            "rejected": len(self.parsed.problems),
-            "unrecognised_unit_rows": sum(self.unrecognised_units.values()),
-        }
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    batch_id: int
-    imported: int
-    duplicates: int
-    rejected: int
-    skipped: int
-    patients_created: int
-    stored_path: str
 
 
 class Importer:
@@ -416,31 +386,3 @@ def _conflicts(patient: Patient, who: FilePatient) -> bool:
     if who.date_of_birth and who.date_of_birth != patient.date_of_birth:
         return True
     return bool(who.family_name) and who.family_name.casefold() != patient.family_name.casefold()
-
-
-def problems_report(problems: list[RowProblem]) -> str:
-    """Rejected rows as text a clinic can save: line, column, reason."""
-    lines = ["line\tcolumn\treason"]
-    lines.extend(f"{p.line}\t{p.column}\t{p.reason}" for p in problems)
-    return "\n".join(lines)
-
-
-def profile_settings(options: ReadOptions, parsed: ParsedFile) -> dict:
-    """What a saved import profile remembers about one source's files."""
-    return {
-        "date_order": parsed.date_order or options.date_order,
-        "delimiter": parsed.delimiter,
-        "decimal_mark": parsed.decimal_mark,
-        "encoding": parsed.encoding,
-        "layout": parsed.layout,
-        "column_map": dict(parsed.columns),
-    }
-
-
-def apply_profile(options: ReadOptions, settings: dict) -> None:
-    """Fill the read options a profile remembers, leaving what the user chose alone."""
-    for name in ("date_order", "delimiter", "decimal_mark", "encoding", "layout"):
-        if settings.get(name) and getattr(options, name) is None:
-            setattr(options, name, settings[name])
-    if settings.get("column_map") and options.column_map is None:
-        options.column_map = dict(settings["column_map"])
