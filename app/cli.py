@@ -117,9 +117,16 @@ def _parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "report", parents=[common], help="a clinician summary or patient handout as PDF"
     )
-    report.add_argument("--patient", required=True, metavar="MRN")
-    report.add_argument("--kind", required=True, choices=("summary", "handout"))
-    report.add_argument("-o", "--output", required=True, metavar="FILE", help="PDF to write")
+    who = report.add_mutually_exclusive_group(required=True)
+    who.add_argument("--patient", metavar="MRN")
+    who.add_argument(
+        "--worklist", metavar="RULE_ID", help="one PDF per patient with this finding (--out-dir)"
+    )
+    report.add_argument(
+        "--kind", choices=("summary", "handout"), help="required with --patient; default handout"
+    )
+    report.add_argument("-o", "--output", metavar="FILE", help="PDF to write (--patient)")
+    report.add_argument("--out-dir", metavar="DIR", help="folder for the PDFs (--worklist)")
     report.add_argument("--as-of", type=_iso_date, help="evaluation date (default today)")
     report.add_argument(
         "--tick", action="append", metavar="RULE_ID", help="a finding to put on the handout"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import encryption, evaluate, importing, search, startup
+from bench import encryption, evaluate, importing, reports, search, startup, trends
 from bench.common import machine
 
 BENCHMARKS = {
@@ -13,6 +13,8 @@ BENCHMARKS = {
     "import": importing.run,
     "evaluate": evaluate.run,
     "encryption": encryption.run,
+    "trends": trends.run,
+    "reports": reports.run,
 }
 
 

@@ -79,3 +79,48 @@ def test_report_for_an_unknown_patient_is_one_line(tmp_path, capsys):
     _, err = capsys.readouterr()
     assert code == 1 and err.strip() == "cofactor: No patient with MRN NOPE."
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_for_a_worklist_writes_one_pdf_per_patient(tmp_path, capsys):
+    data = str(tmp_path / "data")
+    clinic = tmp_path / "demo.db"
+    main(["demo", "--patients", "3", "--out", str(clinic), "--today", TODAY, "--data-dir", data])
+    capsys.readouterr()
+    out_dir = tmp_path / "handouts"
+    code = main(
+        [
+            "report",
+            "--worklist",
+            "supplement_upper_limit",
+            "--out-dir",
+            str(out_dir),
+            "--as-of",
+            TODAY,
+            "--clinic",
+            str(clinic),
+            "--data-dir",
+            data,
+        ]
+    )
+    text, err = capsys.readouterr()
+    assert code == 0, err
+    files = sorted(out_dir.iterdir())
+    assert files and all(f.name.endswith("-handout.pdf") for f in files)
+    assert f"{len(files)} handout(s) for worklist supplement_upper_limit" in text
+    for file in files:
+        assert (
+            "Your visit summary" in PdfReader(io.BytesIO(file.read_bytes())).pages[0].extract_text()
+        )
+
+
+def test_report_for_a_worklist_needs_an_out_dir(tmp_path, capsys):
+    data = str(tmp_path / "data")
+    clinic = tmp_path / "demo.db"
+    main(["demo", "--patients", "1", "--out", str(clinic), "--today", TODAY, "--data-dir", data])
+    capsys.readouterr()
+    code = main(
+        ["report", "--worklist", "supplement_upper_limit", "--clinic", str(clinic),
+         "--data-dir", data]
+    )  # fmt: skip
+    _, err = capsys.readouterr()
+    assert code == 1 and "--out-dir" in err

@@ -102,9 +102,9 @@ class ReportData:
         title: Document title (also the PDF /Title).
         subject: PDF /Subject.
         paper: ``A4`` or ``Letter``.
-        chart_series: Hook for trend charts (core chart series, one per analyte).
-            Not drawn yet: ``app.reports.charts.trend_chart_flowables`` is the
-            place that will draw them.
+        chart_series: ``app.core.series.TrendSeries`` objects (the ones the
+            Trends tab draws); ``app.reports.charts`` draws one chart per analyte
+            and a protocol lane from each. Empty for handouts.
     """
 
     kind: str

@@ -1,19 +1,368 @@
-"""Hook for trend charts in the PDF (not drawn yet).
+"""Trend charts in the clinician summary, drawn with ``reportlab.graphics``.
 
-The chart series (``app.core`` series of points, censored points, bands and
-regimen steps) is being built for the screen; the PDF will draw the same series
-with ``reportlab.graphics`` here, never a screenshot. Until then this returns no
-flowables and the summary prints no chart rather than a made-up one.
+They draw the same ``app.core.series.TrendSeries`` the Trends tab draws (never a
+screenshot): per analyte a small line chart (x date, y value in the series' unit)
+with the reference and target bands as labelled shaded rectangles, results as
+filled circles joined by the trend line, censored results (``<0.5``) as open
+triangles at their limit and off the line, excluded results faded; then one
+protocol lane per substance with a labelled bar per dose step.
+
+Everything is computed from the series with plain arithmetic, so equal series
+draw equal shapes and the PDF stays byte-identical.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from reportlab.graphics.shapes import (
+    Circle,
+    Drawing,
+    Group,
+    Line,
+    Polygon,
+    PolyLine,
+    Rect,
+    String,
+)
+from reportlab.lib import colors
+from reportlab.lib.attrmap import AttrMap, AttrMapValue
+from reportlab.lib.units import mm
+from reportlab.lib.validators import isAnything
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from app.core.report_data import ReportData
+from app.core.series import AnalyteSeries, RegimenLane, TrendSeries
+from app.reports.fonts import BOLD, REGULAR, register_fonts
+from app.reports.styles import INK, MUTED, RULE
+
+CHART_HEIGHT = 46 * mm
+EMPTY_HEIGHT = 12 * mm
+BOTTOM_PAD = 3 * mm  # space under each chart's date labels
+LANE_ROW = 6.5 * mm
+MAX_LANES = 6
+GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
+
+REFERENCE_FILL = colors.HexColor("#e3e8ee")
+TARGET_FILL = colors.HexColor("#d3f0dc")
+REFERENCE_TEXT = colors.HexColor("#57606a")
+TARGET_TEXT = colors.HexColor("#1a7f37")
+LINE = colors.HexColor("#175cd3")
+HIGH_LOW = colors.HexColor("#b42318")
+FADED = colors.HexColor("#c4c9cf")
+STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
+POINT_RADIUS = 2.1
+TRIANGLE = 3.0  # half the height of a censored-result triangle
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """Maps dates and values of one chart to drawing coordinates."""
+
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    start: date
+    end: date
+    low: float
+    high: float
+
+    def x(self, day: date) -> float:
+        span = max((self.end - self.start).days, 1)
+        return self.x0 + (self.x1 - self.x0) * (day - self.start).days / span
+
+    def y(self, value: float) -> float:
+        return self.y0 + (self.y1 - self.y0) * (value - self.low) / (self.high - self.low)
+
+
+class TrendChart(Drawing):
+    """One analyte's chart; ``series`` and ``scale`` say what was drawn where (for tests)."""
+
+    _attrMap = AttrMap(
+        BASE=Drawing, series=AttrMapValue(isAnything), scale=AttrMapValue(isAnything)
+    )
 
 
 def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
-    """Flowables drawing ``data.chart_series`` in ``width`` points; none yet (see module doc)."""
-    del data, width  # drawn once the core chart series exists
-    return []
+    """Flowables drawing each ``TrendSeries`` in ``data.chart_series``, ``width`` points wide."""
+    register_fonts()
+    out: list[Flowable] = []
+    if any(isinstance(s, TrendSeries) and s.analytes for s in data.chart_series):
+        out.append(legend(width))
+    for series in data.chart_series:
+        if not isinstance(series, TrendSeries) or series.start is None or series.end is None:
+            continue
+        for analyte in series.analytes:
+            out.append(analyte_chart(series, analyte, width))
+        lanes = [lane for lane in series.regimen_lanes if _visible_steps(series, lane)]
+        if lanes:
+            out.append(protocol_lane(series, lanes[:MAX_LANES], width))
+    return out
+
+
+def legend(width: float) -> Drawing:
+    """What the marks mean, drawn with the same shapes as the charts."""
+    drawing = Drawing(width, 5 * mm)
+    x, y = 0.0, 5.0
+    items = [
+        (Circle(0, 0, POINT_RADIUS, fillColor=LINE, strokeColor=LINE), "result"),
+        (Circle(0, 0, POINT_RADIUS, fillColor=HIGH_LOW, strokeColor=HIGH_LOW), "outside reference"),
+        (censored_marker(0, 0, "<", LINE), "censored (< or >), drawn at its limit"),
+        (Circle(0, 0, POINT_RADIUS, fillColor=FADED, strokeColor=FADED), "excluded"),
+        (Rect(-3, -3, 6, 6, fillColor=REFERENCE_FILL, strokeColor=None), "reference range"),
+        (Rect(-3, -3, 6, 6, fillColor=TARGET_FILL, strokeColor=None), "protocol target"),
+    ]
+    for shape, text in items:
+        drawing.add(Group(shape, transform=(1, 0, 0, 1, x + 3, y + 2)))
+        drawing.add(String(x + 8, y, text, fontName=REGULAR, fontSize=6.5, fillColor=MUTED))
+        x += 16 + stringWidth(text, REGULAR, 6.5)
+    return drawing
+
+
+# -- one analyte ------------------------------------------------------------------------
+
+
+def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> TrendChart:
+    """The chart of one analyte (a short strip saying so when it has no results)."""
+    title = f"{analyte.label} ({analyte.unit})" if analyte.unit else analyte.label
+    if not analyte.points:
+        drawing = TrendChart(width, EMPTY_HEIGHT)
+        drawing.series = analyte
+        drawing.add(String(0, EMPTY_HEIGHT - 9, title, fontName=BOLD, fontSize=8, fillColor=INK))
+        drawing.add(
+            String(
+                0,
+                BOTTOM_PAD,
+                f"No results between {series.start.isoformat()} and {series.end.isoformat()}.",
+                fontName=REGULAR,
+                fontSize=7,
+                fillColor=MUTED,
+            )
+        )
+        return drawing
+    drawing = TrendChart(width, CHART_HEIGHT)
+    drawing.series = analyte
+    gutter = width * GUTTER_SHARE
+    low, high = _value_range(analyte)
+    ticks = _nice_ticks(low, high)
+    scale = Scale(
+        x0=gutter,
+        x1=width - 4,
+        y0=BOTTOM_PAD + 11,
+        y1=CHART_HEIGHT - 13,
+        start=series.start,
+        end=series.end,
+        low=ticks[0],
+        high=ticks[-1],
+    )
+    drawing.scale = scale
+    drawing.add(String(0, CHART_HEIGHT - 8, title, fontName=BOLD, fontSize=8, fillColor=INK))
+    notes = []
+    if analyte.derived and analyte.inputs_note:
+        notes.append(analyte.inputs_note)
+    if analyte.unplotted:
+        notes.append(f"{analyte.unplotted} result(s) without a number not drawn")
+    if notes:
+        note = _fit("; ".join(notes), width - stringWidth(title, BOLD, 8) - 12, 6.5)
+        drawing.add(
+            String(width, CHART_HEIGHT - 8, note, fontName=REGULAR, fontSize=6.5,
+                   fillColor=MUTED, textAnchor="end")
+        )  # fmt: skip
+    _bands(drawing, analyte, scale)
+    _axes(drawing, scale, ticks)
+    _points(drawing, analyte, scale)
+    return drawing
+
+
+def _value_range(analyte: AnalyteSeries) -> tuple[float, float]:
+    values = [p.value for p in analyte.points]
+    for band in analyte.bands:
+        values += [v for v in (band.low, band.high) if v is not None]
+    low, high = min(values), max(values)
+    if high - low < 1e-9:
+        pad = abs(high) * 0.1 or 1.0
+        return low - pad, high + pad
+    pad = (high - low) * 0.08
+    low = 0.0 if low >= 0 and low - pad < 0 else low - pad
+    return low, high + pad
+
+
+def _nice_ticks(low: float, high: float, wanted: int = 4) -> list[float]:
+    """Round tick values covering ``low``..``high`` (first and last are the axis ends)."""
+    raw = (high - low) / wanted
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks = [first]
+    while ticks[-1] < high - 1e-9 * step:
+        ticks.append(round(first + len(ticks) * step, 10))
+    return ticks
+
+
+def _tick_text(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _bands(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
+    for band in analyte.bands:
+        if band.kind not in ("reference", "target"):
+            continue
+        low = scale.y(band.low) if band.low is not None else scale.y0
+        high = scale.y(band.high) if band.high is not None else scale.y1
+        low, high = max(low, scale.y0), min(high, scale.y1)
+        if high <= low:
+            continue
+        target = band.kind == "target"
+        drawing.add(
+            Rect(scale.x0, low, scale.x1 - scale.x0, high - low,
+                 fillColor=TARGET_FILL if target else REFERENCE_FILL, strokeColor=None,
+                 fillOpacity=0.55 if target else 1)
+        )  # fmt: skip
+        label = _band_label(band.label, band.low, band.high)
+        x, anchor = (scale.x1 - 2, "end") if target else (scale.x0 + 2, "start")
+        drawing.add(
+            String(x, high - 6, _fit(label, (scale.x1 - scale.x0) / 2 - 4, 5.5),
+                   fontName=REGULAR, fontSize=5.5, textAnchor=anchor,
+                   fillColor=TARGET_TEXT if target else REFERENCE_TEXT)
+        )  # fmt: skip
+
+
+def _band_label(label: str, low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        bounds = f"{low:.4g}–{high:.4g}"
+    elif low is not None:
+        bounds = f"≥ {low:.4g}"
+    elif high is not None:
+        bounds = f"≤ {high:.4g}"
+    else:
+        return label
+    return f"{label}: {bounds}"
+
+
+def _axes(drawing: Drawing, scale: Scale, ticks: Sequence[float]) -> None:
+    for value in ticks:
+        y = scale.y(value)
+        drawing.add(Line(scale.x0, y, scale.x1, y, strokeColor=RULE, strokeWidth=0.3))
+        drawing.add(
+            String(scale.x0 - 3, y - 2, _tick_text(value), fontName=REGULAR, fontSize=6,
+                   fillColor=MUTED, textAnchor="end")
+        )  # fmt: skip
+    drawing.add(Line(scale.x0, scale.y0, scale.x1, scale.y0, strokeColor=MUTED, strokeWidth=0.5))
+    drawing.add(Line(scale.x0, scale.y0, scale.x0, scale.y1, strokeColor=MUTED, strokeWidth=0.5))
+    for day, text in _date_ticks(scale.start, scale.end):
+        x = scale.x(day)
+        drawing.add(Line(x, scale.y0, x, scale.y0 - 2, strokeColor=MUTED, strokeWidth=0.5))
+        drawing.add(
+            String(x, scale.y0 - 8, text, fontName=REGULAR, fontSize=6, fillColor=MUTED,
+                   textAnchor="middle")
+        )  # fmt: skip
+
+
+def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
+    """Year starts over long spans, quarter starts (or months) over short ones."""
+    span = (end - start).days
+    if span > 540:
+        return [(date(y, 1, 1), str(y)) for y in range(start.year + 1, end.year + 1)]
+    months = 3 if span > 150 else 1
+    out, year, month = [], start.year, start.month
+    while True:
+        month += 1
+        if month > 12:
+            year, month = year + 1, 1
+        day = date(year, month, 1)
+        if day > end:
+            return out
+        if (month - 1) % months == 0:
+            out.append((day, f"{year}-{month:02d}"))
+
+
+def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
+    plotted = analyte.points
+    line = [p for p in plotted if not p.censored and not p.excluded]
+    if len(line) > 1:
+        coordinates = []
+        for p in line:
+            coordinates += [scale.x(p.collected_at.date()), scale.y(p.value)]
+        drawing.add(PolyLine(coordinates, strokeColor=LINE, strokeWidth=0.9))
+    for p in plotted:
+        x, y = scale.x(p.collected_at.date()), scale.y(p.value)
+        colour = FADED if p.excluded else (HIGH_LOW if p.status in ("low", "high") else LINE)
+        if p.censored:
+            drawing.add(censored_marker(x, y, p.comparator, colour))
+        else:
+            drawing.add(
+                Circle(x, y, POINT_RADIUS, fillColor=colour, strokeColor=colour, strokeWidth=0.5)
+            )
+
+
+def censored_marker(x: float, y: float, comparator: str | None, colour) -> Polygon:
+    """An open triangle centred on the limit: pointing down for '<', up for '>'."""
+    s = TRIANGLE
+    if comparator in (">", ">="):
+        points = [x, y + s, x - s, y - s, x + s, y - s]
+    else:
+        points = [x, y - s, x - s, y + s, x + s, y + s]
+    return Polygon(points, fillColor=None, strokeColor=colour, strokeWidth=0.8)
+
+
+# -- protocol lane ------------------------------------------------------------------------
+
+
+def _visible_steps(series: TrendSeries, lane: RegimenLane):
+    return [
+        s for s in lane.steps if s.start <= series.end and (s.end is None or s.end >= series.start)
+    ]
+
+
+def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: float) -> Drawing:
+    """One row per substance under the charts, a labelled bar per dose step."""
+    height = 10 + LANE_ROW * len(lanes)
+    drawing = Drawing(width, height)
+    gutter = width * GUTTER_SHARE
+    scale = Scale(gutter, width - 4, 0, 1, series.start, series.end, 0, 1)
+    drawing.add(String(0, height - 7, "Protocol", fontName=BOLD, fontSize=8, fillColor=INK))
+    for row, lane in enumerate(lanes):
+        top = height - 10 - row * LANE_ROW
+        bottom = top - LANE_ROW + 1.2
+        drawing.add(
+            String(0, bottom + 1.6, _fit(lane.label, gutter - 4, 6.5), fontName=REGULAR,
+                   fontSize=6.5, fillColor=INK)
+        )  # fmt: skip
+        for i, step in enumerate(_visible_steps(series, lane)):
+            x0 = scale.x(max(step.start, series.start))
+            x1 = scale.x(min(step.end or series.end, series.end))
+            if x1 - x0 < 0.8:
+                x1 = x0 + 0.8
+            drawing.add(
+                Rect(x0, bottom, x1 - x0, top - bottom, fillColor=STEP_FILLS[i % 2],
+                     strokeColor=colors.white, strokeWidth=0.6)
+            )  # fmt: skip
+            text = _step_text(lane.label, step.dose_label)
+            text = _fit(text, x1 - x0 - 3, 6)
+            if text:
+                drawing.add(
+                    String(x0 + 1.5, bottom + 1.7, text, fontName=REGULAR, fontSize=6,
+                           fillColor=INK)
+                )  # fmt: skip
+    return drawing
+
+
+def _step_text(label: str, dose_label: str) -> str:
+    """The dose part of a step's label (the lane already names the substance)."""
+    if dose_label.startswith(label + " "):
+        return dose_label[len(label) + 1 :]
+    return dose_label
+
+
+def _fit(text: str, width: float, size: float) -> str:
+    """``text`` cut with an ellipsis to fit ``width`` points ('' if nothing fits)."""
+    if stringWidth(text, REGULAR, size) <= width:
+        return text
+    while text and stringWidth(text + "…", REGULAR, size) > width:
+        text = text[:-1]
+    return text + "…" if text else ""

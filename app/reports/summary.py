@@ -27,7 +27,12 @@ def summary_story(data: ReportData, width: float) -> list[Flowable]:
     story += _labs(data, s, width)
     charts = trend_chart_flowables(data, width)
     if charts:
-        story += [Paragraph("Trends", s.heading), *charts]
+        # The heading stays with the first chart, the protocol lane with the last one.
+        head, tail = [Paragraph("Trends", s.heading), *charts[:2]], charts[2:]
+        if len(tail) < 2:
+            story.append(KeepTogether(head + tail))
+        else:
+            story += [KeepTogether(head), *tail[:-2], KeepTogether(tail[-2:])]
     story += _findings(data, s)
     story += _gaps(data, s)
     story += _closing(data, s, width)

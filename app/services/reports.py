@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -30,14 +31,19 @@ from app.core.report_data import (
     ReportData,
     StackRow,
 )
+from app.core.series import TrendSeries
 from app.core.validation import ValidationError
 from app.security import roles
-from app.services.findings import FindingsService
+from app.services.findings import FindingsService, WorklistRow
+from app.services.series import presets, series_for
 from app.store.reports import ReportRecord, ReportRepository
 
 CLINIC_ADDRESS = "clinic_address"
 PAPER_SIZE = "paper_size"
 CATEGORY = "reports"
+CHART_ANALYTES = 4
+CHART_YEARS = 3
+OPEN_FOLDER = "open-reports"
 GRADE_WORDS = {
     "guideline": "guideline",
     "randomised_trial": "randomised trial",
@@ -45,6 +51,15 @@ GRADE_WORDS = {
     "mechanistic": "mechanistic reasoning",
     "expert_opinion": "expert opinion",
 }
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch wrote: (report id, file) per patient, of ``total`` patients."""
+
+    written: tuple[tuple[int, Path], ...]
+    total: int
+    cancelled: bool = False
 
 
 class ReportIntegrityError(Exception):
@@ -150,9 +165,18 @@ class ReportService:
             ),
             clinician_note="" if summary else clinician_note.strip(),
             discuss=() if summary else discuss,
+            chart_series=self._chart_series(patient_id) if summary else (),
             **({} if summary else {"disclaimer": HANDOUT_DISCLAIMER}),
         )
         return data, evaluation
+
+    def _chart_series(self, patient_id: int) -> tuple[TrendSeries, ...]:
+        """The trend series of the patient's first preset (at most 4 analytes, 3 years)."""
+        found = presets(self._service, patient_id)
+        keys = next(iter(found.values()), [])[:CHART_ANALYTES]
+        if not keys:
+            return ()
+        return (series_for(self._service, patient_id, keys, years=CHART_YEARS),)
 
     def _protocol_rows(self, evaluation: Evaluation, regimen) -> tuple[ProtocolRow, ...]:
         rows = []
@@ -347,6 +371,53 @@ class ReportService:
         service.session.audit.sync_anchor()
         return report_id, pdf
 
+    def batch(
+        self,
+        worklist: str | Iterable[WorklistRow],
+        kind: str,
+        out_dir: Path,
+        progress: Callable[[int, int], None] | None = None,
+        is_cancelled: Callable[[], bool] | None = None,
+        *,
+        as_of: date | None = None,
+    ) -> BatchResult:
+        """One PDF per patient on a worklist, each archived, audited and saved to ``out_dir``.
+
+        ``worklist`` is a rule id (the worklist is built as of ``as_of``) or worklist
+        rows. A handout explains the patient's worklist findings. Files are named
+        ``<MRN>-<kind>.pdf``. ``is_cancelled`` is checked before each patient, so a
+        cancel leaves whole reports only; ``progress(done, total)`` follows each one.
+        """
+        if kind not in REPORT_KINDS:
+            raise ValidationError({"kind": f"Choose one of: {', '.join(REPORT_KINDS)}."})
+        self._service.session.require(roles.REPORT_GENERATE, CATEGORY)
+        if isinstance(worklist, str):
+            rows = self._findings.worklist([worklist], as_of=as_of)
+        else:
+            rows = list(worklist)
+        by_patient: dict[int, list[WorklistRow]] = {}
+        for row in rows:
+            by_patient.setdefault(row.patient_id, []).append(row)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        total = len(by_patient)
+        written: list[tuple[int, Path]] = []
+        for done, (patient_id, patient_rows) in enumerate(by_patient.items(), start=1):
+            if is_cancelled and is_cancelled():
+                return BatchResult(tuple(written), total, cancelled=True)
+            report_id, _ = self.generate(
+                patient_id,
+                kind,
+                as_of=as_of,
+                ticked_rule_ids=[r.rule_id for r in patient_rows] if kind == "handout" else (),
+            )
+            target = out_dir / f"{_safe_name(patient_rows[0].mrn)}-{kind}.pdf"
+            self.save_copy(report_id, target)
+            written.append((report_id, target))
+            if progress:
+                progress(done, total)
+        return BatchResult(tuple(written), total, cancelled=False)
+
     def archive(self, patient_id: int) -> list[ReportRecord]:
         """The patient's archived reports, newest first (without their bytes)."""
         self._service.session.require(roles.REPORT_GENERATE, CATEGORY, patient_id)
@@ -379,6 +450,28 @@ class ReportService:
         )
         return record.pdf
 
+    def open_copy(self, report_id: int) -> Path:
+        """Write an archived report for the system PDF viewer; audited as a read.
+
+        The file goes to ``open-reports`` in the clinic's data folder (the system
+        temp folder for an in-memory clinic), named after the report id, and is
+        overwritten each time.
+        """
+        record = self._record(report_id)
+        clinic_path = self._service.path
+        folder = (
+            Path(clinic_path).parent / OPEN_FOLDER
+            if clinic_path is not None
+            else Path(tempfile.gettempdir()) / f"cofactor-{OPEN_FOLDER}"
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"report-{report_id}-{record.kind}.pdf"
+        write_atomic(target, record.pdf)
+        self._service.record_event(
+            "read", CATEGORY, record.patient_id, detail=f"report {report_id} opened in the viewer"
+        )
+        return target
+
     def save_copy(self, report_id: int, path: Path) -> None:
         """Write an archived report to a file; audited as an export."""
         record = self._record(report_id)
@@ -402,6 +495,12 @@ def _json_default(value):
     if isinstance(value, tuple | set | frozenset):
         return list(value)
     return str(value)
+
+
+def _safe_name(text: str) -> str:
+    """``text`` usable as a file name on every platform (letters, digits, '-', '_', '.')."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("._")
+    return cleaned or "patient"
 
 
 def _range_text(obs: Observation) -> str:

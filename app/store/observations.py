@@ -10,6 +10,7 @@ from datetime import datetime
 from app.core.dedupe import observation_key, timestamp_text
 from app.core.models import Observation
 from app.store.database import ClinicDatabase, utc_now
+from app.store.sqlite import IntegrityError
 
 _COLUMNS = (
     "id, patient_id, analyte_key, collected_at, raw_value, value, comparator, unit, "
@@ -184,9 +185,17 @@ class ObservationRepository:
             ),
         )
         values = observation_values(updated, utc_now(), user_id)
-        conn.execute(
+        try:
+            self._update(updated, values)
+        except IntegrityError as exc:
+            # The corrected values now match another stored result (same dedupe key).
+            raise DuplicateObservation(updated.analyte_key) from exc
+        return updated
+
+    def _update(self, updated: Observation, values: tuple) -> None:
+        self._clinic.conn.execute(
             "UPDATE observations SET analyte_key=?, collected_at=?, raw_value=?, value=?, "
-            "comparator=?, unit=?, value_canonical=?, unit_canonical=?, lab=?, note=?, "
+            "comparator=?, unit=?, value_canonical=?, unit_canonical=?, lab=?, flag=?, note=?, "
             "excluded_reason=?, dedupe_key=? WHERE id=?",
             (
                 values[1],
@@ -198,13 +207,13 @@ class ObservationRepository:
                 values[7],
                 values[8],
                 values[9],
+                updated.flag,
                 updated.note,
                 updated.excluded_reason,
                 values[19],
                 updated.id,
             ),
         )
-        return updated
 
     def revisions(self, observation_id: int) -> list[dict]:
         rows = self._clinic.conn.execute(

@@ -1,8 +1,11 @@
-"""The Results tab: every result of the patient, newest first, and manual entry."""
+"""The Results tab: every result of the patient, newest first, and manual entry.
+
+Double-clicking a row opens the result's record (history, Exclude…, Correct…).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -16,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.ui.lab_entry_dialog import LabEntryDialog
 from app.ui.observation_table_model import ObservationTableModel
+from app.ui.result_record_dialog import ResultRecordDialog
 
 
 class LabsPanel(QWidget):
@@ -44,6 +48,8 @@ class LabsPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table)
         self.add_button.clicked.connect(self.add_result)
+        self.table.doubleClicked.connect(lambda index: self.open_row(index.row()))
+        self.record_dialog: ResultRecordDialog | None = None
 
     def show_patient(self, patient_id: int | None) -> None:
         self._patient_id = patient_id
@@ -64,3 +70,21 @@ class LabsPanel(QWidget):
         if dialog.exec():
             self.refresh()
             self.changed.emit()
+
+    def open_row(self, row: int) -> ResultRecordDialog | None:
+        if not 0 <= row < self.model.rowCount():
+            return None
+        return self.open_record(self.model.observation_at(row).id)
+
+    def open_record(self, observation_id: int) -> ResultRecordDialog:
+        """Show a result's record; a correction or exclusion refreshes the table."""
+        dialog = ResultRecordDialog(self._service, observation_id, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.changed.connect(self._record_changed)
+        self.record_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _record_changed(self, _observation_id: int) -> None:
+        self.refresh()
+        self.changed.emit()

@@ -19,6 +19,7 @@ from app.ui.findings_panel import FindingsPanel
 from app.ui.labs_panel import LabsPanel
 from app.ui.patient_form import PatientFormDialog
 from app.ui.regimen_panel import RegimenPanel
+from app.ui.reports_panel import ReportsPanel
 from app.ui.trends_panel import TrendsPanel
 
 
@@ -58,6 +59,8 @@ class PatientView(QWidget):
             self.tabs.addTab(self.trends, "Trends")
             self.tabs.addTab(self.regimen, "Regimen")
             self.tabs.addTab(self.labs, "Results")
+            self.reports = ReportsPanel(service, findings_service, self)
+            self.tabs.addTab(self.reports, "Reports")
         else:
             note = QLabel("Your role shows demographics only; clinical records need a clinician.")
             note.setWordWrap(True)
@@ -86,6 +89,10 @@ class PatientView(QWidget):
         # A new dose or result changes what the findings say.
         self.regimen.changed.connect(self.findings.refresh)
         self.labs.changed.connect(self.findings.refresh)
+        # A result corrected or excluded in one view redraws the other.
+        self.labs.changed.connect(self.trends.refresh)
+        self.trends.changed.connect(self.labs.refresh)
+        self.trends.changed.connect(self.findings.refresh)
 
     def show_patient(self, patient_id: int | None) -> None:
         self.patient = self._service.open_chart(patient_id) if patient_id else None
@@ -97,6 +104,7 @@ class PatientView(QWidget):
             self.labs.show_patient(patient_id)
             self.findings.show_patient(patient_id)
             self.trends.show_patient(patient_id)
+            self.reports.show_patient(patient_id)
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

@@ -10,17 +10,12 @@ from datetime import date, datetime, time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 
 from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries
+from app.ui.trend_colours import status_colour
 
-STATUS_COLOURS = {
-    "low": "#1f6fd1",
-    "normal": "#2e8b3d",
-    "high": "#d1452f",
-    "unknown": "#666666",
-}
 REFERENCE_BRUSH = QColor(90, 160, 90, 45)
 TARGET_BRUSH = QColor(60, 110, 210, 45)
 STEADY_BRUSH = QColor(240, 170, 40, 70)
@@ -41,7 +36,13 @@ def timestamp(moment: date | datetime) -> float:
 
 
 class TrendChart(pg.GraphicsLayoutWidget):
-    """Stacked PlotItems with a shared date axis."""
+    """Stacked PlotItems with a shared date axis.
+
+    Clicking a stored result's point emits ``point_clicked`` with its observation id
+    (calculated points have none and emit nothing).
+    """
+
+    point_clicked = Signal(int)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -159,7 +160,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
     def _scatter(self, key, points, *, symbol, filled, alpha=255) -> pg.ScatterPlotItem:
         spots = []
         for point in points:
-            colour = QColor(STATUS_COLOURS.get(point.status, "#666666"))
+            colour = QColor(status_colour(point.status))
             colour.setAlpha(alpha)
             # '<' results point down (true value below), '>' up; open marker = censored.
             shape = symbol or ("t1" if point.comparator in (">", ">=") else "t")
@@ -179,7 +180,16 @@ class TrendChart(pg.GraphicsLayoutWidget):
             hoverSize=13,
         )
         scatter.addPoints(spots)
+        scatter.sigClicked.connect(self._clicked)
         return scatter
+
+    def _clicked(self, _scatter, spots, _event=None) -> None:
+        """Open the record of the clicked result (the first stored one under the mouse)."""
+        for spot in spots:
+            point = spot.data()
+            if isinstance(point, SeriesPoint) and point.observation_id is not None:
+                self.point_clicked.emit(point.observation_id)
+                return
 
     def _add_change_markers(self, items: dict, lane: AnalyteSeries) -> None:
         for moment, what in [(m, "lab") for m in lane.lab_changes] + [

@@ -10,6 +10,7 @@ import logging
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QFileDialog,
@@ -21,11 +22,15 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.services import series as trends
+from app.ui.flowsheet import OBSERVATION_ROLE, FlowsheetModel
+from app.ui.result_record_dialog import ResultRecordDialog
 from app.ui.trend_chart import TrendChart
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,7 @@ class TrendsPanel(QWidget):
     """Analyte checklist, presets, unit and range toggles beside the stacked chart."""
 
     drawn = Signal()
+    changed = Signal()  # a result was corrected or excluded from here
 
     def __init__(self, service, parent=None):
         super().__init__(parent)
@@ -51,6 +57,7 @@ class TrendsPanel(QWidget):
         self.series = None
         self._filling = False
         self._choices: dict[QPushButton, object] = {}
+        self.record_dialog: ResultRecordDialog | None = None
         self._order: list[str] = []
         self._build()
         self._connect()
@@ -89,10 +96,21 @@ class TrendsPanel(QWidget):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.chart)
+        self.flowsheet_model = FlowsheetModel(
+            self._service.format_value, self._service.unit_label, self
+        )
+        self.flowsheet = QTableView(objectName="trend_flowsheet")
+        self.flowsheet.setModel(self.flowsheet_model)
+        self.flowsheet.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.flowsheet.horizontalHeader().setDefaultSectionSize(96)
+        self.flowsheet.verticalHeader().setDefaultSectionSize(24)
+        self.tabs = QTabWidget(objectName="trend_views")
+        self.tabs.addTab(self.scroll, "Chart")
+        self.tabs.addTab(self.flowsheet, "Flowsheet")
 
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(left)
-        splitter.addWidget(self.scroll)
+        splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([230, 900])
         layout = QVBoxLayout(self)
@@ -133,6 +151,8 @@ class TrendsPanel(QWidget):
         self.range_buttons.buttonClicked.connect(lambda b: self.set_years(self._choices[b]))
         self.export_png.clicked.connect(lambda: self._ask_export("png"))
         self.export_svg.clicked.connect(lambda: self._ask_export("svg"))
+        self.chart.point_clicked.connect(self.open_record)
+        self.flowsheet.doubleClicked.connect(self._open_cell)
 
     # -- state ---------------------------------------------------------------------
 
@@ -147,6 +167,7 @@ class TrendsPanel(QWidget):
             self._order = []
             if patient_id is None:
                 self.chart.clear()
+                self.flowsheet_model.set_series(None)
                 return
             for key in trends.analytes_with_results(self._service, patient_id):
                 item = QListWidgetItem(self._service.analyte_label(key))
@@ -235,6 +256,11 @@ class TrendsPanel(QWidget):
             self._service, self.patient_id, keys, self.unit_system, self.years
         )
         self.chart.draw(self.series)
+        self.flowsheet_model.set_series(self.series)
+        if self.flowsheet_model.columnCount():
+            self.flowsheet.scrollTo(
+                self.flowsheet_model.index(0, self.flowsheet_model.columnCount() - 1)
+            )
         unplotted = sum(a.unplotted for a in self.series.analytes)
         note = (
             f"{unplotted} result(s) without a number or a known unit are not drawn."
@@ -243,6 +269,24 @@ class TrendsPanel(QWidget):
         )
         self.status.setText(note if keys else "Tick analytes to draw them.")
         self.drawn.emit()
+
+    def open_record(self, observation_id: int) -> ResultRecordDialog:
+        """Show a clicked result's record; a correction or exclusion redraws the chart."""
+        dialog = ResultRecordDialog(self._service, observation_id, self)
+        dialog.setAttribute(Qt.WA_DeleteOnClose)
+        dialog.changed.connect(self._record_changed)
+        self.record_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _open_cell(self, index) -> None:
+        observation_id = self.flowsheet_model.data(index, OBSERVATION_ROLE)
+        if observation_id is not None:
+            self.open_record(observation_id)
+
+    def _record_changed(self, _observation_id: int) -> None:
+        self.refresh()
+        self.changed.emit()
 
     def export(self, path: str) -> None:
         """Write the chart to ``path`` (.png or .svg)."""

@@ -151,3 +151,60 @@ def test_unknown_kind_is_a_validation_error(trt_patient, reports):
 
     with pytest.raises(ValidationError):
         reports.build(trt_patient.id, "letter")
+
+
+def _three_trt_patients(service):
+    ids = []
+    for n in range(3):
+        patient = service.create_patient(make_patient(mrn=f"MRN-20{n}", given_name=f"P{n}"))
+        service.add_regimen_item(
+            RegimenItem(
+                None, patient.id, "hormone", "testosterone_cypionate", 140.0, "mg", "IM", 7.0,
+                date(2025, 6, 2),
+            )
+        )  # fmt: skip
+        service.record_result(patient.id, "hematocrit", "55.2", "%", datetime(2026, 10, 1, 8))
+        ids.append(patient.id)
+    return ids
+
+
+def _hematocrit_rule(service, patient_id):
+    return _hematocrit(service, patient_id).rule_id
+
+
+def test_batch_writes_one_archived_audited_pdf_per_worklist_patient(service, reports, tmp_path):
+    ids = _three_trt_patients(service)
+    rule_id = _hematocrit_rule(service, ids[0])
+    seen = []
+    result = reports.batch(
+        rule_id, "handout", tmp_path / "out", progress=lambda d, t: seen.append((d, t))
+    )
+    assert not result.cancelled and result.total == 3 and seen[-1] == (3, 3)
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["MRN-200-handout.pdf", "MRN-201-handout.pdf", "MRN-202-handout.pdf"]
+    for report_id, path in result.written:
+        assert path.read_bytes() == reports.reprint(report_id)
+        assert "ematocrit" in _text(path.read_bytes()) or "red blood" in _text(path.read_bytes())
+    for patient_id in ids:
+        [record] = reports.archive(patient_id)
+        assert record.kind == "handout"
+    for patient_id in ids:
+        actions = [r.action for r in service.session.audit.rows(patient_id=patient_id)]
+        assert "report" in actions and "export" in actions
+
+
+def test_batch_cancelled_after_one_leaves_one_file_and_one_archive_row(service, reports, tmp_path):
+    ids = _three_trt_patients(service)
+    rows = FindingsService(service).worklist([_hematocrit_rule(service, ids[0])])
+    assert len({r.patient_id for r in rows}) == 3
+    done = []
+    result = reports.batch(
+        rows,
+        "summary",
+        tmp_path,
+        progress=lambda d, t: done.append(d),
+        is_cancelled=lambda: bool(done),
+    )
+    assert result.cancelled and len(result.written) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["MRN-200-summary.pdf"]
+    assert sum(len(reports.archive(pid)) for pid in ids) == 1

@@ -1,0 +1,76 @@
+"""Names and units from the knowledge base, as the screen and the paper show them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core.models import RegimenItem
+
+
+@dataclass(frozen=True)
+class SubstanceChoice:
+    key: str
+    label: str
+    kind: str
+    route: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class AnalyteChoice:
+    key: str
+    label: str
+    units: list[str]
+
+
+class KnowledgeLabels:
+    """Mixed into ``ClinicService``; needs ``self.knowledge``."""
+
+    def substance_choices(self) -> list[SubstanceChoice]:
+        """Hormone drugs, medications and supplements the knowledge base knows, for pickers."""
+        substances = self.knowledge.substances.values()
+        return sorted(
+            (
+                SubstanceChoice(s.key, s.name, s.kind, s.default_route, s.default_unit)
+                for s in substances
+            ),
+            key=lambda c: (c.kind != "hormone", c.label.casefold()),
+        )
+
+    def analyte_choices(self) -> list[AnalyteChoice]:
+        """Analytes a user can record by hand (not the calculated ones), with their units."""
+        choices = []
+        for analyte in self.knowledge.analytes.values():
+            if analyte.kind == "derived":
+                continue
+            units = [analyte.canonical_unit] + [
+                u for u in analyte.units if u != analyte.canonical_unit
+            ]
+            choices.append(AnalyteChoice(analyte.key, analyte.name, units))
+        return sorted(choices, key=lambda c: c.label.casefold())
+
+    def analyte_label(self, key: str) -> str:
+        analyte = self.knowledge.analytes.get(key)
+        return analyte.name if analyte else key
+
+    def substance_label(self, item: RegimenItem) -> str:
+        """What a regimen row is called on screen and paper: the user's words, else the KB's."""
+        if item.display_name:
+            return item.display_name
+        substance = self.knowledge.substances.get(item.substance)
+        return substance.name if substance else item.label
+
+    def protocol_label(self, key: str) -> str:
+        protocol = self.knowledge.protocols.get(key)
+        return protocol.name if protocol else key.replace("_", " ")
+
+    def format_value(self, analyte_key: str, value: float) -> str:
+        """A number with the analyte's usual decimals (``5.11``, not ``5.1104``)."""
+        analyte = self.knowledge.analytes.get(analyte_key)
+        if analyte is None:
+            return f"{value:.4g}"
+        return f"{value:.{analyte.decimals}f}"
+
+    def unit_label(self, unit: str) -> str:
+        """A unit as people write it (``µg/dL``, ``score (0-10)``), from its stored spelling."""
+        return self.knowledge.unit_label(unit) if unit else ""
