@@ -88,6 +88,8 @@ class WorklistDialog(QDialog):
         self.run_button = QPushButton("Run", objectName="run_worklist")
         self.cancel_button = QPushButton("Cancel")
         self.export_button = QPushButton("Export CSV…", objectName="export_worklist")
+        self.handouts_button = QPushButton("Handouts for all…", objectName="batch_handouts")
+        self.summaries_button = QPushButton("Summaries for all…", objectName="batch_summaries")
         self.progress = QProgressBar()
         self.progress.hide()
         self.count = QLabel()
@@ -110,6 +112,8 @@ class WorklistDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.count, 1)
         bottom.addWidget(self.progress)
+        bottom.addWidget(self.handouts_button)
+        bottom.addWidget(self.summaries_button)
         bottom.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -118,9 +122,14 @@ class WorklistDialog(QDialog):
         self.run_button.clicked.connect(self.run)
         self.cancel_button.clicked.connect(self._cancel)
         self.export_button.clicked.connect(self.export)
+        self.handouts_button.clicked.connect(lambda: self.batch_reports("handout"))
+        self.summaries_button.clicked.connect(lambda: self.batch_reports("summary"))
         self.table.doubleClicked.connect(self._open)
         self.export_button.setEnabled(False)
         self._may_export = service.can("data.export")
+        self._may_report = service.can("report.generate")
+        for button in (self.handouts_button, self.summaries_button):
+            button.setEnabled(False)
 
     def run(self) -> None:
         rule_id = self.rule.currentData()
@@ -147,6 +156,8 @@ class WorklistDialog(QDialog):
         self.table.resizeColumnsToContents()
         self.count.setText(f"{len(rows)} patient(s)")
         self.export_button.setEnabled(bool(rows) and self._may_export)
+        for button in (self.handouts_button, self.summaries_button):
+            button.setEnabled(bool(rows) and self._may_report)
 
     def _failed(self, exc: BaseException) -> None:
         self.progress.hide()
@@ -165,6 +176,35 @@ class WorklistDialog(QDialog):
         )
         if target:
             self._findings.export_worklist(self.model.rows, Path(target))
+
+    def batch_reports(self, kind: str, out_dir: str | None = None) -> None:
+        """One PDF per patient on the list, archived; progress shown, Cancel stops cleanly."""
+        from app.services.reports import ReportService
+
+        target = out_dir or QFileDialog.getExistingDirectory(self, "Save the PDFs in")
+        if not target:
+            return
+        rows = list(self.model.rows)
+        reports = ReportService(self._service)
+        self.progress.show()
+        self.progress.setValue(0)
+        self._task = run_task(
+            lambda task: reports.batch(
+                rows,
+                kind,
+                Path(target),
+                progress=lambda done, total: task.progress.emit(done / max(total, 1)),
+                is_cancelled=task.is_cancelled,
+            ),
+            on_finished=self._batch_done,
+            on_failed=self._failed,
+            on_progress=lambda f: self.progress.setValue(int(f * 100)),
+        )
+
+    def _batch_done(self, result) -> None:
+        self.progress.hide()
+        stopped = " (cancelled)" if result.cancelled else ""
+        self.count.setText(f"{len(result.written)} of {result.total} PDFs written{stopped}.")
 
     def _open(self, index) -> None:
         source = self.proxy.mapToSource(index)

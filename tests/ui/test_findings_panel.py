@@ -130,3 +130,23 @@ def test_worklist_finds_the_patient_and_exports_safe_csv(service, trt_patient, t
         cells = list(csv.reader(handle))
     assert cells[1][0] == trt_patient.mrn and "55.2" in cells[1][6]
     assert cells[2][1].startswith("'=") and cells[2][7].startswith("'@")
+
+
+def test_worklist_dialog_writes_a_handout_per_patient_with_progress(
+    qtbot, service, trt_patient, tmp_path
+):
+    from app.ui.worklist_dialog import WorklistDialog
+
+    dialog = WorklistDialog(service, FindingsService(service))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    urgent = FindingsService(service).evaluate(trt_patient.id).findings[0]
+    dialog.rule.setCurrentIndex(dialog.rule.findData(urgent.rule_id))
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=10_000)
+    assert dialog.handouts_button.isEnabled()
+    dialog.batch_reports("handout", out_dir=str(tmp_path / "pdfs"))
+    qtbot.waitUntil(lambda: "PDFs written" in dialog.count.text(), timeout=20_000)
+    assert dialog.count.text() == "1 of 1 PDFs written."
+    (pdf,) = (tmp_path / "pdfs").glob("*.pdf")
+    assert pdf.read_bytes().startswith(b"%PDF")
