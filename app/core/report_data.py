@@ -134,6 +134,8 @@ class ReportData:
     discuss: tuple[str, ...] = ()
     disclaimer: str = DISCLAIMER
     chart_series: tuple[object, ...] = ()
+    # The clinic's logo (PNG or JPEG bytes) for the page header, from settings.
+    logo: bytes = b""
 
     @property
     def author(self) -> str:

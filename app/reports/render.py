@@ -86,7 +86,18 @@ def _canvas_class(data: ReportData) -> type[Canvas]:
                 line.strip() for line in data.clinic_address.splitlines() if line.strip()
             )
             self.drawString(MARGIN, top - 8.5 * mm, address[:140])
-            self.drawRightString(width - MARGIN, top - 4 * mm, kind)
+            right = width - MARGIN
+            if data.logo:
+                logo = _logo_image(data.logo)
+                if logo is not None:
+                    image_w, image_h = logo.getSize()
+                    height_mm = 9 * mm
+                    width_mm = height_mm * image_w / max(image_h, 1)
+                    self.drawImage(
+                        logo, right - width_mm, top - 9.5 * mm, width_mm, height_mm, mask="auto"
+                    )
+                    right -= width_mm + 3 * mm
+            self.drawRightString(right, top - 4 * mm, kind)
             self.setStrokeColor(RULE)
             self.setLineWidth(0.6)
             self.line(MARGIN, top - 11 * mm, width - MARGIN, top - 11 * mm)
@@ -97,3 +108,17 @@ def _canvas_class(data: ReportData) -> type[Canvas]:
             self.drawRightString(width - MARGIN, MARGIN - 4 * mm, f"Page {page} of {total}")
 
     return PagedCanvas
+
+
+def _logo_image(raw: bytes):
+    """The clinic logo as reportlab reads it, or None for bytes that are not an image."""
+    from io import BytesIO
+
+    from reportlab.lib.utils import ImageReader
+
+    try:
+        image = ImageReader(BytesIO(raw))
+        image.getSize()
+    except Exception:  # a broken logo file must not stop a report from printing
+        return None
+    return image

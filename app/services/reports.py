@@ -131,6 +131,7 @@ class ReportService:
             ),
             clinic_name=service.clinic_name,
             clinic_address=service.settings.get(CLINIC_ADDRESS, ""),
+            logo=_logo_bytes(service.settings.get("clinic_logo", "")),
             paper=paper,
             patient_name=f"{patient.given_name} {patient.family_name}".strip(),
             mrn=patient.mrn,
@@ -513,3 +514,16 @@ def _range_text(obs: Observation) -> str:
     if obs.ref_high is not None:
         return f"≤ {obs.ref_high:g}"
     return "—"
+
+
+def _logo_bytes(path_text: str) -> bytes:
+    """The logo file's bytes (read when the report is built), or b"" if it is unusable."""
+    if not path_text:
+        return b""
+    path = Path(path_text)
+    try:
+        if path.stat().st_size > 2_000_000:
+            return b""
+        return path.read_bytes()
+    except OSError:
+        return b""

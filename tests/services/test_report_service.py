@@ -208,3 +208,42 @@ def test_batch_cancelled_after_one_leaves_one_file_and_one_archive_row(service, 
     assert result.cancelled and len(result.written) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["MRN-200-summary.pdf"]
     assert sum(len(reports.archive(pid)) for pid in ids) == 1
+
+
+def _png(path) -> None:
+    """A tiny valid 2x2 PNG, written without any imaging library."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    raw = b"".join(b"\x00" + b"\x20\x60\xa0" * 2 for _ in range(2))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_the_clinic_logo_from_settings_prints_in_the_header(
+    service, trt_patient, reports, tmp_path
+):
+    from app.core.validation import ValidationError
+
+    with pytest.raises(ValidationError):
+        service.set_setting("clinic_logo", str(tmp_path / "missing.png"))
+    _, without = reports.generate(trt_patient.id, "summary")
+    assert b"/Subtype /Image" not in without
+    logo = tmp_path / "logo.png"
+    _png(logo)
+    service.set_setting("clinic_logo", str(logo))
+    _, with_logo = reports.generate(trt_patient.id, "summary")
+    assert b"/Subtype /Image" in with_logo
+    assert "Clinician summary" in _text(with_logo)
