@@ -25,6 +25,20 @@ from app.core.evaluation.nodes import Context, Node
 RANGE_POSITIONS = ("below", "within", "above", "outside")
 
 
+def _member(ctx: Context, name: str, possible, allowed: tuple[str, ...]) -> Tri:
+    """True when every word a (possibly censored) result could have is allowed, False
+    when none is, and unknown (noted as censored) when it depends on the hidden value."""
+    if possible is None:
+        return None
+    inside = [word in allowed for word in possible]
+    if all(inside):
+        return True
+    if not any(inside):
+        return False
+    ctx.unknown(name, "censored")
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class StatusIn(Node):
     """The result's threshold status (guideline bands) is one of ``statuses``."""
@@ -33,16 +47,7 @@ class StatusIn(Node):
     statuses: tuple[str, ...]
 
     def evaluate(self, ctx: Context) -> Tri:
-        possible = ctx.statuses_of(self.name)
-        if possible is None:
-            return None
-        inside = [status in self.statuses for status in possible]
-        if all(inside):
-            return True
-        if not any(inside):
-            return False
-        ctx.unknown(self.name, "censored")
-        return None
+        return _member(ctx, self.name, ctx.statuses_of(self.name), self.statuses)
 
     def describe(self) -> str:
         return f"{self.name} status in {'/'.join(self.statuses)}"
@@ -59,16 +64,7 @@ class BandIn(Node):
     words: tuple[str, ...]
 
     def evaluate(self, ctx: Context) -> Tri:
-        possible = ctx.bands_of(self.name)
-        if possible is None:
-            return None
-        inside = [word in self.words for word in possible]
-        if all(inside):
-            return True
-        if not any(inside):
-            return False
-        ctx.unknown(self.name, "censored")
-        return None
+        return _member(ctx, self.name, ctx.bands_of(self.name), self.words)
 
     def describe(self) -> str:
         return f"{self.name} band in {'/'.join(self.words)}"
