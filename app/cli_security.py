@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import getpass
-import json
 import sys
 from pathlib import Path
 
@@ -135,12 +134,6 @@ def run_restore(service, args) -> int:
         f"Restored from {info.restored_from}; the clinic as it was is kept in {info.safety_backup}."
     )
     return 0
-
-
-def backups_json(service) -> str:
-    from app.services.admin import AdminService
-
-    return json.dumps([{"file": str(p), **m} for p, m in AdminService(service).backups()], indent=2)
 
 
 def run_settings(service, args) -> int:

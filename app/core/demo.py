@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from random import Random
@@ -132,20 +132,7 @@ def _regimen_for(
 
 
 def _stopped(item: RegimenItem, on: date, reason: str) -> RegimenItem:
-    return RegimenItem(
-        id=item.id,
-        patient_id=item.patient_id,
-        kind=item.kind,
-        substance=item.substance,
-        dose=item.dose,
-        dose_unit=item.dose_unit,
-        route=item.route,
-        interval_days=item.interval_days,
-        start_date=item.start_date,
-        stop_date=on,
-        stop_reason=reason,
-        previous_id=item.previous_id,
-    )
+    return replace(item, stop_date=on, stop_reason=reason)
 
 
 def _draw_dates(rng: Random, start: date, today: date, max_draws: int | None) -> list[date]:

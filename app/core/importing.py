@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from app.core.labfiles.model import RawResult
 
@@ -50,12 +51,9 @@ class FilePatient:
         return " · ".join(parts) or "no patient identifier"
 
 
-_FILE_PATIENTS: dict[tuple, FilePatient] = {}
-
-
 def file_patient(raw: RawResult) -> FilePatient:
     """The patient a row names; one shared object per distinct identity (rows repeat them)."""
-    identity = (
+    return _file_patient(
         raw.mrn,
         raw.source_patient_id,
         raw.family_name,
@@ -63,18 +61,19 @@ def file_patient(raw: RawResult) -> FilePatient:
         raw.date_of_birth,
         raw.sex,
     )
-    found = _FILE_PATIENTS.get(identity)
-    if found is None:
-        if len(_FILE_PATIENTS) > 100_000:
-            _FILE_PATIENTS.clear()
-        found = _FILE_PATIENTS[identity] = FilePatient(
-            mrn=(raw.mrn or raw.source_patient_id).strip(),
-            family_name=raw.family_name.strip(),
-            given_name=raw.given_name.strip(),
-            date_of_birth=raw.date_of_birth,
-            sex=raw.sex.strip().lower(),
-        )
-    return found
+
+
+@lru_cache(maxsize=100_000)
+def _file_patient(
+    mrn: str, source_id: str, family: str, given: str, born: date | None, sex: str
+) -> FilePatient:
+    return FilePatient(
+        mrn=(mrn or source_id).strip(),
+        family_name=family.strip(),
+        given_name=given.strip(),
+        date_of_birth=born,
+        sex=sex.strip().lower(),
+    )
 
 
 class AnalyteMatcher:

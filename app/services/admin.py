@@ -61,7 +61,7 @@ class AdminService:
         if slots is not None:
             slots.add(username, password, self._session.key, params=self._session.params)
         try:
-            with self._service._writing(
+            with self._service.audited_write(
                 roles.USER_MANAGE, "create", "users", detail=f"user {username} ({role}) created"
             ):
                 user = self._users.add(
@@ -120,7 +120,7 @@ class AdminService:
         slots = self._slots()
         if slots is not None:
             slots.rewrap(username, new_password, self._session.key, params=self._session.params)
-        with self._service._writing(
+        with self._service.audited_write(
             permission, "update", "users", detail=f"password of {username} changed"
         ):
             self._users.set_password_hash(

@@ -66,14 +66,14 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         return self.patients_repo.search(text, limit=limit, include_archived=include_archived)
 
     def audit_search(self, text: str, shown: int) -> None:
-        self._read(
+        self.audited_read(
             roles.PATIENT_READ, "query", "demographics", detail=f"search {text!r}: {shown} shown"
         )
 
     def open_chart(self, patient_id: int) -> Patient:
         """The patient a user opens; audited as a chart read."""
         patient = self.get_patient(patient_id)
-        self._read(roles.PATIENT_READ, "read", "chart", patient_id)
+        self.audited_read(roles.PATIENT_READ, "read", "chart", patient_id)
         return patient
 
     def count_patients(self, include_archived: bool = False) -> int:
@@ -100,7 +100,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         self.session.require(roles.PATIENT_WRITE, "demographics")
         self._check_patient(patient)
         try:
-            with self._writing(roles.PATIENT_WRITE, "create", "demographics"):
+            with self.audited_write(roles.PATIENT_WRITE, "create", "demographics"):
                 saved = self.patients_repo.add(replace(patient, id=None))
             return saved
         except DuplicateMrn as exc:
@@ -110,7 +110,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         self.session.require(roles.PATIENT_WRITE, "demographics", patient.id)
         self._check_patient(patient)
         try:
-            with self._writing(roles.PATIENT_WRITE, "update", "demographics", patient.id):
+            with self.audited_write(roles.PATIENT_WRITE, "update", "demographics", patient.id):
                 saved = self.patients_repo.update(patient)
             return saved
         except DuplicateMrn as exc:
@@ -119,7 +119,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     def archive_patient(self, patient_id: int, archived: bool = True) -> None:
         self.get_patient(patient_id)
         action = "archive" if archived else "unarchive"
-        with self._writing(roles.PATIENT_WRITE, action, "demographics", patient_id):
+        with self.audited_write(roles.PATIENT_WRITE, action, "demographics", patient_id):
             self.patients_repo.set_archived(patient_id, archived)
 
     # -- regimen -----------------------------------------------------------
@@ -135,7 +135,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         errors = validate_regimen_item(item, self.today())
         if errors:
             raise ValidationError(errors)
-        with self._writing(
+        with self.audited_write(
             roles.REGIMEN_WRITE,
             "create",
             "medications",
@@ -165,7 +165,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             note=change.note,
             previous_id=current.id,
         )
-        with self._writing(
+        with self.audited_write(
             roles.REGIMEN_WRITE,
             "update",
             "medications",
@@ -186,7 +186,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             raise ValidationError(
                 {"stop_date": f"The stop date is before the start date ({current.start_date})."}
             )
-        with self._writing(
+        with self.audited_write(
             roles.REGIMEN_WRITE,
             "update",
             "medications",
@@ -253,7 +253,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             note=note.strip(),
         )
         try:
-            with self._writing(
+            with self.audited_write(
                 roles.RESULT_WRITE,
                 "create",
                 "lab results",
@@ -318,7 +318,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         if obs.excluded:
             raise ValidationError({"reason": "This result is already excluded."})
         updated = replace(obs, excluded_reason=reason)
-        with self._writing(
+        with self.audited_write(
             roles.RESULT_WRITE,
             "update",
             "lab results",
@@ -370,7 +370,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             flag=parsed.flag,
         )
         try:
-            with self._writing(
+            with self.audited_write(
                 roles.RESULT_WRITE,
                 "update",
                 "lab results",

@@ -178,7 +178,7 @@ class ClinicSession:
         return roles.allowed(self.session.user.role, permission)
 
     @contextmanager
-    def _writing(
+    def audited_write(
         self,
         permission: str,
         action: str,
@@ -193,7 +193,7 @@ class ClinicSession:
             self.session.record(action, category, patient_id, detail=detail)
         self.session.audit.sync_anchor()
 
-    def _read(
+    def audited_read(
         self,
         permission: str,
         action: str,
@@ -259,7 +259,7 @@ class ClinicSession:
 
         value = validate_setting(key, value)
         old = self.settings.get(key)
-        with self._writing(
+        with self.audited_write(
             roles.SETTINGS_WRITE, "update", "settings", detail=f"{key}: {old!r} -> {value!r}"
         ):
             self.settings.set(key, value)

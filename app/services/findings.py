@@ -56,14 +56,7 @@ class FindingsService:
         return self._rules
 
     def suppressions(self, patient_id: int) -> list[Suppression]:
-        from app.core.evaluation import Suppression
-
-        return [
-            Suppression(
-                r.rule_id, r.fingerprint, r.reason, r.created_by or "this workstation", r.created_at
-            )
-            for r in self._suppressions.active_for(patient_id)
-        ]
+        return [_as_suppression(r) for r in self._suppressions.active_for(patient_id)]
 
     def evaluate(
         self, patient_id: int, as_of: date | None = None, *, with_checks: bool = True
@@ -88,7 +81,7 @@ class FindingsService:
         """Hide a finding for this patient until its rule changes; the reason is required."""
         if not reason.strip():
             raise ValidationError({"reason": "Say why this finding is suppressed."})
-        with self._service._writing(
+        with self._service.audited_write(
             roles.FINDING_SUPPRESS,
             "suppress",
             "findings",
@@ -104,7 +97,7 @@ class FindingsService:
             )
 
     def unsuppress(self, patient_id: int, rule_id: str) -> None:
-        with self._service._writing(
+        with self._service.audited_write(
             roles.FINDING_SUPPRESS, "unsuppress", "findings", patient_id, detail=rule_id
         ):
             for record in self._suppressions.active_for(patient_id):
@@ -120,7 +113,7 @@ class FindingsService:
         for results, instead of three queries per patient. ``part`` of ``parts`` takes
         every ``parts``-th patient, so separate processes can share the work.
         """
-        from app.core.evaluation import EvaluationOptions, Suppression, evaluate
+        from app.core.evaluation import EvaluationOptions, evaluate
 
         service = self._service
         service.session.require(roles.CLINICAL_READ, "findings")
@@ -139,16 +132,7 @@ class FindingsService:
             if pending is not None and pending[0] == patient.id:
                 observations = pending[1]
                 pending = next(results, None)
-            hidden = [
-                Suppression(
-                    r.rule_id,
-                    r.fingerprint,
-                    r.reason,
-                    r.created_by or "this workstation",
-                    r.created_at,
-                )
-                for r in suppressed.get(patient.id, [])
-            ]
+            hidden = [_as_suppression(r) for r in suppressed.get(patient.id, [])]
             yield (
                 patient,
                 evaluate(
@@ -191,7 +175,7 @@ class FindingsService:
             raise ValidationError({"rule": f"Unknown rule(s): {', '.join(sorted(unknown))}."})
         status_filter = set(statuses) if statuses else None
         as_of = as_of or self._service.today()
-        self._service._read(
+        self._service.audited_read(
             roles.CLINICAL_READ,
             "query",
             "findings",
@@ -213,6 +197,19 @@ class FindingsService:
             if progress and (done % 200 == 0 or done == total):
                 progress(done, total)
         return rows
+
+
+def _as_suppression(record) -> Suppression:
+    """A stored suppression as the engine reads it."""
+    from app.core.evaluation import Suppression
+
+    return Suppression(
+        record.rule_id,
+        record.fingerprint,
+        record.reason,
+        record.created_by or "this workstation",
+        record.created_at,
+    )
 
 
 def _row(patient: Patient, finding: Finding) -> WorklistRow:

@@ -43,10 +43,6 @@ class SignInError(Exception):
     """Sign-in refused; the message is shown to the user as it is."""
 
 
-# What a sign-in screen shows as a message rather than an error dialog.
-SIGN_IN_REFUSALS: tuple[type[Exception], ...] = ()
-
-
 class SessionLocked(Exception):
     """The session is locked (idle time-out); sign in again to continue."""
 
@@ -264,4 +260,5 @@ def _finish_sign_in(
     return session
 
 
-SIGN_IN_REFUSALS = (SignInError, ClinicInUse)
+# What a sign-in screen shows as a message rather than an error dialog.
+SIGN_IN_REFUSALS: tuple[type[Exception], ...] = (SignInError, ClinicInUse)

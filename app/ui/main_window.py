@@ -168,7 +168,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.idle_lock is not None:
             self.idle_lock.stop()
-        self.patient_list._audit_timer.stop()
         super().closeEvent(event)
 
     def dragEnterEvent(self, event) -> None:
