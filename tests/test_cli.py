@@ -76,6 +76,21 @@ def test_demo_builds_a_clinic_that_patients_list_reads(tmp_path, capsys):
     assert len(rows) == 6 and all(r["mrn"].startswith("DEMO-") for r in rows)
 
 
+def test_global_options_work_before_the_command_too(tmp_path, capsys):
+    """`cofactor --clinic F patients list` reads F, as `cofactor patients list --clinic F` does."""
+    out = tmp_path / "demo.db"
+    data = str(tmp_path / "data")
+    code, _, err = _run(capsys, "--data-dir", data, "demo", "--patients", "3", "--out", str(out))
+    assert code == 0, err
+    code, text, err = _run(
+        capsys, "--data-dir", data, "--clinic", str(out), "patients", "list", "--json"
+    )
+    assert code == 0, err
+    assert len(json.loads(text)) == 3
+    # The data folder given before the command is the one used: the log went there.
+    assert (tmp_path / "data").is_dir()
+
+
 def test_demo_refuses_to_overwrite(tmp_path, capsys):
     out = tmp_path / "demo.db"
     out.write_text("precious")
