@@ -58,6 +58,9 @@ class LabRow:
     flag: str
     collected: str
     lab: str = ""
+    # True when the lab printed no range and ``range_text`` is the knowledge base's
+    # default for the patient's sex and age, so the page can say whose range it is.
+    range_from_kb: bool = False
 
 
 @dataclass(frozen=True, slots=True)

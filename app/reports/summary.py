@@ -123,7 +123,15 @@ def _labs(data: ReportData, s: Styles, width: float) -> list[Flowable]:
         out.append(para("No results recorded.", s.note))
         return out
     rows = [
-        [r.analyte, r.value, r.unit, r.range_text, r.flag, r.collected, r.lab]
+        [
+            r.analyte,
+            r.value,
+            r.unit,
+            f"{r.range_text} *" if r.range_from_kb else r.range_text,
+            r.flag,
+            r.collected,
+            r.lab,
+        ]
         for r in data.lab_rows
     ]
     out.append(
@@ -134,12 +142,13 @@ def _labs(data: ReportData, s: Styles, width: float) -> list[Flowable]:
             [w * width for w in (0.25, 0.09, 0.1, 0.14, 0.06, 0.12, 0.24)],
         )
     )
-    out.append(
-        para(
-            "Results are printed as the lab reported them; censored values (<, >) as written.",
-            s.small,
+    note = "Results are printed as the lab reported them; censored values (<, >) as written."
+    if any(r.range_from_kb for r in data.lab_rows):
+        note += (
+            " Ranges marked * are the knowledge base's defaults for the patient's sex and age,"
+            " converted to the result's unit: the lab printed none."
         )
-    )
+    out.append(para(note, s.small))
     return out
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from app.core.atomic_file import write_atomic
 from app.core.evaluation.findings import Evaluation, Finding
+from app.core.evaluation.texts import format_number
 from app.core.formatting import dose_text
 from app.core.models import Observation
 from app.core.report_data import (
@@ -146,7 +147,7 @@ class ReportService:
             protocols=tuple(service.protocol_label(p) for p in evaluation.protocols),
             protocol_rows=self._protocol_rows(evaluation, regimen) if summary else (),
             stack_rows=self._stack_rows(evaluation) if summary else (),
-            lab_rows=self._lab_rows(observations, as_of) if summary else (),
+            lab_rows=self._lab_rows(observations, patient, as_of) if summary else (),
             findings=tuple(self._block(f) for f in findings) if summary else (),
             monitoring_gaps=(
                 tuple(
@@ -221,7 +222,9 @@ class ReportService:
             rows.append(StackRow(name, daily, limit, percent, over, note))
         return tuple(rows)
 
-    def _lab_rows(self, observations: list[Observation], as_of: date) -> tuple[LabRow, ...]:
+    def _lab_rows(
+        self, observations: list[Observation], patient, as_of: date
+    ) -> tuple[LabRow, ...]:
         latest: dict[str, Observation] = {}
         for obs in observations:
             if obs.excluded or obs.collected_at.date() > as_of:
@@ -230,18 +233,23 @@ class ReportService:
             if seen is None or obs.collected_at > seen.collected_at:
                 latest[obs.analyte_key] = obs
         service = self._service
-        rows = [
-            LabRow(
-                analyte=service.analyte_label(obs.analyte_key),
-                value=obs.raw_value,
-                unit=service.unit_label(obs.unit),
-                range_text=_range_text(obs),
-                flag=obs.flag,
-                collected=obs.collected_at.date().isoformat(),
-                lab=obs.lab,
+        age = patient.age_on(as_of)
+        rows = []
+        for obs in latest.values():
+            range_text = _lab_range_text(obs)
+            kb_text = "" if range_text else _kb_range_text(service.knowledge, obs, patient, age)
+            rows.append(
+                LabRow(
+                    analyte=service.analyte_label(obs.analyte_key),
+                    value=obs.raw_value,
+                    unit=service.unit_label(obs.unit),
+                    range_text=range_text or kb_text or "—",
+                    flag=obs.flag,
+                    collected=obs.collected_at.date().isoformat(),
+                    lab=obs.lab,
+                    range_from_kb=bool(kb_text),
+                )
             )
-            for obs in latest.values()
-        ]
         return tuple(sorted(rows, key=lambda r: r.analyte.casefold()))
 
     def _marker_label(self, finding: Finding) -> str:
@@ -504,16 +512,41 @@ def _safe_name(text: str) -> str:
     return cleaned or "patient"
 
 
-def _range_text(obs: Observation) -> str:
+def _lab_range_text(obs: Observation) -> str:
+    """The range the lab printed with this result, or "" when it printed none."""
     if obs.ref_text:
         return obs.ref_text
-    if obs.ref_low is not None and obs.ref_high is not None:
-        return f"{obs.ref_low:g} – {obs.ref_high:g}"
-    if obs.ref_low is not None:
-        return f"≥ {obs.ref_low:g}"
-    if obs.ref_high is not None:
-        return f"≤ {obs.ref_high:g}"
-    return "—"
+    return _bounds_text(obs.ref_low, obs.ref_high)
+
+
+def _kb_range_text(kb, obs: Observation, patient, age: int) -> str:
+    """The knowledge base's default range for the patient, in the result's own unit.
+
+    Empty when the knowledge base has no range for this sex and age, or the result's
+    unit cannot be converted exactly: the page then shows no range rather than one in
+    a unit the printed value is not in.
+    """
+    try:
+        reference = kb.reference_range(obs.analyte_key, patient.sex_at_birth, age)
+        if reference is None:
+            return ""
+        low, high = (
+            None if bound is None else kb.from_canonical(obs.analyte_key, bound, obs.unit)
+            for bound in (reference.low, reference.high)
+        )
+    except (KeyError, ValueError):  # unknown analyte, or a unit with no exact factor
+        return ""
+    return _bounds_text(low, high)
+
+
+def _bounds_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{format_number(low)} – {format_number(high)}"
+    if low is not None:
+        return f"≥ {format_number(low)}"
+    if high is not None:
+        return f"≤ {format_number(high)}"
+    return ""
 
 
 def _logo_bytes(path_text: str) -> bytes:

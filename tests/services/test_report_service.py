@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 from pypdf import PdfReader
 
-from app.core.models import RegimenItem
+from app.core.models import Observation, RegimenItem
 from app.security.roles import PermissionDenied
 from app.services.findings import FindingsService
 from app.services.reports import ReportIntegrityError, ReportService
@@ -247,3 +247,49 @@ def test_the_clinic_logo_from_settings_prints_in_the_header(
     _, with_logo = reports.generate(trt_patient.id, "summary")
     assert b"/Subtype /Image" in with_logo
     assert "Clinician summary" in _text(with_logo)
+
+
+def test_labs_table_falls_back_to_the_knowledge_base_range_in_the_results_unit(
+    service, trt_patient, reports
+):
+    """A result without the lab's range prints the KB default for the patient, marked."""
+    service.record_result(trt_patient.id, "zinc", "11.0", "umol/L", datetime(2026, 10, 1, 8, 0))
+    data = reports.build(trt_patient.id, "summary")
+    rows = {r.analyte: r for r in data.lab_rows}
+    hematocrit = rows[service.analyte_label("hematocrit")]
+    assert hematocrit.range_text == "41 – 51" and hematocrit.range_from_kb  # adult male
+    zinc = rows[service.analyte_label("zinc")]
+    # ARUP 60-120 ug/dL converted to the result's own unit (x 0.1530), not left in ug/dL.
+    assert zinc.range_text == "9.18 – 18.36" and zinc.range_from_kb
+    text = _text(reports.generate(trt_patient.id, "summary")[1])
+    assert "41 – 51 *" in text and "knowledge base's defaults" in text
+
+
+def test_labs_table_prints_the_labs_own_range_unmarked(service, trt_patient, reports):
+    service.observations_repo.add(
+        Observation(
+            None,
+            trt_patient.id,
+            "zinc",
+            datetime(2026, 10, 2, 8, 0),
+            "70",
+            value=70.0,
+            unit="ug/dL",
+            ref_low=70.0,
+            ref_high=150.0,
+            ref_text="70-150",
+            lab="Quay Lab",
+        )
+    )
+    data = reports.build(trt_patient.id, "summary")
+    zinc = next(r for r in data.lab_rows if r.analyte == service.analyte_label("zinc"))
+    assert zinc.range_text == "70-150" and not zinc.range_from_kb
+
+
+def test_labs_table_leaves_the_range_blank_when_the_unit_has_no_exact_factor(
+    service, trt_patient, reports
+):
+    service.record_result(trt_patient.id, "zinc", "90", "mg/furlong", datetime(2026, 10, 2, 8))
+    data = reports.build(trt_patient.id, "summary")
+    zinc = next(r for r in data.lab_rows if r.analyte == service.analyte_label("zinc"))
+    assert zinc.range_text == "—" and not zinc.range_from_kb

@@ -55,8 +55,12 @@ def format_age(days: int) -> str:
 
 
 def format_number(value: float) -> str:
-    """A number without float noise (``0.30000000000000004`` reads ``0.3``)."""
-    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
+    """A number without float noise (``0.30000000000000004`` reads ``0.3``).
+
+    Large numbers print whole (``150000``), never in exponent form (``1.5e+05``).
+    """
+    text = f"{value:.4g}"
+    return f"{value:.0f}" if "e+" in text else text
 
 
 def join_words(words: list[str]) -> str:
