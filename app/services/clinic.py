@@ -308,24 +308,34 @@ class ClinicService(ClinicSession, KnowledgeLabels):
 
     def exclude_result(self, observation_id: int, reason: str) -> Observation:
         """Leave a result out of trends and evaluation; the previous version is kept."""
+        return self._set_excluded(observation_id, reason, exclude=True)
+
+    def include_result(self, observation_id: int, reason: str) -> Observation:
+        """Undo an exclusion: the result counts again; the excluded version is kept."""
+        return self._set_excluded(observation_id, reason, exclude=False)
+
+    def _set_excluded(self, observation_id: int, reason: str, *, exclude: bool) -> Observation:
         obs = self.observations_repo.get(observation_id)
         if obs is None:
             raise KeyError(f"No result with id {observation_id}")
         self.session.require(roles.RESULT_WRITE, "lab results", obs.patient_id)
         reason = reason.strip()
         if not reason:
-            raise ValidationError({"reason": "Say why the result is excluded."})
-        if obs.excluded:
-            raise ValidationError({"reason": "This result is already excluded."})
-        updated = replace(obs, excluded_reason=reason)
+            asked = "is excluded" if exclude else "counts again"
+            raise ValidationError({"reason": f"Say why the result {asked}."})
+        if obs.excluded == exclude:
+            state = "already excluded" if exclude else "not excluded"
+            raise ValidationError({"reason": f"This result is {state}."})
+        change = "exclude" if exclude else "include"
+        updated = replace(obs, excluded_reason=reason if exclude else "")
         with self.audited_write(
             roles.RESULT_WRITE,
             "update",
             "lab results",
             obs.patient_id,
-            detail=f"{obs.analyte_key} result #{obs.id} excluded",
+            detail=f"{obs.analyte_key} result #{obs.id} {change}d",
         ):
-            self.observations_repo.revise(updated, "exclude", reason, self.session.user.id)
+            self.observations_repo.revise(updated, change, reason, self.session.user.id)
         return updated
 
     def correct_result(

@@ -1,7 +1,7 @@
 """One result's record: what the lab reported, where it came from, and its history.
 
-Opened from a point in the trend chart or a row of the Results tab. Exclude… and
-Correct… change the result through the service (a reason is required, the old
+Opened from a point in the trend chart or a row of the Results tab. Exclude… (or
+Include again… for an excluded result) and Correct… change the result through the service (a reason is required, the old
 version is kept as a revision, the change is audited); ``changed`` tells the
 chart and the table to redraw.
 """
@@ -37,26 +37,39 @@ def _number(value: float | None) -> str:
 
 
 class ExcludeDialog(QDialog):
-    """Ask why a result is excluded; the service refuses an empty reason."""
+    """Ask why a result is excluded, or why an excluded one counts again.
 
-    def __init__(self, service, observation_id: int, parent=None):
+    The service refuses an empty reason; both directions are kept in the history.
+    """
+
+    def __init__(self, service, observation_id: int, parent=None, *, include: bool = False):
         super().__init__(parent)
         self._service = service
         self._id = observation_id
-        self.setWindowTitle("Exclude result")
+        self._include = include
+        self.setWindowTitle("Include result again" if include else "Exclude result")
         self.setMinimumWidth(460)
         self.reason = QLineEdit(objectName="exclude_reason")
-        self.reason.setPlaceholderText("e.g. haemolysed sample, drawn at the wrong time")
+        self.reason.setPlaceholderText(
+            "e.g. excluded by mistake, the lab confirmed the sample"
+            if include
+            else "e.g. haemolysed sample, drawn at the wrong time"
+        )
         form = QFormLayout()
         self.errors = FieldErrors()
         self.errors.add_row(form, "Reason", "reason", self.reason)
         explain = QLabel(
-            "The result stays on record, drawn faded and left out of trend lines and "
+            "The result counts again in trend lines and findings. The excluded version "
+            "and its reason stay in the history."
+            if include
+            else "The result stays on record, drawn faded and left out of trend lines and "
             "findings. The current version is kept in the history."
         )
         explain.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.Cancel)
-        self.save_button = buttons.addButton("Exclude", QDialogButtonBox.AcceptRole)
+        self.save_button = buttons.addButton(
+            "Include again" if include else "Exclude", QDialogButtonBox.AcceptRole
+        )
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -65,8 +78,9 @@ class ExcludeDialog(QDialog):
         layout.addWidget(buttons)
 
     def save(self) -> None:
+        change = self._service.include_result if self._include else self._service.exclude_result
         try:
-            self._service.exclude_result(self._id, self.reason.text())
+            change(self._id, self.reason.text())
         except ValidationError as exc:
             self.errors.show(exc.errors)
             return
@@ -217,10 +231,12 @@ class ResultRecordDialog(QDialog):
             f["status"].setStyleSheet("")
         self._fill_history(record.history)
         writable = service.can(RESULT_WRITE)
-        self.exclude_button.setEnabled(writable and not obs.excluded)
+        # One button toggles: an excluded result offers to count again (undo).
+        self.exclude_button.setText("Include again…" if obs.excluded else "Exclude…")
+        self.exclude_button.setEnabled(writable)
         self.correct_button.setEnabled(writable)
         tip = "" if writable else "Your role cannot change results."
-        self.exclude_button.setToolTip(tip or ("Already excluded" if obs.excluded else ""))
+        self.exclude_button.setToolTip(tip)
         self.correct_button.setToolTip(tip)
 
     @staticmethod
@@ -257,7 +273,9 @@ class ResultRecordDialog(QDialog):
     # -- changing ------------------------------------------------------------------
 
     def ask_exclude(self) -> ExcludeDialog:
-        dialog = ExcludeDialog(self._service, self.observation_id, self)
+        """Exclude the result, or include it again when it is excluded."""
+        include = self.record.observation.excluded
+        dialog = ExcludeDialog(self._service, self.observation_id, self, include=include)
         return self._run(dialog)
 
     def ask_correct(self) -> CorrectDialog:

@@ -110,3 +110,27 @@ def test_an_assistant_is_refused_and_nothing_changes(service, result):
 def test_unknown_result(service):
     with pytest.raises(KeyError):
         service.exclude_result(999, "x")
+
+
+def test_include_again_undoes_an_exclusion_and_keeps_both_in_history(service, result):
+    service.exclude_result(result.id, "haemolysed")
+    restored = service.include_result(result.id, " lab says the sample was fine ")
+    assert not restored.excluded
+    assert not service.result(result.id).excluded
+    history = service.result_history(result.id)
+    assert [h.change for h in history] == ["exclude", "include"]
+    assert history[1].reason == "lab says the sample was fine"
+    assert history[1].previous["excluded_reason"] == "haemolysed"
+    assert f"#{result.id} included" in _audit(service, result.patient_id)[-1].detail
+    series = trends.series_for(service, result.patient_id, ["testosterone_total"])
+    assert not any(p.excluded for p in series.analyte("testosterone_total").points)
+
+
+def test_include_refuses_a_result_that_is_not_excluded_and_an_empty_reason(service, result):
+    with pytest.raises(ValidationError, match="not excluded"):
+        service.include_result(result.id, "by mistake")
+    service.exclude_result(result.id, "haemolysed")
+    with pytest.raises(ValidationError) as caught:
+        service.include_result(result.id, "  ")
+    assert "reason" in caught.value.errors
+    assert service.result(result.id).excluded  # nothing changed

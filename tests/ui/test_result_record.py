@@ -91,7 +91,25 @@ def test_exclude_needs_a_reason_then_fades_the_point(qtbot, panel, results, serv
     assert dialog.history.item(0, 2).text() == "exclude"
     assert dialog.history.item(0, 3).text() == "haemolysed sample"
     assert dialog.history.item(0, 4).text() == "4100 ng/dL"
-    assert not dialog.exclude_button.isEnabled()
+    assert dialog.exclude_button.text() == "Include again…"
+
+
+def test_include_again_puts_the_point_back_on_the_line(qtbot, panel, results, service):
+    outlier = results[1]
+    service.exclude_result(outlier.id, "haemolysed sample")
+    panel.refresh()
+    dialog = panel.open_record(outlier.id)
+    assert dialog.fields["status"].text() == "Excluded: haemolysed sample"
+    ask = dialog.ask_exclude()
+    assert ask.windowTitle() == "Include result again"
+    ask.reason.setText("the lab confirmed the sample")
+    ask.save()
+    assert not ask.isVisible()
+    assert dialog.fields["status"].text() == "Included in trends and findings"
+    assert [dialog.history.item(r, 2).text() for r in range(2)] == ["exclude", "include"]
+    assert dialog.exclude_button.text() == "Exclude…"
+    lane = panel.chart.lanes["testosterone_total"]
+    assert any(s.data().observation_id == outlier.id for s in lane["points"].points())
 
 
 def test_correct_from_the_results_tab_refreshes_table_and_chart(qtbot, service, patient, results):
