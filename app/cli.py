@@ -97,6 +97,12 @@ def _with_service(runner_name: str):
     return handler
 
 
+def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_security import run_restore_command
+
+    return run_restore_command(_clinic_path(args, paths), args)
+
+
 def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
     service = _open_service(args, paths)
     try:
@@ -290,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("backup", None): _with_service("run_backup"),
         ("settings", "list"): _with_service("run_settings"),
         ("settings", "set"): _with_service("run_settings"),
-        ("restore", None): _with_service("run_restore"),
+        ("restore", None): _cmd_restore,
         ("patients", "list"): _cmd_patients_list,
         ("patients", "add"): _cmd_patients_add,
         ("import", None): _cmd_import,

@@ -24,15 +24,18 @@ def read_password(args, prompt: str = "Password: ", confirm: bool = False) -> st
     return password
 
 
-def open_service(path: Path, args):
-    """Sign in to the clinic at ``path`` the way the command line was asked to."""
+def open_service(path: Path, args, password: str | None = None):
+    """Sign in to the clinic at ``path`` the way the command line was asked to.
+
+    ``password``: already read from the user (else it is read here when needed).
+    """
     from app.services import ClinicService
     from app.services.clinic import is_encrypted_clinic
 
     if not path.exists():
         raise UserError(f"No clinic database at {path}.")
     if args.user:
-        return ClinicService.sign_in(path, args.user, read_password(args))
+        return ClinicService.sign_in(path, args.user, password or read_password(args))
     if is_encrypted_clinic(path):
         raise UserError("This clinic is encrypted: give --user USER (and --password-stdin).")
     return ClinicService.open_demo(path)
@@ -126,13 +129,41 @@ def run_backup(service, args) -> int:
     return 0
 
 
+def run_restore_command(path: Path, args) -> int:
+    """``cofactor restore BACKUP``: inside the open clinic, or over one too damaged to open.
+
+    A clinic that fails its integrity check, cannot be read with the right password,
+    or whose file is gone is restored without opening it (``app.services.recovery``).
+    """
+    from app.services.recovery import restore_unopenable_clinic
+    from app.services.session import DEMO_USER, ClinicUnreadable
+    from app.store.database import DatabaseDamaged
+
+    password = read_password(args) if args.user else None
+    try:
+        service = open_service(path, args, password)
+    except (DatabaseDamaged, ClinicUnreadable) as exc:
+        print(f"{exc}\nRestoring it from the backup without opening it.", file=sys.stderr)
+    except UserError:
+        if path.exists():
+            raise
+        print(f"No clinic database at {path}: restoring it from the backup.", file=sys.stderr)
+    else:
+        try:
+            return run_restore(service, args)
+        finally:
+            service.close()
+    info = restore_unopenable_clinic(path, Path(args.backup), args.user or DEMO_USER, password)
+    kept = f"; the damaged file is kept as {info.damaged_copy}" if info.damaged_copy else ""
+    print(f"Restored from {info.restored_from}{kept}.")
+    return 0
+
+
 def run_restore(service, args) -> int:
     from app.services.admin import AdminService
 
     info = AdminService(service).restore(Path(args.backup))
-    print(
-        f"Restored from {info.restored_from}; the clinic as it was is kept in {info.safety_backup}."
-    )
+    print(f"Restored from {info.restored_from}; the clinic as it was is kept in {info.kept_copy}.")
     return 0
 
 

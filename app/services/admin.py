@@ -18,7 +18,14 @@ from app.security.accounts import validate_role, validate_username
 from app.security.keyslots import KeySlots, slots_path_for
 from app.security.passwords import check_password_policy, hash_password
 from app.store.audit import AuditLog, AuditRow
-from app.store.backup import BackupInfo, RestoreInfo, create_backup, restore_backup, verify_backup
+from app.store.backup import (
+    BackupInfo,
+    RestoreInfo,
+    create_backup,
+    restore_backup,
+    restore_over_damaged,
+    verify_backup,
+)
 from app.store.backup_files import list_backups, prune
 from app.store.users import User, UserRepository
 
@@ -210,27 +217,43 @@ class AdminService:
         return verify_backup(Path(backup), self._session.key)
 
     def restore(self, backup: Path) -> RestoreInfo:
-        """Replace the clinic with a verified backup (a fresh backup of it is taken first)."""
+        """Replace the clinic with a verified backup.
+
+        A fresh backup of the clinic is taken first; a clinic whose integrity check
+        failed cannot be backed up, so its file is moved aside whole instead.
+        """
         self._session.require(roles.BACKUP_RESTORE, "backup")
         clinic = self._service.database
         key = self._session.key
         verify_backup(Path(backup), key)
+        clinic.wait_verified()
+        damaged = clinic.damage is not None
         clinic.detach()
         try:
-            info = restore_backup(
-                Path(backup),
-                key,
-                clinic.path,
-                safety_dir=self.backup_dir(),
-                app_version=__version__,
-            )
+            if damaged:
+                info = restore_over_damaged(Path(backup), key, clinic.path)
+            else:
+                info = restore_backup(
+                    Path(backup),
+                    key,
+                    clinic.path,
+                    safety_dir=self.backup_dir(),
+                    app_version=__version__,
+                )
         finally:
             clinic.reattach(key)
+        if damaged:
+            # The file now is the backup, whose integrity the restore checked.
+            clinic.mark_verified(None)
         self._session.audit.sync_anchor()
         self._service.record_event(
             "restore",
             "backup",
-            detail=f"from {Path(backup).name}; safety copy {info.safety_backup}; "
-            f"previous audit head {info.previous_audit_head}",
+            detail=f"from {Path(backup).name}; "
+            + (
+                f"the damaged clinic file is kept as {info.damaged_copy}"
+                if damaged
+                else f"safety copy {info.kept_copy}; previous audit head {info.previous_audit_head}"
+            ),
         )
         return info

@@ -43,6 +43,10 @@ class SignInError(Exception):
     """Sign-in refused; the message is shown to the user as it is."""
 
 
+class ClinicUnreadable(SignInError):
+    """The password is right but the clinic file cannot be read: it is damaged."""
+
+
 class SessionLocked(Exception):
     """The session is locked (idle time-out); sign in again to continue."""
 
@@ -163,28 +167,19 @@ def sign_in_session(
 ) -> tuple[ClinicDatabase, Session]:
     """Open a clinic as ``username``; a wrong password says so and changes nothing on disk."""
     throttle = throttle or SignInThrottle()
-    journal = FailureJournal(journal_path_for(path), throttle.policy)
-    locked_until = throttle.refuse_locked(username) or journal.locked_until(username)
-    if locked_until is not None:
-        journal.record(username, "locked")
-        raise SignInError(
-            f"Too many failed sign-ins for {username}; try again after "
-            f"{locked_until.astimezone().strftime('%H:%M')}."
-        )
     lock = ClinicLock.acquire(path)
     try:
-        slots_file = slots_path_for(path)
-        key = None
-        if slots_file.exists():
-            try:
-                key = KeySlots(slots_file).unwrap(username, password or "")
-            except WrongPassword as exc:
-                throttle.record_failure(username)
-                journal.record(username, "wrong_password")
-                raise SignInError("Wrong user name or password.") from exc
+        key = unwrap_clinic_key(path, slots_path_for(path), username, password, throttle)
         try:
             clinic = open_database(path, key=key, app_version=app_version, verify_now=verify_now)
         except NotAClinicDatabase as exc:
+            if key is not None:
+                # The password opened its key slot, so the key is right: the file is bad.
+                raise ClinicUnreadable(
+                    f"The clinic database {path} cannot be read although the password is "
+                    "right: the file is damaged. Nothing was changed; an administrator can "
+                    "restore it from the newest backup (cofactor restore BACKUP)."
+                ) from exc
             raise SignInError(str(exc)) from exc
     except BaseException:
         lock.release()
@@ -195,6 +190,37 @@ def sign_in_session(
         clinic.close()
         lock.release()
         raise
+
+
+def unwrap_clinic_key(
+    clinic_path: Path,
+    slots_file: Path,
+    username: str,
+    password: str | None,
+    throttle: SignInThrottle | None = None,
+) -> bytes | None:
+    """The clinic's key from ``username``'s slot in ``slots_file`` (None: a plain clinic).
+
+    Refuses a user locked out by repeated failures, and journals a wrong password
+    beside the clinic, so the lockout holds across runs and the next sign-in audits it.
+    """
+    throttle = throttle or SignInThrottle()
+    journal = FailureJournal(journal_path_for(clinic_path), throttle.policy)
+    locked_until = throttle.refuse_locked(username) or journal.locked_until(username)
+    if locked_until is not None:
+        journal.record(username, "locked")
+        raise SignInError(
+            f"Too many failed sign-ins for {username}; try again after "
+            f"{locked_until.astimezone().strftime('%H:%M')}."
+        )
+    if not slots_file.exists():
+        return None
+    try:
+        return KeySlots(slots_file).unwrap(username, password or "")
+    except WrongPassword as exc:
+        throttle.record_failure(username)
+        journal.record(username, "wrong_password")
+        raise SignInError("Wrong user name or password.") from exc
 
 
 def _finish_sign_in(
@@ -246,10 +272,12 @@ def _finish_sign_in(
         if journal is not None:
             journal.clear()  # its failures are in the audit trail now
 
-    if clinic.verified:
-        record_sign_in()
-    else:
+    if not clinic.verified:
         session.pending.append(record_sign_in)
+    elif clinic.damage is None:
+        record_sign_in()
+    # else: the background check already found damage; the file is never written to,
+    # and the window says so and offers a restore from the newest backup.
     throttle.record_success(username)
     if (
         key is not None

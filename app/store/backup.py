@@ -8,7 +8,9 @@ before it counts: opened with the key, ``integrity_check`` ok, ``cipher_integrit
 clean, row counts equal to the manifest's (HIPAA 164.308(a)(7): retrievable exact copies).
 
 A restore checks all of that first, then takes a fresh backup of the live database,
-then writes the backup into the live file through the backup API.
+then writes the backup into the live file through the backup API. A live file too
+damaged to back up is moved aside whole (never deleted) and the backup written in
+its place (``restore_over_damaged``).
 """
 
 from __future__ import annotations
@@ -74,12 +76,22 @@ class RestoreInfo:
         safety_backup: the backup of the live database taken just before (``None``
             when there was no live database).
         previous_audit_head: the live audit chain head that the restore replaced.
+        damaged_copy: where a damaged live file was moved instead of being backed up
+            (``restore_over_damaged``); ``None`` for an ordinary restore.
     """
 
     restored_from: Path
     manifest: dict
     safety_backup: BackupInfo | None
     previous_audit_head: dict | None
+    damaged_copy: Path | None = None
+
+    @property
+    def kept_copy(self) -> Path | None:
+        """Where the clinic as it was before the restore is kept, to tell the user."""
+        if self.safety_backup is not None:
+            return self.safety_backup.path
+        return self.damaged_copy
 
 
 def _apply_key(conn: dbapi2.Connection, key: bytes | None) -> None:
@@ -397,6 +409,76 @@ def restore_backup(
     return RestoreInfo(backup_path, manifest, safety, previous_head)
 
 
+# The files SQLite keeps beside a database: they belong to it and move with it.
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+def restore_over_damaged(
+    backup_path: Path,
+    key: bytes | None,
+    live_path: Path,
+    *,
+    latest_version: int = LATEST_VERSION,
+    now: datetime | None = None,
+) -> RestoreInfo:
+    """Replace a damaged clinic file with a verified backup; keep the damaged file aside.
+
+    A damaged file cannot be backed up (its integrity check fails), so instead of a
+    safety backup it is renamed with its ``-wal``/``-shm`` to
+    ``<name>.damaged-<UTC time>`` (a renamed pair stays a pair, so nothing in it is
+    lost). If writing the backup fails, the damaged file is put back as it was.
+    The caller holds the clinic's lock and has no connection open on ``live_path``.
+
+    Raises:
+        BackupTampered, BackupVerificationFailed, BackupTooNew: nothing was changed.
+    """
+    backup_path, live_path = Path(backup_path), Path(live_path)
+    manifest = verify_backup(backup_path, key)
+    if manifest["schema_version"] > latest_version:
+        raise BackupTooNew(
+            f"The backup {backup_path.name} was written by a newer Cofactor (schema "
+            f"{manifest['schema_version']}); update Cofactor to restore it."
+        )
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    aside = live_path.with_name(f"{live_path.name}.damaged-{stamp}")
+    moved = []
+    for suffix in _COMPANIONS:
+        source = live_path.with_name(live_path.name + suffix)
+        if source.exists():
+            source.rename(aside.with_name(aside.name + suffix))
+            moved.append(suffix)
+    try:
+        info = restore_backup(backup_path, key, live_path, latest_version=latest_version)
+    except BaseException:
+        for suffix in _COMPANIONS:
+            live_path.with_name(live_path.name + suffix).unlink(missing_ok=True)
+        for suffix in moved:
+            aside.with_name(aside.name + suffix).rename(
+                live_path.with_name(live_path.name + suffix)
+            )
+        raise
+    return RestoreInfo(info.restored_from, info.manifest, None, None, aside if moved else None)
+
+
+def backup_account(backup_path: Path, key: bytes | None, username: str) -> dict | None:
+    """The account ``username`` had when the backup was made (role, disabled, hash), or None.
+
+    Lets a restore of a clinic that cannot be opened check, in the backup it is about
+    to bring back, that the person asking is an administrator there.
+    """
+    conn = _open_read_only(Path(backup_path), key)
+    try:
+        row = conn.execute(
+            "SELECT username, role, disabled, password_hash FROM users WHERE username = ?",
+            (username,),
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    return {"username": row[0], "role": row[1], "disabled": bool(row[2]), "password_hash": row[3]}
+
+
 __all__ = [
     "BackupError",
     "BackupInfo",
@@ -404,6 +486,7 @@ __all__ = [
     "BackupTooNew",
     "BackupVerificationFailed",
     "RestoreInfo",
+    "backup_account",
     "create_backup",
     "key_copy_path_for",
     "list_backups",
@@ -411,6 +494,7 @@ __all__ = [
     "prune",
     "read_manifest",
     "restore_backup",
+    "restore_over_damaged",
     "table_counts",
     "verify_backup",
 ]

@@ -203,11 +203,7 @@ class BackupActions(QObject):
         finally:
             QApplication.restoreOverrideCursor()
         self.restored.emit()
-        safety = (
-            f"\n\nThe clinic as it was is kept in {info.safety_backup}."
-            if info.safety_backup
-            else ""
-        )
+        safety = f"\n\nThe clinic as it was is kept in {info.kept_copy}." if info.kept_copy else ""
         self._tell(
             QMessageBox.Information, "Restore done", f"Restored {Path(backup).name}.{safety}"
         )
