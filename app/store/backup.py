@@ -342,6 +342,17 @@ def _open_live(live_path: Path, key: bytes | None) -> dbapi2.Connection:
     return conn
 
 
+def _verify_restorable(backup_path: Path, key: bytes | None, latest_version: int) -> dict:
+    """Verify the backup and that this Cofactor knows its schema; return its manifest."""
+    manifest = verify_backup(backup_path, key)
+    if manifest["schema_version"] > latest_version:
+        raise BackupTooNew(
+            f"The backup {backup_path.name} was written by a newer Cofactor (schema "
+            f"{manifest['schema_version']}); update Cofactor to restore it."
+        )
+    return manifest
+
+
 def restore_backup(
     backup_path: Path,
     key: bytes | None,
@@ -371,12 +382,7 @@ def restore_backup(
         NotAClinicDatabase: the live file does not open with ``key``; nothing changed.
     """
     backup_path, live_path = Path(backup_path), Path(live_path)
-    manifest = verify_backup(backup_path, key)
-    if manifest["schema_version"] > latest_version:
-        raise BackupTooNew(
-            f"The backup {backup_path.name} was written by a newer Cofactor (schema "
-            f"{manifest['schema_version']}); update Cofactor to restore it."
-        )
+    manifest = _verify_restorable(backup_path, key, latest_version)
     safety, previous_head = None, None
     existed = live_path.exists()
     if existed:
@@ -433,12 +439,7 @@ def restore_over_damaged(
         BackupTampered, BackupVerificationFailed, BackupTooNew: nothing was changed.
     """
     backup_path, live_path = Path(backup_path), Path(live_path)
-    manifest = verify_backup(backup_path, key)
-    if manifest["schema_version"] > latest_version:
-        raise BackupTooNew(
-            f"The backup {backup_path.name} was written by a newer Cofactor (schema "
-            f"{manifest['schema_version']}); update Cofactor to restore it."
-        )
+    _verify_restorable(backup_path, key, latest_version)
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
     aside = live_path.with_name(f"{live_path.name}.damaged-{stamp}")
     moved = []
