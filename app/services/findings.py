@@ -17,6 +17,7 @@ from app.core.csv_safety import neutralize_row
 from app.core.models import Patient
 from app.core.validation import ValidationError
 from app.security import roles
+from app.store.clinic_scan import stream_held_results
 from app.store.suppressions import SuppressionRepository
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
@@ -45,6 +46,8 @@ class FindingsService:
         self._service = service
         self._suppressions = SuppressionRepository(service.database)
         self._rules = None
+        # Patients the last clinic-wide run had to read whole (for benchmarks and tests).
+        self.reread = 0
 
     @property
     def rules(self):
@@ -109,11 +112,15 @@ class FindingsService:
     ) -> Iterator[tuple[Patient, Evaluation]]:
         """Findings (not checks) for every active patient, reading the clinic in one pass.
 
-        One query each for patients, regimens and suppressions and one streamed query
-        for results, instead of three queries per patient. ``part`` of ``parts`` takes
+        One query each for patients, regimens and suppressions and one query for the
+        results the rules can use (``reading_plan``), instead of three queries per
+        patient. A patient whose rules need older results than that read is read
+        again whole (same findings as ``evaluate``). ``part`` of ``parts`` takes
         every ``parts``-th patient, so separate processes can share the work.
         """
-        from app.core.evaluation import EvaluationOptions, evaluate
+        from app.core.evaluation import EvaluationOptions, evaluate, rules_for
+        from app.core.evaluation.held import HeldResults
+        from app.core.evaluation.reading import reading_plan
 
         service = self._service
         service.session.require(roles.CLINICAL_READ, "findings")
@@ -121,30 +128,30 @@ class FindingsService:
         options = EvaluationOptions(include_checks=False)
         regimens = service.regimen_repo.all_by_patient()
         suppressed = self._suppressions.all_active()
-        results = service.observations_repo.stream_by_patient()
+        plan = reading_plan(kb, rules_for(kb), as_of)
+        results = stream_held_results(service.database, plan, part, parts)
         pending = next(results, None)
+        no_results = HeldResults(frozenset(plan.analytes), {}, {})
+        self.reread = 0
         for patient in service.patients_repo.all():
             if patient.id % parts != part:
                 continue
             while pending is not None and pending[0] < patient.id:
                 pending = next(results, None)
-            observations = []
+            held = no_results
             if pending is not None and pending[0] == patient.id:
-                observations = pending[1]
+                held = pending[1]
                 pending = next(results, None)
             hidden = [_as_suppression(r) for r in suppressed.get(patient.id, [])]
-            yield (
-                patient,
-                evaluate(
-                    patient,
-                    regimens.get(patient.id, []),
-                    observations,
-                    kb,
-                    as_of,
-                    hidden,
-                    options=options,
-                ),
-            )
+            regimen = regimens.get(patient.id, [])
+            evaluation = _evaluate_held(patient, regimen, held, kb, as_of, hidden, options)
+            if evaluation is None:  # the rules look further back than the clinic-wide read
+                self.reread += 1
+                observations = service.observations_repo.for_patient(patient.id)
+                evaluation = evaluate(
+                    patient, regimen, observations, kb, as_of, hidden, options=options
+                )
+            yield patient, evaluation
 
     def export_worklist(self, rows: list[WorklistRow], path: Path) -> None:
         """Write a worklist CSV (audited as an export of patient data)."""
@@ -197,6 +204,19 @@ class FindingsService:
             if progress and (done % 200 == 0 or done == total):
                 progress(done, total)
         return rows
+
+
+def _evaluate_held(patient, regimen, held, kb, as_of, hidden, options) -> Evaluation | None:  # noqa: ANN001
+    """Findings from a clinic-wide read; None when the rules need results it did not keep."""
+    from app.core.evaluation import evaluate
+    from app.core.evaluation.held import HistoryNotHeld
+
+    if held is None:
+        return None
+    try:
+        return evaluate(patient, regimen, held, kb, as_of, hidden, options=options)
+    except HistoryNotHeld:
+        return None
 
 
 def _as_suppression(record) -> Suppression:

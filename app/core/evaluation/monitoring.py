@@ -77,7 +77,7 @@ def _gap(data, rule, item, analyte, components):  # noqa: ANN001, ANN202 - inter
             return None
         low = start - timedelta(days=p["baseline_window_days"])
         high = start + timedelta(days=p["baseline_grace_days"])
-        if any(low <= d <= high for d in dates):
+        if data.any_result_between(analyte, low, high):
             return None
         detail = (
             f"no baseline result from the {p['baseline_window_days']} days before therapy "

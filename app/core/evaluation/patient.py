@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from app.core.evaluation.derived_adapter import derived_points
 from app.core.evaluation.findings import ActiveComponent, StackEntry
+from app.core.evaluation.held import HeldResults, HistoryNotHeld
 from app.core.evaluation.points import Point, Resolved
 from app.core.evaluation.regimen import RegimenIndex
 from app.core.evaluation.rules_model import InputSpec, RulePack
@@ -24,6 +25,10 @@ from app.core.models import Observation, Patient
 
 def _collected(obs: Observation):  # noqa: ANN202 - datetime
     return obs.collected_at
+
+
+def _time_order(obs: Observation) -> tuple:
+    return (obs.collected_at, obs.id)
 
 
 class PatientData:
@@ -59,19 +64,28 @@ class PatientData:
         self.depots = depots
         self.sex = patient.sex_at_birth
         self.age = patient.age_on(as_of)
-        self._observations = [
-            obs
-            for obs in observations
-            if not obs.excluded_reason
-            and obs.value is not None
-            and obs.collected_at.date() <= as_of
-        ]
-        grouped: dict[str, list[Observation]] = defaultdict(list)
-        for obs in self._observations:
-            grouped[obs.analyte_key].append(obs)
-        for rows in grouped.values():
-            rows.sort(key=_collected)
-        self._raw = grouped
+        if isinstance(observations, HeldResults):
+            # A clinic-wide read: already usable, grouped and in time order.
+            self._observations: list | None = None
+            self._raw = observations.by_analyte
+            self._complete_from = observations.complete_from
+            self._read = observations.analytes
+        else:
+            self._observations = [
+                obs
+                for obs in observations
+                if not obs.excluded_reason
+                and obs.value is not None
+                and obs.collected_at.date() <= as_of
+            ]
+            grouped: dict[str, list[Observation]] = defaultdict(list)
+            for obs in self._observations:
+                grouped[obs.analyte_key].append(obs)
+            for rows in grouped.values():
+                rows.sort(key=_collected)
+            self._raw = grouped
+            self._complete_from = {}
+            self._read = None
         self._points: dict[str, list[Point]] = {}
         self._latest: dict[str, Point | None] = {}
         self._dates: dict[str, list[date]] = {}
@@ -110,12 +124,12 @@ class PatientData:
 
     def has_results(self, analyte: str) -> bool:
         """True when the analyte (or, if derived, its anchor analyte) has any result."""
-        if analyte in self._raw:
+        if self._rows(analyte):
             return True
         definition = self.kb.derived.definitions.get(analyte)
         if definition is None:
             return False
-        return any(item.analyte in self._raw for item in definition.inputs if not item.use_default)
+        return any(self._rows(item.analyte) for item in definition.inputs if not item.use_default)
 
     def _is_derived(self, analyte: str) -> bool:
         found = self.kb.analytes.get(analyte)
@@ -127,12 +141,48 @@ class PatientData:
         if found is None:
             if self._is_derived(analyte):
                 found = derived_points(
-                    self.kb, self._observations, self.as_of, analyte, self._derive_since
+                    self.kb, self._usable_of(analyte), self.as_of, analyte, self._derive_since
                 )
             else:
-                found = [self._point(analyte, obs) for obs in self._raw.get(analyte, ())]
+                found = [self._point(analyte, obs) for obs in self._rows(analyte)]
             self._points[analyte] = found
         return found
+
+    def _rows(self, analyte: str) -> list:
+        """An analyte's usable results, oldest first; refuses one a clinic-wide read skipped."""
+        if self._read is not None and analyte not in self._read:
+            raise HistoryNotHeld(analyte)
+        return self._raw.get(analyte, ())
+
+    def _usable_of(self, derived: str) -> list:
+        """The usable results a derived value may draw on, in time order."""
+        if self._observations is not None:
+            return self._observations
+        definition = self.kb.derived.definitions[derived]
+        # Anchors are tried back to the derive window, partners a few days further.
+        earliest = self._derive_since - timedelta(days=definition.max_days_apart)
+        for item in definition.inputs:
+            self.require_history(item.analyte, earliest)
+        rows = [obs for item in definition.inputs for obs in self._rows(item.analyte)]
+        rows.sort(key=_time_order)
+        return rows
+
+    def require_history(self, analyte: str, day: date) -> None:
+        """Refuse to answer from a partial history when results from ``day`` on may be unread.
+
+        Raises:
+            HistoryNotHeld: A clinic-wide read left older results of ``analyte`` unread.
+        """
+        complete_from = self._complete_from.get(analyte)
+        if complete_from is not None and day < complete_from:
+            raise HistoryNotHeld(analyte)
+
+    def any_result_between(self, analyte: str, low: date, high: date) -> bool:
+        """True when a usable result was collected between ``low`` and ``high`` (inclusive)."""
+        if any(low <= day <= high for day in self.dates(analyte)):
+            return True
+        self.require_history(analyte, low)
+        return False
 
     def latest(self, analyte: str) -> Point | None:
         """The newest usable result of an analyte; converts only that one."""
@@ -142,7 +192,7 @@ class PatientData:
             rows = self.points(analyte)
             found = rows[-1] if rows else None
         else:
-            raw = self._raw.get(analyte)
+            raw = self._rows(analyte)
             found = self._point(analyte, raw[-1]) if raw else None
         self._latest[analyte] = found
         return found
@@ -154,7 +204,7 @@ class PatientData:
             if self._is_derived(analyte):
                 found = [p.collected_at.date() for p in self.points(analyte)]
             else:
-                found = [obs.collected_at.date() for obs in self._raw.get(analyte, ())]
+                found = [obs.collected_at.date() for obs in self._rows(analyte)]
             self._dates[analyte] = found
         return found
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.core.evaluation.findings import ActiveComponent, TraceRange
 from app.core.evaluation.judgement import Interval, Tri, result_interval
@@ -247,10 +247,12 @@ class RuleRun:
 
     def previous(self, name: str) -> Point | None:
         """The convertible result before the latest one, if any."""
-        rows = self.data.points(self.inputs[name].analyte)
+        analyte = self.inputs[name].analyte
+        rows = self.data.points(analyte)
         for point in reversed(rows[:-1]):
             if point.canonical is not None:
                 return point
+        self.data.require_history(analyte, date.min)
         return None
 
     def baseline(self, name: str, window_days: int) -> Point | None:
@@ -259,11 +261,13 @@ class RuleRun:
         if start is None:
             return None
         earliest = start - timedelta(days=window_days)
-        rows = self.data.points(self.inputs[name].analyte)
+        analyte = self.inputs[name].analyte
+        rows = self.data.points(analyte)
         for point in reversed(rows):
             day = point.collected_at.date()
             if point.canonical is not None and earliest <= day <= start:
                 return point
+        self.data.require_history(analyte, earliest)
         return None
 
     # -- regimen ---------------------------------------------------------------------
