@@ -78,6 +78,8 @@ def _open_service(path: Path, username: str = ""):
             return ClinicService.open_demo(path, verify_now=False)
         except Exception:  # a plain clinic that is not a demo: it has passwords
             log.info("plain clinic is not a demo; asking for a password")
+    from app.services.recovery import backups_beside, restore_unopenable_clinic
+
     throttle = SignInThrottle()
     dialog = SignInDialog(
         path.name,
@@ -85,6 +87,10 @@ def _open_service(path: Path, username: str = ""):
             path, user, password, throttle=throttle, verify_now=False
         ),
         username=username,
+        recovery=(
+            lambda: backups_beside(path),
+            lambda user, password, backup: restore_unopenable_clinic(path, backup, user, password),
+        ),
     )
     return dialog.service if dialog.exec() else None
 

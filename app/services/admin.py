@@ -26,7 +26,7 @@ from app.store.backup import (
     restore_over_damaged,
     verify_backup,
 )
-from app.store.backup_files import list_backups, prune
+from app.store.backup_files import default_backup_dir, list_backups, prune
 from app.store.users import User, UserRepository
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class AdminService:
         path = self._service.path
         if path is None:
             raise ValueError("An in-memory clinic cannot be backed up.")
-        return path.parent / "backups"
+        return default_backup_dir(path)
 
     def back_up(self, dest_dir: Path | None = None, keep: int = DEFAULT_KEEP) -> BackupInfo:
         """A verified backup through the online backup API; keeps the newest ``keep``."""

@@ -24,7 +24,7 @@ from app.security.passwords import verify_password
 from app.security.roles import BACKUP_RESTORE, require
 from app.services.session import DEMO_USER, SignInError, unwrap_clinic_key
 from app.store.backup import RestoreInfo, backup_account, restore_over_damaged
-from app.store.backup_files import key_copy_path_for
+from app.store.backup_files import default_backup_dir, key_copy_path_for, list_backups
 from app.store.locking import ClinicLock
 
 
@@ -55,6 +55,11 @@ def restore_unopenable_clinic(
         lock.release()
     _audit_restore(clinic_path, backup, info, username, password, params)
     return info
+
+
+def backups_beside(clinic_path: Path) -> list[tuple[Path, dict]]:
+    """The clinic's backups in its usual folder, oldest first (readable without signing in)."""
+    return list_backups(default_backup_dir(clinic_path))
 
 
 def _slots_file(clinic_path: Path, backup: Path) -> Path:

@@ -10,6 +10,11 @@ FORMAT_VERSION = 1
 MANIFEST_SUFFIX = ".manifest.json"
 
 
+def default_backup_dir(clinic_path: Path) -> Path:
+    """The ``backups`` folder beside the clinic, where backups go unless told otherwise."""
+    return Path(clinic_path).parent / "backups"
+
+
 def manifest_path_for(backup_path: Path) -> Path:
     backup_path = Path(backup_path)
     return backup_path.with_name(backup_path.name + MANIFEST_SUFFIX)

@@ -35,6 +35,53 @@ def test_sign_in_dialog_says_wrong_password_then_signs_in(qtbot, clinic_file, kb
     dialog.service.close()
 
 
+def test_an_unreadable_clinic_is_restored_from_the_sign_in_dialog(qtbot, clinic_file, kb):
+    """Right password, damaged file: the dialog offers the backups, restores, signs in."""
+    from app.services.admin import AdminService
+    from app.services.recovery import backups_beside, restore_unopenable_clinic
+    from app.ui.backup_actions import RestoreChooser
+    from tests.conftest import cheap_params
+
+    service = _sign_in(clinic_file, kb)
+    AdminService(service).back_up()
+    service.close()
+    with open(clinic_file, "r+b") as handle:  # page 1 unreadable: the file cannot open
+        handle.write(b"\x00" * 64)
+    dialog = SignInDialog(
+        "clinic.db",
+        lambda u, p: _sign_in(clinic_file, kb, u, p),
+        recovery=(
+            lambda: backups_beside(clinic_file),
+            lambda u, p, backup: restore_unopenable_clinic(
+                clinic_file, backup, u, p, params=cheap_params()
+            ),
+        ),
+    )
+    qtbot.addWidget(dialog)
+    assert not dialog.restore_button.isVisibleTo(dialog)
+    dialog.username.setText("ana")
+    dialog.password.setText(PASSWORD)
+    dialog.try_sign_in()
+    assert dialog.service is None and "damaged" in dialog.error.text()
+    assert dialog.restore_button.isVisibleTo(dialog)
+
+    chooser = dialog.choose_backup()
+    assert isinstance(chooser, RestoreChooser) and chooser.table.rowCount() == 1
+    backup = chooser.chosen()[0]
+    chooser.reject()
+    # A wrong password restores nothing and says why.
+    dialog.password.setText("not it at all, sorry")
+    assert not dialog.restore_from(backup, confirmed=True)
+    assert "Nothing was restored" in dialog.error.text()
+    assert not list(clinic_file.parent.glob("clinic.db.damaged-*"))
+
+    dialog.password.setText(PASSWORD)
+    assert dialog.restore_from(backup, confirmed=True)
+    assert dialog.service is not None and dialog.service.find_patient("MRN-1001") is not None
+    assert len(list(clinic_file.parent.glob("clinic.db.damaged-*"))) == 1
+    dialog.service.close()
+
+
 def test_idle_lock_hides_data_drops_the_key_and_keeps_unsaved_edits(qtbot, clinic_file, kb):
     service = _sign_in(clinic_file, kb)
     window = MainWindow(service)
