@@ -249,7 +249,9 @@ class Importer:
 
             def rows():
                 # A generator, not a list: a million ready rows would double the
-                # memory the parsed file already takes.
+                # memory the parsed file already takes. The store may ask for the rows
+                # twice (see ``add_batch``), so the counts start again each time.
+                counts["offered"] = counts["skipped"] = 0
                 for index, raw in enumerate(parsed.rows):
                     key = preview.analyte_keys[index] or self.matcher.match(raw)
                     patient_id = preview.patient_ids[index] or created.get(file_patient(raw))
@@ -292,7 +294,7 @@ class Importer:
                         user_id,
                     )
 
-            imported = service.observations_repo.add_rows(rows())
+            imported = service.observations_repo.add_batch(rows, len(parsed.rows))
             offered, skipped = counts["offered"], counts["skipped"]
             for text, analyte_key in self._new_mappings.items():
                 self._repo.remember_mapping(text, analyte_key, user_id)

@@ -1,0 +1,100 @@
+"""Large import batches: the index-rebuild path writes exactly what ``add_rows`` writes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from app.core.models import Observation, Patient
+from app.store.database import open_database, utc_now
+from app.store.observations import ObservationRepository, observation_values
+from app.store.patients import PatientRepository
+from app.store.sqlite import IntegrityError
+
+
+@pytest.fixture
+def clinic():
+    db = open_database(None, create=True)
+    yield db
+    db.close()
+
+
+def _patient_id(clinic) -> int:
+    patient = Patient(None, "A-1", "Lindqvist", "Elena", date(1968, 3, 4), "female")
+    return PatientRepository(clinic).add(patient).id
+
+
+def _rows(patient_id: int, values: list[str]) -> list[tuple]:
+    now = utc_now()
+    return [
+        observation_values(
+            Observation(
+                id=None,
+                patient_id=patient_id,
+                analyte_key="zinc",
+                collected_at=datetime(2026, 3, 1, 8, minute),
+                raw_value=text,
+                value=float(text),
+                unit="ug/dL",
+            ),
+            now,
+            None,
+        )
+        for minute, text in enumerate(values)
+    ]
+
+
+def _indexes(clinic) -> list[tuple]:
+    return clinic.conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'observations' "
+        "AND type = 'index' ORDER BY name"
+    ).fetchall()
+
+
+def test_a_batch_into_an_empty_table_rebuilds_the_same_indexes(clinic):
+    patient_id = _patient_id(clinic)
+    before = _indexes(clinic)
+    repo = ObservationRepository(clinic)
+    with clinic.transaction():
+        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "2", "3"])), 3, bulk_from=1)
+    assert added == 3 and repo.count() == 3
+    assert _indexes(clinic) == before
+
+
+def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic):
+    patient_id = _patient_id(clinic)
+    repo = ObservationRepository(clinic)
+    rows = _rows(patient_id, ["5", "6", "7"])
+    # The same result spelt '5.0': another text, the same dedupe key.
+    rows.append(rows[0][:3] + ("5.0",) + rows[0][4:])
+    calls = []
+
+    def make_rows():
+        calls.append(1)
+        return iter(rows)
+
+    with clinic.transaction():
+        added = repo.add_batch(make_rows, len(rows), bulk_from=1)
+    assert (added, repo.count(), len(calls)) == (3, 3, 2)
+    assert len(_indexes(clinic)) == 3
+
+
+def test_a_batch_smaller_than_the_table_uses_add_rows(clinic):
+    patient_id = _patient_id(clinic)
+    repo = ObservationRepository(clinic)
+    with clinic.transaction():
+        repo.add_rows(_rows(patient_id, ["1", "2", "3"]))
+    with clinic.transaction():
+        # Two rows into three stored: one already there, one new.
+        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "9"])), 2, bulk_from=1)
+    assert added == 1 and repo.count() == 4
+
+
+def test_a_refused_row_undoes_the_whole_batch_and_keeps_the_indexes(clinic):
+    before = _indexes(clinic)
+    repo = ObservationRepository(clinic)
+    with pytest.raises(IntegrityError), clinic.transaction():
+        repo.add_batch(lambda: iter(_rows(999, ["1", "2"])), 2, bulk_from=1)  # no patient 999
+    assert repo.count() == 0
+    assert _indexes(clinic) == before
