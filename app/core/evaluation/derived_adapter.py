@@ -20,6 +20,58 @@ from app.core.knowledge import KnowledgeBase
 from app.core.models import Observation
 
 
+class _DerivedFacts:
+    """``kb.derived`` with one definition only."""
+
+    def __init__(self, derived, key: str) -> None:  # noqa: ANN001 - the KB's derived facts
+        self._derived = derived
+        self.definitions = {key: derived.definitions[key]}
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - delegated
+        return getattr(self._derived, name)
+
+
+class OneDefinition:
+    """The KB as ``derive_series`` reads it, narrowed to one derived analyte.
+
+    ``derive_series`` computes every definition the KB holds from the results it is
+    given; a rule reads one, so the others (another Vermeulen solution per draw, a
+    ratio) are skipped. Unit factors are looked up once, not per input per draw.
+    """
+
+    def __init__(self, kb: KnowledgeBase, key: str) -> None:
+        self._kb = kb
+        self._factors: dict = {}
+        self.derived = _DerivedFacts(kb.derived, key)
+
+    def analyte(self, key: str):  # noqa: ANN201 - a KB Analyte
+        return self._kb.analyte(key)
+
+    def to_canonical(self, key: str, value: float, unit: str) -> float:
+        return self._factor(key, unit).to_canonical(value)
+
+    def from_canonical(self, key: str, value: float, unit: str) -> float:
+        return self._factor(key, unit).from_canonical(value)
+
+    def _factor(self, key: str, unit: str):  # noqa: ANN202 - a KB UnitFactor
+        found = self._factors.get((key, unit))
+        if found is None:
+            found = self._kb.unit_factor(key, unit)  # UnitNotConvertible: not cached
+            self._factors[(key, unit)] = found
+        return found
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - anything else: the KB's own
+        return getattr(self._kb, name)
+
+
+def narrowed(kb: KnowledgeBase, key: str, cache: dict) -> KnowledgeBase:
+    """``OneDefinition`` for ``key``, kept in ``cache`` (shared by every evaluation)."""
+    found = cache.get(("derived", key))
+    if found is None:
+        found = cache[("derived", key)] = OneDefinition(kb, key)
+    return found  # type: ignore[return-value]
+
+
 def derived_points(
     kb: KnowledgeBase,
     observations: Sequence[Observation],

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
-from app.core.evaluation.derived_adapter import derived_points
+from app.core.evaluation.derived_adapter import derived_points, narrowed
 from app.core.evaluation.findings import ActiveComponent, StackEntry
 from app.core.evaluation.held import HeldResults, HistoryNotHeld
 from app.core.evaluation.points import Point, Resolved
@@ -140,8 +140,9 @@ class PatientData:
         found = self._points.get(analyte)
         if found is None:
             if self._is_derived(analyte):
+                kb = narrowed(self.kb, analyte, self.unit_factors)
                 found = derived_points(
-                    self.kb, self._usable_of(analyte), self.as_of, analyte, self._derive_since
+                    kb, self._usable_of(analyte), self.as_of, analyte, self._derive_since
                 )
             else:
                 found = [self._point(analyte, obs) for obs in self._rows(analyte)]
