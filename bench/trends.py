@@ -1,8 +1,15 @@
-"""Trends tab drawing: one patient, 20 analytes x 500 results, series to chart drawn.
+"""Trends tab drawing: one patient, 20 analytes x 500 results, series to chart painted.
 
-Times ``series_for`` (query, conversion, bands) plus ``TrendChart.draw`` and the
-event processing that paints it, median of 5, against a floor of the same points
-drawn as 20 bare ``PlotDataItem``s (symbols, no bands, no series building).
+Three timings, median of 5, each ending when Qt has painted the result once:
+
+- the Trends tab as a user sees it (``TrendsPanel`` in a 1400 x 900 window, chart in
+  its scroll area): ``refresh()`` with all 20 analytes ticked (reads the results,
+  builds the series, draws, fills the flowsheet), and ``show_patient()`` (opening the
+  patient: checklist, presets, first preset drawn);
+- ``series_for`` + ``TrendChart.draw`` in a 1200 x 4000 chart where all 20 lanes are
+  on screen at once (the earlier measurement), against a floor of the same points
+  drawn as 20 bare ``PlotDataItem``s (symbols, no bands, no series building);
+- panning a lane of 100,000 results: 100 ``setXRange`` steps, each painted.
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ from bench.common import BENCH_TODAY, OUT, median, print_table
 
 ANALYTES = 20
 RESULTS = 500
+PAN_RESULTS = 100_000
+PAN_STEPS = 100
 
 
 def _clinic(path):
@@ -51,17 +60,75 @@ def _clinic(path):
     return service, patient.id, keys
 
 
-def run(repeat: int = 5) -> dict:
+def _painted(widget):
+    """A counter of the paint events ``widget`` receives (to check a timed step painted)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    class Counter(QObject):
+        count = 0
+
+        def eventFilter(self, _obj, event):
+            if event.type() == QEvent.Paint:
+                self.count += 1
+            return False
+
+    counter = Counter(widget)
+    widget.installEventFilter(counter)
+    return counter
+
+
+def _timed_paint(app, viewport, step) -> float:
+    """Seconds for ``step()`` plus the event processing that paints its result."""
+    counter = _painted(viewport)
+    started = time.perf_counter()
+    step()
+    app.processEvents()
+    elapsed = time.perf_counter() - started
+    viewport.removeEventFilter(counter)
+    assert counter.count, "the timed step never painted"
+    return elapsed
+
+
+def _tab_figures(app, service, pid, keys, repeat: int) -> dict:
+    """The Trends tab in a 1400 x 900 window: refresh with 20 ticked, and show_patient."""
+    from app.ui.trends_panel import TrendsPanel
+
+    panel = TrendsPanel(service)
+    panel.resize(1400, 900)
+    panel.show()
+    panel.show_patient(pid)
+    app.processEvents()
+    viewport = panel.chart.viewport()
+
+    def refresh_all():
+        panel._check_keys(keys)
+        panel._order = list(keys)
+        panel.refresh()
+
+    refresh_all()
+    app.processEvents()
+    assert list(panel.chart.lanes) == keys
+    refresh = [_timed_paint(app, viewport, refresh_all) for _ in range(repeat)]
+    built = sum(slot.lane is not None for slot in panel.chart._slots)
+    opened = [_timed_paint(app, viewport, lambda: panel.show_patient(pid)) for _ in range(repeat)]
+    opened_lanes = len(panel.chart.lanes)
+    panel.close()
+    return {
+        "tab_refresh_s": median(refresh),
+        "tab_open_s": median(opened),
+        "lanes_built": built,
+        "open_lanes": opened_lanes,
+    }
+
+
+def _all_lanes_figures(app, service, pid, keys, repeat: int) -> dict:
+    """Every lane on screen at once (a 1200 x 4000 chart) against 20 bare PlotDataItems."""
     import numpy as np
     import pyqtgraph as pg
-    from PySide6.QtWidgets import QApplication
 
     from app.services import series as trends
     from app.ui.trend_chart import TrendChart, timestamp
 
-    app = QApplication.instance() or QApplication([])
-    OUT.mkdir(exist_ok=True)
-    service, pid, keys = _clinic(OUT / "trends-bench.db")
     chart = TrendChart()
     chart.resize(1200, 4000)
     chart.show()
@@ -69,11 +136,15 @@ def run(repeat: int = 5) -> dict:
     def app_once():
         series = trends.series_for(service, pid, keys, "conventional", None)
         chart.draw(series)
-        app.processEvents()
         return series
 
     series = app_once()  # warm: KB load, first paint
-    drawn = sum(len(lane["points"].points()) for lane in chart.lanes.values())
+    app.processEvents()
+    drawn = sum(
+        len(chart.lanes[key][name].points())
+        for key in keys
+        for name in ("points", "censored", "excluded")
+    )
     assert drawn == ANALYTES * RESULTS, drawn
     data = [
         (
@@ -91,28 +162,121 @@ def run(repeat: int = 5) -> dict:
         for row, (xs, ys) in enumerate(data):
             plot = floor_widget.addPlot(row=row, col=0)
             plot.addItem(pg.PlotDataItem(xs, ys, symbol="o", symbolSize=9))
-        app.processEvents()
 
     floor_once()
+    app.processEvents()
     app_samples, floor_samples = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
-        app_once()
-        app_samples.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        floor_once()
-        floor_samples.append(time.perf_counter() - started)
+        app_samples.append(_timed_paint(app, chart.viewport(), app_once))
+        floor_samples.append(_timed_paint(app, floor_widget.viewport(), floor_once))
     chart.close()
     floor_widget.close()
+    return {"app_s": median(app_samples), "floor_s": median(floor_samples)}
+
+
+def _pan_figures(app, kb, repeat: int) -> dict:
+    """Pan a lane of 100,000 results across a tenth of its span, 100 painted steps."""
+    import numpy as np
+
+    from app.core.models import Observation, Patient
+    from app.core.series import build_trend_series
+    from app.ui.trend_chart import TrendChart, timestamp
+
+    key = next(a.key for a in kb.analytes.values() if a.kind != "derived")
+    unit = kb.analyte(key).canonical_unit
+    start = datetime(2000, 1, 1, 8)
+    rows = [
+        Observation(
+            i + 1, 1, key, start + timedelta(hours=2 * i), "1", v, None, unit, v, unit, lab="Bench"
+        )
+        for i, v in enumerate(10 + 5 * np.sin(np.arange(PAN_RESULTS) / 50.0))
+    ]
+    patient = Patient(1, "PAN-1", "Pan", "Pat", date(1975, 6, 14), "male")
+    series = build_trend_series(kb, patient, [], rows, [key])
+    chart = TrendChart()
+    chart.resize(1200, 600)
+    chart.show()
+    chart.draw(series)
+    app.processEvents()
+    lane = chart.lanes[key]
+    view = lane["plot"].getViewBox()
+    first, last = timestamp(series.start), timestamp(series.end)
+    width = (last - first) / 10
+    step = (last - first - width) / PAN_STEPS
+
+    def pan_once():
+        samples = []
+        for i in range(PAN_STEPS):
+            low = first + i * step
+            samples.append(
+                _timed_paint(
+                    app,
+                    chart.viewport(),
+                    lambda low=low: view.setXRange(low, low + width, padding=0),
+                )
+            )
+        return samples
+
+    pan_once()  # warm
+    runs = [median(pan_once()) for _ in range(repeat)]
+    # Zoomed in far enough for single markers (a few hundred results in view).
+    narrow = (last - first) / 300
+    zoomed = []
+    for i in range(PAN_STEPS):
+        low = first + i * narrow
+        zoomed.append(
+            _timed_paint(
+                app, chart.viewport(), lambda low=low: view.setXRange(low, low + narrow, padding=0)
+            )
+        )
+    in_view = len(lane["points"].points())
+    chart.close()
+    return {
+        "pan_step_s": median(runs),
+        "pan_zoomed_step_s": median(zoomed),
+        "zoomed_markers": in_view,
+    }
+
+
+def run(repeat: int = 5) -> dict:
+    import os
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    OUT.mkdir(exist_ok=True)
+    service, pid, keys = _clinic(OUT / "trends-bench.db")
+    result = _tab_figures(app, service, pid, keys, repeat)
+    result |= _all_lanes_figures(app, service, pid, keys, repeat)
+    result |= _pan_figures(app, service.knowledge, repeat)
     service.close()
-    result = {"app_s": median(app_samples), "floor_s": median(floor_samples)}
     result["ratio"] = result["app_s"] / result["floor_s"]
+    load = os.getloadavg()
+    ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
     print_table(
-        f"Trends tab, {ANALYTES} analytes x {RESULTS} results (median of {repeat})",
+        f"Trends tab, {ANALYTES} analytes x {RESULTS} results (median of {repeat}); "
+        f"load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f}",
         [
-            ("floor: 20 bare PlotDataItems drawn", f"{result['floor_s'] * 1000:.0f} ms"),
-            ("series_for + TrendChart.draw + paint", f"{result['app_s'] * 1000:.0f} ms"),
-            ("ratio", f"{result['ratio']:.2f}x"),
+            (
+                f"Trends tab 1400x900, refresh with {ANALYTES} ticked "
+                f"({result['lanes_built']} lanes in view built)",
+                ms(result["tab_refresh_s"]),
+            ),
+            (
+                f"Trends tab 1400x900, show_patient (preset: {result['open_lanes']} lanes)",
+                ms(result["tab_open_s"]),
+            ),
+            ("all 20 lanes on screen: series_for + TrendChart.draw + paint", ms(result["app_s"])),
+            ("floor: 20 bare PlotDataItems drawn", ms(result["floor_s"])),
+            ("ratio (all lanes / floor)", f"{result['ratio']:.2f}x"),
+            (
+                f"pan a lane of {PAN_RESULTS:,} results, a tenth in view (per step)",
+                f"{result['pan_step_s'] * 1000:.1f} ms",
+            ),
+            (
+                f"pan zoomed in ({result['zoomed_markers']} markers in view, per step)",
+                f"{result['pan_zoomed_step_s'] * 1000:.1f} ms",
+            ),
         ],
     )
     return result

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from app.core.derived import derive_series
 from app.core.knowledge import KnowledgeBase, UnitNotConvertible
@@ -128,25 +129,32 @@ def build_trend_series(
     if unit_system not in UNIT_SYSTEMS:
         raise ValueError(f"unit_system must be one of {UNIT_SYSTEMS}, got {unit_system!r}")
     observations = list(observations)
-    as_of = end or max((o.collected_at.date() for o in observations), default=None)
+    as_of = end or max((o.collected_at for o in observations), default=None)
+    if isinstance(as_of, datetime):
+        as_of = as_of.date()
     age = patient.age_on(as_of) if as_of else None
+    # One pass groups the results by analyte: each lane then reads only its own rows
+    # (20 lanes over 10,000 results were 400,000 comparisons).
+    by_key: dict[str, list[Observation]] = {}
+    for obs in observations:
+        by_key.setdefault(obs.analyte_key, []).append(obs)
     derived_values = None
     lanes = []
     for key in analyte_keys:
         analyte = kb.analytes.get(key)
         if analyte is None:
             continue
+        own = by_key.get(key, [])
         if key in kb.derived.definitions:
             if derived_values is None:
                 derived_values = derive_series(kb, observations)
             rows = _derived_observations(kb, key, derived_values, patient.id)
         else:
-            rows = [o for o in observations if o.analyte_key == key]
-        rows = [o for o in rows if _within(o.collected_at.date(), start, end)]
-        rows.sort(key=lambda o: (o.collected_at, o.id or 0))
-        lanes.append(
-            _analyte_series(kb, key, rows, observations, patient, age, unit_system, protocols)
-        )
+            rows = own
+        if start is not None or end is not None:
+            rows = [o for o in rows if _within(o.collected_at.date(), start, end)]
+        rows = sorted(rows, key=_time_order)
+        lanes.append(_analyte_series(kb, key, rows, own, patient, age, unit_system, protocols))
     regimen_lanes = regimen_lanes_for(kb, regimen)
     return TrendSeries(
         patient_id=patient.id,
@@ -175,18 +183,27 @@ def _to_display(kb: KnowledgeBase, key: str, canonical: float, unit: str) -> flo
     return kb.from_canonical(key, canonical, unit)
 
 
-def _analyte_series(kb, key, rows, all_observations, patient, age, unit_system, protocols):
+def _time_order(obs: Observation) -> tuple:
+    return (obs.collected_at, obs.id or 0)
+
+
+def _analyte_series(kb, key, rows, stored, patient, age, unit_system, protocols):
+    """One lane; ``stored`` are the analyte's stored results (lab ranges come from them)."""
     analyte = kb.analyte(key)
     unit = display_unit(kb, key, unit_system)
     derived = key in kb.derived.definitions
-    reference = _reference_band(kb, key, all_observations, patient, age, unit)
+    reference = _reference_band(kb, key, stored, patient, age, unit)
     bands = ([reference] if reference else []) + _target_bands(kb, key, protocols, unit)
     points, unplotted = [], 0
+    # The factor is looked up once per lane, not once per result.
+    same_unit = unit == analyte.canonical_unit
     for obs in rows:
         if obs.value_canonical is None:
             unplotted += 1
             continue
-        value = _to_display(kb, key, obs.value_canonical, unit)
+        value = (
+            obs.value_canonical if same_unit else kb.from_canonical(key, obs.value_canonical, unit)
+        )
         points.append(
             SeriesPoint(
                 collected_at=obs.collected_at,
@@ -210,11 +227,15 @@ def _analyte_series(kb, key, rows, all_observations, patient, age, unit_system, 
         points=tuple(points),
         bands=tuple(bands),
         lab_changes=_changes(points, lambda p: p.lab.strip()),
-        unit_changes=() if derived else _changes(points, lambda p: normalise_unit(p.unit_reported)),
+        unit_changes=() if derived else _changes(points, lambda p: _unit_of(p.unit_reported)),
         derived=derived,
         inputs_note=_inputs_note(kb, key) if derived else "",
         unplotted=unplotted,
     )
+
+
+# A lane of 500 results has one or two distinct unit spellings: normalise each once.
+_unit_of = lru_cache(maxsize=1024)(normalise_unit)
 
 
 def _changes(points: Sequence[SeriesPoint], attribute) -> tuple[datetime, ...]:

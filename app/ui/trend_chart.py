@@ -1,24 +1,39 @@
 """The stacked trend chart: one lab lane per analyte and a protocol lane, linked in time.
 
-It draws a ``core`` ``TrendSeries`` and never queries. Items it creates are kept
-in ``self.lanes[key]`` and ``self.regimen`` so tests (and exports) can find them.
+It draws a ``core`` ``TrendSeries`` and never queries. A lane is built when it
+scrolls into view (or when code asks for it through ``lanes[key]``): twenty lanes
+cost twenty view boxes and axes, and only four or five are on screen at once.
+Items a lane creates are kept in ``self.lanes[key]`` and ``self.regimen`` so tests
+(and exports) can find them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem
 
 from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries
-from app.ui.trend_colours import status_colour
+from app.ui.trend_lane import TrendLane
+from app.ui.trend_markers import (
+    EXCLUDED_ALPHA,
+    MAX_MARKERS_IN_VIEW,
+    ViewClippedMarkers,
+    marker_arrays,
+    result_scatter,
+    show_markers,
+)
 
 REFERENCE_BRUSH = QColor(90, 160, 90, 45)
 TARGET_BRUSH = QColor(60, 110, 210, 45)
 STEADY_BRUSH = QColor(240, 170, 40, 70)
+BAND_TEXT = {"reference": "#2f6f2f", "target": "#2a4f9a"}
+DOSE_CHANGE_COLOUR = "#7a3fa0"
 BAR_BRUSHES = {
     "hormone": QColor(120, 80, 180, 160),
     "medication": QColor(60, 140, 160, 160),
@@ -26,6 +41,11 @@ BAR_BRUSHES = {
 }
 LANE_HEIGHT = 190
 REGIMEN_ROW_HEIGHT = 34
+ZOOM_HINT = "  ·  zoom in to see single results"
+QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum" for a size
+# Bands run from 1900 to 2200 (seconds since 1970): past any date a chart can show.
+BAND_START = -2208988800.0
+BAND_END = 7258118400.0
 
 
 def timestamp(moment: date | datetime) -> float:
@@ -35,8 +55,74 @@ def timestamp(moment: date | datetime) -> float:
     return moment.timestamp()
 
 
+class LaneItems(Mapping):
+    """Lane key -> the items drawn in that lane; a lane not built yet is built on access."""
+
+    def __init__(self, keys=(), build: Callable[[str], dict] | None = None):
+        self._keys = list(keys)
+        self._build = build
+        self.built: dict[str, dict] = {}
+
+    def __getitem__(self, key: str) -> dict:
+        if key not in self.built:
+            if key not in self._keys or self._build is None:
+                raise KeyError(key)
+            self._build(key)
+        return self.built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key) -> bool:
+        return key in self._keys
+
+
+class BandRect(QGraphicsRectItem):
+    """A horizontal band across all time, from ``low`` to ``high`` (data units).
+
+    A plain rectangle, not a ``LinearRegionItem``: that one is two draggable lines
+    and a region, each connected to the view's signals, for something that never moves.
+    """
+
+    def __init__(self, low: float, high: float, brush: QColor, pen: QPen):
+        super().__init__(BAND_START, low, BAND_END - BAND_START, high - low)
+        self.setBrush(brush)
+        pen.setCosmetic(True)
+        self.setPen(pen)
+        self._region = (low, high)
+
+    def getRegion(self) -> tuple[float, float]:
+        return self._region
+
+
+class LaneSlot(pg.GraphicsWidget):
+    """A row of the chart that holds its lane once the lane is built."""
+
+    def __init__(self, row: int, key: str | None):
+        super().__init__()
+        self.row = row
+        self.key = key  # None for the protocol lane
+        self.lane: TrendLane | None = None
+
+    def hold(self, lane: TrendLane) -> None:
+        lane.setParentItem(self)
+        lane.setGeometry(self.rect())
+        # Lay the lane out now, not at the next event: its view box must know its
+        # size before anything maps a point to the screen (clicks, tests, exports).
+        lane.layout().activate()
+        self.lane = lane
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.lane is not None:
+            self.lane.setGeometry(self.rect())
+
+
 class TrendChart(pg.GraphicsLayoutWidget):
-    """Stacked PlotItems with a shared date axis.
+    """Stacked lanes with a shared date axis; lanes are built as they come into view.
 
     Clicking a stored result's point emits ``point_clicked`` with its observation id
     (calculated points have none and emit nothing).
@@ -48,60 +134,162 @@ class TrendChart(pg.GraphicsLayoutWidget):
         super().__init__(parent)
         self.setBackground("w")
         self.series: TrendSeries | None = None
-        self.lanes: dict[str, dict] = {}
-        self.regimen: dict = {}
+        self.lanes = LaneItems()
+        self._regimen: dict = {}
+        self._slots: list[LaneSlot] = []
+        self._master: TrendLane | None = None
+        self._x_range: tuple[float, float] | None = None
         self.format_value = lambda key, value: f"{value:.4g}"
         self.unit_label = lambda unit: unit
 
     # -- drawing -------------------------------------------------------------------
 
     def draw(self, series: TrendSeries) -> None:
-        """Replace whatever is drawn with ``series``."""
-        self.clear()
+        """Replace whatever is drawn with ``series``; lanes in view are built now."""
+        self.clear_lanes()
         self.series = series
-        self.lanes = {}
-        self.regimen = {}
-        master = None
-        for row, lane in enumerate(series.analytes):
-            plot = self._lane_plot(row, lane)
-            if master is None:
-                master = plot
-            else:
-                plot.setXLink(master)
-        if series.regimen_lanes:
-            plot = self._regimen_plot(len(series.analytes), series)
-            if master is not None:
-                plot.setXLink(master)
-            master = master or plot
-        if master is not None and series.start and series.end:
+        self._regimen = {}
+        self._slots = []
+        self._master = None
+        self._x_range = None
+        if series.start and series.end:
             pad = max(86400 * 10, (timestamp(series.end) - timestamp(series.start)) * 0.03)
-            master.setXRange(timestamp(series.start) - pad, timestamp(series.end) + pad, padding=0)
-        rows = len(series.analytes)
+            self._x_range = (timestamp(series.start) - pad, timestamp(series.end) + pad)
+        keys = [lane.key for lane in series.analytes]
+        self.lanes = LaneItems(keys, self._build_key)
+        layout = self.ci.layout
+        for row, key in enumerate(keys):
+            self._add_slot(LaneSlot(row, key))
+            layout.setRowMinimumHeight(row, LANE_HEIGHT)
+        if series.regimen_lanes:
+            row = len(keys)
+            self._add_slot(LaneSlot(row, None))
+            layout.setRowFixedHeight(row, len(series.regimen_lanes) * REGIMEN_ROW_HEIGHT + 60)
         regimen_rows = len(series.regimen_lanes)
-        self.setMinimumHeight(rows * LANE_HEIGHT + (regimen_rows * REGIMEN_ROW_HEIGHT + 60))
+        self.setMinimumHeight(len(keys) * LANE_HEIGHT + (regimen_rows * REGIMEN_ROW_HEIGHT + 60))
+        self.build_visible()
 
-    def _new_plot(self, row: int) -> pg.PlotItem:
-        plot = self.addPlot(row=row, col=0, axisItems={"bottom": pg.DateAxisItem()})
-        plot.showGrid(x=True, y=True, alpha=0.15)
-        plot.setMenuEnabled(False)
-        plot.getViewBox().setMouseEnabled(y=False)
-        plot.getAxis("left").setWidth(70)
-        return plot
+    def _add_slot(self, slot: LaneSlot) -> None:
+        self.ci.layout.addItem(slot, slot.row, 0)
+        self._slots.append(slot)
 
-    def _lane_plot(self, row: int, lane: AnalyteSeries) -> pg.PlotItem:
-        plot = self._new_plot(row)
+    def clear_lanes(self) -> None:
+        """Remove every lane (and forget the series).
+
+        Not named ``clear``: GraphicsLayoutWidget sets ``clear`` on each instance.
+        """
+        layout = self.ci.layout
+        for slot in self._slots:
+            layout.removeItem(slot)
+            self.scene().removeItem(slot)
+            # The grid keeps a row's limits after its item leaves; the next draw's
+            # rows must not inherit them (the protocol row is fixed-height).
+            layout.setRowMinimumHeight(slot.row, 0)
+            layout.setRowMaximumHeight(slot.row, QWIDGETSIZE_MAX)
+        self._slots = []
+        self.lanes = LaneItems()
+        self._regimen = {}
+        self._master = None
+        self.series = None
+
+    def build_visible(self) -> None:
+        """Build the lanes that are (about to be) on screen; the rest wait for a scroll."""
+        # getattr: GraphicsView's constructor sends a resize before __init__ sets _slots.
+        if not getattr(self, "_slots", None) or not self.isVisible():
+            return
+        visible = self._visible_rect()
+        if visible.isEmpty():
+            return
+        self.ci.layout.activate()
+        # One lane's height of margin: a short scroll finds its lane already drawn.
+        top = self.mapToScene(visible.topLeft()).y() - LANE_HEIGHT
+        bottom = self.mapToScene(visible.bottomLeft()).y() + LANE_HEIGHT
+        for slot in self._slots:
+            if slot.lane is not None:
+                continue
+            box = slot.sceneBoundingRect()
+            if box.bottom() >= top and box.top() <= bottom:
+                self._build_slot(slot)
+
+    def _visible_rect(self) -> QRect:
+        """The part of this widget its ancestors (the scroll area's viewport) leave visible.
+
+        Computed from geometry: ``visibleRegion()`` is empty on some platforms
+        (offscreen) and before the first paint.
+        """
+        rect = self.rect()
+        widget = self
+        while not widget.isWindow() and widget.parentWidget() is not None:
+            parent = widget.parentWidget()
+            rect = rect.intersected(parent.rect().translated(self.mapFrom(parent, QPoint(0, 0))))
+            widget = parent
+        return rect
+
+    def build_all(self) -> None:
+        """Build every lane (before an export, which draws all of them)."""
+        for slot in self._slots:
+            if slot.lane is None:
+                self._build_slot(slot)
+
+    def _build_key(self, key: str) -> None:
+        slot = next(s for s in self._slots if s.key == key)
+        self._build_slot(slot)
+
+    def _build_slot(self, slot: LaneSlot) -> None:
+        lane = TrendLane(show_values=slot.key is not None)
+        # Fill the lane before it joins the scene: an item added to a view box in the
+        # scene connects to the chart widget's signals, then to the view box's (two
+        # PySide connects of ~60 us each, for every item and its children).
+        if slot.key is None:
+            self._regimen_plot(lane, self.series)
+        else:
+            self._lane_plot(lane, self.series.analyte(slot.key))
+        slot.hold(lane)
+        # Link in time to the first lane built; it carries the shown date range.
+        if self._master is None:
+            self._master = lane
+            if self._x_range is not None:
+                lane.setXRange(*self._x_range, padding=0)
+        else:
+            lane.setXLink(self._master)
+        # Map data to the screen now rather than at the next paint, so a point's scene
+        # position is right for code that asks before then (clicks, tests).
+        lane.getViewBox().updateMatrix()
+
+    def close(self) -> bool:
+        # GraphicsView.close() deletes the scene's items and then resizes the view;
+        # forget the lanes first so that resize does not reach deleted ones.
+        self.clear_lanes()
+        return super().close()
+
+    def moveEvent(self, event) -> None:
+        # A scroll area scrolls by moving this widget: build what scrolled into view.
+        super().moveEvent(event)
+        self.build_visible()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.build_visible()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.build_visible()
+
+    # -- lab lanes -----------------------------------------------------------------
+
+    def _lane_plot(self, plot: TrendLane, lane: AnalyteSeries) -> None:
         derived = " (calculated)" if lane.derived and "calculated" not in lane.label else ""
-        plot.setTitle(f"{lane.label}{derived} [{self.unit_label(lane.unit)}]", size="10pt")
-        items: dict = {"plot": plot, "series": lane, "changes": []}
-        self.lanes[lane.key] = items
+        title = f"{lane.label}{derived} [{self.unit_label(lane.unit)}]"
+        plot.setTitle(title, size="10pt")
+        items: dict = {"plot": plot, "series": lane, "changes": [], "dose_changes": []}
+        self.lanes.built[lane.key] = items
         low, high = self._y_range(lane)
         plot.setYRange(low, high, padding=0)
-        plot.enableAutoRange(axis="y", enable=False)
         for band in lane.bands:
             self._add_band(items, band, low, high)
-        self._add_points(items, lane)
+        self._add_points(items, lane, title)
         self._add_change_markers(items, lane)
-        return plot
+        self._add_dose_change_markers(items)
 
     def _y_range(self, lane: AnalyteSeries) -> tuple[float, float]:
         values = [p.value for p in lane.points]
@@ -120,18 +308,15 @@ class TrendChart(pg.GraphicsLayoutWidget):
         low = y_low if band.low is None else band.low
         high = y_high if band.high is None else band.high
         brush = REFERENCE_BRUSH if band.kind == "reference" else TARGET_BRUSH
-        region = pg.LinearRegionItem(
-            values=(low, high),
-            orientation="horizontal",
-            movable=False,
-            brush=brush,
-            pen=pg.mkPen(brush.darker(250), width=1, style=Qt.DashLine),
-        )
+        region = BandRect(low, high, brush, pg.mkPen(brush.darker(250), width=1, style=Qt.DashLine))
         region.setZValue(-10)
         items["plot"].addItem(region, ignoreBounds=True)
-        colour = "#2f6f2f" if band.kind == "reference" else "#2a4f9a"
         text = band.label if len(band.label) <= 90 else band.label[:89] + "…"
-        label = pg.TextItem(text, color=colour, anchor=(0, 0 if band.high is not None else 1))
+        label = pg.TextItem(text, color=BAND_TEXT.get(band.kind, BAND_TEXT["target"]))
+        # Reference label below its band's top edge, target label above it, so the two
+        # never sit on one another when the bands share an edge.
+        above = band.kind == "target" and band.high is not None
+        label.setAnchor((0, 1 if above or band.high is None else 0))
         label.setToolTip(f"{band.label}\nSource: {band.source}")
         series = self.series
         if series and series.start:
@@ -141,47 +326,61 @@ class TrendChart(pg.GraphicsLayoutWidget):
         items[f"{band.kind}_band"] = band
         items[f"{band.kind}_label"] = label
 
-    def _add_points(self, items: dict, lane: AnalyteSeries) -> None:
-        plot = items["plot"]
-        plain = [p for p in lane.points if not p.censored and not p.excluded]
-        censored = [p for p in lane.points if p.censored and not p.excluded]
-        excluded = [p for p in lane.points if p.excluded]
-        xs = np.array([timestamp(p.collected_at) for p in plain], dtype=float)
-        ys = np.array([p.value for p in plain], dtype=float)
-        line = pg.PlotDataItem(xs, ys, pen=pg.mkPen("#555555", width=1.5))
-        plot.addItem(line)
-        items["line"] = line
-        items["points"] = self._scatter(lane.key, plain, symbol="o", filled=True)
-        items["censored"] = self._scatter(lane.key, censored, symbol=None, filled=False)
-        items["excluded"] = self._scatter(lane.key, excluded, symbol="o", filled=True, alpha=60)
-        for name in ("points", "censored", "excluded"):
-            plot.addItem(items[name])
-
-    def _scatter(self, key, points, *, symbol, filled, alpha=255) -> pg.ScatterPlotItem:
-        spots = []
-        for point in points:
-            colour = QColor(status_colour(point.status))
-            colour.setAlpha(alpha)
-            # '<' results point down (true value below), '>' up; open marker = censored.
-            shape = symbol or ("t1" if point.comparator in (">", ">=") else "t")
-            spots.append(
-                {
-                    "pos": (timestamp(point.collected_at), point.value),
-                    "data": point,
-                    "symbol": shape,
-                    "brush": pg.mkBrush(colour) if filled else pg.mkBrush(255, 255, 255, 0),
-                    "pen": pg.mkPen(colour, width=1 if filled else 2),
-                    "size": 9 if filled else 12,
-                }
-            )
-        scatter = pg.ScatterPlotItem(
-            hoverable=True,
-            tip=lambda x, y, data, key=key: self.tooltip_text(key, data),
-            hoverSize=13,
+    def _add_points(self, items: dict, lane: AnalyteSeries, title: str) -> None:
+        plot: TrendLane = items["plot"]
+        xs = np.fromiter(
+            (timestamp(p.collected_at) for p in lane.points), dtype=float, count=len(lane.points)
         )
-        scatter.addPoints(spots)
-        scatter.sigClicked.connect(self._clicked)
-        return scatter
+        groups = {"points": [], "censored": [], "excluded": []}
+        for index, point in enumerate(lane.points):
+            kind = "excluded" if point.excluded else "censored" if point.censored else "points"
+            groups[kind].append(index)
+        plain = np.array(groups["points"], dtype=int)
+        line = pg.PlotDataItem(
+            xs[plain],
+            np.array([lane.points[i].value for i in plain], dtype=float),
+            pen=pg.mkPen("#555555", width=1.5),
+            skipFiniteCheck=True,
+        )
+        plot.addItem(line)
+        # Only the part in view is drawn, at most a few points per pixel (peaks kept).
+        # Set after addItem: before it, the line's "view" is the chart widget itself.
+        line.setClipToView(True)
+        line.setDownsampling(auto=True, method="peak")
+        items["line"] = line
+        styles = {
+            "points": (True, 255),
+            "censored": (False, 255),
+            "excluded": (True, EXCLUDED_ALPHA),
+        }
+        dense = len(lane.points) > MAX_MARKERS_IN_VIEW
+        clipper = None
+        if dense:
+            clipper = ViewClippedMarkers(
+                plot.getViewBox(),
+                lambda thinned: plot.setTitle(title + (ZOOM_HINT if thinned else ""), size="10pt"),
+            )
+        for kind, (filled, alpha) in styles.items():
+            chosen = groups[kind]
+            arrays = marker_arrays(
+                [lane.points[i] for i in chosen],
+                xs[np.array(chosen, dtype=int)],
+                filled=filled,
+                alpha=alpha,
+            )
+            scatter = result_scatter(lambda x, y, data, key=lane.key: self.tooltip_text(key, data))
+            items[kind] = scatter
+            if not chosen:
+                continue  # kept (empty) for callers, but not put in the view
+            scatter.sigClicked.connect(self._clicked)
+            if clipper is not None:
+                clipper.add(scatter, arrays)
+            else:
+                show_markers(scatter, arrays)
+            plot.addItem(scatter)
+        items["markers"] = clipper
+        if clipper is not None:
+            clipper.update()
 
     def _clicked(self, _scatter, spots, _event=None) -> None:
         """Open the record of the clicked result (the first stored one under the mouse)."""
@@ -206,24 +405,49 @@ class TrendChart(pg.GraphicsLayoutWidget):
             items["plot"].addItem(marker, ignoreBounds=True)
             items["changes"].append((what, moment, marker))
 
-    def _regimen_plot(self, row: int, series: TrendSeries) -> pg.PlotItem:
-        plot = self._new_plot(row)
+    def _add_dose_change_markers(self, items: dict) -> None:
+        """The protocol lane's dose-change lines, carried up through every lab lane."""
+        for step in self._dose_changes():
+            marker = pg.InfiniteLine(
+                pos=timestamp(step.start),
+                angle=90,
+                movable=False,
+                pen=pg.mkPen(DOSE_CHANGE_COLOUR, width=1, style=Qt.DotLine),
+            )
+            marker.setToolTip(f"{step.start:%Y-%m-%d}: {step.change_label}")
+            items["plot"].addItem(marker, ignoreBounds=True)
+            items["dose_changes"].append((step, marker))
+
+    def _dose_changes(self):
+        """Every dose change, and each start with a steady state (the protocol lane's lines)."""
+        series = self.series
+        for lane in series.regimen_lanes if series else ():
+            for number, step in enumerate(lane.steps):
+                if number > 0 or step.steady_state_until:
+                    yield step
+
+    # -- protocol lane -------------------------------------------------------------
+
+    @property
+    def regimen(self) -> dict:
+        """The protocol lane's items (the lane is built on first access)."""
+        if not self._regimen:
+            slot = next((s for s in self._slots if s.key is None and s.lane is None), None)
+            if slot is not None:
+                self._build_slot(slot)
+        return self._regimen
+
+    def _regimen_plot(self, plot: TrendLane, series: TrendSeries) -> None:
         plot.setTitle("Protocol", size="10pt")
-        # Keep the left axis (without values) so the time axes line up with the lab lanes.
-        plot.getAxis("left").setStyle(showValues=False)
-        plot.getAxis("left").setPen(pg.mkPen(None))
         lanes = series.regimen_lanes
-        self.regimen = {"plot": plot, "bars": [], "labels": [], "markers": [], "steady": []}
+        self._regimen = {"plot": plot, "bars": [], "labels": [], "markers": [], "steady": []}
         end = series.end or date.today()
         for index, lane in enumerate(lanes):
             y = len(lanes) - 1 - index
             self._regimen_row(plot, lane, y, end)
         plot.setYRange(-0.6, len(lanes) - 0.4, padding=0)
-        plot.enableAutoRange(axis="y", enable=False)
-        self.ci.layout.setRowFixedHeight(row, len(lanes) * REGIMEN_ROW_HEIGHT + 60)
-        return plot
 
-    def _regimen_row(self, plot: pg.PlotItem, lane, y: float, end: date) -> None:
+    def _regimen_row(self, plot: TrendLane, lane, y: float, end: date) -> None:
         brush = BAR_BRUSHES.get(lane.kind, BAR_BRUSHES["supplement"])
         x0 = np.array([timestamp(s.start) for s in lane.steps], dtype=float)
         x1 = np.array([timestamp(s.end or max(end, s.start)) for s in lane.steps], dtype=float)
@@ -231,23 +455,26 @@ class TrendChart(pg.GraphicsLayoutWidget):
             x0=x0, width=x1 - x0, y=np.full(len(x0), y), height=0.6, brush=brush, pen="w"
         )
         plot.addItem(bars)
-        self.regimen["bars"].append((lane, bars))
+        self._regimen["bars"].append((lane, bars))
         for number, step in enumerate(lane.steps):
             text = step.dose_label if number == 0 else step.change_label
             label = pg.TextItem(text, color="#222222", anchor=(0, 0.5))
             label.setPos(timestamp(step.start), y)
             label.setToolTip(f"{step.dose_label}\n{step.change_label}")
             plot.addItem(label, ignoreBounds=True)
-            self.regimen["labels"].append((step, label))
+            self._regimen["labels"].append((step, label))
             if number > 0 or step.steady_state_until:
                 self._change_marker(plot, lane, step, y)
 
-    def _change_marker(self, plot: pg.PlotItem, lane, step, y: float) -> None:
+    def _change_marker(self, plot: TrendLane, lane, step, y: float) -> None:
         marker = pg.InfiniteLine(
-            pos=timestamp(step.start), angle=90, movable=False, pen=pg.mkPen("#7a3fa0", width=1)
+            pos=timestamp(step.start),
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(DOSE_CHANGE_COLOUR, width=1),
         )
         plot.addItem(marker, ignoreBounds=True)
-        self.regimen["markers"].append((step, marker))
+        self._regimen["markers"].append((step, marker))
         if step.steady_state_until:
             x0 = timestamp(step.start)
             shade = pg.BarGraphItem(
@@ -263,14 +490,13 @@ class TrendChart(pg.GraphicsLayoutWidget):
                 f"{lane.label}: new steady state expected by {step.steady_state_until:%Y-%m-%d}"
             )
             plot.addItem(shade)
-            self.regimen["steady"].append((step, shade))
+            self._regimen["steady"].append((step, shade))
 
     # -- text ----------------------------------------------------------------------
 
     def tooltip_text(self, key: str, point: SeriesPoint) -> str:
         """What hovering a point shows: value, unit, date, lab, raw text, flag."""
-        items = self.lanes.get(key)
-        lane: AnalyteSeries | None = items["series"] if items else None
+        lane = self.series.analyte(key) if self.series else None
         unit = self.unit_label(lane.unit) if lane else ""
         label = lane.label if lane else key
         shown = f"{point.comparator or ''}{self.format_value(key, point.value)}"

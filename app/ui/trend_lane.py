@@ -1,0 +1,83 @@
+"""One lane of the trend chart: a title, a value axis, a date axis and a view box.
+
+``pg.PlotItem`` builds a context menu, a control panel and two hidden axes for every
+plot. A lane needs none of them; leaving them out makes a lane about three times
+cheaper to build, and the Trends tab builds one per analyte the user scrolls to.
+The few ``PlotItem`` methods the chart and its tests use keep their names.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem
+
+LEFT_AXIS_WIDTH = 70
+TITLE_HEIGHT = 24
+GRID_ALPHA = 38  # of 255: the grid reads as a guide, not as data
+# Date lines only: a value grid across every lane cost about a third of the paint
+# (5 ms a lane), and the shaded bands already give the values their context.
+GRID_AXES = ("bottom",)
+
+
+class TrendLane(pg.GraphicsWidget):
+    """A view box with a value axis on the left, dates below and a title above."""
+
+    def __init__(self, parent=None, *, show_values: bool = True):
+        super().__init__(parent)
+        self.vb = pg.ViewBox(enableMenu=False, defaultPadding=0)
+        self.vb.setMouseEnabled(x=True, y=False)
+        # Ranges come from the series bounds; no lane measures its items.
+        self.vb.disableAutoRange()
+        self.titleLabel = pg.LabelItem("", size="10pt")
+        self.axes = {"left": pg.AxisItem("left"), "bottom": pg.DateAxisItem("bottom")}
+        for name, axis in self.axes.items():
+            axis.linkToView(self.vb)
+            # Set once, here: turning an axis's grid off after it has painted changes
+            # its bounds under the scene's index (and crashed a later repaint).
+            axis.setGrid(GRID_ALPHA if name in GRID_AXES and show_values else False)
+            # As in PlotItem: axes (and their grid) above the view's background.
+            axis.setZValue(0.5)
+            axis.setFlag(QGraphicsItem.GraphicsItemFlag.ItemNegativeZStacksBehindParent)
+        self.axes["left"].setWidth(LEFT_AXIS_WIDTH)
+        if not show_values:
+            # Keep the value axis's width (dates line up with the lab lanes), draw nothing.
+            self.axes["left"].setStyle(showValues=False)
+            self.axes["left"].setPen(pg.mkPen(None))
+        layout = QGraphicsGridLayout()
+        layout.setContentsMargins(1, 1, 1, 1)
+        layout.setHorizontalSpacing(0)
+        layout.setVerticalSpacing(0)
+        layout.addItem(self.titleLabel, 0, 1)
+        layout.addItem(self.axes["left"], 1, 0)
+        layout.addItem(self.vb, 1, 1)
+        layout.addItem(self.axes["bottom"], 2, 1)
+        layout.setRowFixedHeight(0, TITLE_HEIGHT)
+        layout.setRowStretchFactor(1, 100)
+        layout.setColumnStretchFactor(1, 100)
+        self.setLayout(layout)
+
+    # -- the PlotItem methods the chart uses ------------------------------------------
+
+    def getViewBox(self) -> pg.ViewBox:
+        return self.vb
+
+    def getAxis(self, name: str) -> pg.AxisItem:
+        return self.axes[name]
+
+    def setTitle(self, text: str, **options) -> None:
+        self.titleLabel.setText(text, **options)
+
+    def addItem(self, item, ignoreBounds: bool = False) -> None:
+        self.vb.addItem(item, ignoreBounds=ignoreBounds)
+
+    def removeItem(self, item) -> None:
+        self.vb.removeItem(item)
+
+    def setXLink(self, other: TrendLane | None) -> None:
+        self.vb.setXLink(other.vb if other is not None else None)
+
+    def setXRange(self, low: float, high: float, padding: float = 0) -> None:
+        self.vb.setXRange(low, high, padding=padding)
+
+    def setYRange(self, low: float, high: float, padding: float = 0) -> None:
+        self.vb.setYRange(low, high, padding=padding)
