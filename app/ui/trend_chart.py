@@ -201,9 +201,10 @@ class TrendChart(pg.GraphicsLayoutWidget):
         if visible.isEmpty():
             return
         self.ci.layout.activate()
-        # One lane's height of margin: a short scroll finds its lane already drawn.
-        top = self.mapToScene(visible.topLeft()).y() - LANE_HEIGHT
-        bottom = self.mapToScene(visible.bottomLeft()).y() + LANE_HEIGHT
+        # No margin: a scroll moves this widget, and moveEvent builds the lane that
+        # comes into view before that frame is painted.
+        top = self.mapToScene(visible.topLeft()).y()
+        bottom = self.mapToScene(visible.bottomLeft()).y()
         for slot in self._slots:
             if slot.lane is not None:
                 continue

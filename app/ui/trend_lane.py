@@ -19,6 +19,43 @@ GRID_ALPHA = 38  # of 255: the grid reads as a guide, not as data
 GRID_AXES = ("bottom",)
 
 
+# (first, last, pixels) -> (ticks, zoom level, spacing), shared by every lane's date axis.
+_DATE_TICKS: dict[tuple, tuple] = {}
+_TICK_TEXT: dict[tuple, list[str]] = {}
+_MEMO_SIZE = 256
+
+
+class SharedDateAxis(pg.DateAxisItem):
+    """A date axis that works out its ticks and their text once for all lanes.
+
+    Every lane shows the same dates at the same width, and DateAxisItem computed
+    over a hundred ticks and labels per lane per paint: half of the chart's paint.
+    """
+
+    def tickValues(self, minVal, maxVal, size):
+        key = (minVal, maxVal, size)
+        found = _DATE_TICKS.get(key)
+        if found is None:
+            values = super().tickValues(minVal, maxVal, size)
+            found = (values, self.zoomLevel, self.minSpacing)
+            if len(_DATE_TICKS) > _MEMO_SIZE:
+                _DATE_TICKS.clear()
+            _DATE_TICKS[key] = found
+        # tickStrings reads the zoom level tickValues chose; set it as the base class would.
+        values, self.zoomLevel, self.minSpacing = found
+        return values
+
+    def tickStrings(self, values, scale, spacing):
+        key = (tuple(values), scale, spacing, id(self.zoomLevel))
+        found = _TICK_TEXT.get(key)
+        if found is None:
+            found = super().tickStrings(values, scale, spacing)
+            if len(_TICK_TEXT) > _MEMO_SIZE:
+                _TICK_TEXT.clear()
+            _TICK_TEXT[key] = found
+        return found
+
+
 class TrendLane(pg.GraphicsWidget):
     """A view box with a value axis on the left, dates below and a title above."""
 
@@ -29,7 +66,7 @@ class TrendLane(pg.GraphicsWidget):
         # Ranges come from the series bounds; no lane measures its items.
         self.vb.disableAutoRange()
         self.titleLabel = pg.LabelItem("", size="10pt")
-        self.axes = {"left": pg.AxisItem("left"), "bottom": pg.DateAxisItem("bottom")}
+        self.axes = {"left": pg.AxisItem("left"), "bottom": SharedDateAxis("bottom")}
         for name, axis in self.axes.items():
             axis.linkToView(self.vb)
             # Set once, here: turning an axis's grid off after it has painted changes
