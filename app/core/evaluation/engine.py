@@ -46,6 +46,7 @@ class EvaluationOptions:
 
 
 _CACHE_LOCK = threading.Lock()
+_PROFILES_KEPT = 50_000  # applicability profiles remembered per rule pack (a few KB each)
 _PACKS: dict[int, tuple[KnowledgeBase, RulePack, Prepared]] = {}
 
 
@@ -124,8 +125,14 @@ def evaluate(
     found: list[Finding] = []
     checks: list[Finding] = []
     skipped: list[tuple[str, str]] = []
-    for rule in pack.rules:
-        reason = _not_applicable(rule, data)
+    # Applicability depends on a few facts many patients share: decide it once for each.
+    profile = (data.sex, data.age, bool(components), protocols, data.active_keys)
+    reasons = ready.applicability.get(profile)
+    if reasons is None:
+        reasons = tuple(_not_applicable(rule, data) for rule in pack.rules)
+        if len(ready.applicability) < _PROFILES_KEPT:
+            ready.applicability[profile] = reasons
+    for rule, reason in zip(pack.rules, reasons, strict=True):
         if reason:
             skipped.append((rule.id, reason))
             continue
@@ -136,7 +143,7 @@ def evaluate(
                 skipped.append((rule.id, result))
             else:
                 (found if result.fired else checks).append(result)
-    order = {rule.id: n for n, rule in enumerate(pack.rules)}
+    order = ready.rule_order
     found.sort(key=lambda f: (-severity_rank(f.severity), order[f.rule_id]))
     return Evaluation(
         as_of=as_of,

@@ -103,6 +103,10 @@ class PatientData:
             {c.substance for c in components} | {role for c in components for role in c.roles}
         )
         self.gate_cache: dict[str, tuple[bool | None, str]] = {}
+        # (input spec, stale allowed) -> (band words, trace entry) of this patient's result.
+        self.band_cache: dict = {}
+        # Band words -> finding statuses (a pure mapping, shared by every evaluation).
+        self.status_cache: dict = self.unit_factors.setdefault(("status_map",), {})
 
     def components_matching_item(self, item, keys: Iterable[str]) -> bool:  # noqa: ANN001
         """True when a regimen row's substance key or KB role is in ``keys``."""
@@ -151,9 +155,12 @@ class PatientData:
 
     def _rows(self, analyte: str) -> list:
         """An analyte's usable results, oldest first; refuses one a clinic-wide read skipped."""
+        rows = self._raw.get(analyte)
+        if rows is not None:
+            return rows
         if self._read is not None and analyte not in self._read:
             raise HistoryNotHeld(analyte)
-        return self._raw.get(analyte, ())
+        return []
 
     def _usable_of(self, derived: str) -> list:
         """The usable results a derived value may draw on, in time order."""

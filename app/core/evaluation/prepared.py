@@ -38,6 +38,10 @@ class Prepared:
     thresholds: dict = field(default_factory=dict)
     # (analyte, unit as reported) -> KB UnitFactor, or the UnitNotConvertible raised.
     unit_factors: dict = field(default_factory=dict)
+    # (sex, age, any hormone, protocols, active keys) -> each rule's reason not to apply.
+    applicability: dict = field(default_factory=dict)
+    # Rule id -> position in the pack (findings of equal severity keep pack order).
+    rule_order: Mapping[str, int] = field(default_factory=dict)
 
 
 def depot_timings(
@@ -79,4 +83,5 @@ def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
         kinds=MappingProxyType({k: s.kind for k, s in kb.substances.items()}),
         shapes=shapes,
         depots=MappingProxyType(depots),
+        rule_order=MappingProxyType({rule.id: n for n, rule in enumerate(pack.rules)}),
     )

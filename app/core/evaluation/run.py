@@ -154,6 +154,21 @@ class RuleRun:
         """KB band words (e.g. ``marginal``) the result may fall in; None if unknown."""
         if name in self.bands:
             return self.bands[name]
+        # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement.
+        key = (self.inputs[name], self.allow_stale)
+        shared = self.data.band_cache.get(key)
+        if shared is None:
+            shared = self._judge_bands(name)
+            if shared is None:
+                return None
+            self.data.band_cache[key] = shared
+        bands, entry = shared
+        self.bands[name] = bands
+        self.record(entry)
+        return bands
+
+    def _judge_bands(self, name: str) -> tuple[tuple[str, ...], TraceRange] | None:
+        """The bands of an input's result and the trace entry saying so (None: cause noted)."""
         found = self.usable(name)
         if found is None:
             return None
@@ -164,28 +179,30 @@ class RuleRun:
         label, intervals = extra
         candidates = _interval(found.point)
         bands = tuple(status for status, band in intervals if candidates.overlaps(band))
-        self.bands[name] = bands
-        self.record(
-            TraceRange(
-                name,
-                "threshold",
-                None,
-                None,
-                thresholds.unit,
-                label,
-                thresholds.citation,
-                thresholds.evidence_grade,
-                "/".join(bands),
-            )
+        entry = TraceRange(
+            name,
+            "threshold",
+            None,
+            None,
+            thresholds.unit,
+            label,
+            thresholds.citation,
+            thresholds.evidence_grade,
+            "/".join(bands),
         )
-        return bands
+        return bands, entry
 
     def statuses_of(self, name: str) -> tuple[str, ...] | None:
         """Finding statuses (mapped from KB band words) the result may have."""
         bands = self.bands_of(name)
         if bands is None:
             return None
-        return tuple(dict.fromkeys(self.data.status_map.get(b, "indeterminate") for b in bands))
+        found = self.data.status_cache.get(bands)
+        if found is None:
+            status_map = self.data.status_map
+            found = tuple(dict.fromkeys(status_map.get(b, "indeterminate") for b in bands))
+            self.data.status_cache[bands] = found
+        return found
 
     def range_of(self, name: str) -> RangeUsed | None:
         """The lab's printed range when the report had one, else the KB default."""
