@@ -34,6 +34,7 @@ TARGET_BRUSH = QColor(60, 110, 210, 45)
 STEADY_BRUSH = QColor(240, 170, 40, 70)
 BAND_TEXT = {"reference": "#2f6f2f", "target": "#2a4f9a"}
 DOSE_CHANGE_COLOUR = "#7a3fa0"
+CHANGE_COLOUR = "#a05a00"  # the lab or the unit changed
 BAR_BRUSHES = {
     "hormone": QColor(120, 80, 180, 160),
     "medication": QColor(60, 140, 160, 160),
@@ -399,9 +400,9 @@ class TrendChart(pg.GraphicsLayoutWidget):
                 pos=timestamp(moment),
                 angle=90,
                 movable=False,
-                pen=pg.mkPen("#a05a00", width=1, style=Qt.DashLine),
+                pen=pg.mkPen(CHANGE_COLOUR, width=1, style=Qt.DashLine),
                 label=f"{what} changed",
-                labelOpts={"position": 0.92, "color": "#a05a00"},
+                labelOpts={"position": 0.92, "color": CHANGE_COLOUR},
             )
             items["plot"].addItem(marker, ignoreBounds=True)
             items["changes"].append((what, moment, marker))

@@ -9,10 +9,13 @@ The few ``PlotItem`` methods the chart and its tests use keep their names.
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QGraphicsSimpleTextItem
 
 LEFT_AXIS_WIDTH = 70
 TITLE_HEIGHT = 24
+TITLE_POINTS = 10
+TITLE_COLOUR = "#666666"
 GRID_ALPHA = 38  # of 255: the grid reads as a guide, not as data
 # Date lines only: a value grid across every lane cost about a third of the paint
 # (5 ms a lane), and the shaded bands already give the values their context.
@@ -56,6 +59,26 @@ class SharedDateAxis(pg.DateAxisItem):
         return found
 
 
+class LaneTitle(QGraphicsSimpleTextItem):
+    """A lane's title: plain text, centred over the plot.
+
+    Not a ``LabelItem``: that one lays out HTML and takes part in the lane's layout,
+    about 1.5 ms a lane for one line of text.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.text = ""
+        font = QFont()
+        font.setPointSizeF(TITLE_POINTS)
+        self.setFont(font)
+        self.setBrush(QColor(TITLE_COLOUR))
+
+    def setText(self, text: str, **_options) -> None:
+        self.text = text
+        super().setText(text)
+
+
 class TrendLane(pg.GraphicsWidget):
     """A view box with a value axis on the left, dates below and a title above."""
 
@@ -65,7 +88,7 @@ class TrendLane(pg.GraphicsWidget):
         self.vb.setMouseEnabled(x=True, y=False)
         # Ranges come from the series bounds; no lane measures its items.
         self.vb.disableAutoRange()
-        self.titleLabel = pg.LabelItem("", size="10pt")
+        self.titleLabel = LaneTitle(self)
         self.axes = {"left": pg.AxisItem("left"), "bottom": SharedDateAxis("bottom")}
         for name, axis in self.axes.items():
             axis.linkToView(self.vb)
@@ -81,15 +104,14 @@ class TrendLane(pg.GraphicsWidget):
             self.axes["left"].setStyle(showValues=False)
             self.axes["left"].setPen(pg.mkPen(None))
         layout = QGraphicsGridLayout()
-        layout.setContentsMargins(1, 1, 1, 1)
+        # The title sits in the top margin, outside the grid.
+        layout.setContentsMargins(1, TITLE_HEIGHT, 1, 1)
         layout.setHorizontalSpacing(0)
         layout.setVerticalSpacing(0)
-        layout.addItem(self.titleLabel, 0, 1)
-        layout.addItem(self.axes["left"], 1, 0)
-        layout.addItem(self.vb, 1, 1)
-        layout.addItem(self.axes["bottom"], 2, 1)
-        layout.setRowFixedHeight(0, TITLE_HEIGHT)
-        layout.setRowStretchFactor(1, 100)
+        layout.addItem(self.axes["left"], 0, 0)
+        layout.addItem(self.vb, 0, 1)
+        layout.addItem(self.axes["bottom"], 1, 1)
+        layout.setRowStretchFactor(0, 100)
         layout.setColumnStretchFactor(1, 100)
         self.setLayout(layout)
 
@@ -103,6 +125,19 @@ class TrendLane(pg.GraphicsWidget):
 
     def setTitle(self, text: str, **options) -> None:
         self.titleLabel.setText(text, **options)
+        self._place_title()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_title()
+
+    def _place_title(self) -> None:
+        """Centre the title over the view box, in the top margin."""
+        box = self.titleLabel.boundingRect()
+        centre = LEFT_AXIS_WIDTH + (self.size().width() - LEFT_AXIS_WIDTH) / 2
+        self.titleLabel.setPos(
+            max(0.0, centre - box.width() / 2), (TITLE_HEIGHT - box.height()) / 2
+        )
 
     def addItem(self, item, ignoreBounds: bool = False) -> None:
         self.vb.addItem(item, ignoreBounds=ignoreBounds)

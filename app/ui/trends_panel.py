@@ -32,6 +32,7 @@ from app.services import series as trends
 from app.ui.flowsheet import OBSERVATION_ROLE, FlowsheetModel
 from app.ui.result_record_dialog import ResultRecordDialog
 from app.ui.trend_chart import TrendChart
+from app.ui.trend_key import chart_key_html
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,16 @@ class TrendsPanel(QWidget):
         self.flowsheet.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.flowsheet.horizontalHeader().setDefaultSectionSize(96)
         self.flowsheet.verticalHeader().setDefaultSectionSize(24)
+        self.key = QLabel(chart_key_html(), objectName="trend_key", wordWrap=True)
+        self.key.setTextFormat(Qt.RichText)
+        self.key.setStyleSheet("color: #444; font-size: 9pt;")
+        chart_page = QWidget()
+        chart_column = QVBoxLayout(chart_page)
+        chart_column.setContentsMargins(0, 0, 0, 0)
+        chart_column.addWidget(self.key)
+        chart_column.addWidget(self.scroll, 1)
         self.tabs = QTabWidget(objectName="trend_views")
-        self.tabs.addTab(self.scroll, "Chart")
+        self.tabs.addTab(chart_page, "Chart")
         self.tabs.addTab(self.flowsheet, "Flowsheet")
 
         splitter = QSplitter(Qt.Horizontal)

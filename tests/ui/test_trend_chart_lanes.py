@@ -117,3 +117,11 @@ def test_a_lane_below_the_marker_limit_keeps_every_marker(qtbot, kb):
     assert len(lane["points"].points()) == 500
     # One shared pen and brush per status: pyqtgraph renders one symbol image each.
     assert len({id(spot.brush()) for spot in lane["points"].points()}) <= 4
+
+
+def test_key_names_bands_markers_and_change_lines(qtbot, service):
+    panel = TrendsPanel(service)
+    qtbot.addWidget(panel)
+    text = panel.key.text()
+    for words in ("reference range", "protocol target", "censored", "excluded", "dose change"):
+        assert words in text
