@@ -37,8 +37,18 @@ def observation_key(
     unit: str,
 ) -> str:
     """A stable text key for one result; numbers compare by value, not spelling."""
+    return key_from_parts(
+        analyte_key, timestamp_text(collected_at), value_text(value, comparator, raw_value), unit
+    )
+
+
+def value_text(value: float | None, comparator: str | None, raw_value: str) -> str:
+    """The value as the key compares it: the number with its comparator, else the text."""
     if value is None:
-        shown = raw_value.strip().casefold()
-    else:
-        shown = f"{comparator or ''}{value:.9g}"
-    return f"{analyte_key}|{timestamp_text(collected_at)}|{shown}|{_normal_unit(unit)}"
+        return raw_value.strip().casefold()
+    return f"{comparator or ''}{value:.9g}"
+
+
+def key_from_parts(analyte_key: str, stamp: str, shown: str, unit: str) -> str:
+    """The key from parts an import computes once per visit or analyte (see above)."""
+    return f"{analyte_key}|{stamp}|{shown}|{_normal_unit(unit)}"

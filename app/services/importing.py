@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.dedupe import observation_key, timestamp_text
+from app.core.dedupe import key_from_parts, observation_key, timestamp_text, value_text
 from app.core.importing import (
     AnalyteMatcher,
     FilePatient,
@@ -22,7 +22,7 @@ from app.core.importing import (
     file_patient,
     mapping_text,
 )
-from app.core.labfiles import ParsedFile, ReadOptions, read_lab_file
+from app.core.labfiles import ParsedFile, ReadOptions, ResultRows, read_lab_file
 from app.core.models import Patient
 from app.security import roles
 from app.services.import_model import (
@@ -114,7 +114,12 @@ class Importer:
             profile_name=profile_name,
         )
         preview.already_imported = self._repo.batches_with_sha(preview.sha256)
-        patients = self._resolve_patients(parsed, preview)
+        rows = ResultRows.of(parsed.rows)
+        # Matching works once per distinct test and visit of the file, not per row.
+        test_keys = [self.matcher.match(test) for test in rows.tests]
+        people = [file_patient(visit) for visit in rows.visits]
+        patients = self._resolve_patients(people, preview)
+        visit_patients = [patients[who] for who in people]
         existing = self._repo.existing_keys({pid for pid in patients.values() if pid})
         # A patient with no stored results cannot have a duplicate in the clinic (the
         # reader already dropped duplicates within the file), so skip building keys.
@@ -122,42 +127,52 @@ class Importer:
         unknown: dict[str, list[int]] = defaultdict(list)
         unmatched: dict[FilePatient, list[int]] = defaultdict(list)
         units: dict[tuple[str, str], int] = defaultdict(int)
-        for raw in parsed.rows:
-            key = self.matcher.match(raw)
-            who = file_patient(raw)
-            patient_id = patients.get(who)
-            preview.analyte_keys.append(key)
-            preview.patient_ids.append(patient_id)
+        tests, visits, values = rows.tests, rows.visits, rows.values
+        statuses, keys, patient_ids = [], [], []
+        for index, (test_id, visit_id) in enumerate(
+            zip(rows.test_ids, rows.visit_ids, strict=True)
+        ):
+            key = test_keys[test_id]
+            patient_id = visit_patients[visit_id]
+            keys.append(key)
+            patient_ids.append(patient_id)
             if key is None:
-                unknown[mapping_text(raw)].append(raw.line)
-                preview.statuses.append(UNKNOWN_ANALYTE)
+                unknown[mapping_text(tests[test_id])].append(rows.lines[index])
+                statuses.append(UNKNOWN_ANALYTE)
                 continue
-            if raw.value is not None and self.converter.linear(key, raw.unit) is None:
-                units[(key, raw.unit)] += 1
+            value = values[index]
+            unit = tests[test_id].unit
+            if value == value and self.converter.linear(key, unit) is None:  # NaN: no number
+                units[(key, unit)] += 1
             if patient_id is None:
-                unmatched[who].append(raw.line)
-                preview.statuses.append(UNMATCHED_PATIENT)
+                unmatched[people[visit_id]].append(rows.lines[index])
+                statuses.append(UNMATCHED_PATIENT)
                 continue
             if patient_id not in with_results:
-                preview.statuses.append(NEW)
+                statuses.append(NEW)
                 continue
             dedupe = observation_key(
-                key, raw.collected_at, raw.value, raw.comparator, raw.raw_value, raw.unit
+                key,
+                visits[visit_id].collected_at,
+                rows.value(index),
+                rows.details[rows.detail_ids[index]].comparator,
+                rows.raw_values[index],
+                unit,
             )
-            preview.statuses.append(DUPLICATE if (patient_id, dedupe) in existing else NEW)
+            statuses.append(DUPLICATE if (patient_id, dedupe) in existing else NEW)
+        preview.statuses, preview.analyte_keys, preview.patient_ids = statuses, keys, patient_ids
         preview.unknown_analytes = dict(unknown)
         preview.unmatched_patients = dict(unmatched)
         preview.unrecognised_units = dict(units)
         return preview
 
     def _resolve_patients(
-        self, parsed: ParsedFile, preview: ImportPreview
+        self, people: list[FilePatient], preview: ImportPreview
     ) -> dict[FilePatient, int | None]:
         """Match each distinct file patient exactly: MRN, else name and date of birth."""
         repo = self._service.patients_repo
         found: dict[FilePatient, int | None] = {}
-        for raw in parsed.rows:
-            who = file_patient(raw)
+        for who in people:
             if who in found:
                 continue
             found[who] = None
@@ -247,54 +262,76 @@ class Importer:
             now = utc_now()
             counts = {"offered": 0, "skipped": 0}
 
-            def rows():
+            rows = ResultRows.of(parsed.rows)
+            tests, visits, details = rows.tests, rows.visits, rows.details
+            keys_of_tests = _first_of_each(rows.test_ids, preview.analyte_keys, len(tests))
+            # What a row shares with its test and its visit is worked out once for each.
+            test_parts = []
+            for test, key in zip(tests, keys_of_tests, strict=True):
+                key = key or self.matcher.match(test)
+                linear = self.converter.linear(key, test.unit) if key else None
+                test_parts.append((key, linear, test))
+            people = _first_of_each(rows.visit_ids, preview.patient_ids, len(visits))
+            visit_parts = []
+            for visit, patient_id in zip(visits, people, strict=True):
+                patient_id = patient_id or created.get(file_patient(visit))
+                stamp = timestamp_text(visit.collected_at) if patient_id else ""
+                visit_parts.append((patient_id, stamp, visit.lab))
+
+            def ready_rows():
                 # A generator, not a list: a million ready rows would double the
                 # memory the parsed file already takes. The store may ask for the rows
                 # twice (see ``add_batch``), so the counts start again each time.
                 counts["offered"] = counts["skipped"] = 0
-                for index, raw in enumerate(parsed.rows):
-                    key = preview.analyte_keys[index] or self.matcher.match(raw)
-                    patient_id = preview.patient_ids[index] or created.get(file_patient(raw))
+                raw_values, values = rows.raw_values, rows.values
+                for index, (test_id, visit_id, detail_id) in enumerate(
+                    zip(rows.test_ids, rows.visit_ids, rows.detail_ids, strict=True)
+                ):
+                    key, linear, test = test_parts[test_id]
+                    patient_id, stamp, lab = visit_parts[visit_id]
                     if key is None or patient_id is None:
                         counts["skipped"] += 1
                         continue
                     counts["offered"] += 1
-                    value_canonical, unit_canonical = self.converter.convert(
-                        key, raw.value, raw.unit
-                    )
+                    detail = details[detail_id]
+                    raw_value = raw_values[index]
+                    value = values[index]
+                    if value != value:  # NaN: the row has no number
+                        value = value_canonical = None
+                        unit_canonical = ""
+                    elif linear is None:
+                        value_canonical, unit_canonical = None, ""
+                    else:
+                        value_canonical = value * linear[0] + linear[1]
+                        unit_canonical = linear[2]
                     yield (
                         patient_id,
                         key,
-                        timestamp_text(raw.collected_at),
-                        raw.raw_value,
-                        raw.value,
-                        raw.comparator,
-                        raw.unit,
+                        stamp,
+                        raw_value,
+                        value,
+                        detail.comparator,
+                        test.unit,
                         value_canonical,
                         unit_canonical,
-                        raw.lab,
+                        lab,
                         source,
-                        raw.loinc,
-                        raw.ref_low,
-                        raw.ref_high,
-                        raw.ref_text,
-                        raw.flag,
+                        test.loinc,
+                        test.ref_low,
+                        test.ref_high,
+                        test.ref_text,
+                        detail.flag,
                         batch_id,
-                        raw.note,
+                        detail.note,
                         "",
-                        observation_key(
-                            key,
-                            raw.collected_at,
-                            raw.value,
-                            raw.comparator,
-                            raw.raw_value,
-                            raw.unit,
+                        key_from_parts(
+                            key, stamp, value_text(value, detail.comparator, raw_value), test.unit
                         ),
                         now,
                         user_id,
                     )
 
-            imported = service.observations_repo.add_batch(rows, len(parsed.rows))
+            imported = service.observations_repo.add_batch(ready_rows, len(rows))
             offered, skipped = counts["offered"], counts["skipped"]
             for text, analyte_key in self._new_mappings.items():
                 self._repo.remember_mapping(text, analyte_key, user_id)
@@ -381,6 +418,22 @@ class Importer:
             )
         self._service.session.audit.sync_anchor()
         return removed
+
+
+def _first_of_each(part_ids, per_row: list, parts: int) -> list:
+    """``per_row``'s value at the first row of each part (rows of a part share it)."""
+    unset = object()
+    found: list = [unset] * parts
+    if len(per_row) != len(part_ids):
+        return [None] * parts  # a preview of other rows: match again
+    todo = parts
+    for index, part in enumerate(part_ids):
+        if found[part] is unset:
+            found[part] = per_row[index]
+            todo -= 1
+            if not todo:
+                break
+    return [None if item is unset else item for item in found]
 
 
 def _conflicts(patient: Patient, who: FilePatient) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
+from app.core.labfiles import ResultRows
 from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PATIENT
 from app.ui.table_model import Index, RowsTableModel
 
@@ -19,58 +23,92 @@ _COLOURS = {
 
 
 class ImportPreviewTableModel(RowsTableModel):
-    """Read rows and rejected rows of one file, in file order."""
+    """Read rows and rejected rows of one file, in file order.
+
+    A file may hold a million rows, so the cells are built when the view asks for
+    them; the model keeps only the order of rows and problems (one integer each).
+    """
 
     HEADERS = HEADERS
 
     def __init__(self, analyte_label, parent=None):
         super().__init__(parent)
         self._label = analyte_label
-        self._rows: list[tuple] = []
+        self._preview = None
+        self._read = ResultRows()
+        self._rows = array("q")  # row index, or -1 - problem index
+        self._cached: tuple[int, tuple] = (-1, ())
         self._brushes = {k: QBrush(v) for k, v in _COLOURS.items() if v is not None}
 
     def set_preview(self, preview) -> None:
         self.beginResetModel()
-        rows = []
-        for raw, status, key in zip(
-            preview.parsed.rows, preview.statuses, preview.analyte_keys, strict=True
-        ):
-            who = raw.mrn or raw.source_patient_id or f"{raw.family_name}, {raw.given_name}"
-            analyte = self._label(key) if key else raw.analyte_text or raw.loinc
-            collected = raw.collected_at.strftime("%Y-%m-%d %H:%M") if raw.collected_at else ""
-            rows.append(
-                (
-                    raw.line,
-                    status,
-                    who,
-                    analyte,
-                    raw.raw_value,
-                    raw.unit,
-                    raw.ref_text,
-                    collected,
-                    raw.lab,
-                )
-            )
-        for problem in preview.parsed.problems:
-            rows.append(
-                (problem.line, "rejected", "", problem.column, problem.reason, "", "", "", "")
-            )
-        rows.sort(key=lambda r: r[0])
-        self._rows = rows
+        self._preview = preview
+        self._read = ResultRows.of(preview.parsed.rows)
+        self._rows = _file_order(self._read.lines, [p.line for p in preview.parsed.problems])
+        self._cached = (-1, ())
         self.endResetModel()
 
     def status_at(self, row: int) -> str:
-        return self._rows[row][1]
+        entry = self._rows[row]
+        return self._preview.statuses[entry] if entry >= 0 else "rejected"
+
+    def _cells(self, row: int) -> tuple:
+        if self._cached[0] == row:
+            return self._cached[1]
+        entry = self._rows[row]
+        preview = self._preview
+        if entry < 0:
+            problem = preview.parsed.problems[-1 - entry]
+            cells = (problem.line, "rejected", "", problem.column, problem.reason, "", "", "", "")
+        else:
+            raw = self._read[entry]
+            key = preview.analyte_keys[entry]
+            who = raw.mrn or raw.source_patient_id or f"{raw.family_name}, {raw.given_name}"
+            analyte = self._label(key) if key else raw.analyte_text or raw.loinc
+            collected = raw.collected_at.strftime("%Y-%m-%d %H:%M") if raw.collected_at else ""
+            cells = (
+                raw.line,
+                preview.statuses[entry],
+                who,
+                analyte,
+                raw.raw_value,
+                raw.unit,
+                raw.ref_text,
+                collected,
+                raw.lab,
+            )
+        self._cached = (row, cells)
+        return cells
 
     def data(self, index: Index, role: int = Qt.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        row = self._rows[index.row()]
         if role == Qt.DisplayRole:
-            value = row[index.column()]
+            value = self._cells(index.row())[index.column()]
             return str(value) if value is not None else ""
         if role == Qt.BackgroundRole:
-            return self._brushes.get(row[1])
-        if role == Qt.ToolTipRole and row[1] == "rejected":
-            return row[4]
+            return self._brushes.get(self.status_at(index.row()))
+        if role == Qt.ToolTipRole and self._rows[index.row()] < 0:
+            return self._cells(index.row())[4]
         return None
+
+
+def _file_order(row_lines: Sequence[int], problem_lines: list[int]) -> array:
+    """Rows and problems merged by line (rows first on a tie), as indexes into each."""
+    if all(a <= b for a, b in zip(row_lines, row_lines[1:], strict=False)) and all(
+        a <= b for a, b in zip(problem_lines, problem_lines[1:], strict=False)
+    ):
+        # The usual case: both already in file order, so merge instead of sorting.
+        order = array("q")
+        p, problems = 0, len(problem_lines)
+        for i, line in enumerate(row_lines):
+            while p < problems and problem_lines[p] < line:
+                order.append(-1 - p)
+                p += 1
+            order.append(i)
+        order.extend(-1 - k for k in range(p, problems))
+        return order
+    entries = [(line, 0, i) for i, line in enumerate(row_lines)]
+    entries += [(line, 1, i) for i, line in enumerate(problem_lines)]
+    entries.sort()
+    return array("q", (i if kind == 0 else -1 - i for _, kind, i in entries))

@@ -17,6 +17,7 @@ from .model import (
     RowProblem,
 )
 from .reader import read_lab_file
+from .result_rows import ResultRows
 from .values import NON_RESULTS, ParsedValue, parse_reference_range, parse_value_text
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ParsedValue",
     "RawResult",
     "ReadOptions",
+    "ResultRows",
     "RowProblem",
     "parse_reference_range",
     "parse_value_text",

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .columns import scale_note
-from .model import RawResult, RowProblem
+from .model import RowProblem
+from .result_rows import ResultRows
 from .values import looks_like_formula, parse_number, parse_reference_range
 from .values import parse_value_text as _parse_value
 
@@ -87,7 +88,7 @@ class CsvContext:
     check_formulas: bool = True
     min_width: int = 0
     tomorrow: datetime = datetime.max
-    rows: list[RawResult] = field(default_factory=list)
+    rows: ResultRows = field(default_factory=ResultRows)
     pending: list[tuple[int, str | None, str | None]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
     seen: dict[tuple, int] = field(default_factory=dict)

@@ -12,7 +12,7 @@ from typing import Any
 from .columns import split_header_unit
 from .csv_context import LOINC_CODE, CsvContext, WideColumn, parse_cell
 from .finish import Ticker
-from .model import RawResult, RowProblem
+from .model import RowProblem
 
 __all__ = ["read_date_columns", "read_wide"]
 
@@ -56,32 +56,30 @@ def _add(
     if ctx.duplicate_of(key, line):
         return
     low, high = ctx.ref_range(ref_text) if ref_text else (None, None)
-    ctx.rows.append(
-        RawResult(
-            line,
-            mrn,
-            pid,
-            family,
-            given,
-            None,
-            sex,
-            analyte,
-            codes[0],
-            codes[1],
-            raw,
-            value,
-            comparator,
-            flag,
-            non_result,
-            unit,
-            ctx.scale(unit) if unit else "",
-            low,
-            high,
-            ref_text,
-            ctx.default_collected_at if "collected_at" not in ctx.roles else None,
-            row[ctx.index("lab")].strip(),
-            row[ctx.index("note")].strip(),
-        )
+    ctx.rows.add(
+        line,
+        mrn,
+        pid,
+        family,
+        given,
+        None,
+        sex,
+        analyte,
+        codes[0],
+        codes[1],
+        raw,
+        value,
+        comparator,
+        flag,
+        non_result,
+        unit,
+        ctx.scale(unit) if unit else "",
+        low,
+        high,
+        ref_text,
+        ctx.default_collected_at if "collected_at" not in ctx.roles else None,
+        row[ctx.index("lab")].strip(),
+        row[ctx.index("note")].strip(),
     )
     # These layouts are never large: every date waits for the file-wide order.
     no_date = "collected_at" not in ctx.roles and ctx.default_collected_at is not None

@@ -15,7 +15,7 @@ from typing import Any
 
 from .csv_context import DEFER, LOINC_CODE, SEX, CsvContext, parse_cell
 from .finish import Ticker
-from .model import RawResult, RowProblem
+from .model import RowProblem
 from .values import normalise_flag
 
 __all__ = ["read_long"]
@@ -60,7 +60,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
     fast = dm == "."
     rows, problems, pending, seen = ctx.rows, ctx.problems, ctx.pending, ctx.seen
     ranges, scales, split_name, ragged = ctx.ranges, ctx.scales, ctx.split_name, ctx.ragged
-    append_row = rows.append
+    add_row = rows.add
+    kept = rows.lines  # len(kept) is len(rows) without a Python-level __len__
     # Repeated texts (analyte, unit, patient, date) share one string object: a million-row
     # file then holds a few thousand strings instead of millions, which is also faster.
     share = {}.setdefault
@@ -157,7 +158,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             digest = hash(key)
             earlier = seen.get(digest)
             if earlier is None:
-                seen[digest] = len(rows)
+                seen[digest] = len(kept)
             else:
                 prev = rows[earlier]
                 if prev.collected_at != when or key[:7] + key[8:] != (
@@ -165,10 +166,10 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
                     prev.analyte_text, prev.loinc, prev.local_code, prev.raw_value, prev.unit,
                 ):  # fmt: skip
                     earlier = None
-        if earlier is None and (when is DEFER or seen[digest] != len(rows)):
+        if earlier is None and (when is DEFER or seen[digest] != len(kept)):
             earlier = exact.get(key)
             if earlier is None:
-                exact[key] = len(rows)
+                exact[key] = len(kept)
         if earlier is not None:
             problems.append(
                 RowProblem(line, "", f"This row is a duplicate of line {rows[earlier].line}.")
@@ -196,39 +197,37 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
         if when is DEFER or born is DEFER:
             pending.append(
                 (
-                    len(rows),
+                    len(kept),
                     date_text if when is DEFER else None,
                     dob_text if born is DEFER else None,
                 )
             )
             when = None if when is DEFER else when
             born = None if born is DEFER else born
-        append_row(
-            RawResult(
-                line,
-                mrn,
-                pid,
-                family,
-                given,
-                born,
-                sex,
-                analyte,
-                loinc,
-                local,
-                raw,
-                value,
-                comparator,
-                flag,
-                non_result,
-                unit,
-                scale,
-                low,
-                high,
-                ref_text,
-                when,
-                share(a := row[i_lab].strip(), a) if has_lab else "",
-                row[i_note].strip() if has_note else "",
-            )
+        add_row(
+            line,
+            mrn,
+            pid,
+            family,
+            given,
+            born,
+            sex,
+            analyte,
+            loinc,
+            local,
+            raw,
+            value,
+            comparator,
+            flag,
+            non_result,
+            unit,
+            scale,
+            low,
+            high,
+            ref_text,
+            when,
+            share(a := row[i_lab].strip(), a) if has_lab else "",
+            row[i_note].strip() if has_note else "",
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from .columns import guess_roles, header_fingerprint, normalise_header, split_header_unit
@@ -182,7 +183,7 @@ def read_csv(
                 f"Collection times were taken from the column {headers[roles['collected_at']]!r}."
             )
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=shape.delimiter)
+    reader = csv.reader(_lines(text), delimiter=shape.delimiter)
     try:
         for _ in range(shape.header_row + 1):
             next(reader)
@@ -215,6 +216,25 @@ def read_csv(
     parsed.date_order = order
     ticker.report(1.0)
     return finish(parsed, today, checked=True)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, as ``csv.reader`` wants them.
+
+    ``io.StringIO`` would copy a 75 MB file into a buffer of four bytes a character
+    (about 220 MB more at the peak of a million-row import); slicing the text line by
+    line holds one line at a time and is as fast. Files with a bare CR (old Mac line
+    ends) still go through ``StringIO``, whose newline handling splits on it.
+    """
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        yield from io.StringIO(text, newline="")
+        return
+    find = text.find
+    start, end = 0, len(text)
+    while start < end:
+        stop = find("\n", start) + 1 or end
+        yield text[start:stop]
+        start = stop
 
 
 def _missing_roles(layout: str, roles: dict[str, int], options: ReadOptions) -> list[str]:

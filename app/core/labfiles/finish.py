@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from .dates import DateParser, decide_date_order, looks_like_date
 from .model import ImportCancelled, ParsedFile, RawResult, RowProblem
+from .result_rows import ResultRows
 
 __all__ = ["Ticker", "finish", "resolve_pending"]
 
@@ -57,14 +58,14 @@ class Ticker:
 
 
 def resolve_pending(
-    rows: list[RawResult],
+    rows: ResultRows,
     pending: list[tuple[int, str | None, str | None]],
     extra_texts: list[str],
     forced_order: str | None,
     today: date,
     date_column: str,
     dob_column: str,
-) -> tuple[list[RawResult], list[RowProblem], str | None]:
+) -> tuple[ResultRows, list[RowProblem], str | None]:
     """Decide the file's date order, then fill the dates that waited for it.
 
     Each distinct text is parsed once, which matters for million-row files.
@@ -93,8 +94,10 @@ def resolve_pending(
     tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time())
     problems: list[RowProblem] = []
     failed: set[int] = set()
+    visits, visit_ids = rows.visits, rows.visit_ids
     for index, when_text, born_text in pending:
-        row = rows[index]
+        visit = visits[visit_ids[index]]
+        collected_at, born_on = visit.collected_at, visit.date_of_birth
         if when_text is not None:
             when = parsed.get(when_text)
             if when is None:
@@ -103,9 +106,9 @@ def resolve_pending(
                 reason = f"The date {when:%Y-%m-%d} is in the future."
             else:
                 reason = ""
-                row.collected_at = when
+                collected_at = when
             if reason:
-                problems.append(RowProblem(row.line, date_column, reason))
+                problems.append(RowProblem(rows.lines[index], date_column, reason))
                 failed.add(index)
                 continue
         if born_text is not None:
@@ -116,12 +119,14 @@ def resolve_pending(
                 reason = f"The birth date {born:%Y-%m-%d} is in the future."
             else:
                 reason = ""
-                row.date_of_birth = born.date()
+                born_on = born.date()
             if reason:
-                problems.append(RowProblem(row.line, dob_column, reason))
+                problems.append(RowProblem(rows.lines[index], dob_column, reason))
                 failed.add(index)
+                continue
+        rows.set_dates(index, collected_at, born_on)
     if failed:
-        rows = [row for index, row in enumerate(rows) if index not in failed]
+        rows = rows.without(failed)
     return rows, problems, order
 
 
@@ -184,6 +189,6 @@ def finish(parsed: ParsedFile, today: date, checked: bool = False) -> ParsedFile
             continue
         seen[key] = row.line
         kept.append(row)
-    parsed.rows = kept
+    parsed.rows = ResultRows.from_results(kept)
     problems.sort(key=lambda p: p.line)
     return parsed

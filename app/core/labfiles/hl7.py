@@ -304,7 +304,9 @@ def read_hl7(text: str, encoding: str, line_ending: str, today: date, ticker: Ti
     """
     parsed = ParsedFile(format="hl7v2", encoding=encoding, line_ending=line_ending, layout="hl7v2")
     problems = parsed.problems
-    rows = parsed.rows
+    # Objects until finish() stores them compactly: an NTE segment amends the row before it.
+    rows: list[RawResult] = []
+    parsed.rows = rows
     state = _State()
     segments = _SEGMENT_SPLIT.split(text)
     total = max(len(segments), 1)

@@ -8,6 +8,7 @@ refusals are exceptions so no caller can mistake a refused file for an empty one
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -168,6 +169,12 @@ class RowProblem:
     reason: str
 
 
+def _no_rows() -> Sequence[RawResult]:
+    from .result_rows import ResultRows  # it builds RawResult objects: import when used
+
+    return ResultRows()
+
+
 @dataclass(slots=True)
 class ParsedFile:
     """Everything a reader found in one file.
@@ -177,7 +184,8 @@ class ParsedFile:
         encoding: Codec the text was decoded with (``'utf-8-sig'``, ``'cp1252'``...).
         line_ending: ``'CRLF'``, ``'LF'``, ``'CR'``, ``'mixed'`` or ``''``.
         layout: One of :data:`LAYOUTS`.
-        rows: Results read without problems, duplicates removed.
+        rows: Results read without problems, duplicates removed; a compact
+            :class:`~app.core.labfiles.result_rows.ResultRows` once reading is done.
         problems: Rows not read, sorted by line.
         delimiter: CSV delimiter, ``''`` for other formats.
         decimal_mark: ``'.'`` or ``','``.
@@ -194,7 +202,7 @@ class ParsedFile:
     encoding: str
     line_ending: str
     layout: str
-    rows: list[RawResult] = field(default_factory=list)
+    rows: Sequence[RawResult] = field(default_factory=_no_rows)
     problems: list[RowProblem] = field(default_factory=list)
     delimiter: str = ""
     decimal_mark: str = "."

@@ -1,0 +1,244 @@
+"""The rows of a parsed file, stored compactly: a million rows must fit in a few hundred MB.
+
+A lab file repeats itself: every result of a visit names the same patient, time and
+lab; every result of an analyte the same name, code, unit and range. So a row keeps
+only what is its own (line, value text, number) and three small numbers naming its
+*visit*, its *test* and its *detail* (comparator, flag, note), each stored once. That
+is about 60 bytes a row instead of about 300 for a :class:`RawResult` object, and it
+lets callers work once per distinct visit or test instead of once per row.
+
+Reading a row (``rows[i]``, iteration) builds a :class:`RawResult` on the fly, so
+code that wants objects still gets them.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import NamedTuple, overload
+
+from .model import RawResult
+
+__all__ = ["Detail", "ResultRows", "Test", "Visit"]
+
+_NONE = math.nan  # a missing number; readers never keep NaN as a value
+
+
+class Visit(NamedTuple):
+    """Who and when: the fields a visit's rows share (RawResult names)."""
+
+    mrn: str
+    source_patient_id: str
+    family_name: str
+    given_name: str
+    date_of_birth: date | None
+    sex: str
+    collected_at: datetime | None
+    lab: str
+
+
+class Test(NamedTuple):
+    """What was measured: the fields an analyte's rows share (RawResult names)."""
+
+    analyte_text: str
+    loinc: str
+    local_code: str
+    unit: str
+    unit_scale_note: str
+    ref_low: float | None
+    ref_high: float | None
+    ref_text: str
+
+
+class Detail(NamedTuple):
+    """How a value was written beyond its number (few distinct in a file)."""
+
+    comparator: str | None
+    flag: str
+    non_result: str
+    note: str
+
+
+class _Parts:
+    """Distinct tuples of one kind, each stored once and named by its position."""
+
+    __slots__ = ("ids", "items")
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self.ids: dict = {}
+
+    def id_of(self, part: tuple) -> int:
+        found = self.ids.get(part)
+        if found is None:
+            found = self.ids[part] = len(self.items)
+            self.items.append(part)
+        return found
+
+
+class ResultRows(Sequence[RawResult]):
+    """Rows read without problems, in file order, as a sequence of :class:`RawResult`."""
+
+    __slots__ = (
+        "_details",
+        "_tests",
+        "_visits",
+        "detail_ids",
+        "lines",
+        "raw_values",
+        "test_ids",
+        "values",
+        "visit_ids",
+    )
+
+    def __init__(self) -> None:
+        self.lines = array("q")
+        self.raw_values: list[str] = []
+        self.values = array("d")
+        self.visit_ids = array("q")
+        self.test_ids = array("q")
+        self.detail_ids = array("q")
+        self._visits = _Parts()
+        self._tests = _Parts()
+        self._details = _Parts()
+
+    @classmethod
+    def of(cls, rows: Sequence[RawResult]) -> ResultRows:
+        """``rows`` itself when already compact, else a compact copy."""
+        return rows if isinstance(rows, ResultRows) else cls.from_results(rows)
+
+    @classmethod
+    def from_results(cls, results: Iterable[RawResult]) -> ResultRows:
+        rows = cls()
+        for r in results:
+            rows.add(
+                r.line, r.mrn, r.source_patient_id, r.family_name, r.given_name,
+                r.date_of_birth, r.sex, r.analyte_text, r.loinc, r.local_code, r.raw_value,
+                r.value, r.comparator, r.flag, r.non_result, r.unit, r.unit_scale_note,
+                r.ref_low, r.ref_high, r.ref_text, r.collected_at, r.lab, r.note,
+            )  # fmt: skip
+        return rows
+
+    def add(
+        self, line: int, mrn: str, source_patient_id: str, family_name: str, given_name: str,
+        date_of_birth: date | None, sex: str, analyte_text: str, loinc: str, local_code: str,
+        raw_value: str, value: float | None, comparator: str | None, flag: str,
+        non_result: str, unit: str, unit_scale_note: str, ref_low: float | None,
+        ref_high: float | None, ref_text: str, collected_at: datetime | None, lab: str,
+        note: str,
+    ) -> None:  # fmt: skip
+        """Append one row; the arguments are :class:`RawResult`'s fields in its order."""
+        # Written out rather than through _Parts.id_of: this runs once per row of a
+        # million-row file. A plain tuple finds its named twin in the dict (same hash,
+        # equal), so the named tuple is built only for a part not seen before.
+        self.lines.append(line)
+        self.raw_values.append(raw_value)
+        self.values.append(_NONE if value is None else value)
+        parts = self._visits
+        key = (mrn, source_patient_id, family_name, given_name, date_of_birth, sex,
+               collected_at, lab)  # fmt: skip
+        found = parts.ids.get(key)
+        if found is None:
+            found = parts.id_of(Visit._make(key))
+        self.visit_ids.append(found)
+        parts = self._tests
+        key = (analyte_text, loinc, local_code, unit, unit_scale_note, ref_low, ref_high,
+               ref_text)  # fmt: skip
+        found = parts.ids.get(key)
+        if found is None:
+            found = parts.id_of(Test._make(key))
+        self.test_ids.append(found)
+        parts = self._details
+        key = (comparator, flag, non_result, note)
+        found = parts.ids.get(key)
+        if found is None:
+            found = parts.id_of(Detail._make(key))
+        self.detail_ids.append(found)
+
+    # -- the parts, for callers that work once per distinct visit or test ------------
+
+    @property
+    def visits(self) -> list[Visit]:
+        return self._visits.items
+
+    @property
+    def tests(self) -> list[Test]:
+        return self._tests.items
+
+    @property
+    def details(self) -> list[Detail]:
+        return self._details.items
+
+    def value(self, index: int) -> float | None:
+        found = self.values[index]
+        return None if found != found else found
+
+    # -- changes the readers make after a first pass -----------------------------------
+
+    def set_dates(
+        self, index: int, collected_at: datetime | None, date_of_birth: date | None
+    ) -> None:
+        """Give one row the dates that waited for the file's day/month order."""
+        visit = self._visits.items[self.visit_ids[index]]
+        changed = visit._replace(collected_at=collected_at, date_of_birth=date_of_birth)
+        self.visit_ids[index] = self._visits.id_of(changed)
+
+    def without(self, indexes: set[int]) -> ResultRows:
+        """The same rows less those at ``indexes`` (the parts are shared, not copied)."""
+        kept = ResultRows()
+        kept._visits, kept._tests, kept._details = self._visits, self._tests, self._details
+        for name in ("lines", "values", "visit_ids", "test_ids", "detail_ids"):
+            column = getattr(self, name)
+            setattr(kept, name, array(column.typecode, _skip(column, indexes)))
+        kept.raw_values = list(_skip(self.raw_values, indexes))
+        return kept
+
+    # -- Sequence ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    @overload
+    def __getitem__(self, index: int) -> RawResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RawResult]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("row index out of range")
+        return self._result(index)
+
+    def __iter__(self) -> Iterator[RawResult]:
+        for index in range(len(self)):
+            yield self._result(index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ResultRows | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return f"<ResultRows: {len(self)} rows, {len(self.visits)} visits, {len(self.tests)} tests>"
+
+    def _result(self, index: int) -> RawResult:
+        v = self._visits.items[self.visit_ids[index]]
+        t = self._tests.items[self.test_ids[index]]
+        d = self._details.items[self.detail_ids[index]]
+        return RawResult(
+            self.lines[index], v.mrn, v.source_patient_id, v.family_name, v.given_name,
+            v.date_of_birth, v.sex, t.analyte_text, t.loinc, t.local_code,
+            self.raw_values[index], self.value(index), d.comparator, d.flag, d.non_result,
+            t.unit, t.unit_scale_note, t.ref_low, t.ref_high, t.ref_text, v.collected_at,
+            v.lab, d.note,
+        )  # fmt: skip
+
+
+def _skip(column: Sequence, indexes: set[int]) -> Iterator:
+    return (item for i, item in enumerate(column) if i not in indexes)

@@ -1,0 +1,43 @@
+"""The import preview's table model: file order, statuses, cells built on demand."""
+
+from __future__ import annotations
+
+from app.services.importing import Importer
+from app.ui.import_preview_model import ImportPreviewTableModel, _file_order
+from tests.conftest import make_patient
+
+CSV = (
+    "MRN,Test,Result,Units,Collected\n"
+    "MRN-1001,Zinc,58,ug/dL,2026-10-02 08:15\n"
+    "MRN-1001,Zinc,abc,ug/dL,2026-10-03 08:15\n"
+    "MRN-1001,Glorbulin,7.1,mg/dL,2026-10-02 08:15\n"
+    "MRN-0000,Zinc,60,ug/dL,2026-10-02 08:15\n"
+)
+
+
+def test_rows_and_problems_merge_in_file_order():
+    assert list(_file_order([2, 4, 5], [3, 6])) == [0, -1, 1, 2, -2]
+    assert list(_file_order([5, 2], [2, 1])) == [-2, 1, -1, 0]  # unsorted input: sorted
+
+
+def test_model_shows_every_row_in_file_order(qtmodeltester, service):
+    service.create_patient(make_patient())
+    importer = Importer(service)
+    data = CSV.encode()
+    parsed = importer.read(data, "labs.csv")
+    preview = importer.preview(data, "labs.csv", parsed)
+    model = ImportPreviewTableModel(service.analyte_label)
+    model.set_preview(preview)
+    qtmodeltester.check(model, force_py=True)
+    cells = [
+        [model.data(model.index(r, c)) for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    ]
+    assert [row[:2] for row in cells] == [
+        ["2", "new"],
+        ["3", "rejected"],
+        ["4", "unknown analyte"],
+        ["5", "unmatched patient"],
+    ]
+    assert cells[0][3] == service.analyte_label("zinc") and cells[0][7] == "2026-10-02 08:15"
+    assert model.status_at(1) == "rejected"
