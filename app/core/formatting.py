@@ -51,3 +51,12 @@ INTERVAL_CHOICES = [
     ("every 4 weeks", 28.0),
     ("as needed", None),
 ]
+
+
+def format_number(value: float) -> str:
+    """A number without float noise (``0.30000000000000004`` reads ``0.3``).
+
+    Large numbers print whole (``150000``), never in exponent form (``1.5e+05``).
+    """
+    text = f"{value:.4g}"
+    return f"{value:.0f}" if "e+" in text else text

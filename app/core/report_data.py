@@ -61,6 +61,8 @@ class LabRow:
     # True when the lab printed no range and ``range_text`` is the knowledge base's
     # default for the patient's sex and age, so the page can say whose range it is.
     range_from_kb: bool = False
+    # True when the lab sent no flag and ``flag`` (L/H) was worked out against the range.
+    flag_computed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ def _labs(data: ReportData, s: Styles, width: float) -> list[Flowable]:
             r.value,
             r.unit,
             f"{r.range_text} *" if r.range_from_kb else r.range_text,
-            r.flag,
+            f"{r.flag} *" if r.flag_computed else r.flag,
             r.collected,
             r.lab,
         ]
@@ -139,15 +139,17 @@ def _labs(data: ReportData, s: Styles, width: float) -> list[Flowable]:
             ["Analyte", "Result", "Unit", "Reference range", "Flag", "Collected", "Lab"],
             rows,
             s,
-            [w * width for w in (0.25, 0.09, 0.1, 0.14, 0.06, 0.12, 0.24)],
+            [w * width for w in (0.23, 0.09, 0.09, 0.17, 0.06, 0.12, 0.24)],
         )
     )
     note = "Results are printed as the lab reported them; censored values (<, >) as written."
     if any(r.range_from_kb for r in data.lab_rows):
         note += (
-            " Ranges marked * are the knowledge base's defaults for the patient's sex and age,"
-            " converted to the result's unit: the lab printed none."
+            " A range marked * is the knowledge base's default for the patient's sex and age,"
+            " converted to the result's unit, because the lab printed none."
         )
+    if any(r.flag_computed for r in data.lab_rows):
+        note += " A flag marked * was worked out against the range shown; the lab sent none."
     out.append(para(note, s.small))
     return out
 

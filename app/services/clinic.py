@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from app.core.models import Observation, Patient, PatientSummary, RegimenItem
+from app.core.result_range import ResultLine, result_line
 from app.core.validation import (
     DoseChange,
     ValidationError,
@@ -202,6 +203,19 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     ) -> list[Observation]:
         self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
         return self.observations_repo.for_patient(patient_id, analyte_keys)
+
+    def result_lines(self, patient_id: int) -> list[ResultLine]:
+        """Every result with the range it is read against and its L/H flag (Results tab)."""
+        patient = self.get_patient(patient_id)
+        return self.lines_for(patient, self.observations(patient_id))
+
+    def lines_for(self, patient: Patient, observations: Iterable[Observation]) -> list[ResultLine]:
+        """Ranges and flags of ``observations``, judged for ``patient``'s sex and age at each draw."""
+        kb, sex = self.knowledge, patient.sex_at_birth
+        return [
+            result_line(kb, obs, sex, patient.age_on(obs.collected_at.date()))
+            for obs in observations
+        ]
 
     def record_result(
         self,

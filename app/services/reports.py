@@ -17,7 +17,6 @@ from pathlib import Path
 
 from app.core.atomic_file import write_atomic
 from app.core.evaluation.findings import Evaluation, Finding
-from app.core.evaluation.texts import format_number
 from app.core.formatting import dose_text
 from app.core.models import Observation
 from app.core.report_data import (
@@ -233,23 +232,20 @@ class ReportService:
             if seen is None or obs.collected_at > seen.collected_at:
                 latest[obs.analyte_key] = obs
         service = self._service
-        age = patient.age_on(as_of)
-        rows = []
-        for obs in latest.values():
-            range_text = _lab_range_text(obs)
-            kb_text = "" if range_text else _kb_range_text(service.knowledge, obs, patient, age)
-            rows.append(
-                LabRow(
-                    analyte=service.analyte_label(obs.analyte_key),
-                    value=obs.raw_value,
-                    unit=service.unit_label(obs.unit),
-                    range_text=range_text or kb_text or "—",
-                    flag=obs.flag,
-                    collected=obs.collected_at.date().isoformat(),
-                    lab=obs.lab,
-                    range_from_kb=bool(kb_text),
-                )
+        rows = [
+            LabRow(
+                analyte=service.analyte_label(line.observation.analyte_key),
+                value=line.observation.raw_value,
+                unit=service.unit_label(line.observation.unit),
+                range_text=line.range.text if line.range else "—",
+                flag=line.flag,
+                collected=line.observation.collected_at.date().isoformat(),
+                lab=line.observation.lab,
+                range_from_kb=bool(line.range and line.range.from_kb),
+                flag_computed=line.flag_computed,
             )
+            for line in service.lines_for(patient, latest.values())
+        ]
         return tuple(sorted(rows, key=lambda r: r.analyte.casefold()))
 
     def _marker_label(self, finding: Finding) -> str:
@@ -510,43 +506,6 @@ def _safe_name(text: str) -> str:
     """``text`` usable as a file name on every platform (letters, digits, '-', '_', '.')."""
     cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in text).strip("._")
     return cleaned or "patient"
-
-
-def _lab_range_text(obs: Observation) -> str:
-    """The range the lab printed with this result, or "" when it printed none."""
-    if obs.ref_text:
-        return obs.ref_text
-    return _bounds_text(obs.ref_low, obs.ref_high)
-
-
-def _kb_range_text(kb, obs: Observation, patient, age: int) -> str:
-    """The knowledge base's default range for the patient, in the result's own unit.
-
-    Empty when the knowledge base has no range for this sex and age, or the result's
-    unit cannot be converted exactly: the page then shows no range rather than one in
-    a unit the printed value is not in.
-    """
-    try:
-        reference = kb.reference_range(obs.analyte_key, patient.sex_at_birth, age)
-        if reference is None:
-            return ""
-        low, high = (
-            None if bound is None else kb.from_canonical(obs.analyte_key, bound, obs.unit)
-            for bound in (reference.low, reference.high)
-        )
-    except (KeyError, ValueError):  # unknown analyte, or a unit with no exact factor
-        return ""
-    return _bounds_text(low, high)
-
-
-def _bounds_text(low: float | None, high: float | None) -> str:
-    if low is not None and high is not None:
-        return f"{format_number(low)} – {format_number(high)}"
-    if low is not None:
-        return f"≥ {format_number(low)}"
-    if high is not None:
-        return f"≤ {format_number(high)}"
-    return ""
 
 
 def _logo_bytes(path_text: str) -> bytes:

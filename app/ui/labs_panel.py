@@ -56,7 +56,7 @@ class LabsPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        rows = self._service.observations(self._patient_id) if self._patient_id else []
+        rows = self._service.result_lines(self._patient_id) if self._patient_id else []
         self.model.set_rows(rows)
         self.count.setText(f"{len(rows)} result{'' if len(rows) == 1 else 's'}")
         self.add_button.setEnabled(

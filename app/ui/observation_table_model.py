@@ -1,4 +1,9 @@
-"""Results of one patient, newest first, as a thin Qt table model."""
+"""Results of one patient, newest first, as a thin Qt table model.
+
+Each row is a ``ResultLine``: the result, the range it is read against (the lab's,
+else the knowledge base's default in the result's unit, marked *) and its L/H flag
+(the lab's, else worked out against that range, marked *).
+"""
 
 from __future__ import annotations
 
@@ -8,18 +13,36 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.models import Observation
+from app.core.result_range import ResultLine
 from app.ui.table_model import Index, RowsTableModel
 
 COL_DATE = 0
 COL_ANALYTE = 1
 COL_RESULT = 2
 COL_UNIT = 3
-COL_CANONICAL = 4
+COL_RANGE = 4
 COL_FLAG = 5
-COL_LAB = 6
-COL_SOURCE = 7
-COL_NOTE = 8
-HEADERS = ("Collected", "Analyte", "Result", "Unit", "Converted", "Flag", "Lab", "Source", "Note")
+COL_CANONICAL = 6
+COL_LAB = 7
+COL_SOURCE = 8
+COL_NOTE = 9
+HEADERS = (
+    "Collected",
+    "Analyte",
+    "Result",
+    "Unit",
+    "Range",
+    "Flag",
+    "Converted",
+    "Lab",
+    "Source",
+    "Note",
+)
+KB_RANGE_TIP = (
+    "The knowledge base's default range for the patient's sex and age, in the result's "
+    "unit: the lab printed none."
+)
+COMPUTED_FLAG_TIP = "Worked out against the range shown: the lab sent no flag."
 
 
 class ObservationTableModel(RowsTableModel):
@@ -34,38 +57,63 @@ class ObservationTableModel(RowsTableModel):
         super().__init__(parent)
         self._label = analyte_label
         self._unit = unit_label
-        self._rows: list[Observation] = []
+        self._rows: list[ResultLine] = []
         self._grey = QBrush(QColor("#888888"))
         self._red = QBrush(QColor("#b00020"))
 
-    def set_rows(self, rows: list[Observation]) -> None:
+    def set_rows(self, rows: list[ResultLine]) -> None:
         self.beginResetModel()
-        self._rows = sorted(rows, key=lambda o: (o.collected_at, o.id or 0), reverse=True)
+        self._rows = sorted(
+            rows,
+            key=lambda line: (line.observation.collected_at, line.observation.id or 0),
+            reverse=True,
+        )
         self.endResetModel()
 
     def observation_at(self, row: int) -> Observation:
+        return self._rows[row].observation
+
+    def line_at(self, row: int) -> ResultLine:
         return self._rows[row]
 
     def data(self, index: Index, role: int = Qt.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        obs = self._rows[index.row()]
+        line = self._rows[index.row()]
+        obs = line.observation
         column = index.column()
         if role == Qt.DisplayRole:
-            return self._text(obs, column)
+            return self._text(line, column)
         if role == Qt.ForegroundRole:
             if obs.excluded:
                 return self._grey
-            if column == COL_FLAG and obs.flag:
+            if column in (COL_FLAG, COL_RESULT) and line.flag:
                 return self._red
-        unconverted = obs.value_canonical is None and obs.value is not None
-        if role == Qt.ToolTipRole and column == COL_CANONICAL and unconverted:
-            return "Unit not recognised: kept as reported, not converted."
+        if role == Qt.ToolTipRole:
+            return self._tip(line, column)
         if role == Qt.UserRole:
             return obs.id
         return None
 
-    def _text(self, obs: Observation, column: int) -> str:
+    @staticmethod
+    def _tip(line: ResultLine, column: int) -> str | None:
+        obs = line.observation
+        if column == COL_CANONICAL and obs.value_canonical is None and obs.value is not None:
+            return "Unit not recognised: kept as reported, not converted."
+        if column == COL_RANGE and line.range is not None and line.range.from_kb:
+            return KB_RANGE_TIP
+        if column == COL_FLAG and line.flag_computed:
+            return COMPUTED_FLAG_TIP
+        return None
+
+    def _text(self, line: ResultLine, column: int) -> str:
+        obs = line.observation
+        if column == COL_RANGE:
+            if line.range is None:
+                return ""
+            return f"{line.range.text} *" if line.range.from_kb else line.range.text
+        if column == COL_FLAG:
+            return f"{line.flag} *" if line.flag_computed else line.flag
         if column == COL_DATE:
             return obs.collected_at.strftime("%Y-%m-%d %H:%M")
         if column == COL_ANALYTE:
@@ -81,8 +129,6 @@ class ObservationTableModel(RowsTableModel):
                 return ""  # reported in the canonical unit already
             shown = f"{obs.comparator or ''}{obs.value_canonical:.4g}"
             return f"{shown} {self._unit(obs.unit_canonical)}"
-        if column == COL_FLAG:
-            return obs.flag
         if column == COL_LAB:
             return obs.lab
         if column == COL_SOURCE:

@@ -260,9 +260,13 @@ def test_labs_table_falls_back_to_the_knowledge_base_range_in_the_results_unit(
     assert hematocrit.range_text == "41 – 51" and hematocrit.range_from_kb  # adult male
     zinc = rows[service.analyte_label("zinc")]
     # ARUP 60-120 ug/dL converted to the result's own unit (x 0.1530), not left in ug/dL.
-    assert zinc.range_text == "9.18 – 18.36" and zinc.range_from_kb
+    assert zinc.range_text == "9.18 – 18.4" and zinc.range_from_kb
+    # The lab sent no flags: they are worked out against the range shown, and marked.
+    assert hematocrit.flag == "H" and hematocrit.flag_computed  # 55.2 % against 41-51
+    assert zinc.flag == "" and not zinc.flag_computed  # 11.0 is inside 9.18-18.4
     text = _text(reports.generate(trt_patient.id, "summary")[1])
-    assert "41 – 51 *" in text and "knowledge base's defaults" in text
+    assert "41 – 51 *" in text and "H *" in text
+    assert "knowledge base's default" in text and "the lab sent none" in text
 
 
 def test_labs_table_prints_the_labs_own_range_unmarked(service, trt_patient, reports):

@@ -10,6 +10,8 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
+from app.core.formatting import format_number  # noqa: F401 (re-exported for the rules)
+
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}")
 INPUT_FIELDS = ("value", "date", "age", "range", "timing", "status")
 
@@ -52,15 +54,6 @@ def format_age(days: int) -> str:
     if months < 24:
         return f"{months} months"
     return f"{days / 365.25:.0f} years"
-
-
-def format_number(value: float) -> str:
-    """A number without float noise (``0.30000000000000004`` reads ``0.3``).
-
-    Large numbers print whole (``150000``), never in exponent form (``1.5e+05``).
-    """
-    text = f"{value:.4g}"
-    return f"{value:.0f}" if "e+" in text else text
 
 
 def join_words(words: list[str]) -> str:
