@@ -60,3 +60,27 @@ def format_number(value: float) -> str:
     """
     text = f"{value:.4g}"
     return f"{value:.0f}" if "e+" in text else text
+
+
+def bounds_text(low: float | None, high: float | None) -> str:
+    """``60 – 120``, ``≥ 30`` or ``≤ 4`` (empty when neither bound is set)."""
+    if low is not None and high is not None:
+        return f"{format_number(low)} – {format_number(high)}"
+    if low is not None:
+        return f"≥ {format_number(low)}"
+    if high is not None:
+        return f"≤ {format_number(high)}"
+    return ""
+
+
+def trace_range_text(applied, unit_label) -> str:
+    """A range a finding applied, for its trace: ``Endocrine Society 2011: ≥ 30 ng/mL``.
+
+    ``applied`` is an evaluation ``TraceRange``; ``unit_label`` turns a unit key
+    into its display text. One-sided bounds read ``≥``/``≤``, never ``… – …``.
+    """
+    bounds = bounds_text(applied.low, applied.high)
+    unit = unit_label(applied.unit) if applied.unit and bounds else ""
+    shown = f"{bounds} {unit}".strip()
+    label = applied.label or applied.name
+    return f"{label}: {shown}" if shown else label

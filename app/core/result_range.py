@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.formatting import format_number
+from app.core.formatting import bounds_text
 from app.core.models import Observation
 
 LOW, HIGH = "L", "H"
@@ -96,14 +96,4 @@ def range_flag(value: float | None, comparator: str | None, found: ResultRange) 
         surely_high = value > found.high or (comparator == ">" and value == found.high)
         if surely_high:
             return HIGH
-    return ""
-
-
-def bounds_text(low: float | None, high: float | None) -> str:
-    if low is not None and high is not None:
-        return f"{format_number(low)} – {format_number(high)}"
-    if low is not None:
-        return f"≥ {format_number(low)}"
-    if high is not None:
-        return f"≤ {format_number(high)}"
     return ""

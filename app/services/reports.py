@@ -17,7 +17,7 @@ from pathlib import Path
 
 from app.core.atomic_file import write_atomic
 from app.core.evaluation.findings import Evaluation, Finding
-from app.core.formatting import dose_text
+from app.core.formatting import dose_text, trace_range_text
 from app.core.models import Observation
 from app.core.report_data import (
     HANDOUT_DISCLAIMER,
@@ -278,17 +278,9 @@ class ReportService:
                 f"{item.start_date.isoformat()}"
             )
         for applied in finding.trace.ranges:
-            bounds = ""
-            if applied.low is not None or applied.high is not None:
-                bounds = " – ".join(
-                    f"{b:g}" if b is not None else "…" for b in (applied.low, applied.high)
-                )
-            unit = service.unit_label(applied.unit) if applied.unit and bounds else ""
             source = f"; source {applied.source}" if applied.source else ""
-            shown = f"{bounds} {unit}".strip()
-            label = applied.label or applied.name
-            label += f": {shown}" if shown else ""
-            lines.append(f"{label} ({applied.kind}{source})")
+            text = trace_range_text(applied, service.unit_label)
+            lines.append(f"{text} ({applied.kind}{source})")
         lines += list(finding.trace.notes)
         lines.append(
             f"Rule {finding.rule_id} v{finding.rule_version} · rules "

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.formatting import trace_range_text
 from app.core.validation import ValidationError
 
 if TYPE_CHECKING:
@@ -283,13 +284,9 @@ def detail_html(finding: Finding, service) -> str:
     if finding.trace.ranges:
         parts.append("<p><b>Ranges and thresholds applied</b></p><ul>")
         for applied in finding.trace.ranges:
-            bounds = " – ".join(
-                f"{b:g}" if b is not None else "…" for b in (applied.low, applied.high)
-            )
-            unit = service.unit_label(applied.unit) if applied.unit else ""
             source = f" — source: {escape(applied.source)}" if applied.source else ""
             parts.append(
-                f"<li>{escape(applied.label or applied.name)}: {escape(bounds)} {escape(unit)}"
+                f"<li>{escape(trace_range_text(applied, service.unit_label))}"
                 f" ({escape(applied.kind)}){source}</li>"
             )
         parts.append("</ul>")
