@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -253,6 +254,12 @@ def _cmd_kb_check(args: argparse.Namespace, paths: AppPaths) -> int:
     return run_kb_check(args)
 
 
+def _cmd_kb_rules(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_findings import run_kb_rules
+
+    return run_kb_rules()
+
+
 def _security_errors() -> tuple[type[Exception], ...]:
     """Refusals that are the user's to fix: wrong password, weak password, no permission..."""
     from app.security.accounts import UsernameError
@@ -305,6 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("evaluate", None): _cmd_evaluate,
         ("worklist", None): _cmd_worklist,
         ("kb", "check"): _cmd_kb_check,
+        ("kb", "rules"): _cmd_kb_rules,
         ("report", None): _cmd_report,
     }
     action = getattr(args, f"{args.command}_command", None)
@@ -318,6 +326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cofactor: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader stopped early (`cofactor patients list | head`): not an error.
+        # Point stdout at /dev/null so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:  # a bug, not a user error: log it whole, print one line
         log.exception("unexpected error in %s", args.command)
         print(

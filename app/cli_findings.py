@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.cli import UserError
+from app.core.evaluation.findings import severity_rank
 from app.services.findings import FindingsService
 
 
@@ -67,7 +68,14 @@ def run_evaluate(service, args) -> int:
 
 def run_worklist(service, args) -> int:
     findings = FindingsService(service)
+    unknown = sorted(set(args.rule) - {rule.id for rule in findings.rules.rules})
+    if unknown:
+        raise UserError(
+            f"Unknown rule(s): {', '.join(unknown)}. `cofactor kb rules` lists the rule ids."
+        )
     rows = findings.worklist(args.rule, as_of=args.as_of, statuses=args.status or None)
+    # The most pressing first, as a clinician works down the list; then by patient.
+    rows = sorted(rows, key=lambda r: (-severity_rank(r.severity), r.name.casefold(), r.mrn))
     if args.csv:
         findings.export_worklist(rows, Path(args.csv))
         print(f"{len(rows)} patient finding(s) written to {args.csv}.")
@@ -75,6 +83,18 @@ def run_worklist(service, args) -> int:
     for row in rows:
         print(f"{row.mrn:<14} {row.name:<28} {row.status:<14} {row.title}  {row.latest}")
     print(f"{len(rows)} patient finding(s)")
+    return 0
+
+
+def run_kb_rules() -> int:
+    """Every rule with its id, severity, evidence grade and title."""
+    from app.core.evaluation import load_rules
+    from app.core.knowledge import load_knowledge
+
+    rules = load_rules(load_knowledge())
+    for rule in sorted(rules.rules, key=lambda r: r.id):
+        print(f"{rule.id:<44} {rule.severity:<9} {rule.evidence_grade:<17} {rule.title}")
+    print(f"{len(rules.rules)} rules (rules {rules.version})")
     return 0
 
 

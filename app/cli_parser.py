@@ -87,7 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     worklist = commands.add_parser(
         "worklist", parents=[common], help="every patient with a chosen finding"
     )
-    worklist.add_argument("--rule", required=True, action="append", metavar="RULE_ID")
+    worklist.add_argument(
+        "--rule",
+        required=True,
+        action="append",
+        metavar="RULE_ID",
+        help="a rule's id (repeatable); `cofactor kb rules` lists them",
+    )
     worklist.add_argument("--status", action="append", help="only these statuses")
     worklist.add_argument("--as-of", type=_iso_date)
     worklist.add_argument("--csv", metavar="FILE", help="write the worklist as CSV")
@@ -101,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--worklist", metavar="RULE_ID", help="one PDF per patient with this finding (--out-dir)"
     )
     report.add_argument(
-        "--kind", choices=("summary", "handout"), help="required with --patient; default handout"
+        "--kind",
+        choices=("summary", "handout"),
+        help="summary (for the clinician) or handout (for the patient); required with --patient",
     )
     report.add_argument("-o", "--output", metavar="FILE", help="PDF to write (--patient)")
     report.add_argument("--out-dir", metavar="DIR", help="folder for the PDFs (--worklist)")
@@ -119,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     kb_cmds = kb.add_subparsers(dest="kb_command", metavar="ACTION", required=True)
     kb_check = kb_cmds.add_parser("check", parents=[common], help="validate the knowledge base")
     kb_check.add_argument("--path", help="a knowledge folder to check (default: the bundled one)")
+    kb_cmds.add_parser(
+        "rules", parents=[common], help="list the rules (ids for worklist and report --worklist)"
+    )
 
     clinic = commands.add_parser("clinic", parents=[common], help="create a clinic")
     clinic_cmds = clinic.add_subparsers(dest="clinic_command", metavar="ACTION", required=True)

@@ -329,3 +329,41 @@ def test_settings_are_validated_audited_and_used(tmp_path, capsys, monkeypatch):
         monkeypatch=monkeypatch,
     )
     assert "auto_lock_minutes: '' -> '15'" in text
+
+
+def test_kb_rules_lists_the_ids_a_worklist_takes(capsys):
+    code, text, _ = _run(capsys, "kb", "rules")
+    assert code == 0
+    assert "vitamin_d_status" in text and "hematocrit_above_54_on_trt" in text
+    assert text.strip().splitlines()[-1].endswith(")") and " rules (rules " in text
+
+
+def test_worklist_with_an_unknown_rule_points_to_the_list(tmp_path, capsys):
+    out = tmp_path / "demo.db"
+    data = str(tmp_path / "data")
+    assert _run(capsys, "--data-dir", data, "demo", "--patients", "2", "--out", str(out))[0] == 0
+    code, _, err = _run(
+        capsys, "--data-dir", data, "--clinic", str(out), "worklist", "--rule", "nope"
+    )
+    assert code == 1 and "Unknown rule(s): nope" in err and "cofactor kb rules" in err
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
+    """`cofactor patients list | head -1` ends quietly, without a BrokenPipeError."""
+    out = tmp_path / "demo.db"
+    env_data = str(tmp_path / "data")
+    cli = [sys.executable, "-m", "app", "--data-dir", env_data]
+    # More listing than a pipe buffer holds (about 100 KB), so the writer meets the closed pipe.
+    subprocess.run(
+        [*cli, "demo", "--patients", "1500", "--max-draws", "1", "--out", str(out)], check=True
+    )
+    listing = subprocess.Popen(
+        [*cli, "--clinic", str(out), "patients", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = listing.stdout.readline()
+    listing.stdout.close()  # the reader goes away, as `head -1` does
+    err = listing.stderr.read().decode()
+    assert listing.wait(timeout=60) == 0 and first.startswith(b"DEMO-")
+    assert "BrokenPipe" not in err and "unexpected error" not in err
