@@ -1,47 +1,74 @@
 """Evaluate every patient of a 10,000-patient demo clinic (full lab histories).
 
-Floor: reading the whole clinic the way the clinic-wide evaluation reads it
-(patients, regimens and one streamed query over every result), without the
-engine. Ours: the same read plus ``evaluate`` for each patient (findings only,
-as the worklist runs it), in one process and split across two processes.
+Floors, same run: (1) the bare SQL of the clinic-wide read (the rows the rules can
+use, fetched into tuples: no grouping, no engine); (2) reading every record of the
+clinic as ``Observation`` objects, as the worklist did before the reading plan.
+Ours: ``FindingsService.evaluate_clinic`` (findings only, as the worklist runs it)
+in one process, and split across two processes (each on its own copy of the file,
+as one clinic file is locked by one process). Each process opens its clinic and
+waits for the background integrity check before the clock starts, so the figure
+is the evaluation, not the file check; the two processes start together.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
 import time
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import Manager
 from pathlib import Path
 
 from bench.common import BENCH_TODAY, demo_clinic, print_table
 
 PATIENTS = 10_000
+REPEAT = 3
 
 
 def _open(path: Path):
     from app.services import ClinicService
 
-    return ClinicService.open_demo(path, today=lambda: BENCH_TODAY)
+    service = ClinicService.open_demo(path, today=lambda: BENCH_TODAY)
+    service.database.wait_verified()
+    return service
 
 
-def _read_all(path: Path) -> int:
-    service = _open(path)
-    rows = len(service.patients_repo.all())
-    rows += sum(len(v) for v in service.regimen_repo.all_by_patient().values())
-    rows += sum(len(batch) for _, batch in service.observations_repo.stream_by_patient())
-    service.close()
-    return rows
+def _bare_planned_rows(service) -> int:
+    """Floor: the clinic-wide read's own SQL, fetched into tuples."""
+    from app.core.evaluation import rules_for
+    from app.core.evaluation.reading import reading_plan
+    from app.store.clinic_scan import held_results_query
+
+    plan = reading_plan(service.knowledge, rules_for(service.knowledge), BENCH_TODAY)
+    sql, params = held_results_query(plan)
+    return len(service.database.conn.execute(sql, params).fetchall())
 
 
-def _evaluate_all(path: Path, part: int = 0, parts: int = 1) -> int:
-    """Findings for every patient whose id falls in this part (ids split round-robin)."""
+def _every_record(service) -> int:
+    """Reference: every record as ``Observation`` objects (the read before the plan)."""
+    return sum(len(batch) for _, batch in service.observations_repo.stream_by_patient())
+
+
+def _evaluate(service, part: int = 0, parts: int = 1) -> tuple[int, int]:
+    """(findings, patients read whole) for every patient whose id falls in this part."""
     from app.services.findings import FindingsService
 
+    findings = FindingsService(service)
+    count = sum(len(e.findings) for _p, e in findings.evaluate_clinic(BENCH_TODAY, part, parts))
+    return count, findings.reread
+
+
+def _worker(path: Path, part: int, parts: int, barrier) -> tuple[float, float, int, int]:  # noqa: ANN001
     service = _open(path)
-    findings = 0
-    for _patient, evaluation in FindingsService(service).evaluate_clinic(BENCH_TODAY, part, parts):
-        findings += len(evaluation.findings)
+    from app.core.evaluation import rules_for
+
+    rules_for(service.knowledge)  # compile the rules before the clock, as the app warms up
+    barrier.wait()
+    started, cpu = time.perf_counter(), time.process_time()
+    findings, reread = _evaluate(service, part, parts)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     service.close()
-    return findings
+    return elapsed, cpu, findings, reread
 
 
 def _copies(clinic: Path, n: int) -> list[Path]:
@@ -59,33 +86,72 @@ def _copies(clinic: Path, n: int) -> list[Path]:
     return found
 
 
+def _timed(fn, *args) -> tuple[float, float, object]:  # noqa: ANN001
+    """(wall seconds, CPU seconds of this process, value): CPU time shows the work
+    when other jobs share the two cores."""
+    started, cpu = time.perf_counter(), time.process_time()
+    value = fn(*args)
+    return time.perf_counter() - started, time.process_time() - cpu, value
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def run() -> dict:
     clinic = demo_clinic(PATIENTS, max_draws=None)
-    _read_all(clinic)  # warm the OS file cache
-    started = time.perf_counter()
-    rows = _read_all(clinic)
-    floor_s = time.perf_counter() - started
-    started = time.perf_counter()
-    findings = _evaluate_all(clinic)
-    one_s = time.perf_counter() - started
     copies = _copies(clinic, 2)
-    started = time.perf_counter()
-    with ProcessPoolExecutor(2) as pool:
-        two = sum(pool.map(_evaluate_all, copies, [0, 1], [2, 2]))
-    two_s = time.perf_counter() - started
+    load_before = _load()
+    service = _open(clinic)
+    _evaluate(service)  # warm the OS file cache, the rule pack and the KB caches
+    bare, every, one, one_cpu = [], [], [], []
+    for _ in range(REPEAT):
+        seconds, _cpu, rows = _timed(_bare_planned_rows, service)
+        bare.append(seconds)
+        seconds, _cpu, records = _timed(_every_record, service)
+        every.append(seconds)
+        seconds, cpu, (findings, reread) = _timed(_evaluate, service)
+        one.append(seconds)
+        one_cpu.append(cpu)
+    service.close()
+    two, two_cpu = [], []
+    with Manager() as manager, ProcessPoolExecutor(2) as pool:
+        for _ in range(REPEAT):
+            barrier = manager.Barrier(2)
+            parts = list(pool.map(_worker, copies, [0, 1], [2, 2], [barrier, barrier]))
+            two.append(max(p[0] for p in parts))
+            two_cpu.append(max(p[1] for p in parts))
+            two_findings = sum(p[2] for p in parts)
+    load_after = _load()
     result = {
-        "floor_s": floor_s,
-        "one_process_s": one_s,
-        "two_processes_s": two_s,
+        "bare_planned_rows_s": statistics.median(bare),
+        "every_record_s": statistics.median(every),
+        "one_process_s": statistics.median(one),
+        "two_processes_s": statistics.median(two),
+        "one_process_cpu_s": statistics.median(one_cpu),
+        "two_processes_cpu_s": statistics.median(two_cpu),
+        "samples": {"bare": bare, "every": every, "one": one, "two": two},
         "findings": findings,
-        "rows": rows,
+        "patients_read_whole": reread,
+        "planned_rows": rows,
+        "records": records,
+        "load": [load_before, load_after],
     }
+
+    def shown(samples: list[float]) -> str:
+        return f"{statistics.median(samples):.2f} s (runs {', '.join(f'{s:.2f}' for s in samples)})"
+
     print_table(
-        f"Evaluate every patient, {PATIENTS:,}-patient demo clinic ({rows:,} records read)",
+        f"Evaluate every patient, {PATIENTS:,}-patient demo clinic ({records:,} records; "
+        f"load average {load_before} -> {load_after})",
         [
-            ("floor: read the whole clinic in one pass", f"{floor_s:.1f} s"),
-            ("read + evaluate, one process", f"{one_s:.1f} s ({findings:,} findings)"),
-            ("read + evaluate, two processes", f"{two_s:.1f} s ({two:,} findings)"),
+            (f"floor: bare SQL of the planned read ({rows:,} rows)", shown(bare)),
+            ("reference: every record as Observation objects", shown(every)),
+            ("read + evaluate, one process", f"{shown(one)}; {findings:,} findings"),
+            ("  CPU time of that process", shown(one_cpu)),
+            ("read + evaluate, two processes", f"{shown(two)}; {two_findings:,} findings"),
+            ("  CPU time of the busier process", shown(two_cpu)),
+            ("patients read whole (rules looked further back)", f"{reread:,}"),
             ("target", "<= 5 s"),
         ],
     )

@@ -53,6 +53,14 @@ def stream_held_results(
     """
     if not plan.analytes:
         return
+    sql, params = held_results_query(plan, part, parts)
+    rows = clinic.conn.execute(sql, params)
+    since = {a: d for a, d in plan.analytes.items() if d is not None}
+    yield from _patients(rows, frozenset(plan.analytes), since)
+
+
+def held_results_query(plan: ReadingPlan, part: int = 0, parts: int = 1) -> tuple[str, dict]:
+    """The SQL and parameters of the clinic-wide read (also the benchmark's floor)."""
     params: dict = {"day_after": (plan.as_of + timedelta(days=1)).isoformat()}
     names, since = [], []
     for n, (analyte, day) in enumerate(sorted(plan.analytes.items())):
@@ -66,9 +74,7 @@ def stream_held_results(
         patients = "AND patient_id % :parts = :part"
         params.update(parts=parts, part=part)
     sql = _SQL.format(since=" ".join(since), analytes=", ".join(names), patients=patients)
-    rows = clinic.conn.execute(sql, params)
-    since = {a: d for a, d in plan.analytes.items() if d is not None}
-    yield from _patients(rows, frozenset(plan.analytes), since)
+    return sql, params
 
 
 def _patients(
