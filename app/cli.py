@@ -110,6 +110,7 @@ def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
         rows = service.search_patients(
             args.search, limit=args.limit, include_archived=args.include_archived
         )
+        service.audit_search(args.search, len(rows))  # a listing is a query of demographics
     finally:
         service.close()
     if args.json:

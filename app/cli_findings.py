@@ -24,6 +24,7 @@ def run_evaluate(service, args) -> int:
     patient = service.find_patient(args.patient)
     if patient is None:
         raise UserError(f"No patient with MRN {args.patient}.")
+    service.open_chart(patient.id)  # audited as a chart read, as opening it in the window is
     as_of = args.as_of or service.today()
     evaluation = FindingsService(service).evaluate(patient.id, as_of)
     if args.json:

@@ -101,8 +101,9 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         self.session.require(roles.PATIENT_WRITE, "demographics")
         self._check_patient(patient)
         try:
-            with self.audited_write(roles.PATIENT_WRITE, "create", "demographics"):
+            with self.audited_write(roles.PATIENT_WRITE, "create", "demographics") as event:
                 saved = self.patients_repo.add(replace(patient, id=None))
+                event.patient_id = saved.id
             return saved
         except DuplicateMrn as exc:
             raise ValidationError({"mrn": f"Another patient already has MRN {exc}."}) from exc

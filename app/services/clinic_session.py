@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Self
@@ -38,6 +39,14 @@ log = logging.getLogger(__name__)
 
 CLINIC_NAME = "clinic_name"
 ENCRYPTED_META = "encrypted"
+
+
+@dataclass
+class AuditEvent:
+    """The audit row an ``audited_write`` block will write; the block may fill it in."""
+
+    patient_id: int | None = None
+    detail: str = ""
 
 
 class ClinicSession:
@@ -185,12 +194,17 @@ class ClinicSession:
         category: str,
         patient_id: int | None = None,
         detail: str = "",
-    ) -> Iterator[None]:
-        """Check the role, run the block and its audit event in one transaction."""
+    ) -> Iterator[AuditEvent]:
+        """Check the role, run the block and its audit event in one transaction.
+
+        Yields the ``AuditEvent`` to be written, so a block that creates the record
+        can name it (``event.patient_id = saved.id``).
+        """
         self.session.require(permission, category, patient_id)
+        event = AuditEvent(patient_id, detail)
         with self._clinic.transaction():
-            yield
-            self.session.record(action, category, patient_id, detail=detail)
+            yield event
+            self.session.record(action, category, event.patient_id, detail=event.detail)
         self.session.audit.sync_anchor()
 
     def audited_read(

@@ -97,6 +97,11 @@ def test_every_action_writes_an_audit_row(clinic_path, kb, tmp_path):
         ("signout", "session", "success"),
     }
     assert expected <= seen, expected - seen
+    # Every event about one patient names that patient, creation included.
+    patient_events = {"create", "read", "update", "archive", "unarchive"}
+    for row in again.session.audit.rows():
+        if row.category in ("demographics", "chart") and row.action in patient_events:
+            assert row.patient_id == patient.id, row
     assert again.session.audit.verify().ok
     again.close()
 
