@@ -32,7 +32,7 @@ from app.store.backup_files import (
     prune,
 )
 from app.store.database import LATEST_VERSION, NotAClinicDatabase
-from app.store.sqlite import DatabaseError, dbapi2, sqlite_version
+from app.store.sqlite import DatabaseError, create_private_file, dbapi2, sqlite_version
 
 
 class BackupError(Exception):
@@ -178,6 +178,8 @@ def _backup_connection(
     created = datetime.now(UTC)
     name = f"{stem}-{label}-{created.strftime('%Y%m%dT%H%M%S%fZ')}.db"
     final, partial = dest_dir / name, dest_dir / f".{name}.partial"
+    partial.unlink(missing_ok=True)  # a leftover of an interrupted backup
+    create_private_file(partial)
     dest = dbapi2.connect(str(partial), isolation_level=None)
     try:
         _apply_key(dest, key)
@@ -388,6 +390,7 @@ def restore_backup(
     if existed:
         live = _open_live(live_path, key)
     else:
+        create_private_file(live_path)
         live = dbapi2.connect(str(live_path), isolation_level=None)
         _apply_key(live, key)
     try:

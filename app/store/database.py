@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.store.migrations import MIGRATIONS
-from app.store.sqlite import DatabaseError, dbapi2, sqlite_utils
+from app.store.sqlite import DatabaseError, create_private_file, dbapi2, sqlite_utils
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +202,7 @@ def open_database(
             raise ClinicDatabaseError(f"No clinic database at {path}.")
         if create:
             path.parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(path)
     migrations = MIGRATIONS if migrations is None else migrations
     latest = max(m.VERSION for m in migrations)
     conn = _connect(str(path) if path is not None else ":memory:", key)

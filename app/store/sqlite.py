@@ -9,7 +9,9 @@ Every module that needs sqlite-utils imports it from here.
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 import sqlcipher3
 import sqlcipher3.dbapi2 as dbapi2
@@ -36,8 +38,21 @@ IntegrityError = dbapi2.IntegrityError
 OperationalError = dbapi2.OperationalError
 sqlite_version = dbapi2.sqlite_version
 
+
+def create_private_file(path: Path) -> None:
+    """Create an empty database file only its owner can read (0600 on POSIX).
+
+    SQLite would create it with the process umask (usually world-readable) and gives
+    its ``-wal``/``-shm``/journal files the database file's own permissions, so
+    creating the file first keeps every file of a clinic or backup private.
+    """
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    os.close(fd)
+
+
 __all__ = [
     "Connection",
+    "create_private_file",
     "DatabaseError",
     "IntegrityError",
     "OperationalError",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import stat
 import subprocess
 import sys
 import textwrap
@@ -95,3 +96,19 @@ def test_wrong_key_is_refused_and_leaves_the_file_unchanged(encrypted):
         open_database(db)  # no key at all
     after = [hashlib.sha256(p.read_bytes()).hexdigest() for p in _files(db) if p.exists()]
     assert after == before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_clinic_its_wal_and_its_backups_are_readable_by_the_owner_only(tmp_path, kb):
+    """Encrypted or not, a clinic's files are not left world-readable (umask 022)."""
+    from app.services.admin import AdminService
+    from tests.conftest import create_encrypted_clinic
+
+    path = tmp_path / "clinic.db"
+    service = create_encrypted_clinic(path, kb)
+    backup = AdminService(service).back_up().path
+    files = [path, backup, *tmp_path.glob("clinic.db-wal")]
+    assert len(files) == 3  # the open clinic's write-ahead log too
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    service.close()
