@@ -29,6 +29,7 @@ INSERT_IGNORE_SQL = INSERT_SQL.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1
 # A batch this large, when it is also at least as large as the table, is inserted with
 # the indexes rebuilt afterwards (see ``ObservationRepository.add_batch``).
 BULK_MIN_ROWS = 50_000
+_BULK_CACHE_SIZE = -16384  # KiB, while such a batch is written
 
 
 class DuplicateObservation(Exception):
@@ -159,6 +160,22 @@ class ObservationRepository:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
             "AND tbl_name = 'observations' AND sql IS NOT NULL ORDER BY name"
         ).fetchall()
+        cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+        # Appending to the table needs little cache and the rebuild sorts in memory of
+        # its own; a small cache keeps the import's peak memory down.
+        conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_SIZE}")
+        try:
+            added = self._insert_then_index(make_rows, indexes)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        return self.add_rows(make_rows()) if added is None else added
+
+    def _insert_then_index(
+        self, make_rows: Callable[[], Iterable[tuple]], indexes: list[tuple[str, str]]
+    ) -> int | None:
+        """The rows added with ``indexes`` dropped and rebuilt; None, with nothing
+        changed, when the rebuilt unique index finds a duplicate."""
+        conn = self._clinic.conn
         conn.execute("SAVEPOINT observations_bulk")
         try:
             for name, _ in indexes:
@@ -171,7 +188,7 @@ class ObservationRepository:
         except IntegrityError:
             conn.execute("ROLLBACK TO observations_bulk")
             conn.execute("RELEASE observations_bulk")
-            return self.add_rows(make_rows())
+            return None
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK TO observations_bulk")

@@ -94,12 +94,12 @@ class ResultRows(Sequence[RawResult]):
     )
 
     def __init__(self) -> None:
-        self.lines = array("q")
+        self.lines = array("i")  # four bytes: a 256 MB file has fewer lines than 2**31
         self.raw_values: list[str] = []
         self.values = array("d")
-        self.visit_ids = array("q")
-        self.test_ids = array("q")
-        self.detail_ids = array("q")
+        self.visit_ids = array("i")
+        self.test_ids = array("i")
+        self.detail_ids = array("i")
         self._visits = _Parts()
         self._tests = _Parts()
         self._details = _Parts()
