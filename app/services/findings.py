@@ -108,7 +108,11 @@ class FindingsService:
                     self._suppressions.revoke(record.id)
 
     def evaluate_clinic(
-        self, as_of: date, part: int = 0, parts: int = 1
+        self,
+        as_of: date,
+        part: int = 0,
+        parts: int = 1,
+        rule_ids: Iterable[str] | None = None,
     ) -> Iterator[tuple[Patient, Evaluation]]:
         """Findings (not checks) for every active patient, reading the clinic in one pass.
 
@@ -117,18 +121,21 @@ class FindingsService:
         patient. A patient whose rules need older results than that read is read
         again whole (same findings as ``evaluate``). ``part`` of ``parts`` takes
         every ``parts``-th patient, so separate processes can share the work.
+        ``rule_ids`` runs only those rules (a worklist's): the same findings of theirs,
+        without the cost of the others, and only the results they read.
         """
-        from app.core.evaluation import EvaluationOptions, evaluate, rules_for
+        from app.core.evaluation import EvaluationOptions, evaluate, rules_for, rules_subset
         from app.core.evaluation.held import HeldResults
         from app.core.evaluation.reading import reading_plan
 
         service = self._service
         service.session.require(roles.CLINICAL_READ, "findings")
         kb = service.knowledge
-        options = EvaluationOptions(include_checks=False)
+        pack = rules_for(kb) if rule_ids is None else rules_subset(kb, rule_ids)
+        options = EvaluationOptions(include_checks=False, rules=pack)
         regimens = service.regimen_repo.all_by_patient()
         suppressed = self._suppressions.all_active()
-        plan = reading_plan(kb, rules_for(kb), as_of)
+        plan = reading_plan(kb, pack, as_of)
         results = stream_held_results(service.database, plan, part, parts)
         pending = next(results, None)
         no_results = HeldResults(frozenset(plan.analytes), {}, {})
@@ -190,7 +197,8 @@ class FindingsService:
         )
         rows: list[WorklistRow] = []
         total = self._service.count_patients()
-        for done, (patient, evaluation) in enumerate(self.evaluate_clinic(as_of), start=1):
+        clinic = self.evaluate_clinic(as_of, rule_ids=wanted)
+        for done, (patient, evaluation) in enumerate(clinic, start=1):
             if is_cancelled and is_cancelled():
                 break
             for finding in evaluation.findings:

@@ -25,7 +25,7 @@ from app.store.database import ClinicDatabase
 _SQL = """
 WITH newest AS (
     SELECT patient_id, analyte_key,
-           min(max(collected_at), CASE analyte_key {since} ELSE '9999' END) AS read_from,
+           min(max(collected_at), {since}) AS read_from,
            min(collected_at) AS oldest
     FROM observations
     WHERE collected_at < :day_after AND analyte_key IN ({analytes}) {patients}
@@ -73,7 +73,9 @@ def held_results_query(plan: ReadingPlan, part: int = 0, parts: int = 1) -> tupl
     if parts > 1:
         patients = "AND patient_id % :parts = :part"
         params.update(parts=parts, part=part)
-    sql = _SQL.format(since=" ".join(since), analytes=", ".join(names), patients=patients)
+    # Analytes without a look-back window read from their newest result ('9999' is later).
+    look_back = f"CASE analyte_key {' '.join(since)} ELSE '9999' END" if since else "'9999'"
+    sql = _SQL.format(since=look_back, analytes=", ".join(names), patients=patients)
     return sql, params
 
 

@@ -65,3 +65,24 @@ def test_most_patients_are_served_by_the_clinic_wide_read(demo):
     total = sum(1 for _ in findings.evaluate_clinic(TODAY))
     # The patient whose newest result was excluded may need a whole read; most do not.
     assert findings.reread <= total // 10
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        {"vitamin_d_status", "magnesium_on_testosterone", "protocol_monitoring_gap"},
+        {"vitamin_d_status"},  # no look-back window in the read at all
+    ],
+)
+def test_a_worklists_rules_alone_give_their_findings_of_the_whole_pack(demo, wanted):
+    findings = FindingsService(demo)
+    whole = {
+        patient.id: [asdict(f) for f in evaluation.findings if f.rule_id in wanted]
+        for patient, evaluation in findings.evaluate_clinic(TODAY)
+    }
+    alone = {
+        patient.id: [asdict(f) for f in evaluation.findings]
+        for patient, evaluation in findings.evaluate_clinic(TODAY, rule_ids=wanted)
+    }
+    assert alone == whole
+    assert any(alone.values())

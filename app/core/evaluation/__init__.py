@@ -14,7 +14,13 @@ Rules live in ``resources/knowledge/rules.toml``; ``load_rules`` validates them.
 Nothing here imports Qt, SQL or reportlab.
 """
 
-from app.core.evaluation.engine import EvaluationOptions, depots_for, evaluate, rules_for
+from app.core.evaluation.engine import (
+    EvaluationOptions,
+    depots_for,
+    evaluate,
+    rules_for,
+    rules_subset,
+)
 from app.core.evaluation.errors import RuleError
 from app.core.evaluation.findings import (
     EVIDENCE_GRADES,
@@ -68,6 +74,7 @@ __all__ = [
     "possible_bands",
     "result_interval",
     "rules_for",
+    "rules_subset",
     "severity_rank",
     "suppression_for",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -48,6 +48,10 @@ class EvaluationOptions:
 _CACHE_LOCK = threading.Lock()
 _PROFILES_KEPT = 50_000  # applicability profiles remembered per rule pack (a few KB each)
 _PACKS: dict[int, tuple[KnowledgeBase, RulePack, Prepared]] = {}
+# (id of the full pack, rule ids) -> (full pack, subset, KB, look-ups); the full pack
+# is kept in the entry so its id cannot be reused.
+_SUBSETS: dict[tuple[int, frozenset], tuple[RulePack, RulePack, KnowledgeBase, Prepared]] = {}
+_SUBSETS_KEPT = 16
 
 
 def rules_for(kb: KnowledgeBase, path: str | Path | None = None) -> RulePack:
@@ -55,10 +59,41 @@ def rules_for(kb: KnowledgeBase, path: str | Path | None = None) -> RulePack:
     return _prepared_for(kb, None, path)[0]
 
 
+def rules_subset(kb: KnowledgeBase, rule_ids: Iterable[str]) -> RulePack:
+    """The bundled pack narrowed to ``rule_ids`` (a worklist's rules); cached.
+
+    Rules do not read each other, so each kept rule gives exactly the findings it
+    gives in the whole pack; gates, messages and derive windows are the pack's own.
+
+    Raises:
+        KeyError: If a rule id is not in the pack.
+    """
+    wanted = frozenset(rule_ids)
+    full = rules_for(kb)
+    with _CACHE_LOCK:
+        key = (id(full), wanted)
+        cached = _SUBSETS.get(key)
+        if cached is not None and cached[0] is full:
+            return cached[1]
+    unknown = wanted - {rule.id for rule in full.rules}
+    if unknown:
+        raise KeyError(", ".join(sorted(unknown)))
+    subset = replace(full, rules=tuple(rule for rule in full.rules if rule.id in wanted))
+    ready = prepare(kb, subset)
+    with _CACHE_LOCK:
+        if len(_SUBSETS) >= _SUBSETS_KEPT:
+            _SUBSETS.pop(next(iter(_SUBSETS)))
+        _SUBSETS[key] = (full, subset, kb, ready)
+    return subset
+
+
 def _prepared_for(
     kb: KnowledgeBase, pack: RulePack | None, path: str | Path | None = None
 ) -> tuple[RulePack, Prepared]:
     if pack is not None:
+        for _full, subset, subset_kb, ready in list(_SUBSETS.values()):
+            if subset is pack and subset_kb is kb:
+                return pack, ready
         return pack, prepare(kb, pack)
     with _CACHE_LOCK:
         cached = _PACKS.get(id(kb))

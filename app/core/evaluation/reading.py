@@ -74,8 +74,8 @@ def reading_plan(kb: KnowledgeBase, pack: RulePack, as_of: date) -> ReadingPlan:
                     for analyte in item.analytes:
                         baseline = item.when == "baseline"
                         need(analyte, as_of - timedelta(days=days) if baseline else LATEST_ONLY)
-    for gate in pack.gates.values():
-        need(gate.input.analyte, LATEST_ONLY)
+    for name in {rule.gate.name for rule in pack.rules if rule.gate is not None}:
+        need(pack.gates[name].input.analyte, LATEST_ONLY)
     return ReadingPlan(as_of, plan)
 
 
