@@ -128,11 +128,11 @@ class PatientData:
 
     def has_results(self, analyte: str) -> bool:
         """True when the analyte (or, if derived, its anchor analyte) has any result."""
-        if self._rows(analyte):
+        if analyte in self._raw:
             return True
         definition = self.kb.derived.definitions.get(analyte)
         if definition is None:
-            return False
+            return bool(self._rows(analyte))  # refuses an analyte the read skipped
         return any(self._rows(item.analyte) for item in definition.inputs if not item.use_default)
 
     def _is_derived(self, analyte: str) -> bool:
