@@ -331,7 +331,9 @@ class Importer:
                         user_id,
                     )
 
-            imported = service.observations_repo.add_batch(ready_rows, len(rows))
+            imported = service.observations_repo.add_batch(
+                ready_rows, len(rows), duplicates_expected=DUPLICATE in preview.statuses
+            )
             offered, skipped = counts["offered"], counts["skipped"]
             for text, analyte_key in self._new_mappings.items():
                 self._repo.remember_mapping(text, analyte_key, user_id)

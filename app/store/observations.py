@@ -98,6 +98,9 @@ def _time_order(obs: Observation) -> tuple:
 class ObservationRepository:
     """The only code that reads or writes ``observations`` and their revisions."""
 
+    #: The smallest batch worth dropping and rebuilding the indexes for (tests lower it).
+    bulk_from = BULK_MIN_ROWS
+
     def __init__(self, clinic: ClinicDatabase):
         self._clinic = clinic
 
@@ -128,7 +131,8 @@ class ObservationRepository:
         self,
         make_rows: Callable[[], Iterable[tuple]],
         size: int,
-        bulk_from: int = BULK_MIN_ROWS,
+        *,
+        duplicates_expected: bool = False,
     ) -> int:
         """Insert a large batch like :meth:`add_rows`, rebuilding the indexes when cheaper.
 
@@ -136,12 +140,13 @@ class ObservationRepository:
             make_rows: Returns a fresh iterable of rows in ``INSERT_SQL`` order; called a
                 second time when the fast path has to give way to ``add_rows``.
             size: How many rows ``make_rows`` yields (about).
-            bulk_from: The smallest batch worth the index rebuild.
+            duplicates_expected: Some rows are known to be stored already (a preview
+                said so); the fast path would only fail and start again.
 
         Returns:
             How many rows were new. Runs in the caller's transaction.
         """
-        if size < bulk_from or size < self._stored_upper_bound():
+        if duplicates_expected or size < self.bulk_from or size < self._stored_upper_bound():
             return self.add_rows(make_rows())
         return self._add_rebuilding_indexes(make_rows)
 

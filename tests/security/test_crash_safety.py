@@ -148,8 +148,15 @@ def crash_inputs(tmp_path_factory, kb):
     return source, template
 
 
+OBSERVATION_INDEXES = ["observations_by_batch", "observations_by_patient", "observations_dedupe"]
+
+
 def _state(clinic: Path) -> tuple[str, int, int, int]:
-    """Open a clinic the way the app would after a crash: integrity, batches, rows, audit."""
+    """Open a clinic the way the app would after a crash: integrity, batches, rows, audit.
+
+    A 200,000-row batch into an empty table takes the path that drops the indexes and
+    rebuilds them in the same transaction; a kill at any point must leave all of them.
+    """
     conn = dbapi2.connect(str(clinic), isolation_level=None)
     try:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -160,6 +167,14 @@ def _state(clinic: Path) -> tuple[str, int, int, int]:
         audited = conn.execute(
             "SELECT count(*) FROM audit_events WHERE action = 'import'"
         ).fetchone()[0]
+        indexes = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' "
+                "AND tbl_name = 'observations' AND sql IS NOT NULL ORDER BY name"
+            )
+        ]
+        assert indexes == OBSERVATION_INDEXES, clinic
     finally:
         conn.close()
     return integrity, batches, rows, audited

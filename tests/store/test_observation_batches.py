@@ -56,8 +56,9 @@ def test_a_batch_into_an_empty_table_rebuilds_the_same_indexes(clinic):
     patient_id = _patient_id(clinic)
     before = _indexes(clinic)
     repo = ObservationRepository(clinic)
+    repo.bulk_from = 1
     with clinic.transaction():
-        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "2", "3"])), 3, bulk_from=1)
+        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "2", "3"])), 3)
     assert added == 3 and repo.count() == 3
     assert _indexes(clinic) == before
 
@@ -65,6 +66,7 @@ def test_a_batch_into_an_empty_table_rebuilds_the_same_indexes(clinic):
 def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic):
     patient_id = _patient_id(clinic)
     repo = ObservationRepository(clinic)
+    repo.bulk_from = 1
     rows = _rows(patient_id, ["5", "6", "7"])
     # The same result spelt '5.0': another text, the same dedupe key.
     rows.append(rows[0][:3] + ("5.0",) + rows[0][4:])
@@ -75,7 +77,7 @@ def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic):
         return iter(rows)
 
     with clinic.transaction():
-        added = repo.add_batch(make_rows, len(rows), bulk_from=1)
+        added = repo.add_batch(make_rows, len(rows))
     assert (added, repo.count(), len(calls)) == (3, 3, 2)
     assert len(_indexes(clinic)) == 3
 
@@ -83,18 +85,35 @@ def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic):
 def test_a_batch_smaller_than_the_table_uses_add_rows(clinic):
     patient_id = _patient_id(clinic)
     repo = ObservationRepository(clinic)
+    repo.bulk_from = 1
     with clinic.transaction():
         repo.add_rows(_rows(patient_id, ["1", "2", "3"]))
     with clinic.transaction():
         # Two rows into three stored: one already there, one new.
-        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "9"])), 2, bulk_from=1)
+        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "9"])), 2)
     assert added == 1 and repo.count() == 4
 
 
 def test_a_refused_row_undoes_the_whole_batch_and_keeps_the_indexes(clinic):
     before = _indexes(clinic)
     repo = ObservationRepository(clinic)
+    repo.bulk_from = 1
     with pytest.raises(IntegrityError), clinic.transaction():
-        repo.add_batch(lambda: iter(_rows(999, ["1", "2"])), 2, bulk_from=1)  # no patient 999
+        repo.add_batch(lambda: iter(_rows(999, ["1", "2"])), 2)  # no patient 999
     assert repo.count() == 0
     assert _indexes(clinic) == before
+
+
+def test_known_duplicates_skip_the_rebuild(clinic):
+    patient_id = _patient_id(clinic)
+    repo = ObservationRepository(clinic)
+    repo.bulk_from = 1
+    calls = []
+
+    def make_rows():
+        calls.append(1)
+        return iter(_rows(patient_id, ["1", "2"]))
+
+    with clinic.transaction():
+        added = repo.add_batch(make_rows, 2, duplicates_expected=True)
+    assert (added, len(calls)) == (2, 1)
