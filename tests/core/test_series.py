@@ -57,7 +57,7 @@ def test_si_conversion_of_points_and_bands(kb):
     assert lane.unit == "nmol/L"
     assert lane.points[0].value == pytest.approx(20.0, rel=1e-3)
     target = lane.band("target")
-    assert target.low == pytest.approx(kb.from_canonical("testosterone_total", 450, "nmol/L"))
+    assert target.low == pytest.approx(kb.from_canonical("testosterone_total", 350, "nmol/L"))
     conventional = build(
         kb,
         [obs("testosterone_total", "576.8", 576.8, "ng/dL", (2026, 1, 5))],
@@ -193,3 +193,22 @@ def test_derived_free_testosterone_present(kb):
 def test_unknown_unit_system_refused(kb):
     with pytest.raises(ValueError):
         build(kb, [], [], unit_system="imperial")
+
+
+def test_the_chart_draws_the_target_band_the_rules_judge_with(kb):
+    """A finding says 'above the target (350-600)'; the chart must not draw 450-600."""
+    from app.core.evaluation import load_rules
+
+    rules = load_rules(kb)
+    chosen = {
+        (spec.analyte, spec.target)
+        for rule in rules.rules
+        for spec in rule.inputs.values()
+        if getattr(spec, "target", None)
+    }
+    assert chosen, "no rule names a target band"
+    for protocol in kb.protocols.values():
+        for analyte, citation in chosen:
+            targets = [t for t in protocol.targets if t.analyte == analyte]
+            if any(t.citation == citation for t in targets):
+                assert targets[0].citation == citation, (protocol.key, analyte)

@@ -93,8 +93,8 @@ def test_bands_at_the_right_values(panel):
     low, high = hematocrit["target"].getRegion()
     assert high == pytest.approx(54.0) and low < 38.5 and plot_top > 54
     total = panel.chart.lanes["testosterone_total"]
-    assert total["target"].getRegion() == pytest.approx((450, 600))
-    assert total["target_label"].textItem.toPlainText().startswith("Target: AUA")
+    assert total["target"].getRegion() == pytest.approx((350, 600))
+    assert total["target_label"].textItem.toPlainText().startswith("Target: Endocrine Society")
 
 
 def test_one_sided_reference_shaded_below_the_limit_only(panel):
@@ -156,7 +156,7 @@ def test_unit_toggle_changes_plotted_values(panel):
     si = total_values()
     assert si[0] == pytest.approx(420 / 28.84, rel=0.01)
     assert panel.chart.lanes["testosterone_total"]["target"].getRegion()[0] == pytest.approx(
-        450 / 28.84, rel=0.01
+        350 / 28.84, rel=0.01
     )
     assert "nmol/L" in panel.chart.lanes["testosterone_total"]["plot"].titleLabel.text
 
