@@ -117,6 +117,10 @@ class Importer:
         rows = ResultRows.of(parsed.rows)
         # Matching works once per distinct test and visit of the file, not per row.
         test_keys = [self.matcher.match(test) for test in rows.tests]
+        convertible = [
+            key is not None and self.converter.linear(key, test.unit) is not None
+            for key, test in zip(test_keys, rows.tests, strict=True)
+        ]
         people = [file_patient(visit) for visit in rows.visits]
         patients = self._resolve_patients(people, preview)
         visit_patients = [patients[who] for who in people]
@@ -142,7 +146,7 @@ class Importer:
                 continue
             value = values[index]
             unit = tests[test_id].unit
-            if value == value and self.converter.linear(key, unit) is None:  # NaN: no number
+            if value == value and not convertible[test_id]:  # NaN: no number
                 units[(key, unit)] += 1
             if patient_id is None:
                 unmatched[people[visit_id]].append(rows.lines[index])

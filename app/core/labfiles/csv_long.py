@@ -20,6 +20,8 @@ from .values import normalise_flag
 
 __all__ = ["read_long"]
 
+# At most this many parsed cells are remembered (a few MB), whatever the file holds.
+_CELLS_REMEMBERED = 50_000
 _TEXT_TYPES = frozenset(("text", "string", "st", "tx", "ft", "cwe", "ce", "coded"))
 
 
@@ -68,6 +70,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
     exact: dict[tuple, int] = {}  # used only on a hash collision between different rows
     when_of: dict[str, Any] = {} if default_when is None else {"": default_when}
     born_of: dict[str, Any] = {"": None}
+    # Censored and flagged cells ('<5', '612 H') repeat; the full parser reads each once.
+    cells: dict[str, tuple] = {}
     first_look = ctx.first_look
     total = max(ctx.total_lines, 1)
     last = reader.line_num
@@ -107,13 +111,19 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             if not raw:
                 problems.append(RowProblem(line, value_header, "The value is missing."))
                 continue
-            try:
-                value, comparator, flag, cell_unit, non_result = parse_cell(raw, dm)
-            except ValueError as exc:
-                if row[i_type].strip().lower() not in _TEXT_TYPES:
-                    problems.append(RowProblem(line, value_header, str(exc)))
-                    continue
-                value, comparator, flag, cell_unit, non_result = None, None, "", "", "text"
+            cell = cells.get(raw)
+            if cell is None:
+                try:
+                    cell = parse_cell(raw, dm)
+                except ValueError as exc:
+                    if row[i_type].strip().lower() not in _TEXT_TYPES:
+                        problems.append(RowProblem(line, value_header, str(exc)))
+                        continue
+                    cell = (None, None, "", "", "text")
+                else:
+                    if len(cells) < _CELLS_REMEMBERED:
+                        cells[raw] = cell
+            value, comparator, flag, cell_unit, non_result = cell
         # Absent columns are skipped outright: stripping and sharing '' costs time too.
         analyte = share(a := row[i_an].strip(), a) if has_an else ""
         loinc = share(a := row[i_loinc].strip(), a) if has_loinc else ""
@@ -154,7 +164,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
         # under their full key instead.
         key = (mrn, pid, family, given, analyte, loinc, local, date_text, raw, unit)
         earlier = None
-        if when is not DEFER:
+        by_full_key = when is DEFER
+        if not by_full_key:
             digest = hash(key)
             earlier = seen.get(digest)
             if earlier is None:
@@ -166,7 +177,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
                     prev.analyte_text, prev.loinc, prev.local_code, prev.raw_value, prev.unit,
                 ):  # fmt: skip
                     earlier = None
-        if earlier is None and (when is DEFER or seen[digest] != len(kept)):
+                    by_full_key = True  # a hash collision between different rows
+        if by_full_key:
             earlier = exact.get(key)
             if earlier is None:
                 exact[key] = len(kept)

@@ -61,6 +61,9 @@ class Detail(NamedTuple):
     note: str
 
 
+_PLAIN = Detail(None, "", "", "")
+
+
 class _Parts:
     """Distinct tuples of one kind, each stored once and named by its position."""
 
@@ -103,6 +106,7 @@ class ResultRows(Sequence[RawResult]):
         self._visits = _Parts()
         self._tests = _Parts()
         self._details = _Parts()
+        self._details.id_of(_PLAIN)
 
     @classmethod
     def of(cls, rows: Sequence[RawResult]) -> ResultRows:
@@ -150,6 +154,9 @@ class ResultRows(Sequence[RawResult]):
         if found is None:
             found = parts.id_of(Test._make(key))
         self.test_ids.append(found)
+        if comparator is None and not flag and not non_result and not note:
+            self.detail_ids.append(0)  # most rows: a plain number (see __init__)
+            return
         parts = self._details
         key = (comparator, flag, non_result, note)
         found = parts.ids.get(key)
