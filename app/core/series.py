@@ -363,7 +363,7 @@ def _inputs_note(kb: KnowledgeBase, key: str) -> str:
         kb.analytes[i.analyte].name if i.analyte in kb.analytes else i.analyte
         for i in definition.inputs
     )
-    return f"Calculated ({definition.method}) from {names}"
+    return f"Calculated from {names}"  # the analyte name already says how (Vermeulen)
 
 
 # -- window --------------------------------------------------------------------------

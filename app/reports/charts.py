@@ -35,6 +35,15 @@ from reportlab.lib.validators import isAnything
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
+from app.core.chart_palette import (
+    BAND_COLOURS,
+    BAND_OPACITY,
+    BAND_TEXT,
+    EXCLUDED_COLOUR,
+    STATUS_COLOURS,
+    TREND_LINE_COLOUR,
+    over_white,
+)
 from app.core.report_data import ReportData
 from app.core.series import AnalyteSeries, RegimenLane, TrendSeries
 from app.reports.fonts import BOLD, REGULAR, register_fonts
@@ -47,13 +56,14 @@ LANE_ROW = 6.5 * mm
 MAX_LANES = 6
 GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
 
-REFERENCE_FILL = colors.HexColor("#e3e8ee")
-TARGET_FILL = colors.HexColor("#d3f0dc")
-REFERENCE_TEXT = colors.HexColor("#57606a")
-TARGET_TEXT = colors.HexColor("#1a7f37")
-LINE = colors.HexColor("#175cd3")
-HIGH_LOW = colors.HexColor("#b42318")
-FADED = colors.HexColor("#c4c9cf")
+# The screen's palette (app.core.chart_palette): bands as they look over white.
+REFERENCE_FILL = colors.HexColor(over_white(BAND_COLOURS["reference"], BAND_OPACITY))
+TARGET_FILL = colors.HexColor(over_white(BAND_COLOURS["target"], BAND_OPACITY))
+REFERENCE_TEXT = colors.HexColor(BAND_TEXT["reference"])
+TARGET_TEXT = colors.HexColor(BAND_TEXT["target"])
+LINE = colors.HexColor(TREND_LINE_COLOUR)
+STATUS = {status: colors.HexColor(hex_text) for status, hex_text in STATUS_COLOURS.items()}
+FADED = colors.HexColor(EXCLUDED_COLOUR)
 STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
 POINT_RADIUS = 2.1
 TRIANGLE = 3.0  # half the height of a censored-result triangle
@@ -110,8 +120,10 @@ def legend(width: float) -> Drawing:
     drawing = Drawing(width, 5 * mm)
     x, y = 0.0, 5.0
     items = [
-        (Circle(0, 0, POINT_RADIUS, fillColor=LINE, strokeColor=LINE), "result"),
-        (Circle(0, 0, POINT_RADIUS, fillColor=HIGH_LOW, strokeColor=HIGH_LOW), "outside reference"),
+        *(
+            (Circle(0, 0, POINT_RADIUS, fillColor=STATUS[s], strokeColor=STATUS[s]), text)
+            for s, text in (("low", "low"), ("normal", "in range"), ("high", "high"))
+        ),
         (censored_marker(0, 0, "<", LINE), "censored (< or >), drawn at its limit"),
         (Circle(0, 0, POINT_RADIUS, fillColor=FADED, strokeColor=FADED), "excluded"),
         (Rect(-3, -3, 6, 6, fillColor=REFERENCE_FILL, strokeColor=None), "reference range"),
@@ -291,7 +303,7 @@ def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
         drawing.add(PolyLine(coordinates, strokeColor=LINE, strokeWidth=0.9))
     for p in plotted:
         x, y = scale.x(p.collected_at.date()), scale.y(p.value)
-        colour = FADED if p.excluded else (HIGH_LOW if p.status in ("low", "high") else LINE)
+        colour = FADED if p.excluded else STATUS.get(p.status, STATUS["unknown"])
         if p.censored:
             drawing.add(censored_marker(x, y, p.comparator, colour))
         else:

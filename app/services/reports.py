@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.core.atomic_file import write_atomic
-from app.core.evaluation.findings import Evaluation, Finding
+from app.core.evaluation.findings import Evaluation, Finding, severity_rank
 from app.core.formatting import dose_text, trace_range_text
 from app.core.models import Observation
 from app.core.report_data import (
@@ -166,15 +166,26 @@ class ReportService:
             ),
             clinician_note="" if summary else clinician_note.strip(),
             discuss=() if summary else discuss,
-            chart_series=self._chart_series(patient_id) if summary else (),
+            chart_series=self._chart_series(patient_id, evaluation) if summary else (),
             **({} if summary else {"disclaimer": HANDOUT_DISCLAIMER}),
         )
         return data, evaluation
 
-    def _chart_series(self, patient_id: int) -> tuple[TrendSeries, ...]:
-        """The trend series of the patient's first preset (at most 4 analytes, 3 years)."""
-        found = presets(self._service, patient_id)
-        keys = next(iter(found.values()), [])[:CHART_ANALYTES]
+    def _chart_series(self, patient_id: int, evaluation: Evaluation) -> tuple[TrendSeries, ...]:
+        """Trends of what the findings warn about, then the patient's first preset.
+
+        At most 4 analytes over 3 years: the marker of each warning (its first input
+        with a value) comes first, so the page charts what the summary is most about.
+        """
+        pressing = [
+            value.analyte
+            for finding in evaluation.visible
+            if severity_rank(finding.severity) >= severity_rank("warning")
+            for value in finding.trace.values[:1]
+            if value.value is not None
+        ]
+        preset = next(iter(presets(self._service, patient_id).values()), [])
+        keys = list(dict.fromkeys([*pressing, *preset]))[:CHART_ANALYTES]
         if not keys:
             return ()
         return (series_for(self._service, patient_id, keys, years=CHART_YEARS),)

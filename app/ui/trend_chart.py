@@ -18,6 +18,14 @@ from PySide6.QtCore import QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from app.core.chart_palette import (
+    BAND_COLOURS,
+    BAND_OPACITY,
+    BAND_TEXT,
+    CHANGE_COLOUR,
+    DOSE_CHANGE_COLOUR,
+    TREND_LINE_COLOUR,
+)
 from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries
 from app.ui.trend_lane import TrendLane
 from app.ui.trend_markers import (
@@ -29,12 +37,16 @@ from app.ui.trend_markers import (
     show_markers,
 )
 
-REFERENCE_BRUSH = QColor(90, 160, 90, 45)
-TARGET_BRUSH = QColor(60, 110, 210, 45)
+
+def _band_brush(kind: str) -> QColor:
+    colour = QColor(BAND_COLOURS[kind])
+    colour.setAlphaF(BAND_OPACITY)
+    return colour
+
+
+REFERENCE_BRUSH = _band_brush("reference")
+TARGET_BRUSH = _band_brush("target")
 STEADY_BRUSH = QColor(240, 170, 40, 70)
-BAND_TEXT = {"reference": "#2f6f2f", "target": "#2a4f9a"}
-DOSE_CHANGE_COLOUR = "#7a3fa0"
-CHANGE_COLOUR = "#a05a00"  # the lab or the unit changed
 BAR_BRUSHES = {
     "hormone": QColor(120, 80, 180, 160),
     "medication": QColor(60, 140, 160, 160),
@@ -341,7 +353,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
         line = pg.PlotDataItem(
             xs[plain],
             np.array([lane.points[i].value for i in plain], dtype=float),
-            pen=pg.mkPen("#555555", width=1.5),
+            pen=pg.mkPen(TREND_LINE_COLOUR, width=1.5),
             skipFiniteCheck=True,
         )
         plot.addItem(line)

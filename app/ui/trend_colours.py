@@ -1,15 +1,10 @@
-"""Status colours shared by the trend chart and the flowsheet (one meaning, one colour)."""
+"""Status colours shared by the trend chart and the flowsheet (one meaning, one colour).
+
+The palette itself is ``app.core.chart_palette``, shared with the printed charts.
+"""
 
 from __future__ import annotations
 
-STATUS_COLOURS = {
-    "low": "#1f6fd1",
-    "normal": "#2e8b3d",
-    "high": "#d1452f",
-    "unknown": "#666666",
-}
-EXCLUDED_COLOUR = "#9a9a9a"
+from app.core.chart_palette import EXCLUDED_COLOUR, STATUS_COLOURS, status_colour
 
-
-def status_colour(status: str) -> str:
-    return STATUS_COLOURS.get(status, STATUS_COLOURS["unknown"])
+__all__ = ["EXCLUDED_COLOUR", "STATUS_COLOURS", "status_colour"]

@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 from reportlab.graphics.shapes import Circle, Group, Polygon, PolyLine, Rect, String
 
+from app.core.chart_palette import EXCLUDED_COLOUR
 from app.core.models import RegimenItem
 from app.reports import render_pdf
 from app.reports.charts import TrendChart, trend_chart_flowables
@@ -59,10 +60,17 @@ def _charts(data, width=500.0) -> dict[str, TrendChart]:
     }
 
 
-def test_summary_charts_the_first_preset_and_prints_byte_identical(service, trt_patient, reports):
+def test_summary_charts_warnings_then_the_first_preset_and_prints_byte_identical(
+    service, trt_patient, reports
+):
     data = reports.build(trt_patient.id, "summary")
     [series] = data.chart_series
-    expected = presets(service, trt_patient.id)["TRT"][:4]
+    warned = [
+        f.trace.values[0].analyte
+        for f in reports._findings.evaluate(trt_patient.id).visible
+        if f.severity in ("warning", "urgent") and f.trace.values and f.trace.values[0].value
+    ]
+    expected = list(dict.fromkeys([*warned, *presets(service, trt_patient.id)["TRT"]]))[:4]
     assert [a.key for a in series.analytes] == expected
     assert series.regimen_lanes and series.end == date(2026, 11, 23)
     pdf = render_pdf(data)
@@ -124,7 +132,7 @@ def test_excluded_result_is_faded_and_off_the_line(service, trt_patient, reports
     [line] = [s for s in shapes if isinstance(s, PolyLine)]
     assert pytest.approx(y) not in line.points[1::2]
     [faded] = [s for s in shapes if isinstance(s, Circle) and s.cy == pytest.approx(y)]
-    assert faded.fillColor.hexval() == "0xc4c9cf"
+    assert faded.fillColor.hexval() == "0x" + EXCLUDED_COLOUR[1:]  # as on screen
 
 
 def test_protocol_lane_labels_each_dose_step(service, trt_patient, reports):
@@ -137,3 +145,20 @@ def test_protocol_lane_labels_each_dose_step(service, trt_patient, reports):
 def test_handout_has_no_charts(trt_patient, reports):
     data = reports.build(trt_patient.id, "handout")
     assert data.chart_series == () and trend_chart_flowables(data, 500.0) == []
+
+
+def test_print_uses_the_screens_colours_for_status_and_bands():
+    """Low blue, in range green, high red, and the same band tints as the Trends tab."""
+    from app.core.chart_palette import BAND_COLOURS, STATUS_COLOURS, over_white
+    from app.reports import charts
+    from app.ui.trend_chart import REFERENCE_BRUSH, TARGET_BRUSH
+
+    for status, hex_text in STATUS_COLOURS.items():
+        assert charts.STATUS[status].hexval() == "0x" + hex_text[1:]
+    for fill, brush in (
+        (charts.REFERENCE_FILL, REFERENCE_BRUSH),
+        (charts.TARGET_FILL, TARGET_BRUSH),
+    ):
+        assert brush.name() in BAND_COLOURS.values()
+        assert fill.hexval() == "0x" + over_white(brush.name(), brush.alphaF())[1:]
+    assert over_white("#000000", 0.5) == "#808080" and over_white("#3c6ed2", 0) == "#ffffff"

@@ -297,3 +297,11 @@ def test_labs_table_leaves_the_range_blank_when_the_unit_has_no_exact_factor(
     data = reports.build(trt_patient.id, "summary")
     zinc = next(r for r in data.lab_rows if r.analyte == service.analyte_label("zinc"))
     assert zinc.range_text == "—" and not zinc.range_from_kb
+
+
+def test_summary_charts_what_the_warnings_are_about_first(service, trt_patient, reports):
+    """Haematocrit 55.2 % on TRT is the urgent finding: its chart leads the trends page."""
+    data = reports.build(trt_patient.id, "summary")
+    [series] = data.chart_series
+    keys = [analyte.key for analyte in series.analytes]
+    assert keys[0] == "hematocrit" and len(keys) <= 4
