@@ -38,7 +38,10 @@ def observation_key(
 ) -> str:
     """A stable text key for one result; numbers compare by value, not spelling."""
     return key_from_parts(
-        analyte_key, timestamp_text(collected_at), value_text(value, comparator, raw_value), unit
+        analyte_key,
+        timestamp_text(collected_at),
+        value_text(value, comparator, raw_value),
+        normal_unit(unit),
     )
 
 
@@ -49,6 +52,11 @@ def value_text(value: float | None, comparator: str | None, raw_value: str) -> s
     return f"{comparator or ''}{value:.9g}"
 
 
-def key_from_parts(analyte_key: str, stamp: str, shown: str, unit: str) -> str:
-    """The key from parts an import computes once per visit or analyte (see above)."""
-    return f"{analyte_key}|{stamp}|{shown}|{_normal_unit(unit)}"
+def normal_unit(unit: str) -> str:
+    """The unit as the key compares it (``µg/dL`` and ``ug/dL`` alike)."""
+    return _normal_unit(unit)
+
+
+def key_from_parts(analyte_key: str, stamp: str, shown: str, unit_normal: str) -> str:
+    """The key from parts an import works out once per visit or test (see above)."""
+    return f"{analyte_key}|{stamp}|{shown}|{unit_normal}"

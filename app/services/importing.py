@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from app.core.dedupe import key_from_parts, observation_key, timestamp_text, value_text
+from app.core.dedupe import observation_key
 from app.core.importing import (
     AnalyteMatcher,
     FilePatient,
@@ -36,6 +36,7 @@ from app.services.import_model import (
     problems_report,
     profile_settings,
 )
+from app.services.import_rows import BatchRows
 from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
 
@@ -263,82 +264,37 @@ class Importer:
                 user_id,
             )
             created = self._create_patients(preview) if create_patients else {}
-            now = utc_now()
-            counts = {"offered": 0, "skipped": 0}
-
             rows = ResultRows.of(parsed.rows)
-            tests, visits, details = rows.tests, rows.visits, rows.details
-            keys_of_tests = _first_of_each(rows.test_ids, preview.analyte_keys, len(tests))
-            # What a row shares with its test and its visit is worked out once for each.
-            test_parts = []
-            for test, key in zip(tests, keys_of_tests, strict=True):
-                key = key or self.matcher.match(test)
-                linear = self.converter.linear(key, test.unit) if key else None
-                test_parts.append((key, linear, test))
-            people = _first_of_each(rows.visit_ids, preview.patient_ids, len(visits))
-            visit_parts = []
-            for visit, patient_id in zip(visits, people, strict=True):
-                patient_id = patient_id or created.get(file_patient(visit))
-                stamp = timestamp_text(visit.collected_at) if patient_id else ""
-                visit_parts.append((patient_id, stamp, visit.lab))
-
-            def ready_rows():
-                # A generator, not a list: a million ready rows would double the
-                # memory the parsed file already takes. The store may ask for the rows
-                # twice (see ``add_batch``), so the counts start again each time.
-                counts["offered"] = counts["skipped"] = 0
-                raw_values, values = rows.raw_values, rows.values
-                for index, (test_id, visit_id, detail_id) in enumerate(
-                    zip(rows.test_ids, rows.visit_ids, rows.detail_ids, strict=True)
-                ):
-                    key, linear, test = test_parts[test_id]
-                    patient_id, stamp, lab = visit_parts[visit_id]
-                    if key is None or patient_id is None:
-                        counts["skipped"] += 1
-                        continue
-                    counts["offered"] += 1
-                    detail = details[detail_id]
-                    raw_value = raw_values[index]
-                    value = values[index]
-                    if value != value:  # NaN: the row has no number
-                        value = value_canonical = None
-                        unit_canonical = ""
-                    elif linear is None:
-                        value_canonical, unit_canonical = None, ""
-                    else:
-                        value_canonical = value * linear[0] + linear[1]
-                        unit_canonical = linear[2]
-                    yield (
-                        patient_id,
-                        key,
-                        stamp,
-                        raw_value,
-                        value,
-                        detail.comparator,
-                        test.unit,
-                        value_canonical,
-                        unit_canonical,
-                        lab,
-                        source,
-                        test.loinc,
-                        test.ref_low,
-                        test.ref_high,
-                        test.ref_text,
-                        detail.flag,
-                        batch_id,
-                        detail.note,
-                        "",
-                        key_from_parts(
-                            key, stamp, value_text(value, detail.comparator, raw_value), test.unit
-                        ),
-                        now,
-                        user_id,
-                    )
-
-            imported = service.observations_repo.add_batch(
-                ready_rows, len(rows), duplicates_expected=DUPLICATE in preview.statuses
+            test_keys = [
+                key or self.matcher.match(test)
+                for test, key in zip(
+                    rows.tests,
+                    _first_of_each(rows.test_ids, preview.analyte_keys, len(rows.tests)),
+                    strict=True,
+                )
+            ]
+            visit_patients = [
+                patient_id or created.get(file_patient(visit))
+                for visit, patient_id in zip(
+                    rows.visits,
+                    _first_of_each(rows.visit_ids, preview.patient_ids, len(rows.visits)),
+                    strict=True,
+                )
+            ]
+            records = BatchRows(
+                rows,
+                test_keys,
+                visit_patients,
+                self.converter,
+                source=source,
+                batch_id=batch_id,
+                created_at=utc_now(),
+                user_id=user_id,
             )
-            offered, skipped = counts["offered"], counts["skipped"]
+            imported = service.observations_repo.add_batch(
+                records, len(rows), duplicates_expected=DUPLICATE in preview.statuses
+            )
+            offered, skipped = records.offered, records.skipped
             for text, analyte_key in self._new_mappings.items():
                 self._repo.remember_mapping(text, analyte_key, user_id)
             if save_profile:

@@ -183,7 +183,7 @@ def read_csv(
                 f"Collection times were taken from the column {headers[roles['collected_at']]!r}."
             )
 
-    reader = csv.reader(_lines(text), delimiter=shape.delimiter)
+    reader = csv.reader(_lines(text, line_ending), delimiter=shape.delimiter)
     try:
         for _ in range(shape.header_row + 1):
             next(reader)
@@ -218,15 +218,16 @@ def read_csv(
     return finish(parsed, today, checked=True)
 
 
-def _lines(text: str) -> Iterator[str]:
+def _lines(text: str, line_ending: str) -> Iterator[str]:
     """The text's lines with their endings, as ``csv.reader`` wants them.
 
     ``io.StringIO`` would copy a 75 MB file into a buffer of four bytes a character
     (about 220 MB more at the peak of a million-row import); slicing the text line by
     line holds one line at a time and is as fast. Files with a bare CR (old Mac line
-    ends) still go through ``StringIO``, whose newline handling splits on it.
+    ends, or a mix: ``line_ending`` as :func:`~.sniff.line_ending_of` names it) still
+    go through ``StringIO``, whose newline handling splits on a bare CR.
     """
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
+    if line_ending not in ("LF", "CRLF", ""):
         yield from io.StringIO(text, newline="")
         return
     find = text.find
