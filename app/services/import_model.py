@@ -33,7 +33,7 @@ class ImportPreview:
     already_imported: list[BatchRecord] = field(default_factory=list)
 
     def count(self, status: str) -> int:
-        return sum(1 for s in self.statuses if s == status)
+        return self.statuses.count(status)
 
     @property
     def rejected(self) -> list[RowProblem]:
