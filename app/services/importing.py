@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from array import array
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -125,14 +126,14 @@ class Importer:
         people = [file_patient(visit) for visit in rows.visits]
         patients = self._resolve_patients(people, preview)
         visit_patients = [patients[who] for who in people]
-        existing = self._repo.existing_keys({pid for pid in patients.values() if pid})
         # A patient with no stored results cannot have a duplicate in the clinic (the
         # reader already dropped duplicates within the file), so skip building keys.
-        with_results = {pid for pid, _ in existing}
+        with_results = self._repo.patients_with_results({pid for pid in patients.values() if pid})
+        candidates = array("i")  # rows whose patient has results: look their keys up
         unknown: dict[str, list[int]] = defaultdict(list)
         unmatched: dict[FilePatient, list[int]] = defaultdict(list)
         units: dict[tuple[str, str], int] = defaultdict(int)
-        tests, visits, values = rows.tests, rows.visits, rows.values
+        tests, values = rows.tests, rows.values
         statuses, keys, patient_ids = [], [], []
         for index, (test_id, visit_id) in enumerate(
             zip(rows.test_ids, rows.visit_ids, strict=True)
@@ -153,23 +154,51 @@ class Importer:
                 unmatched[people[visit_id]].append(rows.lines[index])
                 statuses.append(UNMATCHED_PATIENT)
                 continue
-            if patient_id not in with_results:
-                statuses.append(NEW)
-                continue
-            dedupe = observation_key(
-                key,
-                visits[visit_id].collected_at,
-                rows.value(index),
-                rows.details[rows.detail_ids[index]].comparator,
-                rows.raw_values[index],
-                unit,
-            )
-            statuses.append(DUPLICATE if (patient_id, dedupe) in existing else NEW)
+            statuses.append(NEW)
+            if patient_id in with_results:
+                candidates.append(index)
+        self._mark_stored(rows, candidates, statuses, keys, patient_ids)
         preview.statuses, preview.analyte_keys, preview.patient_ids = statuses, keys, patient_ids
         preview.unknown_analytes = dict(unknown)
         preview.unmatched_patients = dict(unmatched)
         preview.unrecognised_units = dict(units)
         return preview
+
+    def _mark_stored(
+        self,
+        rows: ResultRows,
+        candidates: array,
+        statuses: list[str],
+        keys: list[str | None],
+        patient_ids: list[int | None],
+    ) -> None:
+        """Mark DUPLICATE the ``candidates`` rows the clinic already holds.
+
+        Keys are built and looked up a chunk of rows at a time, so memory follows the
+        chunk, neither the file nor the clinic.
+        """
+        visits, details = rows.visits, rows.details
+        for start in range(0, len(candidates), 10_000):
+            chunk = candidates[start : start + 10_000]
+            pairs = [
+                (
+                    patient_ids[index],
+                    observation_key(
+                        keys[index],
+                        visits[rows.visit_ids[index]].collected_at,
+                        rows.value(index),
+                        details[rows.detail_ids[index]].comparator,
+                        rows.raw_values[index],
+                        rows.tests[rows.test_ids[index]].unit,
+                    ),
+                )
+                for index in chunk
+            ]
+            stored = self._repo.stored_keys(pairs)
+            if stored:
+                for index, pair in zip(chunk, pairs, strict=True):
+                    if pair in stored:
+                        statuses[index] = DUPLICATE
 
     def _resolve_patients(
         self, people: list[FilePatient], preview: ImportPreview

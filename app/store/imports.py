@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.store.database import ClinicDatabase, utc_now
@@ -109,17 +109,37 @@ class ImportRepository:
         )
         return removed
 
-    def existing_keys(self, patient_ids: Iterable[int]) -> set[tuple[int, str]]:
-        """(patient id, dedupe key) of every stored result of these patients."""
-        found: set[tuple[int, str]] = set()
+    def patients_with_results(self, patient_ids: Iterable[int]) -> set[int]:
+        """Those of these patients who have any stored result."""
+        found: set[int] = set()
         ids = list(patient_ids)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             found.update(
-                self._conn.execute(
-                    "SELECT patient_id, dedupe_key FROM observations WHERE patient_id IN "
+                r[0]
+                for r in self._conn.execute(
+                    "SELECT DISTINCT patient_id FROM observations WHERE patient_id IN "
                     f"({','.join('?' * len(chunk))})",
                     chunk,
+                )
+            )
+        return found
+
+    def stored_keys(self, pairs: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+        """Which of these (patient id, dedupe key) pairs are already stored.
+
+        Each pair is looked up through the unique dedupe index, so the cost follows the
+        file, not the clinic: a clinic's million stored keys are never read into memory.
+        """
+        found: set[tuple[int, str]] = set()
+        for start in range(0, len(pairs), 400):
+            chunk = pairs[start : start + 400]
+            values = ",".join(["(?,?)"] * len(chunk))
+            found.update(
+                self._conn.execute(
+                    "SELECT patient_id, dedupe_key FROM observations "
+                    f"WHERE (patient_id, dedupe_key) IN (VALUES {values})",
+                    [item for pair in chunk for item in pair],
                 )
             )
         return found

@@ -117,3 +117,17 @@ def test_known_duplicates_skip_the_rebuild(clinic):
     with clinic.transaction():
         added = repo.add_batch(make_rows, 2, duplicates_expected=True)
     assert (added, len(calls)) == (2, 1)
+
+
+def test_stored_keys_finds_exactly_the_stored_pairs_across_chunks(clinic):
+    from app.store.imports import ImportRepository
+
+    patient_id = _patient_id(clinic)
+    rows = _rows(patient_id, [str(n) for n in range(50)])
+    with clinic.transaction():
+        ObservationRepository(clinic).add_rows(rows)
+    stored = [(patient_id, row[19]) for row in rows]
+    missing = [(patient_id, f"{key}x") for _, key in stored] * 20  # 1,000 pairs: chunks
+    repo = ImportRepository(clinic)
+    assert repo.stored_keys(missing + stored) == set(stored)
+    assert repo.patients_with_results([patient_id, 999]) == {patient_id}
