@@ -13,11 +13,12 @@ from datetime import date
 from functools import lru_cache
 
 from app.core.labfiles.model import RawResult
+from app.core.labfiles.result_rows import Test, Visit
 
 _SPACES = re.compile(r"\s+")
 
 
-def mapping_text(raw: RawResult) -> str:
+def mapping_text(raw: RawResult | Test) -> str:
     """The text a user maps once for an unknown analyte (name, else local code)."""
     text = raw.analyte_text or raw.local_code or raw.loinc
     return _SPACES.sub(" ", text.strip()).casefold()
@@ -51,8 +52,8 @@ class FilePatient:
         return " · ".join(parts) or "no patient identifier"
 
 
-def file_patient(raw: RawResult) -> FilePatient:
-    """The patient a row names; one shared object per distinct identity (rows repeat them)."""
+def file_patient(raw: RawResult | Visit) -> FilePatient:
+    """The patient a row (or a visit of compact rows) names; one shared object per identity."""
     return _file_patient(
         raw.mrn,
         raw.source_patient_id,
@@ -89,7 +90,8 @@ class AnalyteMatcher:
         self._remembered[text] = analyte_key
         self._cache.clear()
 
-    def match(self, raw: RawResult) -> str | None:
+    def match(self, raw: RawResult | Test) -> str | None:
+        """The analyte of a row, or of a test of compact rows (the same three codes)."""
         cache_key = (raw.loinc, raw.analyte_text, raw.local_code)
         try:
             return self._cache[cache_key]
