@@ -62,7 +62,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
     fast = dm == "."
     rows, problems, pending, seen = ctx.rows, ctx.problems, ctx.pending, ctx.seen
     ranges, scales, split_name, ragged = ctx.ranges, ctx.scales, ctx.split_name, ctx.ragged
-    add_row = rows.add
+    add_row = rows.appender()
     kept = rows.lines  # len(kept) is len(rows) without a Python-level __len__
     # Repeated texts (analyte, unit, patient, date) share one string object: a million-row
     # file then holds a few thousand strings instead of millions, which is also faster.

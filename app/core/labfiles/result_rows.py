@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import NamedTuple, overload
 
@@ -116,8 +116,9 @@ class ResultRows(Sequence[RawResult]):
     @classmethod
     def from_results(cls, results: Iterable[RawResult]) -> ResultRows:
         rows = cls()
+        add = rows.appender()
         for r in results:
-            rows.add(
+            add(
                 r.line, r.mrn, r.source_patient_id, r.family_name, r.given_name,
                 r.date_of_birth, r.sex, r.analyte_text, r.loinc, r.local_code, r.raw_value,
                 r.value, r.comparator, r.flag, r.non_result, r.unit, r.unit_scale_note,
@@ -125,44 +126,53 @@ class ResultRows(Sequence[RawResult]):
             )  # fmt: skip
         return rows
 
-    def add(
-        self, line: int, mrn: str, source_patient_id: str, family_name: str, given_name: str,
-        date_of_birth: date | None, sex: str, analyte_text: str, loinc: str, local_code: str,
-        raw_value: str, value: float | None, comparator: str | None, flag: str,
-        non_result: str, unit: str, unit_scale_note: str, ref_low: float | None,
-        ref_high: float | None, ref_text: str, collected_at: datetime | None, lab: str,
-        note: str,
-    ) -> None:  # fmt: skip
+    def add(self, *fields) -> None:
         """Append one row; the arguments are :class:`RawResult`'s fields in its order."""
-        # Written out rather than through _Parts.id_of: this runs once per row of a
-        # million-row file. A plain tuple finds its named twin in the dict (same hash,
-        # equal), so the named tuple is built only for a part not seen before.
-        self.lines.append(line)
-        self.raw_values.append(raw_value)
-        self.values.append(_NONE if value is None else value)
-        parts = self._visits
-        key = (mrn, source_patient_id, family_name, given_name, date_of_birth, sex,
-               collected_at, lab)  # fmt: skip
-        found = parts.ids.get(key)
-        if found is None:
-            found = parts.id_of(Visit._make(key))
-        self.visit_ids.append(found)
-        parts = self._tests
-        key = (analyte_text, loinc, local_code, unit, unit_scale_note, ref_low, ref_high,
-               ref_text)  # fmt: skip
-        found = parts.ids.get(key)
-        if found is None:
-            found = parts.id_of(Test._make(key))
-        self.test_ids.append(found)
-        if comparator is None and not flag and not non_result and not note:
-            self.detail_ids.append(0)  # most rows: a plain number (see __init__)
-            return
-        parts = self._details
-        key = (comparator, flag, non_result, note)
-        found = parts.ids.get(key)
-        if found is None:
-            found = parts.id_of(Detail._make(key))
-        self.detail_ids.append(found)
+        self.appender()(*fields)
+
+    def appender(self) -> Callable[..., None]:
+        """:meth:`add` as a function for a reader's loop over a million rows.
+
+        Everything it touches is bound once, so a row costs no attribute lookups. A
+        plain tuple finds its named twin in a parts dict (same hash, equal), so a named
+        tuple is built only for a visit, test or detail not seen before.
+        """
+        add_line, add_raw, add_value = self.lines.append, self.raw_values.append, self.values.append
+        add_visit, add_test, add_detail = (
+            self.visit_ids.append, self.test_ids.append, self.detail_ids.append,
+        )  # fmt: skip
+        visit_of, new_visit = self._visits.ids.get, self._visits.id_of
+        test_of, new_test = self._tests.ids.get, self._tests.id_of
+        detail_of, new_detail = self._details.ids.get, self._details.id_of
+        make_visit, make_test, make_detail = Visit._make, Test._make, Detail._make
+
+        def add(
+            line: int, mrn: str, source_patient_id: str, family_name: str, given_name: str,
+            date_of_birth: date | None, sex: str, analyte_text: str, loinc: str,
+            local_code: str, raw_value: str, value: float | None, comparator: str | None,
+            flag: str, non_result: str, unit: str, unit_scale_note: str,
+            ref_low: float | None, ref_high: float | None, ref_text: str,
+            collected_at: datetime | None, lab: str, note: str,
+        ) -> None:  # fmt: skip
+            add_line(line)
+            add_raw(raw_value)
+            add_value(_NONE if value is None else value)
+            key = (mrn, source_patient_id, family_name, given_name, date_of_birth, sex,
+                   collected_at, lab)  # fmt: skip
+            found = visit_of(key)
+            add_visit(new_visit(make_visit(key)) if found is None else found)
+            key = (analyte_text, loinc, local_code, unit, unit_scale_note, ref_low, ref_high,
+                   ref_text)  # fmt: skip
+            found = test_of(key)
+            add_test(new_test(make_test(key)) if found is None else found)
+            if comparator is None and not flag and not non_result and not note:
+                add_detail(0)  # most rows: a plain number (see __init__)
+                return
+            key = (comparator, flag, non_result, note)
+            found = detail_of(key)
+            add_detail(new_detail(make_detail(key)) if found is None else found)
+
+        return add
 
     # -- the parts, for callers that work once per distinct visit or test ------------
 
