@@ -104,6 +104,16 @@ def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
     return run_restore_command(_clinic_path(args, paths), args)
 
 
+def _cmd_regimen(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_regimen import run_regimen
+
+    service = _open_service(args, paths)
+    try:
+        return run_regimen(service, args)
+    finally:
+        service.close()
+
+
 def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
     service = _open_service(args, paths)
     try:
@@ -306,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("settings", "set"): _with_service("run_settings"),
         ("restore", None): _cmd_restore,
         ("patients", "list"): _cmd_patients_list,
+        **{("regimen", action): _cmd_regimen for action in ("list", "add", "dose", "stop")},
         ("patients", "add"): _cmd_patients_add,
         ("import", None): _cmd_import,
         ("batches", "list"): _cmd_batches_list,

@@ -180,6 +180,36 @@ def build_parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", parents=[common], help="restore a verified backup")
     restore.add_argument("backup", help="the backup file")
 
+    regimen = commands.add_parser(
+        "regimen", parents=[common], help="a patient's hormones, medications and supplements"
+    )
+    regimen_cmds = regimen.add_subparsers(dest="regimen_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("list", "every row, earlier doses and stopped items included"),
+        ("add", "start an item (knowledge-base substance key)"),
+        ("dose", "change an item's dose from a date"),
+        ("stop", "stop an item"),
+    ):
+        action = regimen_cmds.add_parser(name, parents=[common], help=text)
+        action.add_argument("--patient", required=True, metavar="MRN")
+        if name in ("dose", "stop"):
+            action.add_argument("--item", required=True, type=int, help="the row's # from list")
+        if name == "add":
+            action.add_argument("--substance", required=True, help="e.g. testosterone_cypionate")
+            action.add_argument("--kind", choices=("hormone", "medication", "supplement"))
+            action.add_argument("--route", help="default: the substance's usual route")
+        if name in ("add", "dose"):
+            action.add_argument("--dose", required=True, type=float)
+            action.add_argument("--unit", help="default: the substance's usual unit")
+            action.add_argument(
+                "--every", type=float, metavar="DAYS", help="dosing interval in days; 0: as needed"
+            )
+            action.add_argument("--start", type=_iso_date, help="from this date (default today)")
+            action.add_argument("--note")
+        if name == "stop":
+            action.add_argument("--on", type=_iso_date, help="stop date (default today)")
+            action.add_argument("--reason")
+
     patients = commands.add_parser("patients", parents=[common], help="list or add patients")
     patient_cmds = patients.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
     listing = patient_cmds.add_parser("list", parents=[common], help="list patients")

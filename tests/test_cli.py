@@ -367,3 +367,43 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
     err = listing.stderr.read().decode()
     assert listing.wait(timeout=60) == 0 and first.startswith(b"DEMO-")
     assert "BrokenPipe" not in err and "unexpected error" not in err
+
+
+def test_regimen_add_change_dose_stop_and_list(tmp_path, capsys):
+    """A clinic scripting the command line can record a protocol, so findings follow it."""
+    out, data = tmp_path / "demo.db", str(tmp_path / "data")
+    base = ["--data-dir", data, "--clinic", str(out)]
+    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
+    add = ["patients", "add", "--mrn", "R1", "--family", "Amin", "--given", "Ola"]
+    assert _run(capsys, *base, *add, "--dob", "1980-02-02", "--sex", "male")[0] == 0
+
+    def regimen(*args):
+        return _run(capsys, *base, "regimen", *args, "--patient", "R1")
+
+    code, text, err = regimen(
+        "add",
+        "--substance",
+        "testosterone_cypionate",
+        "--dose",
+        "100",
+        "--every",
+        "7",
+        "--start",
+        "2026-01-05",
+    )
+    assert code == 0, err
+    assert "Testosterone cypionate" in text and "100 mg IM weekly" in text
+    item = int(text.split("#")[1].split()[0])
+    code, text, err = regimen("dose", "--item", str(item), "--dose", "140", "--start", "2026-06-01")
+    assert code == 0 and "140 mg IM weekly" in text, err
+    new_item = int(text.split("#")[1].split()[0])
+    code, _, err = regimen("stop", "--item", str(new_item), "--on", "2026-10-01")
+    assert code == 0, err
+    code, text, _ = regimen("list")
+    lines = text.splitlines()
+    assert "until 2026-06-01" in lines[0] and "until 2026-10-01" in lines[1]
+    assert lines[-1] == "2 regimen row(s)"
+    code, _, err = regimen("add", "--substance", "nonsense", "--dose", "1")
+    assert code == 1 and "Unknown substance 'nonsense'" in err
+    code, text, _ = _run(capsys, *base, "evaluate", "--patient", "R1", "--as-of", "2026-09-01")
+    assert "male_trt" in text  # the recorded protocol is what the findings judge against
