@@ -16,7 +16,10 @@ from app.core.labfiles import ResultRows
 
 
 class BatchRows:
-    """Callable: each call yields the batch's records afresh, in ``INSERT_SQL`` order.
+    """Callable: each call yields the batch's records afresh, in ``BATCH_ROW_COLUMNS`` order.
+
+    What every record shares (source, batch, creation time and user) is ``constants``,
+    which the store writes into its statement once.
 
     Rows whose analyte or patient is unknown are skipped; ``offered`` and ``skipped``
     count the last complete pass (the store may ask for the rows twice).
@@ -35,7 +38,13 @@ class BatchRows:
         user_id: int | None,
     ) -> None:
         self._rows = rows
-        self._constants = (source, batch_id, created_at, user_id)
+        self.constants = {
+            "source": source,
+            "batch_id": batch_id,
+            "excluded_reason": "",
+            "created_at": created_at,
+            "created_by": user_id,
+        }
         self._tests = []
         for test, key in zip(rows.tests, test_keys, strict=True):
             if key is None:
@@ -56,7 +65,6 @@ class BatchRows:
         rows = self._rows
         tests, visits, details = self._tests, self._visits, rows.details
         raw_values, values = rows.raw_values, rows.values
-        source, batch_id, created_at, user_id = self._constants
         offered = skipped = 0
         for index, (test_id, visit_id, detail_id) in enumerate(
             zip(rows.test_ids, rows.visit_ids, rows.detail_ids, strict=True)
@@ -81,9 +89,7 @@ class BatchRows:
                 unit_canonical = linear[2]
             yield (
                 patient_id, key, stamp, raw_value, value, comparator, unit, value_canonical,
-                unit_canonical, lab, source, loinc, ref_low, ref_high, ref_text, flag, batch_id,
-                note, "",
+                unit_canonical, lab, loinc, ref_low, ref_high, ref_text, flag, note,
                 key_from_parts(key, stamp, value_text(value, comparator, raw_value), unit_normal),
-                created_at, user_id,
             )  # fmt: skip
         self.offered, self.skipped = offered, skipped

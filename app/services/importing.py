@@ -321,7 +321,10 @@ class Importer:
                 user_id=user_id,
             )
             imported = service.observations_repo.add_batch(
-                records, len(rows), duplicates_expected=DUPLICATE in preview.statuses
+                records,
+                len(rows),
+                records.constants,
+                duplicates_expected=DUPLICATE in preview.statuses,
             )
             offered, skipped = records.offered, records.skipped
             for text, analyte_key in self._new_mappings.items():

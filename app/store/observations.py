@@ -18,18 +18,49 @@ _COLUMNS = (
     "batch_id, note, excluded_reason"
 )
 
+_INSERT_COLUMNS = (
+    "patient_id", "analyte_key", "collected_at", "raw_value", "value", "comparator", "unit",
+    "value_canonical", "unit_canonical", "lab", "source", "loinc", "ref_low", "ref_high",
+    "ref_text", "flag", "batch_id", "note", "excluded_reason", "dedupe_key", "created_at",
+    "created_by",
+)  # fmt: skip
 INSERT_SQL = (
-    "INSERT INTO observations (patient_id, analyte_key, collected_at, raw_value, value, "
-    "comparator, unit, value_canonical, unit_canonical, lab, source, loinc, ref_low, ref_high, "
-    "ref_text, flag, batch_id, note, excluded_reason, dedupe_key, created_at, created_by) "
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    f"INSERT INTO observations ({', '.join(_INSERT_COLUMNS)}) "
+    f"VALUES ({','.join('?' * len(_INSERT_COLUMNS))})"
 )
 # The same insert, skipping rows whose (patient, dedupe key) is already stored.
 INSERT_IGNORE_SQL = INSERT_SQL.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
+#: Columns every row of an import batch shares: ``add_batch`` writes them into its
+#: statement once instead of binding them for each row (the driver spends about 0.7 µs a
+#: bound value; five a row were about 3 s of a million-row import).
+BATCH_CONSTANTS = ("source", "batch_id", "excluded_reason", "created_at", "created_by")
+#: The other columns, in the order ``add_batch`` rows give them.
+BATCH_ROW_COLUMNS = tuple(c for c in _INSERT_COLUMNS if c not in BATCH_CONSTANTS)
 # A batch this large, when it is also at least as large as the table, is inserted with
 # the indexes rebuilt afterwards (see ``ObservationRepository.add_batch``).
 BULK_MIN_ROWS = 50_000
 _BULK_CACHE_SIZE = -16384  # KiB, while such a batch is written
+
+
+def batch_insert_sql(constants: dict[str, object], *, ignore: bool) -> str:
+    """The insert of a batch's rows with its ``BATCH_CONSTANTS`` written in as literals.
+
+    ``ignore`` skips rows whose (patient, dedupe key) is already stored.
+    """
+    values = [_literal(constants[c]) if c in BATCH_CONSTANTS else "?" for c in _INSERT_COLUMNS]
+    verb = "INSERT OR IGNORE INTO" if ignore else "INSERT INTO"
+    return f"{verb} observations ({', '.join(_INSERT_COLUMNS)}) VALUES ({','.join(values)})"
+
+
+def _literal(value: object) -> str:
+    """A value as SQL text: NULL, an integer, or a quoted string (quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if type(value) is int:
+        return str(value)
+    if type(value) is str and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
 
 
 class DuplicateObservation(Exception):
@@ -131,65 +162,69 @@ class ObservationRepository:
         self,
         make_rows: Callable[[], Iterable[tuple]],
         size: int,
+        constants: dict[str, object],
         *,
         duplicates_expected: bool = False,
     ) -> int:
-        """Insert a large batch like :meth:`add_rows`, rebuilding the indexes when cheaper.
+        """Insert an import batch like :meth:`add_rows`, rebuilding the indexes when cheaper.
 
         Args:
-            make_rows: Returns a fresh iterable of rows in ``INSERT_SQL`` order; called a
-                second time when the fast path has to give way to ``add_rows``.
+            make_rows: Returns a fresh iterable of rows in ``BATCH_ROW_COLUMNS`` order;
+                called a second time when the fast path has to give way to the slow one.
             size: How many rows ``make_rows`` yields (about).
+            constants: The ``BATCH_CONSTANTS`` values every row shares.
             duplicates_expected: Some rows are known to be stored already (a preview
                 said so); the fast path would only fail and start again.
 
         Returns:
             How many rows were new. Runs in the caller's transaction.
         """
+        insert = batch_insert_sql(constants, ignore=False)
+        insert_or_skip = batch_insert_sql(constants, ignore=True)
         if duplicates_expected or size < self.bulk_from or size < self._stored_upper_bound():
-            return self.add_rows(make_rows())
-        return self._add_rebuilding_indexes(make_rows)
+            return self._add_skipping_stored(insert_or_skip, make_rows())
+        conn = self._clinic.conn
+        cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+        # Appending to the table needs little cache and the rebuild sorts in memory of
+        # its own; a small cache keeps the import's peak memory down.
+        conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_SIZE}")
+        try:
+            added = self._insert_then_index(insert, make_rows)
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
+        if added is None:
+            return self._add_skipping_stored(insert_or_skip, make_rows())
+        return added
 
-    def _add_rebuilding_indexes(self, make_rows: Callable[[], Iterable[tuple]]) -> int:
+    def _add_skipping_stored(self, sql: str, rows: Iterable[tuple]) -> int:
+        before = self._clinic.conn.total_changes
+        self._clinic.conn.executemany(sql, rows)
+        return self._clinic.conn.total_changes - before
+
+    def _insert_then_index(self, sql: str, make_rows: Callable[[], Iterable[tuple]]) -> int | None:
         """Insert with the indexes dropped, then rebuild them in the same transaction.
 
         Keeping three indexes up to date row by row costs about half of a million-row
         import; one sorted rebuild costs a fraction of that. Rebuilding the unique
         dedupe index proves the batch added no duplicate; when it did (a normalised
         duplicate within the file, or a result stored since the preview) everything
-        since the savepoint is undone and the rows go through ``add_rows``, which
-        skips duplicates one by one. Either way the result is the same.
+        since the savepoint is undone and None returned, so the caller can insert row
+        by row, skipping duplicates one by one. Either way the result is the same.
         """
         conn = self._clinic.conn
         indexes = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
             "AND tbl_name = 'observations' AND sql IS NOT NULL ORDER BY name"
         ).fetchall()
-        cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
-        # Appending to the table needs little cache and the rebuild sorts in memory of
-        # its own; a small cache keeps the import's peak memory down.
-        conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_SIZE}")
-        try:
-            added = self._insert_then_index(make_rows, indexes)
-        finally:
-            conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
-        return self.add_rows(make_rows()) if added is None else added
-
-    def _insert_then_index(
-        self, make_rows: Callable[[], Iterable[tuple]], indexes: list[tuple[str, str]]
-    ) -> int | None:
-        """The rows added with ``indexes`` dropped and rebuilt; None, with nothing
-        changed, when the rebuilt unique index finds a duplicate."""
-        conn = self._clinic.conn
         conn.execute("SAVEPOINT observations_bulk")
         try:
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
             before = conn.total_changes
-            conn.executemany(INSERT_SQL, make_rows())
+            conn.executemany(sql, make_rows())
             added = conn.total_changes - before
-            for _, sql in indexes:
-                conn.execute(sql)
+            for _, index_sql in indexes:
+                conn.execute(index_sql)
         except IntegrityError:
             conn.execute("ROLLBACK TO observations_bulk")
             conn.execute("RELEASE observations_bulk")

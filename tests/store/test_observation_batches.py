@@ -8,7 +8,13 @@ import pytest
 
 from app.core.models import Observation, Patient
 from app.store.database import open_database, utc_now
-from app.store.observations import ObservationRepository, observation_values
+from app.store.observations import (
+    _INSERT_COLUMNS,
+    BATCH_ROW_COLUMNS,
+    ObservationRepository,
+    batch_insert_sql,
+    observation_values,
+)
 from app.store.patients import PatientRepository
 from app.store.sqlite import IntegrityError
 
@@ -45,6 +51,21 @@ def _rows(patient_id: int, values: list[str]) -> list[tuple]:
     ]
 
 
+def _batch_rows(rows: list[tuple]) -> list[tuple]:
+    """Rows in INSERT_SQL order as add_batch takes them (its constants left out)."""
+    keep = [i for i, column in enumerate(_INSERT_COLUMNS) if column in BATCH_ROW_COLUMNS]
+    return [tuple(row[i] for i in keep) for row in rows]
+
+
+CONSTANTS = {
+    "source": "csv",
+    "batch_id": None,
+    "excluded_reason": "",
+    "created_at": "2026-11-23T10:00:00+00:00",
+    "created_by": None,
+}
+
+
 def _indexes(clinic) -> list[tuple]:
     return clinic.conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE tbl_name = 'observations' "
@@ -58,7 +79,9 @@ def test_a_batch_into_an_empty_table_rebuilds_the_same_indexes(clinic):
     repo = ObservationRepository(clinic)
     repo.bulk_from = 1
     with clinic.transaction():
-        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "2", "3"])), 3)
+        added = repo.add_batch(
+            lambda: iter(_batch_rows(_rows(patient_id, ["1", "2", "3"]))), 3, CONSTANTS
+        )
     assert added == 3 and repo.count() == 3
     assert _indexes(clinic) == before
 
@@ -74,10 +97,10 @@ def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic):
 
     def make_rows():
         calls.append(1)
-        return iter(rows)
+        return iter(_batch_rows(rows))
 
     with clinic.transaction():
-        added = repo.add_batch(make_rows, len(rows))
+        added = repo.add_batch(make_rows, len(rows), CONSTANTS)
     assert (added, repo.count(), len(calls)) == (3, 3, 2)
     assert len(_indexes(clinic)) == 3
 
@@ -90,7 +113,9 @@ def test_a_batch_smaller_than_the_table_uses_add_rows(clinic):
         repo.add_rows(_rows(patient_id, ["1", "2", "3"]))
     with clinic.transaction():
         # Two rows into three stored: one already there, one new.
-        added = repo.add_batch(lambda: iter(_rows(patient_id, ["1", "9"])), 2)
+        added = repo.add_batch(
+            lambda: iter(_batch_rows(_rows(patient_id, ["1", "9"]))), 2, CONSTANTS
+        )
     assert added == 1 and repo.count() == 4
 
 
@@ -99,7 +124,9 @@ def test_a_refused_row_undoes_the_whole_batch_and_keeps_the_indexes(clinic):
     repo = ObservationRepository(clinic)
     repo.bulk_from = 1
     with pytest.raises(IntegrityError), clinic.transaction():
-        repo.add_batch(lambda: iter(_rows(999, ["1", "2"])), 2)  # no patient 999
+        repo.add_batch(
+            lambda: iter(_batch_rows(_rows(999, ["1", "2"]))), 2, CONSTANTS
+        )  # no patient 999
     assert repo.count() == 0
     assert _indexes(clinic) == before
 
@@ -112,10 +139,10 @@ def test_known_duplicates_skip_the_rebuild(clinic):
 
     def make_rows():
         calls.append(1)
-        return iter(_rows(patient_id, ["1", "2"]))
+        return iter(_batch_rows(_rows(patient_id, ["1", "2"])))
 
     with clinic.transaction():
-        added = repo.add_batch(make_rows, 2, duplicates_expected=True)
+        added = repo.add_batch(make_rows, 2, CONSTANTS, duplicates_expected=True)
     assert (added, len(calls)) == (2, 1)
 
 
@@ -131,3 +158,11 @@ def test_stored_keys_finds_exactly_the_stored_pairs_across_chunks(clinic):
     repo = ImportRepository(clinic)
     assert repo.stored_keys(missing + stored) == set(stored)
     assert repo.patients_with_results([patient_id, 999]) == {patient_id}
+
+
+def test_batch_constants_are_written_as_quoted_literals():
+    sql = batch_insert_sql(dict(CONSTANTS, created_at="it's", created_by=7), ignore=True)
+    assert sql.startswith("INSERT OR IGNORE INTO observations (")
+    assert "'it''s'" in sql and ",7)" in sql and sql.count("?") == len(BATCH_ROW_COLUMNS)
+    with pytest.raises(TypeError):
+        batch_insert_sql(dict(CONSTANTS, batch_id=1.5), ignore=False)
