@@ -3,7 +3,7 @@
 The worklist evaluates a whole clinic (a million results for 10,000 patients).
 Reading every row into ``Observation`` records cost more than the rules; this
 reader asks SQLite for only what a ``ReadingPlan`` says the rules can use (the
-analytes they read, usable rows only, the newest few of each history plus any
+analytes they read, usable rows only, the newest result of each history plus any
 window a rule looks back over) and hands each patient's rows over as light
 ``HeldResult`` tuples, grouped by analyte in time order.
 """
