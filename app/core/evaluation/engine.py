@@ -91,6 +91,10 @@ def _prepared_for(
     kb: KnowledgeBase, pack: RulePack | None, path: str | Path | None = None
 ) -> tuple[RulePack, Prepared]:
     if pack is not None:
+        # The bundled pack or a subset of it, passed explicitly: its shared look-ups.
+        bundled = _PACKS.get(id(kb))
+        if bundled is not None and bundled[0] is kb and bundled[1] is pack:
+            return pack, bundled[2]
         for _full, subset, subset_kb, ready in list(_SUBSETS.values()):
             if subset is pack and subset_kb is kb:
                 return pack, ready

@@ -99,3 +99,15 @@ def test_the_plan_reads_baseline_analytes_whole_and_derived_inputs_for_a_year(kb
     assert plan.analytes["testosterone_total"] <= date(2025, 11, 23)
     assert plan.analytes["shbg"] <= date(2025, 11, 23)
     assert "coq10" in plan.analytes and plan.analytes["coq10"] is None
+
+
+def test_the_bundled_pack_passed_explicitly_shares_its_lookups(kb):
+    from app.core.evaluation import rules_subset
+    from app.core.evaluation.engine import _prepared_for
+
+    # A clinic-wide run passes the pack it planned its read with; the per-pack caches
+    # (thresholds, unit factors, applicability) must not be rebuilt for every patient.
+    shared = _prepared_for(kb, None)[1]
+    assert _prepared_for(kb, rules_for(kb))[1] is shared
+    subset = rules_subset(kb, ["vitamin_d_status"])
+    assert _prepared_for(kb, subset)[1] is _prepared_for(kb, subset)[1]
