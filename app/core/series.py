@@ -204,20 +204,21 @@ def _analyte_series(kb, key, rows, stored, patient, age, unit_system, protocols)
         value = (
             obs.value_canonical if same_unit else kb.from_canonical(key, obs.value_canonical, unit)
         )
+        # Positional, in SeriesPoint's field order: a lane of 500 builds 500 of these.
         points.append(
             SeriesPoint(
-                collected_at=obs.collected_at,
-                value=value,
-                raw_value=obs.raw_value,
-                comparator=obs.comparator,
-                censored=obs.censored,
-                excluded=obs.excluded,
-                flag=obs.flag,
-                lab=obs.lab,
-                unit_reported=obs.unit,
-                status=_status(value, obs.comparator, reference),
-                observation_id=obs.id,
-                note=obs.excluded_reason or obs.note,
+                obs.collected_at,
+                value,
+                obs.raw_value,
+                obs.comparator,
+                obs.comparator is not None,  # censored
+                bool(obs.excluded_reason),  # excluded
+                obs.flag,
+                obs.lab,
+                obs.unit,
+                _status(value, obs.comparator, reference),
+                obs.id,
+                obs.excluded_reason or obs.note,
             )
         )
     return AnalyteSeries(

@@ -57,6 +57,9 @@ class ResultRecord:
 class ClinicService(ClinicSession, KnowledgeLabels):
     """Patients, regimens and results of one open clinic, for one signed-in user."""
 
+    # (patient id, data stamp) and that patient's results, while nothing is written.
+    _results_read: tuple | None = None
+
     # -- patients ----------------------------------------------------------
 
     def search_patients(
@@ -203,7 +206,19 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         self, patient_id: int, analyte_keys: Iterable[str] | None = None
     ) -> list[Observation]:
         self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
-        return self.observations_repo.for_patient(patient_id, analyte_keys)
+        if analyte_keys is not None:
+            return self.observations_repo.for_patient(patient_id, analyte_keys)
+        # Opening a chart reads the same results for the Findings, Trends and Results
+        # tabs, and ticking analytes re-reads them: keep the last patient's read while
+        # nothing at all has been written since (records are immutable; lists copied).
+        stamp = (patient_id, self.database.data_stamp())
+        if self._results_read is None or self._results_read[0] != stamp:
+            self._results_read = (stamp, self.observations_repo.for_patient(patient_id))
+        return list(self._results_read[1])
+
+    def forget_reads(self) -> None:
+        """Drop the kept results read (benchmarks use it to time a cold read)."""
+        self._results_read = None
 
     def result_lines(self, patient_id: int) -> list[ResultLine]:
         """Every result with the range it is read against and its L/H flag (Results tab)."""

@@ -60,6 +60,7 @@ class ClinicDatabase:
     def __post_init__(self) -> None:
         self._verified = threading.Event()
         self._verifying = threading.Lock()
+        self._connection_number = 0
 
     @property
     def conn(self) -> dbapi2.Connection:
@@ -136,6 +137,19 @@ class ClinicDatabase:
         _apply_pragmas(conn)
         self.db = sqlite_utils.Database(conn)
         self.key = key
+        self._connection_number += 1
+
+    def data_stamp(self) -> tuple[int, int, int]:
+        """Changes whenever the stored data may have changed, by anyone.
+
+        Rows changed on this connection (``total_changes``), commits by any other
+        connection (``PRAGMA data_version``) and which connection this is (a restore
+        reopens it). Equal stamps mean nothing was written in between, so a read
+        taken at the first is still true at the second.
+        """
+        conn = self.conn
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        return (self._connection_number, conn.total_changes, version)
 
 
 def utc_now() -> str:
