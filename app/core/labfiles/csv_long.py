@@ -10,6 +10,7 @@ file-wide order (``ctx.pending``), so most files need no second pass.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from datetime import datetime
 from typing import Any
 
@@ -149,6 +150,9 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
         if when.__class__ is str:
             problems.append(RowProblem(line, date_header, when))
             continue
+        if when is DEFER:
+            # Kept per row until the file's date order is known: one string per text.
+            date_text = share(date_text, date_text)
         born = None
         if i_dob >= 0:
             dob_text = row[i_dob].strip()
@@ -159,25 +163,27 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
                 problems.append(RowProblem(line, dob_header, born))
                 continue
         # Duplicates are found by the hash of the row's texts (an int per row, not a
-        # tuple). A hash match is confirmed field by field before a row is dropped;
-        # rows whose date waits for the file's order, and hash collisions, are kept
-        # under their full key instead.
+        # tuple). A hash match is confirmed field by field before a row is dropped (a
+        # date still waiting for the file's order by its text, kept in ``pending``);
+        # the rows of a hash collision are kept under their full key instead.
         key = (mrn, pid, family, given, analyte, loinc, local, date_text, raw, unit)
-        earlier = None
-        by_full_key = when is DEFER
-        if not by_full_key:
-            digest = hash(key)
-            earlier = seen.get(digest)
-            if earlier is None:
-                seen[digest] = len(kept)
+        by_full_key = False
+        digest = hash(key)
+        earlier = seen.get(digest)
+        if earlier is None:
+            seen[digest] = len(kept)
+        else:
+            prev = rows[earlier]
+            if when is DEFER:
+                same_time = _pending_text(pending, earlier) == date_text
             else:
-                prev = rows[earlier]
-                if prev.collected_at != when or key[:7] + key[8:] != (
-                    prev.mrn, prev.source_patient_id, prev.family_name, prev.given_name,
-                    prev.analyte_text, prev.loinc, prev.local_code, prev.raw_value, prev.unit,
-                ):  # fmt: skip
-                    earlier = None
-                    by_full_key = True  # a hash collision between different rows
+                same_time = prev.collected_at == when
+            if not same_time or key[:7] + key[8:] != (
+                prev.mrn, prev.source_patient_id, prev.family_name, prev.given_name,
+                prev.analyte_text, prev.loinc, prev.local_code, prev.raw_value, prev.unit,
+            ):  # fmt: skip
+                earlier = None
+                by_full_key = True  # a hash collision between different rows
         if by_full_key:
             earlier = exact.get(key)
             if earlier is None:
@@ -241,6 +247,12 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             share(a := row[i_lab].strip(), a) if has_lab else "",
             row[i_note].strip() if has_note else "",
         )
+
+
+def _pending_text(pending: list[tuple[int, str | None, str | None]], row: int) -> str | None:
+    """The collection-date text row ``row`` waits with, or None (pending is in row order)."""
+    at = bisect_left(pending, (row,))
+    return pending[at][1] if at < len(pending) and pending[at][0] == row else None
 
 
 def _first_look_dob(when: object) -> object:

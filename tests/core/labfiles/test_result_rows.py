@@ -70,3 +70,18 @@ def test_crlf_and_bare_cr_files_read_the_same_rows():
         seen.append([(r.line, r.analyte_text, r.value, r.note) for r in parsed.rows])
     assert seen[0] == seen[1] == seen[2]
     assert seen[0][0][3] == "two\nlines" and seen[0][1][0] == 4
+
+
+def test_day_first_duplicates_are_confirmed_by_their_date_text():
+    text = (
+        "MRN,Test,Result,Units,Collected\n"
+        "M-1,Zinc,80,ug/dL,03/02/2025\n"
+        "M-1,Zinc,80,ug/dL,04/02/2025\n"
+        "M-1,Zinc,80,ug/dL,03/02/2025\n"
+        "M-1,Zinc,80,ug/dL,31/01/2025\n"
+    )
+    parsed = read_lab_file(text.encode(), "x.csv", ReadOptions(today=TODAY))
+    assert [r.line for r in parsed.rows] == [2, 3, 5]
+    assert [(p.line, p.reason) for p in parsed.problems] == [
+        (4, "This row is a duplicate of line 2.")
+    ]
