@@ -12,7 +12,7 @@ from datetime import datetime
 
 from .columns import scale_note
 from .model import RowProblem
-from .result_rows import ResultRows
+from .result_rows import PendingDates, ResultRows
 from .values import looks_like_formula, parse_number, parse_reference_range
 from .values import parse_value_text as _parse_value
 
@@ -89,7 +89,7 @@ class CsvContext:
     min_width: int = 0
     tomorrow: datetime = datetime.max
     rows: ResultRows = field(default_factory=ResultRows)
-    pending: list[tuple[int, str | None, str | None]] = field(default_factory=list)
+    pending: PendingDates = field(default_factory=PendingDates)
     problems: list[RowProblem] = field(default_factory=list)
     seen: dict[tuple, int] = field(default_factory=dict)
     names: dict[str, tuple[str, str]] = field(default_factory=dict)

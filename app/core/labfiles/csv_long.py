@@ -10,7 +10,6 @@ file-wide order (``ctx.pending``), so most files need no second pass.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from datetime import datetime
 from typing import Any
 
@@ -175,7 +174,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
         else:
             prev = rows[earlier]
             if when is DEFER:
-                same_time = _pending_text(pending, earlier) == date_text
+                same_time = pending.collected_text(earlier) == date_text
             else:
                 same_time = prev.collected_at == when
             if not same_time or key[:7] + key[8:] != (
@@ -247,12 +246,6 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             share(a := row[i_lab].strip(), a) if has_lab else "",
             row[i_note].strip() if has_note else "",
         )
-
-
-def _pending_text(pending: list[tuple[int, str | None, str | None]], row: int) -> str | None:
-    """The collection-date text row ``row`` waits with, or None (pending is in row order)."""
-    at = bisect_left(pending, (row,))
-    return pending[at][1] if at < len(pending) and pending[at][0] == row else None
 
 
 def _first_look_dob(when: object) -> object:

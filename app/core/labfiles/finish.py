@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from .dates import DateParser, decide_date_order, looks_like_date
 from .model import ImportCancelled, ParsedFile, RawResult, RowProblem
-from .result_rows import ResultRows
+from .result_rows import PendingDates, ResultRows
 
 __all__ = ["Ticker", "finish", "resolve_pending"]
 
@@ -59,7 +59,7 @@ class Ticker:
 
 def resolve_pending(
     rows: ResultRows,
-    pending: list[tuple[int, str | None, str | None]],
+    pending: PendingDates,
     extra_texts: list[str],
     forced_order: str | None,
     today: date,

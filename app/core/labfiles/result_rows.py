@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import NamedTuple, overload
 
 from .model import RawResult
 
-__all__ = ["Detail", "ResultRows", "Test", "Visit"]
+__all__ = ["Detail", "PendingDates", "ResultRows", "Test", "Visit"]
 
 _NONE = math.nan  # a missing number; readers never keep NaN as a value
 
@@ -255,6 +256,41 @@ class ResultRows(Sequence[RawResult]):
             t.unit, t.unit_scale_note, t.ref_low, t.ref_high, t.ref_text, v.collected_at,
             v.lab, d.note,
         )  # fmt: skip
+
+
+class PendingDates:
+    """Rows whose dates wait for the file's day/month order, in row order.
+
+    Iterates as ``(row index, collection-date text, birth-date text)``, a text being
+    None when that date was read already. Kept as an int array and two lists of
+    (shared) texts: a million-row day/month file would otherwise hold a million tuples.
+    """
+
+    __slots__ = ("_born", "_collected", "_rows")
+
+    def __init__(self) -> None:
+        self._rows = array("i")
+        self._collected: list[str | None] = []
+        self._born: list[str | None] = []
+
+    def append(self, entry: tuple[int, str | None, str | None]) -> None:
+        row, collected, born = entry
+        self._rows.append(row)
+        self._collected.append(collected)
+        self._born.append(born)
+
+    def collected_text(self, row: int) -> str | None:
+        """The collection-date text row ``row`` waits with, or None."""
+        at = bisect_left(self._rows, row)
+        if at < len(self._rows) and self._rows[at] == row:
+            return self._collected[at]
+        return None
+
+    def __iter__(self) -> Iterator[tuple[int, str | None, str | None]]:
+        return zip(self._rows, self._collected, self._born, strict=True)
+
+    def __len__(self) -> int:
+        return len(self._rows)
 
 
 def _skip(column: Sequence, indexes: set[int]) -> Iterator:
