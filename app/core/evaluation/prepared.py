@@ -36,7 +36,10 @@ class Prepared:
     # Filled on first use and shared by every evaluation with this KB and pack:
     # (analyte, guideline, sex, context) -> (threshold set or None, trace label).
     thresholds: dict = field(default_factory=dict)
-    # (analyte, unit as reported) -> KB UnitFactor, or the UnitNotConvertible raised.
+    # (analyte, unit as reported) -> KB UnitFactor, or the UnitNotConvertible raised; also
+    # the pack's other memos, under keys of their own: ("label", unit) -> display unit,
+    # ("derived", key) -> the KB narrowed to one derived value, ("status_map",) -> band
+    # words to finding statuses.
     unit_factors: dict = field(default_factory=dict)
     # (sex, age, any hormone, protocols, active keys) -> each rule's reason not to apply.
     applicability: dict = field(default_factory=dict)
