@@ -419,7 +419,7 @@ def _first_of_each(part_ids, per_row: list, parts: int) -> list:
     unset = object()
     found: list = [unset] * parts
     if len(per_row) != len(part_ids):
-        return [None] * parts  # a preview of other rows: match again
+        raise ValueError("the preview was made from other rows than it holds")
     todo = parts
     for index, part in enumerate(part_ids):
         if found[part] is unset:
