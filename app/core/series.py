@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from app.core.derived import derive_series
@@ -140,6 +140,9 @@ def build_trend_series(
         by_key.setdefault(obs.analyte_key, []).append(obs)
     derived_values = None
     lanes = []
+    # The window as times (whole days, end inclusive): one comparison per result.
+    first = datetime.combine(start, time.min) if start is not None else datetime.min
+    after_last = datetime.combine(end + timedelta(days=1), time.min) if end else datetime.max
     for key in analyte_keys:
         analyte = kb.analytes.get(key)
         if analyte is None:
@@ -152,7 +155,7 @@ def build_trend_series(
         else:
             rows = own
         if start is not None or end is not None:
-            rows = [o for o in rows if _within(o.collected_at.date(), start, end)]
+            rows = [o for o in rows if first <= o.collected_at < after_last]
         rows = sorted(rows, key=_time_order)
         lanes.append(_analyte_series(kb, key, rows, own, patient, age, unit_system, protocols))
     regimen_lanes = regimen_lanes_for(kb, regimen)
@@ -368,10 +371,6 @@ def _inputs_note(kb: KnowledgeBase, key: str) -> str:
 
 
 # -- window --------------------------------------------------------------------------
-
-
-def _within(day: date, start: date | None, end: date | None) -> bool:
-    return (start is None or day >= start) and (end is None or day <= end)
 
 
 def _first_day(lanes, regimen_lanes) -> date | None:

@@ -212,3 +212,29 @@ def test_the_chart_draws_the_target_band_the_rules_judge_with(kb):
             targets = [t for t in protocol.targets if t.analyte == analyte]
             if any(t.citation == citation for t in targets):
                 assert targets[0].citation == citation, (protocol.key, analyte)
+
+
+def test_the_window_keeps_whole_days_at_both_ends(kb):
+    """A draw late on the last day shown is in; one early the next day is out."""
+    from dataclasses import replace
+
+    day = datetime(2026, 3, 1)
+    made = [
+        replace(
+            obs("zinc", "60", 60.0, "ug/dL", (2026, 2, 28)),
+            collected_at=day.replace(day=1, month=2, hour=0),
+        ),
+        replace(
+            obs("zinc", "70", 70.0, "ug/dL", (2026, 3, 1)),
+            collected_at=day.replace(hour=23, minute=59),
+        ),
+        replace(
+            obs("zinc", "80", 80.0, "ug/dL", (2026, 3, 2)), collected_at=day.replace(day=2, hour=0)
+        ),
+        replace(
+            obs("zinc", "50", 50.0, "ug/dL", (2026, 1, 31)),
+            collected_at=datetime(2026, 1, 31, 23, 59),
+        ),
+    ]
+    series = build(kb, made, ["zinc"], start=date(2026, 2, 1), end=date(2026, 3, 1))
+    assert [p.raw_value for p in series.analyte("zinc").points] == ["60", "70"]
