@@ -7,7 +7,13 @@ from pathlib import Path
 
 from app.cli import UserError as ImportUserError
 from app.core.labfiles import FileRejected, NeedsDateOrder, ReadOptions
-from app.services.importing import Importer, apply_profile, problems_report, profile_settings
+from app.services.importing import (
+    Importer,
+    NothingToImport,
+    apply_profile,
+    problems_report,
+    profile_settings,
+)
 
 
 def _options(args, importer: Importer) -> tuple[ReadOptions, str]:
@@ -49,21 +55,32 @@ def run_import(service, args) -> int:
         except KeyError as exc:
             raise ImportUserError(f"--map {mapping}: unknown analyte key {key.strip()!r}.") from exc
     preview = importer.preview(data, path.name, parsed, profile_name)
-    result = None
+    result, nothing = None, ""
     if not args.dry_run:
         save = (args.save_profile, profile_settings(options, parsed)) if args.save_profile else None
-        result = importer.commit(
-            preview, data, create_patients=args.create_patients, save_profile=save
-        )
+        try:
+            result = importer.commit(
+                preview, data, create_patients=args.create_patients, save_profile=save
+            )
+        except NothingToImport as exc:
+            nothing = str(exc)  # not an error: re-running an import is safe
     if args.report:
         Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
-    _print(preview, result, args)
+    not_created = (
+        {who.describe(): importer.why_not_created(who) for who in preview.unmatched_patients}
+        if args.create_patients
+        else {}
+    )
+    _print(preview, result, args, nothing, not_created)
     return 0
 
 
-def _print(preview, result, args) -> None:
+def _print(preview, result, args, nothing: str, not_created: dict[str, str]) -> None:
     summary = preview.summary()
     unmatched = {who.describe(): len(lines) for who, lines in preview.unmatched_patients.items()}
+    notes = {
+        who.describe(): preview.patient_notes.get(who, "") for who in preview.unmatched_patients
+    }
     unknown = {text: len(lines) for text, lines in preview.unknown_analytes.items()}
     if args.json:
         payload = {
@@ -84,6 +101,10 @@ def _print(preview, result, args) -> None:
                 for p in preview.parsed.problems
             ],
         }
+        if nothing:
+            payload["nothing_to_import"] = nothing
+        if not_created:
+            payload["patients_not_created"] = {w: why for w, why in not_created.items() if why}
         if result is not None:
             payload.update(
                 batch_id=result.batch_id,
@@ -103,7 +124,10 @@ def _print(preview, result, args) -> None:
         f"{summary['unknown_analyte_rows']} with unknown analytes"
     )
     for who, count in unmatched.items():
-        print(f"  unmatched patient: {who} ({count} rows)")
+        note = f": {notes[who]}" if notes.get(who) else ""
+        print(f"  unmatched patient: {who} ({count} rows){note}")
+        if not_created.get(who):
+            print(f"    not created: {not_created[who]}")
     for text, count in unknown.items():
         print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
     for (key, unit), count in preview.unrecognised_units.items():
@@ -113,7 +137,9 @@ def _print(preview, result, args) -> None:
         print(f"  line {problem.line}{column}: {problem.reason}")
     if len(parsed.problems) > 20:
         print(f"  … {len(parsed.problems) - 20} more problems (save them with --report FILE)")
-    if result is None:
+    if nothing:
+        print(nothing)
+    elif result is None:
         print("Dry run: nothing was written.")
     else:
         print(

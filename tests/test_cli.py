@@ -407,3 +407,20 @@ def test_regimen_add_change_dose_stop_and_list(tmp_path, capsys):
     assert code == 1 and "Unknown substance 'nonsense'" in err
     code, text, _ = _run(capsys, *base, "evaluate", "--patient", "R1", "--as-of", "2026-09-01")
     assert "male_trt" in text  # the recorded protocol is what the findings judge against
+
+
+def test_importing_a_file_again_makes_no_empty_batch(tmp_path, capsys):
+    out, data = tmp_path / "demo.db", str(tmp_path / "data")
+    base = ["--data-dir", data, "--clinic", str(out)]
+    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
+    add = ["patients", "add", "--mrn", "R1", "--family", "Amin", "--given", "Ola"]
+    assert _run(capsys, *base, *add, "--dob", "1980-02-02", "--sex", "male")[0] == 0
+    labs = tmp_path / "labs.csv"
+    labs.write_text("MRN,Test,Result,Units,Collected\nR1,Zinc,70,ug/dL,2026-10-01 08:00\n")
+    code, text, err = _run(capsys, *base, "import", str(labs))
+    assert code == 0 and "Imported 1 results" in text, err
+    code, text, err = _run(capsys, *base, "import", str(labs))
+    assert code == 0, err
+    assert "Nothing new to import from labs.csv (1 already in the clinic)" in text
+    code, text, _ = _run(capsys, *base, "batches", "list", "--json")
+    assert len(json.loads(text)) == 1

@@ -51,6 +51,10 @@ class ImportPreview:
         }
 
 
+class NothingToImport(Exception):
+    """Every row is already recorded, rejected or left out: no batch is made."""
+
+
 @dataclass(frozen=True)
 class ImportResult:
     batch_id: int

@@ -33,6 +33,7 @@ from app.services.import_model import (
     UNMATCHED_PATIENT,
     ImportPreview,
     ImportResult,
+    NothingToImport,
     apply_profile,
     problems_report,
     profile_settings,
@@ -49,6 +50,8 @@ __all__ = [
     "ImportPreview",
     "ImportResult",
     "Importer",
+    "NothingToImport",
+    "nothing_to_import_text",
     "apply_profile",
     "problems_report",
     "profile_settings",
@@ -254,6 +257,8 @@ class Importer:
         neither rows nor a stray file.
         """
         self._service.session.require(roles.IMPORT_COMMIT, "lab results")
+        if not self.importable_rows(preview, create_patients):
+            raise NothingToImport(nothing_to_import_text(preview))
         stored = self._stored_path(preview)
         pending = stored.with_name(stored.name + ".part") if stored else None
         try:
@@ -360,13 +365,34 @@ class Importer:
             stored_path=str(stored or ""),
         )
 
+    def importable_rows(self, preview: ImportPreview, create_patients: bool) -> int:
+        """Rows a commit would add: new ones, plus those of patients it would create."""
+        rows = preview.count(NEW)
+        if create_patients:
+            rows += sum(
+                len(lines)
+                for who, lines in preview.unmatched_patients.items()
+                if not self.why_not_created(who)
+            )
+        return rows
+
+    def why_not_created(self, who: FilePatient) -> str:
+        """Why ``--create-patients`` would not create this file patient ("" if it would)."""
+        if not (who.family_name and who.given_name):
+            return "the file gives no full name"  # an MRN alone says too little
+        if not who.date_of_birth:
+            return "the file gives no readable date of birth"
+        if who.date_of_birth > self._service.today():
+            return f"the date of birth {who.date_of_birth} is in the future"
+        if who.mrn and self._service.patients_repo.mrn_taken(who.mrn):
+            return f"MRN {who.mrn} belongs to another patient"
+        return ""
+
     def _create_patients(self, preview: ImportPreview) -> dict[FilePatient, int]:
         created: dict[FilePatient, int] = {}
         repo = self._service.patients_repo
         for who in preview.unmatched_patients:
-            if not (who.family_name and who.given_name and who.date_of_birth):
-                continue  # an MRN alone says too little to create a person
-            if who.date_of_birth > self._service.today():
+            if self.why_not_created(who):
                 continue
             mrn = who.mrn or f"IMPORT-{preview.sha256[:6]}-{len(created) + 1}"
             if repo.mrn_taken(mrn):
@@ -435,3 +461,20 @@ def _conflicts(patient: Patient, who: FilePatient) -> bool:
     if who.date_of_birth and who.date_of_birth != patient.date_of_birth:
         return True
     return bool(who.family_name) and who.family_name.casefold() != patient.family_name.casefold()
+
+
+def nothing_to_import_text(preview: ImportPreview) -> str:
+    """Why a file adds nothing, in counts a clinician recognises; no batch is made."""
+    summary = preview.summary()
+    parts = [
+        f"{summary['duplicates']} already in the clinic" if summary["duplicates"] else "",
+        f"{summary['rejected']} rejected" if summary["rejected"] else "",
+        f"{summary['unmatched_patient_rows']} for unmatched patients"
+        if summary["unmatched_patient_rows"]
+        else "",
+        f"{summary['unknown_analyte_rows']} with unknown analytes"
+        if summary["unknown_analyte_rows"]
+        else "",
+    ]
+    found = ", ".join(p for p in parts if p) or "no results in the file"
+    return f"Nothing new to import from {preview.file_name} ({found}); no batch was made."

@@ -34,7 +34,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.labfiles import FileRejected, ImportCancelled, NeedsDateOrder, ReadOptions
-from app.services.importing import Importer, apply_profile, problems_report, profile_settings
+from app.services.importing import (
+    Importer,
+    apply_profile,
+    nothing_to_import_text,
+    problems_report,
+    profile_settings,
+)
 from app.ui.import_columns import ColumnMappingBox
 from app.ui.import_preview_model import ImportPreviewTableModel
 from app.ui.tasks import run_task
@@ -151,6 +157,7 @@ class ImportWizard(QDialog):
             "Create the unmatched patients the file names with name and date of birth",
             objectName="create_patients",
         )
+        self.create_patients.toggled.connect(self._update_commit_button)
         self.profile_name = QLineEdit(objectName="save_profile")
         self.profile_name.setPlaceholderText("optional: save these settings as a profile")
         self.save_report_button = QPushButton("Save rejected rows…")
@@ -315,11 +322,29 @@ class ImportWizard(QDialog):
         self._fill_mappings()
         lines = [
             f"{who.describe()}: {len(rows)} rows — {preview.patient_notes.get(who, '')}"
+            + self._not_created_text(who)
             for who, rows in preview.unmatched_patients.items()
         ]
-        self.patients_label.setText("\n".join(lines[:12]) or "Every row's patient was matched.")
+        if not preview.statuses:
+            matched = "No rows to match to patients: every row was rejected."
+        else:
+            matched = "Every row's patient was matched."
+        self.patients_label.setText("\n".join(lines[:12]) or matched)
         self.create_patients.setEnabled(bool(preview.unmatched_patients))
-        self.commit_button.setEnabled(summary["new"] > 0 or bool(preview.unmatched_patients))
+        self._update_commit_button()
+
+    def _not_created_text(self, who) -> str:
+        why = self._importer.why_not_created(who)
+        return f" (cannot be created: {why})" if why else ""
+
+    def _update_commit_button(self) -> None:
+        """Import only when the commit would add rows; say why not otherwise."""
+        if self._preview is None:
+            return
+        create = self.create_patients.isChecked()
+        importable = self._importer.importable_rows(self._preview, create)
+        self.commit_button.setEnabled(importable > 0)
+        self.commit_button.setToolTip("" if importable else nothing_to_import_text(self._preview))
 
     def _fill_mappings(self) -> None:
         unknown = self._preview.unknown_analytes

@@ -100,13 +100,18 @@ def test_an_encrypted_clinic_takes_the_fast_path(tmp_path, kb):
 
 
 @pytest.mark.parametrize("bulk", [True, False])
-def test_reimporting_a_file_adds_nothing_on_either_path(tmp_path, kb, bulk):
+def test_reimporting_a_file_adds_only_its_new_row_on_either_path(tmp_path, kb, bulk):
     service = _clinic(tmp_path, kb, "r.db", bulk)
     try:
         _import(service, LONG_CSV)
-        _, preview, again = _import(service, LONG_CSV)
+        # The same rows again, plus one new: only the new row is added on either path
+        # (a file with nothing new makes no batch at all: test_importing).
+        extra = (
+            "MRN-1001,Okafor,Samir,1975-06-14,Zinc,5763-8,12.0,umol/L,9.2-18.4,2026-06-02 08:10\n"
+        )
+        _, preview, again = _import(service, LONG_CSV + extra)
         assert preview.statuses.count(DUPLICATE) == 4
-        assert (again.imported, again.duplicates) == (0, 4)
-        assert service.observations_repo.count() == 4
+        assert (again.imported, again.duplicates) == (1, 4)
+        assert service.observations_repo.count() == 5
     finally:
         service.close()

@@ -9,7 +9,14 @@ import pytest
 
 from app.core.labfiles import FileRejected, NeedsDateOrder, ReadOptions
 from app.services import ClinicService
-from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PATIENT, Importer
+from app.services.importing import (
+    DUPLICATE,
+    NEW,
+    UNKNOWN_ANALYTE,
+    UNMATCHED_PATIENT,
+    Importer,
+    NothingToImport,
+)
 from tests.conftest import TODAY, make_patient
 
 LONG_CSV = (
@@ -78,9 +85,34 @@ def test_reimporting_the_same_file_adds_nothing(clinic):
     importer2, data2, again = _preview(clinic, LONG_CSV)
     assert again.statuses.count(NEW) == 0 and again.statuses.count(DUPLICATE) == 4
     assert again.already_imported
-    result = importer2.commit(again, data2)
-    assert result.imported == 0 and result.duplicates == 4
+    batches = len(importer2.batches())
+    with pytest.raises(NothingToImport, match="4 already in the clinic") as refused:
+        importer2.commit(again, data2)
+    assert "no batch was made" in str(refused.value)
+    assert len(importer2.batches()) == batches  # no empty batch to undo later
     assert clinic.observations_repo.count() == 4
+
+
+def test_create_patients_says_who_it_cannot_create_and_why(clinic):
+    text = (
+        "MRN,Last Name,First Name,DOB,Test,Result,Units,Collected\n"
+        "MRN-1001,Everywoman,Eve,1962-03-20,Zinc,80,ug/dL,2026-03-02 08:10\n"
+        "MRN-7001,Doe,Jo,,Zinc,81,ug/dL,2026-03-02 08:10\n"
+        "MRN-7002,Roe,Al,1970-01-01,Zinc,82,ug/dL,2026-03-02 08:10\n"
+    )
+    importer, data, preview = _preview(clinic, text)
+    notes = {who.mrn: note for who, note in preview.patient_notes.items()}
+    assert "belongs to" in notes["MRN-1001"]  # the MRN is another person's
+    why = {who.mrn: importer.why_not_created(who) for who in preview.unmatched_patients}
+    assert why["MRN-1001"] == "MRN MRN-1001 belongs to another patient"
+    assert why["MRN-7001"] == "the file gives no readable date of birth"
+    assert why["MRN-7002"] == ""
+    assert importer.importable_rows(preview, create_patients=False) == 0
+    assert importer.importable_rows(preview, create_patients=True) == 1
+    with pytest.raises(NothingToImport):
+        importer.commit(preview, data)
+    result = importer.commit(preview, data, create_patients=True)
+    assert result.patients_created == 1 and result.imported == 1
 
 
 def test_an_overlapping_export_with_other_spellings_adds_only_new_rows(clinic):

@@ -83,3 +83,38 @@ def test_a_binary_file_is_refused_with_a_message(qtbot, wizard):
     _read(qtbot, dialog)
     assert dialog.pages.currentIndex() == 0
     assert dialog.source_message.text().endswith(".")
+
+
+def test_a_file_with_nothing_new_cannot_be_imported_and_says_why(qtbot, wizard):
+    dialog = wizard(CSV)
+    _read(qtbot, dialog)
+    dialog.commit()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=10_000)
+    again = wizard(CSV, "labs-again.csv")
+    _read(qtbot, again)
+    assert "0 new" in again.counts.text()
+    assert not again.commit_button.isEnabled()
+    assert "Nothing new to import" in again.commit_button.toolTip()
+
+
+def test_creating_patients_enables_import_only_for_patients_it_can_create(qtbot, wizard):
+    text = (
+        "MRN,Last Name,First Name,DOB,Test,Result,Units,Collected\n"
+        "MRN-7001,Doe,Jo,,Zinc,81,ug/dL,2026-03-02 08:10\n"
+        "MRN-7002,Roe,Al,1970-01-01,Zinc,82,ug/dL,2026-03-02 08:10\n"
+    )
+    dialog = wizard(text, "new-patients.csv")
+    _read(qtbot, dialog)
+    assert not dialog.commit_button.isEnabled()  # nobody matched, nothing new yet
+    assert "cannot be created: the file gives no readable date of birth" in (
+        dialog.patients_label.text()
+    )
+    dialog.create_patients.setChecked(True)
+    assert dialog.commit_button.isEnabled()
+
+
+def test_a_file_whose_every_row_is_rejected_does_not_claim_patients_matched(qtbot, wizard):
+    dialog = wizard("MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,abc,ug/dL,2026-10-03\n")
+    _read(qtbot, dialog)
+    assert "every row was rejected" in dialog.patients_label.text()
+    assert not dialog.commit_button.isEnabled()
