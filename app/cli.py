@@ -8,6 +8,7 @@ log file with their traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -83,15 +84,19 @@ def _cmd_clinic_init(args: argparse.Namespace, paths: AppPaths) -> int:
     return code
 
 
-def _with_service(runner_name: str):
-    """A handler that signs in, runs ``app.cli_security.<runner_name>`` and closes."""
+def _with_service(runner: str):
+    """A handler that signs in, runs ``runner(service, args)`` and closes.
+
+    ``runner`` is ``module:function`` (a bare name is in ``app.cli_security``); the
+    module is imported only when its command runs, to keep the start fast.
+    """
+    module_name, _, function = runner.rpartition(":")
 
     def handler(args: argparse.Namespace, paths: AppPaths) -> int:
-        import app.cli_security as security
-
+        module = importlib.import_module(module_name or "app.cli_security")
         service = _open_service(args, paths)
         try:
-            return getattr(security, runner_name)(service, args)
+            return getattr(module, function)(service, args)
         finally:
             service.close()
 
@@ -102,16 +107,6 @@ def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.cli_security import run_restore_command
 
     return run_restore_command(_clinic_path(args, paths), args)
-
-
-def _cmd_regimen(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.cli_regimen import run_regimen
-
-    service = _open_service(args, paths)
-    try:
-        return run_regimen(service, args)
-    finally:
-        service.close()
 
 
 def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -178,16 +173,6 @@ def _cmd_patients_add(args: argparse.Namespace, paths: AppPaths) -> int:
     return 0
 
 
-def _cmd_import(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.cli_import import run_import
-
-    service = _open_service(args, paths)
-    try:
-        return run_import(service, args)
-    finally:
-        service.close()
-
-
 def _cmd_batches_list(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.services.importing import Importer
 
@@ -227,36 +212,6 @@ def _cmd_batches_undo(args: argparse.Namespace, paths: AppPaths) -> int:
         service.close()
     print(f"Batch {args.batch_id} undone: {removed} results removed.")
     return 0
-
-
-def _cmd_evaluate(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.cli_findings import run_evaluate
-
-    service = _open_service(args, paths)
-    try:
-        return run_evaluate(service, args)
-    finally:
-        service.close()
-
-
-def _cmd_worklist(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.cli_findings import run_worklist
-
-    service = _open_service(args, paths)
-    try:
-        return run_worklist(service, args)
-    finally:
-        service.close()
-
-
-def _cmd_report(args: argparse.Namespace, paths: AppPaths) -> int:
-    from app.cli_reports import run_report
-
-    service = _open_service(args, paths)
-    try:
-        return run_report(service, args)
-    finally:
-        service.close()
 
 
 def _cmd_kb_check(args: argparse.Namespace, paths: AppPaths) -> int:
@@ -316,16 +271,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("settings", "set"): _with_service("run_settings"),
         ("restore", None): _cmd_restore,
         ("patients", "list"): _cmd_patients_list,
-        **{("regimen", action): _cmd_regimen for action in ("list", "add", "dose", "stop")},
+        **{
+            ("regimen", action): _with_service("app.cli_regimen:run_regimen")
+            for action in ("list", "add", "dose", "stop")
+        },
         ("patients", "add"): _cmd_patients_add,
-        ("import", None): _cmd_import,
+        ("import", None): _with_service("app.cli_import:run_import"),
         ("batches", "list"): _cmd_batches_list,
         ("batches", "undo"): _cmd_batches_undo,
-        ("evaluate", None): _cmd_evaluate,
-        ("worklist", None): _cmd_worklist,
+        ("evaluate", None): _with_service("app.cli_findings:run_evaluate"),
+        ("worklist", None): _with_service("app.cli_findings:run_worklist"),
         ("kb", "check"): _cmd_kb_check,
         ("kb", "rules"): _cmd_kb_rules,
-        ("report", None): _cmd_report,
+        ("report", None): _with_service("app.cli_reports:run_report"),
     }
     action = getattr(args, f"{args.command}_command", None)
     handler = handlers[(args.command, action)]
