@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.core.atomic_file import write_atomic
 from app.security.kdf import DEFAULT_PARAMS, Argon2Params
 from app.security.keyslots import slots_path_for
 from app.security.passwords import verify_password
@@ -47,10 +48,14 @@ def restore_unopenable_clinic(
     clinic_path, backup = Path(clinic_path), Path(backup)
     lock = ClinicLock.acquire(clinic_path)
     try:
-        key = unwrap_clinic_key(clinic_path, _slots_file(clinic_path, backup), username, password)
+        slots_file = _slots_file(clinic_path, backup)
+        key = unwrap_clinic_key(clinic_path, slots_file, username, password)
         account = backup_account(backup, key, username)
         _require_administrator(account, key, password)
         info = restore_over_damaged(backup, key, clinic_path)
+        if slots_file != slots_path_for(clinic_path) and slots_file.exists():
+            # The clinic's own key slots were lost too: the backup's copy opens it again.
+            write_atomic(slots_path_for(clinic_path), slots_file.read_bytes())
     finally:
         lock.release()
     _audit_restore(clinic_path, backup, info, username, password, params)

@@ -158,3 +158,23 @@ def test_the_command_line_restores_a_damaged_clinic(backed_up, tmp_path, monkeyp
     assert "is damaged" in err and "without opening it" in err
     assert "Restored from" in out and "damaged file is kept as" in out
     assert len(list(path.parent.glob("clinic.db.damaged-*"))) == 1
+
+
+def test_a_clinic_whose_key_slots_are_lost_too_opens_with_the_backups_copy(backed_up, kb):
+    path, backup = backed_up
+    path.unlink()
+    (path.parent / "clinic.db.keys").unlink()  # the whole folder's clinic files are gone
+    restore_unopenable_clinic(path, backup, "ana", ADMIN_PASSWORD, params=cheap_params())
+    service = sign_in(path, kb)
+    assert service.find_patient("MRN-1001") is not None
+    service.close()
+
+
+def test_a_plain_demo_clinic_is_rebuilt_without_any_key(tmp_path, kb):
+    demo = ClinicService.create(tmp_path / "demo.db", name="Demo", demo=True, knowledge=kb)
+    backup = AdminService(demo).back_up().path
+    demo.close()
+    (tmp_path / "demo.db").unlink()
+    info = restore_unopenable_clinic(tmp_path / "demo.db", backup, "demo", None)
+    assert info.damaged_copy is None
+    ClinicService.open_demo(tmp_path / "demo.db", knowledge=kb).close()
