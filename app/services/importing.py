@@ -24,7 +24,6 @@ from app.core.importing import (
     mapping_text,
 )
 from app.core.labfiles import ParsedFile, ReadOptions, ResultRows, read_lab_file
-from app.core.models import Patient
 from app.security import roles
 from app.services.import_model import (
     DUPLICATE,
@@ -38,6 +37,7 @@ from app.services.import_model import (
     problems_report,
     profile_settings,
 )
+from app.services.import_patients import FilePatients
 from app.services.import_rows import BatchRows
 from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
@@ -71,6 +71,7 @@ class Importer:
         self._repo = ImportRepository(service.database)
         self.matcher = AnalyteMatcher(service.knowledge, self._repo.analyte_mappings())
         self.converter = UnitConverter(service.knowledge)
+        self.patients = FilePatients(service)
         self._new_mappings: dict[str, str] = {}
 
     # -- step 1: read (no database) ----------------------------------------------
@@ -127,7 +128,7 @@ class Importer:
             for key, test in zip(test_keys, rows.tests, strict=True)
         ]
         people = [file_patient(visit) for visit in rows.visits]
-        patients = self._resolve_patients(people, preview)
+        patients = self.patients.resolve(people, preview)
         visit_patients = [patients[who] for who in people]
         # A patient with no stored results cannot have a duplicate in the clinic (the
         # reader already dropped duplicates within the file), so skip building keys.
@@ -203,42 +204,6 @@ class Importer:
                     if pair in stored:
                         statuses[index] = DUPLICATE
 
-    def _resolve_patients(
-        self, people: list[FilePatient], preview: ImportPreview
-    ) -> dict[FilePatient, int | None]:
-        """Match each distinct file patient exactly: MRN, else name and date of birth."""
-        repo = self._service.patients_repo
-        found: dict[FilePatient, int | None] = {}
-        for who in people:
-            if who in found:
-                continue
-            found[who] = None
-            if who.mrn:
-                patient = repo.by_mrn(who.mrn)
-                if patient is None:
-                    preview.patient_notes[who] = "no patient with this MRN"
-                elif _conflicts(patient, who):
-                    preview.patient_notes[who] = (
-                        f"MRN {who.mrn} belongs to {patient.display_name}, born "
-                        f"{patient.date_of_birth}: the file's name or birth date differs"
-                    )
-                else:
-                    found[who] = patient.id
-                continue
-            if who.family_name and who.given_name and who.date_of_birth:
-                matches = repo.by_name_and_birth_date(
-                    who.family_name, who.given_name, who.date_of_birth
-                )
-                if len(matches) == 1:
-                    found[who] = matches[0].id
-                elif matches:
-                    preview.patient_notes[who] = "several patients have this name and birth date"
-                else:
-                    preview.patient_notes[who] = "no patient with this name and birth date"
-            else:
-                preview.patient_notes[who] = "the file gives no MRN, or no name with birth date"
-        return found
-
     # -- step 3: commit -------------------------------------------------------------
 
     def commit(
@@ -297,7 +262,7 @@ class Importer:
                 preview.profile_name,
                 user_id,
             )
-            created = self._create_patients(preview) if create_patients else {}
+            created = self.patients.create(preview) if create_patients else {}
             rows = ResultRows.of(parsed.rows)
             test_keys = [
                 key or self.matcher.match(test)
@@ -372,44 +337,13 @@ class Importer:
             rows += sum(
                 len(lines)
                 for who, lines in preview.unmatched_patients.items()
-                if not self.why_not_created(who)
+                if not self.patients.why_not_created(who)
             )
         return rows
 
     def why_not_created(self, who: FilePatient) -> str:
         """Why ``--create-patients`` would not create this file patient ("" if it would)."""
-        if not (who.family_name and who.given_name):
-            return "the file gives no full name"  # an MRN alone says too little
-        if not who.date_of_birth:
-            return "the file gives no readable date of birth"
-        if who.date_of_birth > self._service.today():
-            return f"the date of birth {who.date_of_birth} is in the future"
-        if who.mrn and self._service.patients_repo.mrn_taken(who.mrn):
-            return f"MRN {who.mrn} belongs to another patient"
-        return ""
-
-    def _create_patients(self, preview: ImportPreview) -> dict[FilePatient, int]:
-        created: dict[FilePatient, int] = {}
-        repo = self._service.patients_repo
-        for who in preview.unmatched_patients:
-            if self.why_not_created(who):
-                continue
-            mrn = who.mrn or f"IMPORT-{preview.sha256[:6]}-{len(created) + 1}"
-            if repo.mrn_taken(mrn):
-                continue
-            patient = repo.add(
-                Patient(
-                    id=None,
-                    mrn=mrn,
-                    family_name=who.family_name,
-                    given_name=who.given_name,
-                    date_of_birth=who.date_of_birth,
-                    sex_at_birth=who.sex if who.sex in ("female", "male") else "unknown",
-                    notes=f"Created by the import of {preview.file_name}.",
-                )
-            )
-            created[who] = patient.id
-        return created
+        return self.patients.why_not_created(who)
 
     def _stored_path(self, preview: ImportPreview) -> Path | None:
         clinic_path = self._service.path
@@ -454,13 +388,6 @@ def _first_of_each(part_ids, per_row: list, parts: int) -> list:
             if not todo:
                 break
     return [None if item is unset else item for item in found]
-
-
-def _conflicts(patient: Patient, who: FilePatient) -> bool:
-    """True when the file names a different person than the MRN's record."""
-    if who.date_of_birth and who.date_of_birth != patient.date_of_birth:
-        return True
-    return bool(who.family_name) and who.family_name.casefold() != patient.family_name.casefold()
 
 
 def nothing_to_import_text(preview: ImportPreview) -> str:

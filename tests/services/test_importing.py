@@ -231,3 +231,12 @@ def test_bad_files_are_refused_with_a_message_and_change_nothing(clinic, data):
         importer.read(data, "bad.csv")
     assert str(caught.value).endswith(".")
     assert clinic.observations_repo.count() == 0 and importer.batches() == []
+
+
+def test_a_fhir_resource_id_is_not_taken_for_an_mrn(clinic):
+    """`Patient/f001` names the sender's record, not the clinic's MRN: say so, match nothing."""
+    path = Path(__file__).resolve().parents[1] / "data" / "labfiles" / "observation_period.json"
+    importer, data, preview = _preview(clinic, path.read_text(), "observation_period.json")
+    [(who, note)] = preview.patient_notes.items()
+    assert who.mrn == "Patient/f001" and "resource id, not an MRN" in note
+    assert preview.count(NEW) == 0  # nothing is attached to a patient by the resource id
