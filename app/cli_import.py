@@ -67,7 +67,10 @@ def run_import(service, args) -> int:
     if args.report:
         Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
     not_created = (
-        {who.describe(): importer.why_not_created(who) for who in preview.unmatched_patients}
+        {
+            who.describe(): importer.patients.why_not_created(who)
+            for who in preview.unmatched_patients
+        }
         if args.create_patients
         else {}
     )

@@ -341,10 +341,6 @@ class Importer:
             )
         return rows
 
-    def why_not_created(self, who: FilePatient) -> str:
-        """Why ``--create-patients`` would not create this file patient ("" if it would)."""
-        return self.patients.why_not_created(who)
-
     def _stored_path(self, preview: ImportPreview) -> Path | None:
         clinic_path = self._service.path
         if clinic_path is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, timedelta
 
 from app.core.evaluation.regimen import (
@@ -11,7 +10,6 @@ from app.core.evaluation.regimen import (
     active_components,
     detect_protocols,
 )
-from app.core.models import Observation
 from app.core.series import TrendSeries, build_trend_series
 
 # Preset analyte lists (display order). Protocols without one here use their
@@ -81,22 +79,19 @@ def series_for(
     analyte_keys,
     unit_system: str = "conventional",
     years: float | None = None,
-    observations: Sequence[Observation] | None = None,
 ) -> TrendSeries:
     """The trend series for a patient's analytes over the last ``years`` (None: all).
 
-    ``observations`` are the patient's results when the caller has just read them
-    (opening a patient reads them once for the checklist and the first draw).
+    The results come from ``service.observations``, which keeps the patient's last
+    read while nothing is written: opening a chart reads them once for every tab.
     """
     today = service.today()
     start = today - timedelta(days=round(365.25 * years)) if years else None
-    if observations is None:
-        observations = service.observations(patient_id)
     return build_trend_series(
         service.knowledge,
         service.get_patient(patient_id),
         service.regimen(patient_id),
-        observations,
+        service.observations(patient_id),
         list(analyte_keys),
         unit_system=unit_system,
         start=start,
@@ -121,14 +116,10 @@ def presets(service, patient_id: int) -> dict[str, list[str]]:
     return {name: [k for k in keys if k in kb.analytes] for name, keys in found.items()}
 
 
-def analytes_with_results(
-    service, patient_id: int, observations: Sequence[Observation] | None = None
-) -> list[str]:
+def analytes_with_results(service, patient_id: int) -> list[str]:
     """Analyte keys the patient has results for, plus derived ones computable from them."""
     kb = service.knowledge
-    if observations is None:
-        observations = service.observations(patient_id)
-    have = {o.analyte_key for o in observations if o.value is not None}
+    have = {o.analyte_key for o in service.observations(patient_id) if o.value is not None}
     keys = [k for k in kb.analytes if k in have]
     for key, definition in kb.derived.definitions.items():
         needed = [i.analyte for i in definition.inputs if not i.use_default]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache
@@ -108,10 +108,6 @@ def _from_row(row: tuple) -> Observation:
 _parse_time = lru_cache(maxsize=8192)(datetime.fromisoformat)
 
 
-def _time_order(obs: Observation) -> tuple:
-    return (obs.collected_at, obs.id)
-
-
 class ObservationRepository:
     """The only code that reads or writes ``observations`` and their revisions."""
 
@@ -140,9 +136,7 @@ class ObservationRepository:
         Rows already stored (same patient and dedupe key) are skipped; returns how many
         were new. Runs in the caller's transaction.
         """
-        before = self._clinic.conn.total_changes
-        self._clinic.conn.executemany(INSERT_IGNORE_SQL, rows)
-        return self._clinic.conn.total_changes - before
+        return self._add_skipping_stored(INSERT_IGNORE_SQL, rows)
 
     def add_batch(
         self,
@@ -245,28 +239,6 @@ class ObservationRepository:
             params.extend(keys)
         sql += " ORDER BY collected_at, id"
         return [_from_row(r) for r in self._clinic.conn.execute(sql, params)]
-
-    def stream_by_patient(self) -> Iterator[tuple[int, list[Observation]]]:
-        """Every patient's results, one patient at a time in id order (one query).
-
-        Clinic-wide work (worklists) reads a million results this way instead of one
-        query per patient, holding one patient's results at a time.
-        """
-        # Index order (patient, analyte, time) needs no sort of the whole table; each
-        # patient's few hundred rows are put in time order here instead.
-        rows = self._clinic.conn.execute(
-            f"SELECT {_COLUMNS} FROM observations ORDER BY patient_id, analyte_key, collected_at"
-        )
-        current: int | None = None
-        batch: list[Observation] = []
-        for row in rows:
-            if row[1] != current:
-                if current is not None:
-                    yield current, sorted(batch, key=_time_order)
-                current, batch = row[1], []
-            batch.append(_from_row(row))
-        if current is not None:
-            yield current, sorted(batch, key=_time_order)
 
     def count(self) -> int:
         return self._clinic.conn.execute("SELECT count(*) FROM observations").fetchone()[0]

@@ -334,7 +334,7 @@ class ImportWizard(QDialog):
         self._update_commit_button()
 
     def _not_created_text(self, who) -> str:
-        why = self._importer.why_not_created(who)
+        why = self._importer.patients.why_not_created(who)
         return f" (cannot be created: {why})" if why else ""
 
     def _update_commit_button(self) -> None:

@@ -60,7 +60,6 @@ class TrendsPanel(QWidget):
         self._choices: dict[QPushButton, object] = {}
         self.record_dialog: ResultRecordDialog | None = None
         self._order: list[str] = []
-        self._just_read = None
         self._build()
         self._connect()
 
@@ -179,9 +178,7 @@ class TrendsPanel(QWidget):
                 self.chart.clear_lanes()
                 self.flowsheet_model.set_series(None)
                 return
-            # One read serves the checklist and the first draw (refresh takes it).
-            self._just_read = self._service.observations(patient_id)
-            for key in trends.analytes_with_results(self._service, patient_id, self._just_read):
+            for key in trends.analytes_with_results(self._service, patient_id):
                 item = QListWidgetItem(self._service.analyte_label(key))
                 item.setData(KEY_ROLE, key)
                 item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
@@ -198,7 +195,6 @@ class TrendsPanel(QWidget):
         else:
             self._check_keys(self.available_keys()[:4])
             self.refresh()
-        self._just_read = None
 
     def available_keys(self) -> list[str]:
         return [self.checklist.item(i).data(KEY_ROLE) for i in range(self.checklist.count())]
@@ -265,11 +261,8 @@ class TrendsPanel(QWidget):
         # Lanes follow the last preset's order (total T first for TRT), then the checklist's.
         order = {key: i for i, key in enumerate(self._order)}
         keys = sorted(self.checked_keys(), key=lambda k: order.get(k, len(order)))
-        # Results read by show_patient a moment ago are used once; any later refresh
-        # (a toggle, or another tab's correction) reads them afresh.
-        observations, self._just_read = self._just_read, None
         self.series = trends.series_for(
-            self._service, self.patient_id, keys, self.unit_system, self.years, observations
+            self._service, self.patient_id, keys, self.unit_system, self.years
         )
         self.chart.draw(self.series)
         self.flowsheet_model.set_series(self.series)

@@ -103,7 +103,7 @@ def test_create_patients_says_who_it_cannot_create_and_why(clinic):
     importer, data, preview = _preview(clinic, text)
     notes = {who.mrn: note for who, note in preview.patient_notes.items()}
     assert "belongs to" in notes["MRN-1001"]  # the MRN is another person's
-    why = {who.mrn: importer.why_not_created(who) for who in preview.unmatched_patients}
+    why = {who.mrn: importer.patients.why_not_created(who) for who in preview.unmatched_patients}
     assert why["MRN-1001"] == "MRN MRN-1001 belongs to another patient"
     assert why["MRN-7001"] == "the file gives no readable date of birth"
     assert why["MRN-7002"] == ""
