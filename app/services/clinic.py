@@ -205,16 +205,37 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     def observations(
         self, patient_id: int, analyte_keys: Iterable[str] | None = None
     ) -> list[Observation]:
+        """The patient's results in time order; only ``analyte_keys`` when given."""
         self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
+        kept = self._kept_read(patient_id)
         if analyte_keys is not None:
-            return self.observations_repo.for_patient(patient_id, analyte_keys)
+            # A chart of a few analytes reads only their rows, unless every row is kept.
+            keys = set(analyte_keys)
+            if kept is None:
+                return self.observations_repo.for_patient(patient_id, keys)
+            return [o for o in kept if o.analyte_key in keys]
         # Opening a chart reads the same results for the Findings, Trends and Results
-        # tabs, and ticking analytes re-reads them: keep the last patient's read while
-        # nothing at all has been written since (records are immutable; lists copied).
-        stamp = (patient_id, self.database.data_stamp())
-        if self._results_read is None or self._results_read[0] != stamp:
-            self._results_read = (stamp, self.observations_repo.for_patient(patient_id))
-        return list(self._results_read[1])
+        # tabs: keep the last patient's whole read while nothing at all has been written
+        # since (records are immutable; lists copied).
+        if kept is None:
+            kept = self.observations_repo.for_patient(patient_id)
+            self._results_read = ((patient_id, self.database.data_stamp()), kept)
+        return list(kept)
+
+    def analytes_with_values(self, patient_id: int) -> set[str]:
+        """Analyte keys the patient has a numeric result for (the Trends checklist)."""
+        self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
+        kept = self._kept_read(patient_id)
+        if kept is None:
+            return self.observations_repo.analytes_with_values(patient_id)
+        return {o.analyte_key for o in kept if o.value is not None}
+
+    def _kept_read(self, patient_id: int) -> list[Observation] | None:
+        """The patient's whole results read if kept and nothing was written since."""
+        if self._results_read is None:
+            return None
+        stamp, rows = self._results_read
+        return rows if stamp == (patient_id, self.database.data_stamp()) else None
 
     def forget_reads(self) -> None:
         """Drop the kept results read (benchmarks use it to time a cold read)."""

@@ -82,17 +82,19 @@ def series_for(
 ) -> TrendSeries:
     """The trend series for a patient's analytes over the last ``years`` (None: all).
 
-    The results come from ``service.observations``, which keeps the patient's last
-    read while nothing is written: opening a chart reads them once for every tab.
+    Only the drawn analytes' results are read (and a derived lane's inputs), or taken
+    from the patient's whole read when the service keeps one.
     """
+    kb = service.knowledge
+    keys = list(analyte_keys)
     today = service.today()
     start = today - timedelta(days=round(365.25 * years)) if years else None
     return build_trend_series(
-        service.knowledge,
+        kb,
         service.get_patient(patient_id),
         service.regimen(patient_id),
-        service.observations(patient_id),
-        list(analyte_keys),
+        service.observations(patient_id, kb.derived.measured_for(keys)),
+        keys,
         unit_system=unit_system,
         start=start,
         end=today,
@@ -119,7 +121,7 @@ def presets(service, patient_id: int) -> dict[str, list[str]]:
 def analytes_with_results(service, patient_id: int) -> list[str]:
     """Analyte keys the patient has results for, plus derived ones computable from them."""
     kb = service.knowledge
-    have = {o.analyte_key for o in service.observations(patient_id) if o.value is not None}
+    have = service.analytes_with_values(patient_id)
     keys = [k for k in kb.analytes if k in have]
     for key, definition in kb.derived.definitions.items():
         needed = [i.analyte for i in definition.inputs if not i.use_default]

@@ -240,6 +240,15 @@ class ObservationRepository:
         sql += " ORDER BY collected_at, id"
         return [_from_row(r) for r in self._clinic.conn.execute(sql, params)]
 
+    def analytes_with_values(self, patient_id: int) -> set[str]:
+        """Analyte keys the patient has at least one numeric result for (excluded too)."""
+        rows = self._clinic.conn.execute(
+            "SELECT DISTINCT analyte_key FROM observations "
+            "WHERE patient_id = ? AND value IS NOT NULL",
+            (patient_id,),
+        )
+        return {key for (key,) in rows}
+
     def count(self) -> int:
         return self._clinic.conn.execute("SELECT count(*) FROM observations").fetchone()[0]
 

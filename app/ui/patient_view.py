@@ -87,24 +87,43 @@ class PatientView(QWidget):
         self.edit_button.clicked.connect(self.edit_patient)
         self.archive_button.clicked.connect(self.toggle_archived)
         # A new dose or result changes what the findings say.
-        self.regimen.changed.connect(self.findings.refresh)
-        self.labs.changed.connect(self.findings.refresh)
+        self.regimen.changed.connect(lambda: self._refresh(self.findings))
+        self.labs.changed.connect(lambda: self._refresh(self.findings))
         # A result corrected or excluded in one view redraws the other.
-        self.labs.changed.connect(self.trends.refresh)
-        self.trends.changed.connect(self.labs.refresh)
-        self.trends.changed.connect(self.findings.refresh)
+        self.labs.changed.connect(lambda: self._refresh(self.trends))
+        self.trends.changed.connect(lambda: self._refresh(self.labs))
+        self.trends.changed.connect(lambda: self._refresh(self.findings))
+        # Opening a patient fills only the tab on screen; the others fill when shown.
+        self._showing: dict[QWidget, int | None] = {}
+        self.tabs.currentChanged.connect(lambda _index: self._fill_current())
 
     def show_patient(self, patient_id: int | None) -> None:
         self.patient = self._service.open_chart(patient_id) if patient_id else None
         self.stack.setCurrentIndex(1 if self.patient else 0)
         if self.patient:
             self._fill_header(self.patient)
-        if self._clinical:
-            self.regimen.show_patient(patient_id)
-            self.labs.show_patient(patient_id)
-            self.findings.show_patient(patient_id)
-            self.trends.show_patient(patient_id)
-            self.reports.show_patient(patient_id)
+        self._showing.clear()
+        self._fill_current()
+
+    def _panels(self) -> tuple[QWidget, ...]:
+        if not self._clinical:
+            return ()
+        return (self.findings, self.trends, self.regimen, self.labs, self.reports)
+
+    def _fill_current(self) -> None:
+        """Show the patient in the current tab unless it already shows them."""
+        panel = self.tabs.currentWidget()
+        if panel not in self._panels():
+            return
+        patient_id = self.patient.id if self.patient else None
+        if self._showing.get(panel, -1) != patient_id:
+            panel.show_patient(patient_id)
+            self._showing[panel] = patient_id
+
+    def _refresh(self, panel) -> None:
+        """Redraw a tab that shows this patient; one not yet filled fills when shown."""
+        if self.patient and self._showing.get(panel) == self.patient.id:
+            panel.refresh()
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

@@ -61,3 +61,43 @@ def test_a_restore_shows_the_restored_results(clinic):
     assert _values(service, patient.id) == ["70", "90"]
     AdminService(service).restore(backup)
     assert _values(service, patient.id) == ["70"]
+
+
+def test_a_chart_of_some_analytes_reads_the_same_rows_kept_or_not(clinic):
+    service, patient = clinic
+    service.record_result(patient.id, "magnesium_serum", "1.9", "mg/dL", datetime(2026, 9, 2, 8))
+    service.record_result(patient.id, "zinc", "TNP", "ug/dL", datetime(2026, 10, 1, 8))
+    service.record_result(patient.id, "vitamin_c", "QNS", "mg/dL", datetime(2026, 10, 1, 8))
+
+    def zinc(service):
+        return [(o.raw_value, o.collected_at) for o in service.observations(patient.id, ["zinc"])]
+
+    service.forget_reads()
+    cold = zinc(service)  # read from the file: only zinc's rows
+    service.observations(patient.id)  # the whole read, now kept
+    assert (
+        zinc(service)
+        == cold
+        == [("70", datetime(2026, 9, 1, 8)), ("TNP", datetime(2026, 10, 1, 8))]
+    )
+    # The checklist lists analytes with a number, kept read or not (vitamin C has none).
+    assert service.analytes_with_values(patient.id) == {"zinc", "magnesium_serum"}
+    service.forget_reads()
+    assert service.analytes_with_values(patient.id) == {"zinc", "magnesium_serum"}
+    # A write after the whole read is seen by the subset read too.
+    service.record_result(patient.id, "zinc", "75", "ug/dL", datetime(2026, 11, 1, 8))
+    assert [v for v, _ in zinc(service)] == ["70", "TNP", "75"]
+
+
+def test_a_derived_lane_alone_reads_its_inputs(clinic):
+    from app.services.series import series_for
+
+    service, patient = clinic
+    at = datetime(2026, 9, 1, 8)
+    service.record_result(patient.id, "testosterone_total", "500", "ng/dL", at)
+    service.record_result(patient.id, "shbg", "40", "nmol/L", at)
+    service.record_result(patient.id, "albumin", "4.3", "g/dL", at)
+    service.forget_reads()
+    [lane] = series_for(service, patient.id, ["free_testosterone_calc"]).analytes
+    [point] = lane.points
+    assert lane.unit == "pg/mL" and 80 < point.value < 110  # Vermeulen: about 9 ng/dL

@@ -80,6 +80,7 @@ def test_archiving_hides_the_patient_from_the_list(qtbot, window, service, monke
 def test_regimen_editor_add_change_dose_and_stop_keep_history(qtbot, window, service):
     window.patient_list.table.selectRow(0)
     panel = window.patient_view.regimen
+    window.patient_view.tabs.setCurrentWidget(panel)
     patient_id = window.patient_view.patient.id
 
     add = AddRegimenItemDialog(service, patient_id, panel)
@@ -153,7 +154,7 @@ def test_manual_result_entry_through_the_results_tab(qtbot, window, service):
     dialog.save()
     assert dialog.saved is not None and dialog.saved.comparator == "<"
     labs = window.patient_view.labs
-    labs.refresh()
+    window.patient_view.tabs.setCurrentWidget(labs)
     assert labs.model.rowCount() == 1
     assert labs.model.data(labs.model.index(0, 2)) == "< 5"
     assert labs.count.text() == "1 result"

@@ -6,7 +6,7 @@ items still lacking a primary source carry ``draft=True`` and a note.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 # --- nutrients ---------------------------------------------------------------------
@@ -266,3 +266,15 @@ class DerivedConfig:
     stale_after_days: int
     pairing_note: str
     definitions: Mapping[str, DerivedDefinition]
+
+    def measured_for(self, analyte_keys: Iterable[str]) -> set[str]:
+        """The measured analytes ``analyte_keys`` are drawn from: each measured key
+        itself, and every input of a derived one (inputs are always measured)."""
+        needed: set[str] = set()
+        for key in analyte_keys:
+            definition = self.definitions.get(key)
+            if definition is None:
+                needed.add(key)
+            else:
+                needed.update(item.analyte for item in definition.inputs)
+        return needed
