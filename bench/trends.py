@@ -1,6 +1,6 @@
 """Trends tab drawing: one patient, 20 analytes x 500 results, series to chart painted.
 
-Three timings, median of 5, each ending when Qt has painted the result once:
+Timings, median of 5, each ending when Qt has painted the result once:
 
 - the Trends tab as a user sees it (``TrendsPanel`` in a 1400 x 900 window, chart in
   its scroll area): ``refresh()`` with all 20 analytes ticked (builds the series,
@@ -10,6 +10,8 @@ Three timings, median of 5, each ending when Qt has painted the result once:
 - ``series_for`` + ``TrendChart.draw`` in a 1200 x 4000 chart where all 20 lanes are
   on screen at once (the earlier measurement), against a floor of the same points
   drawn as 20 bare ``PlotDataItem``s (symbols, no bands, no series building);
+- the same patient opened in the real ``PatientView`` (header, audited open, then the
+  tab on screen filled), with the Trends tab and with the Findings tab on screen;
 - panning a lane of 100,000 results: 100 ``setXRange`` steps, each painted.
 """
 
@@ -132,6 +134,34 @@ def _tab_figures(app, service, pid, keys, repeat: int) -> dict:
         "lanes_built": built,
         "open_lanes": opened_lanes,
     }
+
+
+def _view_figures(app, service, pid, repeat: int) -> dict:
+    """Opening the patient in the real patient view (header, audit, the tab on screen)."""
+    from app.services.findings import FindingsService
+    from app.ui.patient_view import PatientView
+
+    view = PatientView(service, FindingsService(service))
+    view.resize(1400, 900)
+    view.show()
+    figures = {}
+    cases = (
+        ("view_trends_s", view.trends, view.trends.chart.viewport()),
+        ("view_findings_s", view.findings, view.findings.tree.viewport()),
+    )
+    for name, panel, painted in cases:
+        view.tabs.setCurrentWidget(panel)
+        view.show_patient(pid)
+        app.processEvents()
+
+        def open_cold():
+            service.forget_reads()
+            view.show_patient(None)
+            view.show_patient(pid)
+
+        figures[name] = median([_timed_paint(app, painted, open_cold) for _ in range(repeat)])
+    view.close()
+    return figures
 
 
 def _all_lanes_figures(app, service, pid, keys, repeat: int) -> dict:
@@ -260,6 +290,7 @@ def run(repeat: int = 5) -> dict:
     OUT.mkdir(exist_ok=True)
     service, pid, keys = _clinic(OUT / "trends-bench.db")
     result = _tab_figures(app, service, pid, keys, repeat)
+    result |= _view_figures(app, service, pid, repeat)
     result |= _all_lanes_figures(app, service, pid, keys, repeat)
     result |= _pan_figures(app, service.knowledge, repeat)
     service.close()
@@ -283,6 +314,15 @@ def run(repeat: int = 5) -> dict:
                 f"Trends tab 1400x900, show_patient, results read cold "
                 f"(preset: {result['open_lanes']} lanes)",
                 ms(result["tab_open_s"]),
+            ),
+            (
+                "patient view 1400x900, Trends tab on screen: patient opened (header, "
+                "audited open, Trends tab filled and painted)",
+                ms(result["view_trends_s"]),
+            ),
+            (
+                "  the same with the Findings tab on screen (evaluated and painted)",
+                ms(result["view_findings_s"]),
             ),
             ("all 20 lanes on screen: series_for + TrendChart.draw + paint", ms(result["app_s"])),
             ("floor: 20 bare PlotDataItems drawn", ms(result["floor_s"])),
