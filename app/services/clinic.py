@@ -28,6 +28,7 @@ from app.services.clinic_session import (
     ClinicSession,
     is_encrypted_clinic,
 )
+from app.services.kept_results import ResultsKeeper
 from app.store.observations import DuplicateObservation
 from app.store.patients import DuplicateMrn
 
@@ -57,8 +58,9 @@ class ResultRecord:
 class ClinicService(ClinicSession, KnowledgeLabels):
     """Patients, regimens and results of one open clinic, for one signed-in user."""
 
-    # (patient id, data stamp) and that patient's results, while nothing is written.
-    _results_read: tuple | None = None
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._results = ResultsKeeper()  # the last patient's results while nothing is written
 
     # -- patients ----------------------------------------------------------
 
@@ -205,41 +207,32 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     def observations(
         self, patient_id: int, analyte_keys: Iterable[str] | None = None
     ) -> list[Observation]:
-        """The patient's results in time order; only ``analyte_keys`` when given."""
+        """The patient's results in time order; only ``analyte_keys`` when given.
+
+        Served from the last read while nothing has been written (``kept_results``).
+        """
         self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
-        kept = self._kept_read(patient_id)
-        if analyte_keys is not None:
-            # A chart of a few analytes reads only their rows, unless every row is kept.
-            keys = set(analyte_keys)
-            if kept is None:
-                return self.observations_repo.for_patient(patient_id, keys)
-            return [o for o in kept if o.analyte_key in keys]
-        # Opening a chart reads the same results for the Findings, Trends and Results
-        # tabs: keep the last patient's whole read while nothing at all has been written
-        # since (records are immutable; lists copied).
-        if kept is None:
-            kept = self.observations_repo.for_patient(patient_id)
-            self._results_read = ((patient_id, self.database.data_stamp()), kept)
-        return list(kept)
+        keys = None if analyte_keys is None else frozenset(analyte_keys)
+        return self._results.read(
+            self._read_stamp(patient_id),
+            keys,
+            lambda wanted: self.observations_repo.for_patient(patient_id, wanted),
+        )
 
     def analytes_with_values(self, patient_id: int) -> set[str]:
         """Analyte keys the patient has a numeric result for (the Trends checklist)."""
         self.session.require(roles.CLINICAL_READ, "lab results", patient_id)
-        kept = self._kept_read(patient_id)
-        if kept is None:
+        whole = self._results.kept_whole(self._read_stamp(patient_id))
+        if whole is None:
             return self.observations_repo.analytes_with_values(patient_id)
-        return {o.analyte_key for o in kept if o.value is not None}
+        return {o.analyte_key for o in whole if o.value is not None}
 
-    def _kept_read(self, patient_id: int) -> list[Observation] | None:
-        """The patient's whole results read if kept and nothing was written since."""
-        if self._results_read is None:
-            return None
-        stamp, rows = self._results_read
-        return rows if stamp == (patient_id, self.database.data_stamp()) else None
+    def _read_stamp(self, patient_id: int) -> tuple:
+        return (patient_id, self.database.data_stamp())
 
     def forget_reads(self) -> None:
         """Drop the kept results read (benchmarks use it to time a cold read)."""
-        self._results_read = None
+        self._results.forget()
 
     def result_lines(self, patient_id: int) -> list[ResultLine]:
         """Every result with the range it is read against and its L/H flag (Results tab)."""
