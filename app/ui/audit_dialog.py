@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from app.services.admin import AdminService
 from app.services.admin_refusals import ADMIN_REFUSALS, refusal_message
+from app.ui.item_roles import ALIGNMENT, DISPLAY, HORIZONTAL, RIGHT_ALIGNED, TOOLTIP
 
 SORT_ROLE = Qt.UserRole + 1
 ROW_LIMIT = 10_000
@@ -111,12 +112,12 @@ class AuditTableModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802 (Qt override)
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section, orientation, role=DISPLAY):  # noqa: N802
+        if orientation == HORIZONTAL and role == DISPLAY:
             return self.HEADERS[section]
         return None
 
-    def data(self, index, role=Qt.DisplayRole):
+    def data(self, index, role=DISPLAY):
         if not index.isValid():
             return None
         row = self._rows[index.row()]
@@ -126,12 +127,12 @@ class AuditTableModel(QAbstractTableModel):
                 return row.seq
             if column == self.PATIENT:
                 return self._patient_text(row).casefold()
-            return str(self.data(index, Qt.DisplayRole) or "").casefold()
-        if role == Qt.ToolTipRole and column == self.DETAIL:
+            return str(self.data(index, DISPLAY) or "").casefold()
+        if role == TOOLTIP and column == self.DETAIL:
             return row.detail
-        if role == Qt.TextAlignmentRole and column == self.SEQ:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role != Qt.DisplayRole:
+        if role == ALIGNMENT and column == self.SEQ:
+            return RIGHT_ALIGNED
+        if role != DISPLAY:
             return None
         return (
             str(row.seq),

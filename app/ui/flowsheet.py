@@ -16,6 +16,16 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from app.core.series import AnalyteSeries, SeriesPoint, TrendSeries
 from app.core.units import normalise_unit
+from app.ui.item_roles import (
+    ALIGNMENT,
+    DISPLAY,
+    FONT,
+    FOREGROUND,
+    HORIZONTAL,
+    RIGHT_ALIGNED,
+    TOOLTIP,
+    VERTICAL,
+)
 from app.ui.table_model import Index, RowsTableModel
 from app.ui.trend_colours import EXCLUDED_COLOUR, status_colour
 
@@ -56,12 +66,12 @@ class FlowsheetModel(RowsTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.days)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if role != Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if role != DISPLAY:
             return None
-        if orientation == Qt.Horizontal and 0 <= section < len(self.days):
+        if orientation == HORIZONTAL and 0 <= section < len(self.days):
             return self.days[section].isoformat()
-        if orientation == Qt.Vertical and 0 <= section < len(self._rows):
+        if orientation == VERTICAL and 0 <= section < len(self._rows):
             lane = self._rows[section]
             return f"{lane.label} [{self._unit(lane.unit)}]"
         return None
@@ -72,27 +82,27 @@ class FlowsheetModel(RowsTableModel):
     def lane_at(self, row: int) -> AnalyteSeries:
         return self._rows[row]
 
-    def data(self, index: Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = DISPLAY):
         if not self._valid(index) or not 0 <= index.column() < len(self.days):
             return None
         points = self.points_at(index.row(), index.column())
         if not points:
             return None
         lane = self._rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return "; ".join(self._text(lane, p) for p in points)
         last = points[-1]
-        if role == Qt.ForegroundRole:
+        if role == FOREGROUND:
             colour = EXCLUDED_COLOUR if last.excluded else status_colour(last.status)
             return self._brush(colour)
-        if role == Qt.FontRole and all(p.excluded for p in points):
+        if role == FONT and all(p.excluded for p in points):
             return self._struck
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             return "\n\n".join(self._tooltip(lane, p) for p in points)
         if role == OBSERVATION_ROLE:
             return last.observation_id
-        if role == Qt.TextAlignmentRole:
-            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == ALIGNMENT:
+            return RIGHT_ALIGNED
         return None
 
     def _brush(self, colour: str) -> QBrush:

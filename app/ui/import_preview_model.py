@@ -5,11 +5,11 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.labfiles import ResultRows
 from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PATIENT
+from app.ui.item_roles import BACKGROUND, DISPLAY, TOOLTIP
 from app.ui.table_model import Index, RowsTableModel
 
 HEADERS = ("Line", "Status", "Patient", "Analyte", "Result", "Unit", "Range", "Collected", "Lab")
@@ -80,15 +80,15 @@ class ImportPreviewTableModel(RowsTableModel):
         self._cached = (row, cells)
         return cells
 
-    def data(self, index: Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = DISPLAY):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             value = self._cells(index.row())[index.column()]
             return str(value) if value is not None else ""
-        if role == Qt.BackgroundRole:
+        if role == BACKGROUND:
             return self._brushes.get(self.status_at(index.row()))
-        if role == Qt.ToolTipRole and self._rows[index.row()] < 0:
+        if role == TOOLTIP and self._rows[index.row()] < 0:
             return self._cells(index.row())[4]
         return None
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.models import Observation
 from app.core.result_range import ResultLine
+from app.ui.item_roles import DISPLAY, FOREGROUND, TOOLTIP, USER
 from app.ui.table_model import Index, RowsTableModel
 
 COL_DATE = 0
@@ -76,22 +76,22 @@ class ObservationTableModel(RowsTableModel):
     def line_at(self, row: int) -> ResultLine:
         return self._rows[row]
 
-    def data(self, index: Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = DISPLAY):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         line = self._rows[index.row()]
         obs = line.observation
         column = index.column()
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return self._text(line, column)
-        if role == Qt.ForegroundRole:
+        if role == FOREGROUND:
             if obs.excluded:
                 return self._grey
             if column in (COL_FLAG, COL_RESULT) and line.flag:
                 return self._red
-        if role == Qt.ToolTipRole:
+        if role == TOOLTIP:
             return self._tip(line, column)
-        if role == Qt.UserRole:
+        if role == USER:
             return obs.id
         return None
 

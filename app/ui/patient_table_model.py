@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from app.core.models import PatientSummary
+from app.ui.item_roles import DISPLAY, FONT, TOOLTIP, USER
 from app.ui.table_model import Index, RowsTableModel
 
 COL_NAME = 0
@@ -51,18 +51,18 @@ class PatientTableModel(RowsTableModel):
                 return number
         return None
 
-    def data(self, index: Index, role: int = Qt.DisplayRole):
-        if role == Qt.DisplayRole:  # the hot path: a tuple lookup
+    def data(self, index: Index, role: int = DISPLAY):
+        if role == DISPLAY:  # the hot path: a tuple lookup
             row = index.row()
             return self._text[row][index.column()] if 0 <= row < len(self._text) else None
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         patient = self._rows[index.row()]
         column = index.column()
-        if role == Qt.FontRole and patient.archived:
+        if role == FONT and patient.archived:
             return self._italic
-        if role == Qt.UserRole:
+        if role == USER:
             return patient.id
-        if role == Qt.ToolTipRole and column == COL_NAME:
+        if role == TOOLTIP and column == COL_NAME:
             return f"{patient.display_name}, born {patient.date_of_birth.isoformat()}"
         return None

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.formatting import interval_text
 from app.core.models import RegimenItem
+from app.ui.item_roles import DISPLAY, FOREGROUND, USER
 from app.ui.table_model import Index, RowsTableModel
 
 COL_SUBSTANCE = 0
@@ -60,15 +60,15 @@ class RegimenTableModel(RowsTableModel):
         item = self._rows[row]
         return item.stop_date is None or item.stop_date > self._today
 
-    def data(self, index: Index, role: int = Qt.DisplayRole):
+    def data(self, index: Index, role: int = DISPLAY):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
         item = self._rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return self._text(item, index.column())
-        if role == Qt.ForegroundRole and not self.is_current(index.row()):
+        if role == FOREGROUND and not self.is_current(index.row()):
             return self._grey
-        if role == Qt.UserRole:
+        if role == USER:
             return item.id
         return None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from app.ui.item_roles import DISPLAY, HORIZONTAL
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -22,12 +24,8 @@ class RowsTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.HEADERS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if (
-            orientation == Qt.Horizontal
-            and role == Qt.DisplayRole
-            and 0 <= section < len(self.HEADERS)
-        ):
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if orientation == HORIZONTAL and role == DISPLAY and 0 <= section < len(self.HEADERS):
             return self.HEADERS[section]
         return None
 

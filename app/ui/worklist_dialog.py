@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.findings import WORKLIST_COLUMNS, worklist_cells
+from app.ui.item_roles import DISPLAY, HORIZONTAL, USER
 from app.ui.tasks import run_task
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -49,18 +50,18 @@ class WorklistTableModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(WORKLIST_COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.DisplayRole):
-        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if orientation == HORIZONTAL and role == DISPLAY:
             return WORKLIST_COLUMNS[section]
         return None
 
-    def data(self, index: _Index, role: int = Qt.DisplayRole):
+    def data(self, index: _Index, role: int = DISPLAY):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        if role == Qt.DisplayRole:
+        if role == DISPLAY:
             return worklist_cells(row)[index.column()]
-        if role == Qt.UserRole:
+        if role == USER:
             return row.patient_id
         return None
 
