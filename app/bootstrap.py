@@ -21,7 +21,7 @@ DEMO_FILE = "demo-clinic.db"
 
 
 def _warm_up_in_background(service) -> None:
-    """Load the engine and the knowledge base while the user looks at the list.
+    """Load the engine, the knowledge base and numpy while the user looks at the list.
 
     Start-up shows the window without them; the first patient opened then does
     not pay for them either.
@@ -30,6 +30,10 @@ def _warm_up_in_background(service) -> None:
 
     def warm() -> None:
         try:
+            # The Trends tab's chart is built when first shown; numpy, most of its
+            # imports, is safe to load here (pyqtgraph itself loads on the GUI thread).
+            import numpy  # noqa: F401
+
             import app.core.evaluation  # noqa: F401
 
             service.knowledge  # noqa: B018 (loads and caches the knowledge base)

@@ -146,7 +146,7 @@ def _view_figures(app, service, pid, repeat: int) -> dict:
     view.show()
     figures = {}
     cases = (
-        ("view_trends_s", view.trends, view.trends.chart.viewport()),
+        ("view_trends_s", view.trends_page, view.trends.chart.viewport()),
         ("view_findings_s", view.findings, view.findings.tree.viewport()),
     )
     for name, panel, painted in cases:

@@ -17,10 +17,10 @@ from PySide6.QtWidgets import (
 from app.core.models import Patient
 from app.ui.findings_panel import FindingsPanel
 from app.ui.labs_panel import LabsPanel
+from app.ui.lazy_tab import LazyTab
 from app.ui.patient_form import PatientFormDialog
 from app.ui.regimen_panel import RegimenPanel
 from app.ui.reports_panel import ReportsPanel
-from app.ui.trends_panel import TrendsPanel
 
 
 class PatientView(QWidget):
@@ -51,12 +51,12 @@ class PatientView(QWidget):
         self.regimen = RegimenPanel(service, self)
         self.labs = LabsPanel(service, self)
         self.findings = FindingsPanel(service, findings_service, self)
-        self.trends = TrendsPanel(service, self)
+        self.trends_page = LazyTab(self._build_trends)
         # An assistant keeps demographics and imports; clinical tabs need clinical.read.
         self._clinical = service.can("clinical.read")
         if self._clinical:
             self.tabs.addTab(self.findings, "Findings")
-            self.tabs.addTab(self.trends, "Trends")
+            self.tabs.addTab(self.trends_page, "Trends")
             self.tabs.addTab(self.regimen, "Regimen")
             self.tabs.addTab(self.labs, "Results")
             self.reports = ReportsPanel(service, findings_service, self)
@@ -90,9 +90,7 @@ class PatientView(QWidget):
         self.regimen.changed.connect(lambda: self._refresh(self.findings))
         self.labs.changed.connect(lambda: self._refresh(self.findings))
         # A result corrected or excluded in one view redraws the other.
-        self.labs.changed.connect(lambda: self._refresh(self.trends))
-        self.trends.changed.connect(lambda: self._refresh(self.labs))
-        self.trends.changed.connect(lambda: self._refresh(self.findings))
+        self.labs.changed.connect(lambda: self._refresh(self.trends_page))
         # Opening a patient fills only the tab on screen; the others fill when shown.
         self._showing: dict[QWidget, int | None] = {}
         self.tabs.currentChanged.connect(lambda _index: self._fill_current())
@@ -105,25 +103,44 @@ class PatientView(QWidget):
         self._showing.clear()
         self._fill_current()
 
-    def _panels(self) -> tuple[QWidget, ...]:
-        if not self._clinical:
-            return ()
-        return (self.findings, self.trends, self.regimen, self.labs, self.reports)
+    @property
+    def trends(self):
+        """The Trends tab's panel (built on first use: its chart imports pyqtgraph)."""
+        return self.trends_page.panel()
+
+    def _build_trends(self, parent: QWidget) -> QWidget:
+        from app.ui.trends_panel import TrendsPanel
+
+        panel = TrendsPanel(self._service, parent)
+        panel.changed.connect(lambda: self._refresh(self.labs))
+        panel.changed.connect(lambda: self._refresh(self.findings))
+        return panel
 
     def _fill_current(self) -> None:
         """Show the patient in the current tab unless it already shows them."""
-        panel = self.tabs.currentWidget()
-        if panel not in self._panels():
+        page = self.tabs.currentWidget()
+        if not self._clinical or page not in (
+            self.findings,
+            self.trends_page,
+            self.regimen,
+            self.labs,
+            self.reports,
+        ):
             return
+        panel = page.panel() if isinstance(page, LazyTab) else page
         patient_id = self.patient.id if self.patient else None
         if self._showing.get(panel, -1) != patient_id:
             panel.show_patient(patient_id)
             self._showing[panel] = patient_id
 
-    def _refresh(self, panel) -> None:
+    def _refresh(self, page) -> None:
         """Redraw a tab that shows this patient; one not yet filled fills when shown."""
-        if self.patient and self._showing.get(panel) == self.patient.id:
-            panel.refresh()
+        if isinstance(page, LazyTab):
+            if not page.is_built:
+                return
+            page = page.panel()
+        if self.patient and self._showing.get(page) == self.patient.id:
+            page.refresh()
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

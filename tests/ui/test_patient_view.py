@@ -35,19 +35,16 @@ def _fired(view: PatientView) -> set[str]:
     return {f.marker for f in view.findings.evaluation.findings if f.fired}
 
 
-def test_opening_a_patient_fills_only_the_tab_on_screen(view, service, monkeypatch):
+def test_opening_a_patient_fills_only_the_tab_on_screen(view, service):
     first = _trt_patient(service, "MRN-1", "55.2")
     second = _trt_patient(service, "MRN-2", "45.0")
     service.record_result(second.id, "zinc", "60", "ug/dL", datetime(2026, 10, 1, 8))
-    drawn = []
-    monkeypatch.setattr(view.trends, "refresh", lambda: drawn.append(view.trends.patient_id))
-
     view.show_patient(first.id)
     assert view.tabs.currentWidget() is view.findings
     assert "hematocrit" in _fired(view)
-    assert view.trends.patient_id is None and drawn == []  # not read until shown
+    assert not view.trends_page.is_built  # the chart (and pyqtgraph) waits until shown
 
-    view.tabs.setCurrentWidget(view.trends)
+    view.tabs.setCurrentWidget(view.trends_page)
     assert view.trends.patient_id == first.id
     assert view.trends.available_keys() == ["hematocrit"]
 
