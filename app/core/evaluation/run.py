@@ -8,8 +8,8 @@ unknown, so the engine can build the finding and its trace.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from app.core.evaluation.findings import ActiveComponent, TraceRange
 from app.core.evaluation.judgement import Interval, Tri, result_interval
@@ -21,8 +21,7 @@ from app.core.evaluation.texts import format_number
 from app.core.knowledge.records import ThresholdSet
 
 
-@dataclass(frozen=True, slots=True)
-class RangeUsed:
+class RangeUsed(NamedTuple):
     """A reference range and the value judged against it, in the same unit."""
 
     value: float
