@@ -78,7 +78,7 @@ class PatientListPane(QWidget):
         )
         self.model.set_rows(rows)
         shown = len(rows)
-        more = " (first 500: type more to narrow)" if shown >= LIST_LIMIT else ""
+        more = f" (only {LIST_LIMIT} shown: type more to narrow)" if shown >= LIST_LIMIT else ""
         self.count.setText(f"{shown} patient{'s' if shown != 1 else ''}{more}")
         if self.search.text().strip():
             self._audit_timer.start()

@@ -103,6 +103,23 @@ def test_archived_patients_are_hidden_unless_asked_for(clinic):
     assert [p.id for p in repo.search("lind", include_archived=True)] == [saved.id]
 
 
+def test_a_search_most_of_the_clinic_matches_shows_matches_in_name_order(clinic, monkeypatch):
+    import app.store.patients as patients
+
+    repo = PatientRepository(clinic)
+    names = ["Young", "Xu", "Ward", "Vance", "Abbott", "Baker"]
+    for n, name in enumerate(names):
+        repo.add(_patient(mrn=f"M-{n}", family_name=name, date_of_birth=date(1970 + n, 5, 6)))
+    repo.add(_patient(mrn="M-9", family_name="Aalto", date_of_birth=date(2001, 5, 6)))
+    exact = [p.family_name for p in repo.search("19", limit=3)]
+    assert exact == ["Abbott", "Baker", "Vance"]  # the first three of all matches by name
+    monkeypatch.setattr(patients, "BROAD_MATCH", 4)  # "19" now counts as matching most
+    broad = [p.family_name for p in repo.search("19", limit=3)]
+    assert broad == ["Ward", "Xu", "Young"]  # the first three matches, shown by name
+    assert [p.family_name for p in repo.search("19")] == sorted(names)  # room for all
+    assert [p.family_name for p in repo.search("197")] == sorted(names)
+
+
 def test_search_query_syntax_cannot_be_injected():
     assert fts_query('lind" OR *') == '"lind"* AND "or"*'
     assert fts_query("   ") is None
