@@ -86,8 +86,10 @@ class PatientView(QWidget):
 
         self.edit_button.clicked.connect(self.edit_patient)
         self.archive_button.clicked.connect(self.toggle_archived)
-        # A new dose or result changes what the findings say.
+        # A new dose or result changes what the findings say, and a dose the chart's
+        # protocol lane.
         self.regimen.changed.connect(lambda: self._refresh(self.findings))
+        self.regimen.changed.connect(lambda: self._refresh(self.trends_page))
         self.labs.changed.connect(lambda: self._refresh(self.findings))
         # A result corrected or excluded in one view redraws the other.
         self.labs.changed.connect(lambda: self._refresh(self.trends_page))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from app.core.models import RegimenItem
+from app.core.validation import DoseChange
 from app.services.findings import FindingsService
 from app.ui.patient_view import PatientView
 from tests.conftest import make_patient
@@ -68,3 +69,16 @@ def test_a_change_redraws_tabs_showing_the_patient_and_others_fill_fresh(view, s
 
     view.tabs.setCurrentWidget(view.labs)  # never shown before: filled now, with both
     assert view.labs.model.rowCount() == 2
+
+
+def test_a_dose_change_redraws_the_protocol_lane_of_the_chart_on_screen(view, service):
+    patient = _trt_patient(service, "MRN-1", "45.0")
+    view.tabs.setCurrentWidget(view.trends_page)
+    view.show_patient(patient.id)
+    [lane] = view.trends.series.regimen_lanes
+    assert len(lane.steps) == 1
+    [item] = service.regimen(patient.id)
+    service.change_dose(DoseChange(item.id, 160.0, "mg", 7.0, date(2026, 3, 2)))
+    view.regimen.changed.emit()  # as the Regimen tab does after the dose dialog
+    [lane] = view.trends.series.regimen_lanes
+    assert len(lane.steps) == 2
