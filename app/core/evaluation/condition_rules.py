@@ -53,16 +53,17 @@ def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | No
             return f"silent: required input {name!r} is {state}"
     run = RuleRun(data, rule.inputs, rule.applies_to)
     answer = rule.condition.evaluate(run) if rule.condition else None
-    if answer is False and rule.gate is None and not data.include_checks:
-        return None  # the common case of a clinic-wide run: nothing to build
-    components = run.applicable_components()
     gate_note = _gate(data, rule, run)
+    masked = bool(gate_note) and "not_fired" in rule.gate.masks
+    if answer is False and not masked and not data.include_checks:
+        return None  # a check, and a clinic-wide run keeps none: nothing to build
+    components = run.applicable_components()
     if answer is True:
         if gate_note and "fired" in rule.gate.masks:
             return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
         return _fired(data, rule, run, components)
     if answer is False:
-        if gate_note and "not_fired" in rule.gate.masks:
+        if masked:
             return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
         return _checked(data, rule, run, components)
     causes = run.causes

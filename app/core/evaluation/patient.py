@@ -22,6 +22,8 @@ from app.core.evaluation.timing import DepotTiming, DrawTiming, draw_timing
 from app.core.knowledge import KnowledgeBase, UnitNotConvertible
 from app.core.models import Observation, Patient
 
+_new_tuple = tuple.__new__
+
 
 def _collected(obs: Observation):  # noqa: ANN202 - datetime
     return obs.collected_at
@@ -237,16 +239,12 @@ class PatientData:
             else:
                 canonical = factor.to_canonical(value)
                 unit_canonical = target.canonical_unit
-        return Point(
-            analyte=analyte,
-            collected_at=obs.collected_at,
-            value=value,
-            comparator=obs.comparator,
-            unit=obs.unit,
-            canonical=canonical,
-            unit_canonical=unit_canonical,
-            observation=obs,
-            convert_error=error,
+        # Built as the tuple it is (field order of ``Point``): this runs for every
+        # result a clinic-wide run judges, and skips the keyword constructor.
+        return _new_tuple(
+            Point,
+            (analyte, obs.collected_at, value, obs.comparator, obs.unit, canonical)
+            + (unit_canonical, obs, error, ()),
         )
 
     def resolve(self, spec: InputSpec) -> Resolved:
