@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,26 +16,12 @@ from app.core.csv_safety import neutralize_row
 from app.core.models import Patient
 from app.core.validation import ValidationError
 from app.security import roles
-from app.store.clinic_scan import stream_held_results
+from app.services.clinic_evaluation import ClinicEvaluation, as_suppression
+from app.services.worklist_rows import WorklistFilter, WorklistRow
 from app.store.suppressions import SuppressionRepository
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
     from app.core.evaluation import Evaluation, Finding, Suppression
-
-
-@dataclass(frozen=True)
-class WorklistRow:
-    patient_id: int
-    mrn: str
-    name: str
-    date_of_birth: date
-    rule_id: str
-    title: str
-    status: str
-    severity: str
-    marker: str
-    latest: str
-    next_step: str
 
 
 class FindingsService:
@@ -59,7 +44,7 @@ class FindingsService:
         return self._rules
 
     def suppressions(self, patient_id: int) -> list[Suppression]:
-        return [_as_suppression(r) for r in self._suppressions.active_for(patient_id)]
+        return [as_suppression(r) for r in self._suppressions.active_for(patient_id)]
 
     def evaluate(
         self, patient_id: int, as_of: date | None = None, *, with_checks: bool = True
@@ -116,49 +101,26 @@ class FindingsService:
     ) -> Iterator[tuple[Patient, Evaluation]]:
         """Findings (not checks) for every active patient, reading the clinic in one pass.
 
-        One query each for patients, regimens and suppressions and one query for the
-        results the rules can use (``reading_plan``), instead of three queries per
-        patient. A patient whose rules need older results than that read is read
-        again whole (same findings as ``evaluate``). ``part`` of ``parts`` takes
-        every ``parts``-th patient, so separate processes can share the work.
+        See ``ClinicEvaluation``: the same findings as ``evaluate``, from one query
+        for the results the rules can use. ``part`` of ``parts`` takes one of
+        ``parts`` equal runs of patients (id order), so processes can share the work.
         ``rule_ids`` runs only those rules (a worklist's): the same findings of theirs,
         without the cost of the others, and only the results they read.
         """
-        from app.core.evaluation import EvaluationOptions, evaluate, rules_for, rules_subset
-        from app.core.evaluation.held import HeldResults
-        from app.core.evaluation.reading import reading_plan
-
         service = self._service
         service.session.require(roles.CLINICAL_READ, "findings")
-        kb = service.knowledge
-        pack = rules_for(kb) if rule_ids is None else rules_subset(kb, rule_ids)
-        options = EvaluationOptions(include_checks=False, rules=pack)
-        regimens = service.regimen_repo.all_by_patient()
-        suppressed = self._suppressions.all_active()
-        plan = reading_plan(kb, pack, as_of)
-        results = stream_held_results(service.database, plan, part, parts)
-        pending = next(results, None)
-        no_results = HeldResults(frozenset(plan.analytes), {}, {})
-        self.reread = 0
-        for patient in service.patients_repo.all():
-            if patient.id % parts != part:
-                continue
-            while pending is not None and pending[0] < patient.id:
-                pending = next(results, None)
-            held = no_results
-            if pending is not None and pending[0] == patient.id:
-                held = pending[1]
-                pending = next(results, None)
-            hidden = [_as_suppression(r) for r in suppressed.get(patient.id, [])]
-            regimen = regimens.get(patient.id, [])
-            evaluation = _evaluate_held(patient, regimen, held, kb, as_of, hidden, options)
-            if evaluation is None:  # the rules look further back than the clinic-wide read
-                self.reread += 1
-                observations = service.observations_repo.for_patient(patient.id)
-                evaluation = evaluate(
-                    patient, regimen, observations, kb, as_of, hidden, options=options
-                )
-            yield patient, evaluation
+        run = ClinicEvaluation(
+            service.database, service.knowledge, self._pack(rule_ids), as_of, part, parts
+        )
+        yield from run
+        self.reread = run.reread
+
+    def _pack(self, rule_ids: Iterable[str] | None):  # noqa: ANN202 - a RulePack
+        """The bundled rule pack, or its subset of ``rule_ids`` (both cached per KB)."""
+        from app.core.evaluation import rules_for, rules_subset
+
+        kb = self._service.knowledge
+        return rules_for(kb) if rule_ids is None else rules_subset(kb, rule_ids)
 
     def export_worklist(self, rows: list[WorklistRow], path: Path) -> None:
         """Write a worklist CSV (audited as an export of patient data)."""
@@ -181,13 +143,19 @@ class FindingsService:
         include_suppressed: bool = False,
         progress: Callable[[int, int], None] | None = None,
         is_cancelled: Callable[[], bool] | None = None,
+        processes: int = 1,
     ) -> list[WorklistRow]:
-        """Every active patient with a finding from one of ``rule_ids``."""
-        wanted = set(rule_ids)
+        """Every active patient with a finding from one of ``rule_ids``, in patient order.
+
+        ``processes`` above 1 shares the patients with worker processes that open
+        the clinic themselves (``clinic_workers``); this process runs its own part
+        meanwhile, and the rows are the same.
+        """
+        wanted = frozenset(rule_ids)
         unknown = wanted - {r.id for r in self.rules.rules}
         if unknown:
             raise ValidationError({"rule": f"Unknown rule(s): {', '.join(sorted(unknown))}."})
-        status_filter = set(statuses) if statuses else None
+        keep = WorklistFilter(wanted, frozenset(statuses) if statuses else None, include_suppressed)
         as_of = as_of or self._service.today()
         self._service.audited_read(
             roles.CLINICAL_READ,
@@ -195,71 +163,53 @@ class FindingsService:
             "findings",
             detail=f"worklist {', '.join(sorted(wanted))} as of {as_of}",
         )
+        parts = processes if self._service.database.path is not None else 1
+        workers = None
+        if parts > 1:
+            from app.services.clinic_workers import WorkerParts
+
+            # Permission is checked here, before any process opens the clinic.
+            self._service.session.require(roles.CLINICAL_READ, "findings")
+            kb = self._service.knowledge
+            workers = WorkerParts(self._service.database, kb.version, as_of, wanted, keep, parts)
+        try:
+            rows = self._rows_of_part(as_of, keep, parts, progress, is_cancelled)
+        except BaseException:
+            if workers is not None:
+                workers.cancel()
+            raise
+        if workers is None:
+            return rows
+        if is_cancelled and is_cancelled():
+            workers.cancel()
+            return rows
+        rows += workers.rows()  # the later runs of patients, in order
+        if progress:
+            total = self._service.count_patients()
+            progress(total, total)
+        return rows
+
+    def _rows_of_part(
+        self,
+        as_of: date,
+        keep: WorklistFilter,
+        parts: int,
+        progress: Callable[[int, int], None] | None,
+        is_cancelled: Callable[[], bool] | None,
+    ) -> list[WorklistRow]:
+        """This process's part of a worklist (the whole of it, with one part)."""
         rows: list[WorklistRow] = []
         total = self._service.count_patients()
-        clinic = self.evaluate_clinic(as_of, rule_ids=wanted)
+        clinic = self.evaluate_clinic(as_of, 0, parts, rule_ids=keep.rule_ids)
         for done, (patient, evaluation) in enumerate(clinic, start=1):
             if is_cancelled and is_cancelled():
                 break
-            for finding in evaluation.findings:
-                if finding.rule_id not in wanted:
-                    continue
-                if finding.suppressed and not include_suppressed:
-                    continue
-                if status_filter and finding.status not in status_filter:
-                    continue
-                rows.append(_row(patient, finding))
-            if progress and (done % 200 == 0 or done == total):
-                progress(done, total)
+            rows += keep.rows(patient, evaluation)
+            # With workers, this part is about one in ``parts`` of the patients.
+            shown = min(done * parts, total)
+            if progress and (done % 200 == 0 or shown == total):
+                progress(shown, total)
         return rows
-
-
-def _evaluate_held(patient, regimen, held, kb, as_of, hidden, options) -> Evaluation | None:  # noqa: ANN001
-    """Findings from a clinic-wide read; None when the rules need results it did not keep."""
-    from app.core.evaluation import evaluate
-    from app.core.evaluation.held import HistoryNotHeld
-
-    if held is None:
-        return None
-    try:
-        return evaluate(patient, regimen, held, kb, as_of, hidden, options=options)
-    except HistoryNotHeld:
-        return None
-
-
-def _as_suppression(record) -> Suppression:
-    """A stored suppression as the engine reads it."""
-    from app.core.evaluation import Suppression
-
-    return Suppression(
-        record.rule_id,
-        record.fingerprint,
-        record.reason,
-        record.created_by or "this workstation",
-        record.created_at,
-    )
-
-
-def _row(patient: Patient, finding: Finding) -> WorklistRow:
-    latest = ""
-    values = [v for v in finding.trace.values if v.collected_at is not None]
-    if values:
-        newest = max(values, key=lambda v: v.collected_at)
-        shown = f"{newest.comparator or ''}{newest.value:g}" if newest.value is not None else ""
-        latest = f"{shown} {newest.unit} on {newest.collected_at.date().isoformat()}".strip()
-    return WorklistRow(
-        patient_id=patient.id,
-        mrn=patient.mrn,
-        name=patient.display_name,
-        date_of_birth=patient.date_of_birth,
-        rule_id=finding.rule_id,
-        title=finding.title,
-        status=finding.status,
-        severity=finding.severity,
-        marker=finding.marker,
-        latest=latest,
-        next_step=finding.next_step,
-    )
 
 
 WORKLIST_COLUMNS = (

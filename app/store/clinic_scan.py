@@ -43,23 +43,25 @@ ORDER BY n.patient_id, n.analyte_key, o.collected_at, o.id
 
 
 def stream_held_results(
-    clinic: ClinicDatabase, plan: ReadingPlan, part: int = 0, parts: int = 1
+    clinic: ClinicDatabase, plan: ReadingPlan, patient_ids: tuple[int, int] | None = None
 ) -> Iterator[tuple[int, HeldResults | None]]:
     """``(patient id, held results)`` in patient id order, for patients with any result.
 
     The results are ``None`` for a patient the plan cannot serve (the newest usable
     result of some analyte lies before the part read): read that one whole.
-    ``part`` of ``parts`` keeps the patients whose id modulo ``parts`` is ``part``.
+    ``patient_ids`` (first, last) keeps the patients in that id range.
     """
     if not plan.analytes:
         return
-    sql, params = held_results_query(plan, part, parts)
+    sql, params = held_results_query(plan, patient_ids)
     rows = clinic.conn.execute(sql, params)
     since = {a: d for a, d in plan.analytes.items() if d is not None}
     yield from _patients(rows, frozenset(plan.analytes), since)
 
 
-def held_results_query(plan: ReadingPlan, part: int = 0, parts: int = 1) -> tuple[str, dict]:
+def held_results_query(
+    plan: ReadingPlan, patient_ids: tuple[int, int] | None = None
+) -> tuple[str, dict]:
     """The SQL and parameters of the clinic-wide read (also the benchmark's floor)."""
     params: dict = {"day_after": (plan.as_of + timedelta(days=1)).isoformat()}
     names, since = [], []
@@ -70,9 +72,10 @@ def held_results_query(plan: ReadingPlan, part: int = 0, parts: int = 1) -> tupl
             params[f"s{n}"] = day.isoformat()
             since.append(f"WHEN :a{n} THEN :s{n}")
     patients = ""
-    if parts > 1:
-        patients = "AND patient_id % :parts = :part"
-        params.update(parts=parts, part=part)
+    if patient_ids is not None:
+        # A range (not every n-th patient) so the index scan itself covers only the part.
+        patients = "AND patient_id BETWEEN :first AND :last"
+        params.update(first=patient_ids[0], last=patient_ids[1])
     # Analytes without a look-back window read from their newest result ('9999' is later).
     look_back = f"CASE analyte_key {' '.join(since)} ELSE '9999' END" if since else "'9999'"
     sql = _SQL.format(since=look_back, analytes=", ".join(names), patients=patients)

@@ -152,6 +152,19 @@ class ClinicDatabase:
         return (self._connection_number, conn.total_changes, version)
 
 
+def open_reader(path: Path, key: bytes | None) -> ClinicDatabase:
+    """A clinic another process of this app has open (locked, migrated, checked), read-only.
+
+    For a worker process sharing a clinic-wide read: it takes no lock (the opening
+    process holds it), runs no migration or check, and cannot write.
+    """
+    conn = _connect(str(path), key)
+    conn.execute("PRAGMA query_only = ON")
+    clinic = ClinicDatabase(sqlite_utils.Database(conn), Path(path), LATEST_VERSION, key=key)
+    clinic.mark_verified()
+    return clinic
+
+
 def utc_now() -> str:
     """Return the current UTC time as ISO-8601 text with seconds."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()

@@ -3,7 +3,7 @@
 ``evaluate_clinic`` reads only the results the rules can use (``reading_plan``,
 ``stream_held_results``) as light tuples; ``evaluate`` reads the patient whole as
 ``Observation`` records. Any divergence in ids, statuses, severities, texts or
-traces fails here.
+traces fails here. Worker processes sharing a worklist give the same rows.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from datetime import date, datetime
 
 import pytest
 
+from app.services.clinic_workers import WorkerFailed, WorkerParts
 from app.services.demo import build_demo_clinic
 from app.services.findings import FindingsService
+from app.services.worklist_rows import WorklistFilter
 
 TODAY = date(2026, 11, 23)
 
@@ -87,3 +89,25 @@ def test_a_worklists_rules_alone_give_their_findings_of_the_whole_pack(demo, wan
     }
     assert alone == whole
     assert any(alone.values())
+
+
+def test_worker_processes_give_the_same_worklist_rows(demo):
+    findings = FindingsService(demo)
+    every = [rule.id for rule in findings.rules.rules]
+    patient = demo.patients_repo.all()[-1]  # in the last worker's part
+    hidden = findings.evaluate(patient.id, TODAY, with_checks=False).findings[0]
+    findings.suppress(patient.id, hidden, "discussed at the last visit")
+    for include_suppressed in (False, True):
+        alone = findings.worklist(every, as_of=TODAY, include_suppressed=include_suppressed)
+        shared = findings.worklist(
+            every, as_of=TODAY, include_suppressed=include_suppressed, processes=3
+        )
+        assert shared == alone
+        assert len({row.patient_id for row in alone}) > 30
+
+
+def test_a_failing_worker_is_reported(demo):
+    keep = WorklistFilter(frozenset({"vitamin_d_status"}))
+    workers = WorkerParts(demo.database, "no such version", TODAY, None, keep, 2)
+    with pytest.raises(WorkerFailed, match="no such version"):
+        workers.rows()
