@@ -292,8 +292,9 @@ class Importer:
             )
             imported = service.observations_repo.add_batch(
                 records,
-                len(rows),
+                records.offered,
                 records.constants,
+                records.shared,
                 duplicates_expected=DUPLICATE in preview.statuses,
             )
             offered, skipped = records.offered, records.skipped
