@@ -99,7 +99,7 @@ def _gap(data, rule, item, analyte, components):  # noqa: ANN001, ANN202 - inter
         if as_of < opens or (as_of - closes).days > p["overdue_report_days"]:
             return None
         earliest = opens - timedelta(days=p["tolerance_days"])
-        if any(d >= earliest for d in dates):
+        if dates and dates[-1] >= earliest:  # dates run oldest first
             return None
         weeks = (as_of - anchor).days // 7
         due = f"due {item.weeks_min:g}-{item.weeks_max:g} weeks after it"
