@@ -12,7 +12,9 @@ import logging
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from itertools import compress, repeat
+from operator import and_, getitem, is_
 from pathlib import Path
 
 from app.core.dedupe import observation_key
@@ -133,34 +135,48 @@ class Importer:
         # A patient with no stored results cannot have a duplicate in the clinic (the
         # reader already dropped duplicates within the file), so skip building keys.
         with_results = self._repo.patients_with_results({pid for pid in patients.values() if pid})
-        candidates = array("i")  # rows whose patient has results: look their keys up
+        # Each row's lists are built by map() over the rows' test and visit ids (in C);
+        # only the rows that need a note (unknown analyte, unmatched patient, a unit
+        # without a conversion, a patient with results) are visited in Python.
+        by_test, by_visit, lines = rows.test_ids, rows.visit_ids, rows.lines
+        keys = list(map(test_keys.__getitem__, by_test))
+        patient_ids = list(map(visit_patients.__getitem__, by_visit))
+        known_patient = [patient_id is not None for patient_id in visit_patients]
+        status_of = [
+            (UNKNOWN_ANALYTE, UNKNOWN_ANALYTE) if key is None else (UNMATCHED_PATIENT, NEW)
+            for key in test_keys
+        ]
+        statuses = list(
+            map(
+                getitem,
+                map(status_of.__getitem__, by_test),
+                map(known_patient.__getitem__, by_visit),
+            )
+        )
         unknown: dict[str, list[int]] = defaultdict(list)
         unmatched: dict[FilePatient, list[int]] = defaultdict(list)
         units: dict[tuple[str, str], int] = defaultdict(int)
         tests, values = rows.tests, rows.values
-        statuses, keys, patient_ids = [], [], []
-        for index, (test_id, visit_id) in enumerate(
-            zip(rows.test_ids, rows.visit_ids, strict=True)
-        ):
-            key = test_keys[test_id]
-            patient_id = visit_patients[visit_id]
-            keys.append(key)
-            patient_ids.append(patient_id)
-            if key is None:
-                unknown[mapping_text(tests[test_id])].append(rows.lines[index])
-                statuses.append(UNKNOWN_ANALYTE)
-                continue
-            value = values[index]
-            unit = tests[test_id].unit
-            if value == value and not convertible[test_id]:  # NaN: no number
-                units[(key, unit)] += 1
-            if patient_id is None:
-                unmatched[people[visit_id]].append(rows.lines[index])
-                statuses.append(UNMATCHED_PATIENT)
-                continue
-            statuses.append(NEW)
-            if patient_id in with_results:
-                candidates.append(index)
+        for index in _rows_where(statuses, UNKNOWN_ANALYTE):
+            unknown[mapping_text(tests[by_test[index]])].append(lines[index])
+        # A number in a unit the analyte cannot be converted from (NaN: no number).
+        unconverted = [
+            key is not None and not ok for key, ok in zip(test_keys, convertible, strict=True)
+        ]
+        if any(unconverted):
+            for index in compress(range(len(rows)), map(unconverted.__getitem__, by_test)):
+                if values[index] == values[index]:
+                    units[(keys[index], tests[by_test[index]].unit)] += 1
+        for index in _rows_where(statuses, UNMATCHED_PATIENT):
+            unmatched[people[by_visit[index]]].append(lines[index])
+        has_results = [patient_id in with_results for patient_id in visit_patients]
+        candidates = array(
+            "i",
+            compress(
+                range(len(rows)),
+                map(and_, map(is_, statuses, repeat(NEW)), map(has_results.__getitem__, by_visit)),
+            ),
+        )  # rows whose patient has results: look their keys up
         self._mark_stored(rows, candidates, statuses, keys, patient_ids)
         preview.statuses, preview.analyte_keys, preview.patient_ids = statuses, keys, patient_ids
         preview.unknown_analytes = dict(unknown)
@@ -371,20 +387,18 @@ class Importer:
         return removed
 
 
+def _rows_where(statuses: list[str], status: str) -> Iterator[int]:
+    """The indexes of the rows with ``status`` (compared by identity, in C)."""
+    return compress(range(len(statuses)), map(is_, statuses, repeat(status)))
+
+
 def _first_of_each(part_ids, per_row: list, parts: int) -> list:
     """``per_row``'s value at the first row of each part (rows of a part share it)."""
-    unset = object()
-    found: list = [unset] * parts
     if len(per_row) != len(part_ids):
         raise ValueError("the preview was made from other rows than it holds")
-    todo = parts
-    for index, part in enumerate(part_ids):
-        if found[part] is unset:
-            found[part] = per_row[index]
-            todo -= 1
-            if not todo:
-                break
-    return [None if item is unset else item for item in found]
+    # Walked backwards, a part's first row is the last to write it (a dict built in C).
+    first = dict(zip(reversed(part_ids), range(len(part_ids) - 1, -1, -1), strict=True))
+    return [per_row[first[part]] if part in first else None for part in range(parts)]
 
 
 def nothing_to_import_text(preview: ImportPreview) -> str:
