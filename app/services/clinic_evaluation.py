@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
-from app.core.knowledge import KnowledgeBase
 from app.core.models import Patient
 from app.store.clinic_scan import stream_held_results
 from app.store.database import ClinicDatabase
@@ -25,6 +24,7 @@ from app.store.suppressions import SuppressionRepository
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
     from app.core.evaluation import Evaluation, RulePack, Suppression
+    from app.core.knowledge import KnowledgeBase
 
 
 class ClinicEvaluation:

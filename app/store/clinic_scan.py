@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from app.core.evaluation.held import HeldResult, HeldResults
-from app.core.evaluation.reading import ReadingPlan
 from app.store.database import ClinicDatabase
+
+if TYPE_CHECKING:  # the plan's module loads the rule nodes: not at the app's start
+    from app.core.evaluation.reading import ReadingPlan
 
 # Two steps over the index (patient_id, analyte_key, collected_at). First, from the
 # index alone, each history's newest collection time, where the plan's read starts

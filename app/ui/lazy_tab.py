@@ -1,7 +1,8 @@
 """A tab page whose panel is built the first time it is needed.
 
-The Trends tab's chart imports pyqtgraph and numpy (about a third of a cold start);
-building it when the tab is first shown keeps that out of the start of the app.
+The Trends tab's chart imports pyqtgraph and numpy, the Reports tab the report
+builder: building them when the tab is first shown keeps those imports out of the
+start of the app.
 """
 
 from __future__ import annotations

@@ -20,7 +20,6 @@ from app.ui.labs_panel import LabsPanel
 from app.ui.lazy_tab import LazyTab
 from app.ui.patient_form import PatientFormDialog
 from app.ui.regimen_panel import RegimenPanel
-from app.ui.reports_panel import ReportsPanel
 
 
 class PatientView(QWidget):
@@ -31,6 +30,7 @@ class PatientView(QWidget):
     def __init__(self, service, findings_service, parent=None):
         super().__init__(parent)
         self._service = service
+        self._findings_service = findings_service
         self.patient: Patient | None = None
 
         self.title = QLabel(objectName="patient_title")
@@ -59,8 +59,8 @@ class PatientView(QWidget):
             self.tabs.addTab(self.trends_page, "Trends")
             self.tabs.addTab(self.regimen, "Regimen")
             self.tabs.addTab(self.labs, "Results")
-            self.reports = ReportsPanel(service, findings_service, self)
-            self.tabs.addTab(self.reports, "Reports")
+            self.reports_page = LazyTab(self._build_reports)
+            self.tabs.addTab(self.reports_page, "Reports")
         else:
             note = QLabel("Your role shows demographics only; clinical records need a clinician.")
             note.setWordWrap(True)
@@ -110,6 +110,16 @@ class PatientView(QWidget):
         """The Trends tab's panel (built on first use: its chart imports pyqtgraph)."""
         return self.trends_page.panel()
 
+    @property
+    def reports(self):
+        """The Reports tab's panel (built on first use: it imports the PDF writer's data)."""
+        return self.reports_page.panel()
+
+    def _build_reports(self, parent: QWidget) -> QWidget:
+        from app.ui.reports_panel import ReportsPanel
+
+        return ReportsPanel(self._service, self._findings_service, parent)
+
     def _build_trends(self, parent: QWidget) -> QWidget:
         from app.ui.trends_panel import TrendsPanel
 
@@ -126,7 +136,7 @@ class PatientView(QWidget):
             self.trends_page,
             self.regimen,
             self.labs,
-            self.reports,
+            self.reports_page,
         ):
             return
         panel = page.panel() if isinstance(page, LazyTab) else page

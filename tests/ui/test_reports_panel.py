@@ -107,7 +107,7 @@ def test_reports_tab_follows_results_in_the_patient_view(qtbot, service, trt_pat
     labels = [view.tabs.tabText(i) for i in range(view.tabs.count())]
     assert labels[labels.index("Results") + 1] == "Reports"
     view.show_patient(trt_patient.id)
-    view.tabs.setCurrentWidget(view.reports)
+    view.tabs.setCurrentWidget(view.reports_page)
     assert view.reports.patient_id == trt_patient.id
 
 

@@ -12,37 +12,50 @@ Usage::
 
 Rules live in ``resources/knowledge/rules.toml``; ``load_rules`` validates them.
 Nothing here imports Qt, SQL or reportlab.
+
+The names below load their modules on first use: the clinic-wide read imports
+``held`` and ``reading`` at start-up, and importing them must not load the whole
+engine (about a tenth of a cold start).
 """
 
-from app.core.evaluation.engine import (
-    EvaluationOptions,
-    depots_for,
-    evaluate,
-    rules_for,
-    rules_subset,
-)
-from app.core.evaluation.errors import RuleError
-from app.core.evaluation.findings import (
-    EVIDENCE_GRADES,
-    SEVERITIES,
-    STATUSES,
-    ActiveComponent,
-    Evaluation,
-    Finding,
-    StackEntry,
-    Suppression,
-    Trace,
-    TraceRange,
-    TraceRegimen,
-    TraceValue,
-    severity_rank,
-)
-from app.core.evaluation.judgement import compare, possible_bands, result_interval
-from app.core.evaluation.prepared import depot_timings
-from app.core.evaluation.rulebook import default_rules_path, load_rules
-from app.core.evaluation.rules_model import Rule, RulePack
-from app.core.evaluation.suppression import apply_suppressions, suppression_for
-from app.core.evaluation.timing import DepotTiming, DrawTiming, draw_timing
+from __future__ import annotations
+
+import importlib
+
+_HOMES = {
+    "EvaluationOptions": "app.core.evaluation.engine",
+    "depots_for": "app.core.evaluation.engine",
+    "evaluate": "app.core.evaluation.engine",
+    "rules_for": "app.core.evaluation.engine",
+    "rules_subset": "app.core.evaluation.engine",
+    "RuleError": "app.core.evaluation.errors",
+    "ActiveComponent": "app.core.evaluation.findings",
+    "EVIDENCE_GRADES": "app.core.evaluation.findings",
+    "Evaluation": "app.core.evaluation.findings",
+    "Finding": "app.core.evaluation.findings",
+    "SEVERITIES": "app.core.evaluation.findings",
+    "STATUSES": "app.core.evaluation.findings",
+    "StackEntry": "app.core.evaluation.findings",
+    "Suppression": "app.core.evaluation.findings",
+    "Trace": "app.core.evaluation.findings",
+    "TraceRange": "app.core.evaluation.findings",
+    "TraceRegimen": "app.core.evaluation.findings",
+    "TraceValue": "app.core.evaluation.findings",
+    "severity_rank": "app.core.evaluation.findings",
+    "compare": "app.core.evaluation.judgement",
+    "possible_bands": "app.core.evaluation.judgement",
+    "result_interval": "app.core.evaluation.judgement",
+    "depot_timings": "app.core.evaluation.prepared",
+    "default_rules_path": "app.core.evaluation.rulebook",
+    "load_rules": "app.core.evaluation.rulebook",
+    "Rule": "app.core.evaluation.rules_model",
+    "RulePack": "app.core.evaluation.rules_model",
+    "apply_suppressions": "app.core.evaluation.suppression",
+    "suppression_for": "app.core.evaluation.suppression",
+    "DepotTiming": "app.core.evaluation.timing",
+    "DrawTiming": "app.core.evaluation.timing",
+    "draw_timing": "app.core.evaluation.timing",
+}
 
 __all__ = [
     "EVIDENCE_GRADES",
@@ -78,3 +91,12 @@ __all__ = [
     "severity_rank",
     "suppression_for",
 ]
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
