@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import random
 import subprocess
 import sys
@@ -91,7 +92,10 @@ def generate_csv(path: Path, rows: int = ROWS, seed: int = 42) -> None:
 FLOOR = r"""
 import csv, sys, time, resource
 import sqlcipher3.dbapi2 as sqlite
-started = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+started, cpu_started = time.perf_counter(), cpu()
 conn = sqlite.connect(sys.argv[2], isolation_level=None)
 conn.execute("PRAGMA journal_mode=WAL"); conn.execute("PRAGMA synchronous=FULL")
 conn.execute("CREATE TABLE results (mrn, test, loinc, result, units, range, collected, lab)")
@@ -101,25 +105,28 @@ with open(sys.argv[1], newline="", encoding="utf-8") as handle:
     conn.executemany("INSERT INTO results VALUES (?,?,?,?,?,?,?,?)", reader)
     conn.execute("COMMIT")
 elapsed = time.perf_counter() - started
-print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, cpu() - cpu_started)
 """
 
 OURS = r"""
 import sys, time, resource
 from datetime import date
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 from pathlib import Path
 from app.services import ClinicService
 from app.services.importing import Importer
 today = date.fromisoformat(sys.argv[3])
 service = ClinicService.open_demo(Path(sys.argv[2]), today=lambda: today)
-started = time.perf_counter()
+started, cpu_started = time.perf_counter(), cpu()
 data = Path(sys.argv[1]).read_bytes()
 importer = Importer(service)
 parsed = importer.read(data, "bench.csv")
 read_s = time.perf_counter() - started
 preview = importer.preview(data, "bench.csv", parsed)
 result = importer.commit(preview, data)
-elapsed = time.perf_counter() - started
+elapsed, elapsed_cpu = time.perf_counter() - started, cpu() - cpu_started
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 problems = len(parsed.problems)
 del data, parsed, preview
@@ -129,7 +136,7 @@ importer = Importer(service)
 parsed = importer.read(second, "second.csv")
 later = importer.commit(importer.preview(second, "second.csv", parsed), second)
 second_s = time.perf_counter() - started
-print(elapsed, peak, result.imported, read_s, problems, second_s, later.imported)
+print(elapsed, peak, result.imported, read_s, problems, second_s, later.imported, elapsed_cpu)
 """
 
 
@@ -161,6 +168,10 @@ def _fresh(path: Path) -> Path:
     return path
 
 
+def _median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
 def run(repeat: int = 3) -> dict:
     OUT.mkdir(exist_ok=True)
     source = OUT / "import-1m.csv"
@@ -170,6 +181,8 @@ def run(repeat: int = 3) -> dict:
     if not second.exists():
         generate_csv(second, SECOND_ROWS, seed=7)
     floors, ours, memory, seconds = [], [], [], []
+    floor_cpu, ours_cpu = [], []
+    load_before = os.getloadavg()[0]
     second_imported = 0
     imported = read_s = problems = 0
     for _ in range(repeat):
@@ -181,6 +194,7 @@ def run(repeat: int = 3) -> dict:
             text=True,
         ).stdout.split()
         floors.append(float(out[0]))
+        floor_cpu.append(float(out[2]))
         clinic = _fresh(OUT / "import-clinic.db")
         _prepare_clinic(clinic)
         out = subprocess.run(
@@ -198,12 +212,14 @@ def run(repeat: int = 3) -> dict:
             text=True,
         ).stdout.split()
         ours.append(float(out[0]))
+        ours_cpu.append(float(out[7]))
         memory.append(int(out[1]) / 1024)
         imported, read_s, problems = int(out[2]), float(out[3]), int(out[4])
         seconds.append(float(out[5]))
         second_imported = int(out[6])
     floor_s, ours_s = sorted(floors)[len(floors) // 2], sorted(ours)[len(ours) // 2]
     second_s = sorted(seconds)[len(seconds) // 2]
+    load_after = os.getloadavg()[0]
     result = {
         "floor_rows_per_s": ROWS / floor_s,
         "ours_rows_per_s": ROWS / ours_s,
@@ -214,6 +230,10 @@ def run(repeat: int = 3) -> dict:
         "problems": problems,
         "second_rows_per_s": SECOND_ROWS / second_s,
         "second_imported": second_imported,
+        "floor_cpu_s": _median(floor_cpu),
+        "ours_cpu_s": _median(ours_cpu),
+        "cpu_ratio": _median(floor_cpu) / _median(ours_cpu),
+        "load": [load_before, load_after],
     }
     print_table(
         f"Import of a {ROWS:,}-row long CSV ({PATIENTS:,} patients; median of {repeat})",
@@ -228,6 +248,12 @@ def run(repeat: int = 3) -> dict:
             ),
             ("  of which reading the file", f"{read_s:.1f} s"),
             ("ratio to floor (target >= 0.4x)", f"{result['ratio']:.2f}x"),
+            (
+                "CPU time: floor / Cofactor (ratio)",
+                f"{result['floor_cpu_s']:.1f} s / {result['ours_cpu_s']:.1f} s "
+                f"({result['cpu_ratio']:.2f}x)",
+            ),
+            ("load average before / after", f"{load_before:.2f} / {load_after:.2f}"),
             ("peak memory (target < 500 MB)", f"{result['peak_mb']:.0f} MB"),
             ("rows imported / rejected", f"{imported:,} / {problems:,}"),
             (
