@@ -55,6 +55,15 @@ def run_import(service, args) -> int:
         except KeyError as exc:
             raise ImportUserError(f"--map {mapping}: unknown analyte key {key.strip()!r}.") from exc
     preview = importer.preview(data, path.name, parsed, profile_name)
+    # Asked before the commit: afterwards a created patient's MRN is taken by that patient.
+    not_created = (
+        {
+            who.describe(): importer.patients.why_not_created(who)
+            for who in preview.unmatched_patients
+        }
+        if args.create_patients
+        else {}
+    )
     result, nothing = None, ""
     if not args.dry_run:
         save = (args.save_profile, profile_settings(options, parsed)) if args.save_profile else None
@@ -66,14 +75,6 @@ def run_import(service, args) -> int:
             nothing = str(exc)  # not an error: re-running an import is safe
     if args.report:
         Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
-    not_created = (
-        {
-            who.describe(): importer.patients.why_not_created(who)
-            for who in preview.unmatched_patients
-        }
-        if args.create_patients
-        else {}
-    )
     _print(preview, result, args, nothing, not_created)
     return 0
 
@@ -131,6 +132,8 @@ def _print(preview, result, args, nothing: str, not_created: dict[str, str]) -> 
         print(f"  unmatched patient: {who} ({count} rows){note}")
         if not_created.get(who):
             print(f"    not created: {not_created[who]}")
+        elif who in not_created and result is not None:
+            print("    created as a new patient")
     for text, count in unknown.items():
         print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
     for (key, unit), count in preview.unrecognised_units.items():

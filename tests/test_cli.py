@@ -424,3 +424,21 @@ def test_importing_a_file_again_makes_no_empty_batch(tmp_path, capsys):
     assert "Nothing new to import from labs.csv (1 already in the clinic)" in text
     code, text, _ = _run(capsys, *base, "batches", "list", "--json")
     assert len(json.loads(text)) == 1
+
+
+def test_created_patients_are_reported_as_created(tmp_path, capsys):
+    out, data = tmp_path / "demo.db", str(tmp_path / "data")
+    base = ["--data-dir", data, "--clinic", str(out)]
+    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "MRN,Family name,Given name,Date of birth,Test,Result,Units,Collected\n"
+        "N1,Amin,Ola,1980-02-02,Zinc,70,ug/dL,2026-10-01 08:00\n"
+        "N2,,,,Zinc,75,ug/dL,2026-10-01 08:00\n"
+    )
+    code, text, err = _run(capsys, *base, "import", str(labs), "--create-patients")
+    assert code == 0, err
+    amin, nameless = text.split("unmatched patient: ")[1:3]
+    assert "created as a new patient" in amin and "not created" not in amin
+    assert "not created: the file gives no full name" in nameless
+    assert "Imported 1 results" in text and "1 patients created" in text
