@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -81,6 +81,8 @@ class SuppressDialog(QDialog):
 
 
 class FindingsPanel(QWidget):
+    changed = Signal()  # a finding was suppressed or unsuppressed
+
     def __init__(self, service, findings_service, parent=None):
         super().__init__(parent)
         self._service = service
@@ -221,6 +223,7 @@ class FindingsPanel(QWidget):
             self.summary.setText("; ".join(exc.errors.values()))
             return
         self.refresh()
+        self.changed.emit()
 
     def unsuppress_selected(self) -> None:
         finding = self.selected_finding()
@@ -228,6 +231,7 @@ class FindingsPanel(QWidget):
             return
         self._findings.unsuppress(self._patient_id, finding.rule_id)
         self.refresh()
+        self.changed.emit()
 
 
 def _value_text(value, service) -> str:

@@ -93,6 +93,10 @@ class PatientView(QWidget):
         self.labs.changed.connect(lambda: self._refresh(self.findings))
         # A result corrected or excluded in one view redraws the other.
         self.labs.changed.connect(lambda: self._refresh(self.trends_page))
+        # The Reports tab offers the findings to explain in a handout: any of these
+        # changes which findings there are.
+        for changed in (self.regimen.changed, self.labs.changed, self.findings.changed):
+            changed.connect(self._refresh_report_findings)
         # Opening a patient fills only the tab on screen; the others fill when shown.
         self._showing: dict[QWidget, int | None] = {}
         self.tabs.currentChanged.connect(lambda _index: self._fill_current())
@@ -126,6 +130,7 @@ class PatientView(QWidget):
         panel = TrendsPanel(self._service, parent)
         panel.changed.connect(lambda: self._refresh(self.labs))
         panel.changed.connect(lambda: self._refresh(self.findings))
+        panel.changed.connect(self._refresh_report_findings)
         return panel
 
     def _fill_current(self) -> None:
@@ -153,6 +158,15 @@ class PatientView(QWidget):
             page = page.panel()
         if self.patient and self._showing.get(page) == self.patient.id:
             page.refresh()
+
+    def _refresh_report_findings(self) -> None:
+        """Re-list the Reports tab's findings if it shows this patient (else it fills when shown)."""
+        page = getattr(self, "reports_page", None)  # an assistant has no Reports tab
+        if page is None or not page.is_built:
+            return
+        panel = page.panel()
+        if self.patient and self._showing.get(panel) == self.patient.id:
+            panel.refresh_findings()
 
     def _fill_header(self, patient: Patient) -> None:
         age = patient.age_on(self._service.today())

@@ -174,6 +174,15 @@ class ReportsPanel(QWidget):
                 self.archive_table.setItem(row, column, item)
         self._update_buttons()
 
+    def refresh_findings(self) -> None:
+        """Re-list the findings after the patient's records changed; ticks stay where they can."""
+        ticked = set(self.ticked_rule_ids())
+        self._fill_findings()
+        for i in range(self.findings_list.count()):
+            item = self.findings_list.item(i)
+            if item.data(Qt.UserRole) in ticked:
+                item.setCheckState(Qt.Checked)
+
     def _fill_findings(self) -> None:
         self.findings_list.clear()
         if self.patient_id is None or not self.allowed:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from PySide6.QtCore import Qt
 
 from app.core.models import RegimenItem
 from app.core.validation import DoseChange
 from app.services.findings import FindingsService
+from app.ui.item_roles import USER
 from app.ui.patient_view import PatientView
 from tests.conftest import make_patient
 
@@ -82,3 +84,49 @@ def test_a_dose_change_redraws_the_protocol_lane_of_the_chart_on_screen(view, se
     view.regimen.changed.emit()  # as the Regimen tab does after the dose dialog
     [lane] = view.trends.series.regimen_lanes
     assert len(lane.steps) == 2
+
+
+def _offered(view: PatientView) -> set[str]:
+    """The rule ids the Reports tab offers to explain in a handout."""
+    items = (view.reports.findings_list.item(i) for i in range(view.reports.findings_list.count()))
+    return {item.data(USER) for item in items if item.data(USER)}
+
+
+def test_the_reports_tab_offers_the_findings_of_the_results_as_changed(view, service):
+    findings = FindingsService(service)
+    patient = _trt_patient(service, "MRN-1", "55.2")
+
+    def fired() -> set[str]:
+        return {f.rule_id for f in findings.evaluate(patient.id, with_checks=False).visible}
+
+    view.tabs.setCurrentWidget(view.reports_page)
+    view.show_patient(patient.id)
+    before = fired()
+    assert "hematocrit_above_54_on_trt" in before and _offered(view) == before
+    view.reports.note.setPlainText("Half-typed note")
+    kept = sorted(before - {"hematocrit_above_54_on_trt"})[0]
+    _tick(view, kept)
+
+    # The high haematocrit is excluded on the Results tab (haemolysed sample).
+    view.tabs.setCurrentWidget(view.labs)
+    [result] = service.observations(patient.id, ["hematocrit"])
+    service.exclude_result(result.id, "haemolysed")
+    view.labs.changed.emit()
+    view.tabs.setCurrentWidget(view.reports_page)
+    assert "hematocrit_above_54_on_trt" not in fired()
+    assert _offered(view) == fired()  # not the finding the excluded result made
+    assert view.reports.note.toPlainText() == "Half-typed note"  # what was typed stays
+    assert view.reports.ticked_rule_ids() == [kept]  # and so does a tick
+
+    # A finding suppressed on the Findings tab is no longer offered either.
+    [finding] = [f for f in findings.evaluate(patient.id).visible if f.rule_id == kept]
+    findings.suppress(patient.id, finding, "discussed at the last visit")
+    view.findings.changed.emit()  # as the Findings tab does after the dialog
+    assert kept not in _offered(view) and _offered(view) == fired()
+
+
+def _tick(view: PatientView, rule_id: str) -> None:
+    for i in range(view.reports.findings_list.count()):
+        item = view.reports.findings_list.item(i)
+        if item.data(USER) == rule_id:
+            item.setCheckState(Qt.Checked)
