@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 
 class LazyTab(QWidget):
     """Holds the panel ``build()`` makes, once, on the first call of ``panel()``."""
-
-    built = Signal(QWidget)
 
     def __init__(self, build: Callable[[QWidget], QWidget], parent=None):
         super().__init__(parent)
@@ -33,5 +30,4 @@ class LazyTab(QWidget):
         if self._panel is None:
             self._panel = self._build(self)
             self._layout.addWidget(self._panel)
-            self.built.emit(self._panel)
         return self._panel

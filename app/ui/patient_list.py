@@ -78,7 +78,11 @@ class PatientListPane(QWidget):
         )
         self.model.set_rows(rows)
         shown = len(rows)
-        more = f" (only {LIST_LIMIT} shown: type more to narrow)" if shown >= LIST_LIMIT else ""
+        more = (
+            f" shown, not every match (the list stops at {LIST_LIMIT}): type more to narrow"
+            if shown >= LIST_LIMIT
+            else ""
+        )
         self.count.setText(f"{shown} patient{'s' if shown != 1 else ''}{more}")
         if self.search.text().strip():
             self._audit_timer.start()

@@ -92,7 +92,7 @@ class PatientView(QWidget):
         self.regimen.changed.connect(lambda: self._refresh(self.trends_page))
         self.labs.changed.connect(lambda: self._refresh(self.findings))
         # A result corrected or excluded in one view redraws the other.
-        self.labs.changed.connect(lambda: self._refresh(self.trends_page))
+        self.labs.changed.connect(self._results_changed_for_trends)
         # The Reports tab offers the findings to explain in a handout: any of these
         # changes which findings there are.
         for changed in (self.regimen.changed, self.labs.changed, self.findings.changed):
@@ -118,6 +118,12 @@ class PatientView(QWidget):
     def reports(self):
         """The Reports tab's panel (built on first use: it imports the PDF writer's data)."""
         return self.reports_page.panel()
+
+    def _results_changed_for_trends(self) -> None:
+        """A result added or corrected elsewhere: the chart's checklist and lanes follow."""
+        page = self.trends_page
+        if page.is_built and self.patient and self._showing.get(page.panel()) == self.patient.id:
+            page.panel().results_changed()
 
     def _build_reports(self, parent: QWidget) -> QWidget:
         from app.ui.reports_panel import ReportsPanel

@@ -178,12 +178,7 @@ class TrendsPanel(QWidget):
                 self.chart.clear_lanes()
                 self.flowsheet_model.set_series(None)
                 return
-            for key in trends.analytes_with_results(self._service, patient_id):
-                item = QListWidgetItem(self._service.analyte_label(key))
-                item.setData(KEY_ROLE, key)
-                item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-                item.setCheckState(Qt.Unchecked)
-                self.checklist.addItem(item)
+            self._fill_checklist(patient_id)
             self.presets = trends.presets(self._service, patient_id)
             self.preset_combo.addItems([NO_PRESET, *self.presets])
         finally:
@@ -195,6 +190,27 @@ class TrendsPanel(QWidget):
         else:
             self._check_keys(self.available_keys()[:4])
             self.refresh()
+
+    def results_changed(self) -> None:
+        """Results were added or corrected elsewhere: list any new analyte, keep the ticks."""
+        checked, search = self.checked_keys(), self.search.text()
+        self._filling = True
+        try:
+            self.checklist.clear()
+            self._fill_checklist(self.patient_id)
+        finally:
+            self._filling = False
+        self._check_keys(checked)
+        self._filter(search)
+        self.refresh()
+
+    def _fill_checklist(self, patient_id: int) -> None:
+        for key in trends.analytes_with_results(self._service, patient_id):
+            item = QListWidgetItem(self._service.analyte_label(key))
+            item.setData(KEY_ROLE, key)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.checklist.addItem(item)
 
     def available_keys(self) -> list[str]:
         return [self.checklist.item(i).data(KEY_ROLE) for i in range(self.checklist.count())]

@@ -101,3 +101,18 @@ def test_a_derived_lane_alone_reads_its_inputs(clinic):
     [lane] = series_for(service, patient.id, ["free_testosterone_calc"]).analytes
     [point] = lane.points
     assert lane.unit == "pg/mL" and 80 < point.value < 110  # Vermeulen: about 9 ng/dL
+
+
+def test_a_read_inside_a_transaction_that_rolls_back_is_not_kept(clinic):
+    from app.core.models import Observation
+
+    service, patient = clinic
+    assert _values(service, patient.id) == ["70"]
+    at = datetime(2026, 10, 5, 8)
+    with pytest.raises(RuntimeError), service.database.transaction():
+        service.observations_repo.add(
+            Observation(None, patient.id, "zinc", at, "99", 99.0, None, "ug/dL", 99.0, "ug/dL")
+        )
+        assert _values(service, patient.id) == ["70", "99"]  # seen inside the transaction
+        raise RuntimeError("the import failed half way")
+    assert _values(service, patient.id) == ["70"]  # and gone after the rollback

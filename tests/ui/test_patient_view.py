@@ -130,3 +130,23 @@ def _tick(view: PatientView, rule_id: str) -> None:
         item = view.reports.findings_list.item(i)
         if item.data(USER) == rule_id:
             item.setCheckState(Qt.Checked)
+
+
+def test_a_result_for_a_new_analyte_joins_the_trends_checklist_keeping_the_ticks(view, service):
+    patient = _trt_patient(service, "MRN-1", "45.0")
+    service.record_result(patient.id, "zinc", "60", "ug/dL", datetime(2026, 10, 1, 8))
+    view.tabs.setCurrentWidget(view.trends_page)
+    view.show_patient(patient.id)
+    view.trends._check_keys(["zinc"])
+    view.trends.refresh()
+    service.record_result(patient.id, "copper", "90", "ug/dL", datetime(2026, 10, 2, 8))
+    view.labs.changed.emit()  # as the Results tab does after a manual entry
+    # Copper, and the zinc/copper ratio now that both are measured.
+    assert set(view.trends.available_keys()) == {
+        "hematocrit",
+        "zinc",
+        "copper",
+        "zinc_copper_ratio",
+    }
+    assert view.trends.checked_keys() == ["zinc"]
+    assert [a.key for a in view.trends.series.analytes] == ["zinc"]
