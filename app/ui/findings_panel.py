@@ -7,6 +7,7 @@ fired. Every data-derived string is HTML-escaped before it is shown.
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from html import escape
 from typing import TYPE_CHECKING
@@ -165,6 +166,9 @@ class FindingsPanel(QWidget):
         )
         from app.core.evaluation import severity_rank
 
+        # One rule can fire for several markers (a monitoring gap per missing test):
+        # a title that repeats names its marker, so the list tells them apart.
+        repeated = {t for t, n in Counter(f.title for f in shown).items() if n > 1}
         groups: dict[str, QTreeWidgetItem] = {}
         for finding in sorted(shown, key=lambda f: -severity_rank(f.severity)):
             group = groups.get(finding.severity)
@@ -177,7 +181,10 @@ class FindingsPanel(QWidget):
                 self.tree.addTopLevelItem(group)
                 group.setExpanded(True)
                 groups[finding.severity] = group
-            title = finding.title + ("  (suppressed)" if finding.suppressed else "")
+            title = finding.title
+            if title in repeated:
+                title += f": {self._service.analyte_label(finding.marker)}"
+            title += "  (suppressed)" if finding.suppressed else ""
             item = QTreeWidgetItem(
                 [
                     title,

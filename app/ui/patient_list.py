@@ -78,12 +78,10 @@ class PatientListPane(QWidget):
         )
         self.model.set_rows(rows)
         shown = len(rows)
-        more = (
-            f" shown, not every match (the list stops at {LIST_LIMIT}): type more to narrow"
-            if shown >= LIST_LIMIT
-            else ""
-        )
-        self.count.setText(f"{shown} patient{'s' if shown != 1 else ''}{more}")
+        if shown >= LIST_LIMIT:  # the list stops there: it is not every match
+            self.count.setText(f"{shown} shown, not all matches: type more to narrow")
+        else:
+            self.count.setText(f"{shown} patient{'s' if shown != 1 else ''}")
         if self.search.text().strip():
             self._audit_timer.start()
         if selected is not None:

@@ -150,3 +150,16 @@ def test_worklist_dialog_writes_a_handout_per_patient_with_progress(
     assert dialog.count.text() == "1 of 1 PDFs written."
     (pdf,) = (tmp_path / "pdfs").glob("*.pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_a_rule_firing_for_several_tests_names_each_in_the_list(qtbot, service, trt_patient):
+    # On TRT with no total testosterone or PSA for years, the monitoring gap fires per test.
+    panel = FindingsPanel(service, FindingsService(service))
+    qtbot.addWidget(panel)
+    panel.show_patient(trt_patient.id)
+    gaps = {t for t in _titles(panel) if t.startswith("Protocol monitoring gap")}
+    assert gaps == {  # each says which test it is about
+        "Protocol monitoring gap: Prostate-specific antigen",
+        "Protocol monitoring gap: Testosterone, total",
+    }
+    assert "Haematocrit above 54% on testosterone therapy" in _titles(panel)  # once: as is
