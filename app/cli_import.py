@@ -8,6 +8,7 @@ from pathlib import Path
 from app.cli import UserError as ImportUserError
 from app.core.labfiles import FileRejected, NeedsDateOrder, ReadOptions
 from app.services.importing import (
+    AssignmentError,
     Importer,
     NothingToImport,
     apply_profile,
@@ -55,6 +56,14 @@ def run_import(service, args) -> int:
         except KeyError as exc:
             raise ImportUserError(f"--map {mapping}: unknown analyte key {key.strip()!r}.") from exc
     preview = importer.preview(data, path.name, parsed, profile_name)
+    if args.assign:
+        # Every assignment is checked before anything is written: one bad one stops all.
+        for spec in args.assign:
+            try:
+                importer.assign_text(preview, spec)
+            except AssignmentError as exc:
+                raise ImportUserError(str(exc)) from exc
+        preview = importer.preview(data, path.name, parsed, profile_name)
     # Asked before the commit: afterwards a created patient's MRN is taken by that patient.
     not_created = (
         {
@@ -75,11 +84,29 @@ def run_import(service, args) -> int:
             nothing = str(exc)  # not an error: re-running an import is safe
     if args.report:
         Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
-    _print(preview, result, args, nothing, not_created)
+    assigned = _assigned(service, importer, preview, args.create_patients)
+    _print(preview, result, args, nothing, not_created, assigned)
     return 0
 
 
-def _print(preview, result, args, nothing: str, not_created: dict[str, str]) -> None:
+def _assigned(service, importer: Importer, preview, create_patients: bool) -> dict[str, dict]:
+    """Each assigned file patient → its rows, the clinic patient, and whether it would
+    have been created (the assignment wins over ``--create-patients``)."""
+    found = {}
+    for who, patient_id in preview.assigned_to.items():
+        patient = service.get_patient(patient_id)
+        found[who.describe()] = {
+            "rows": len(preview.assigned_lines.get(who, ())),
+            "mrn": patient.mrn,
+            "name": patient.display_name,
+            "not_created": create_patients and not importer.patients.why_not_created(who),
+        }
+    return found
+
+
+def _print(
+    preview, result, args, nothing: str, not_created: dict[str, str], assigned: dict[str, dict]
+) -> None:
     summary = preview.summary()
     unmatched = {who.describe(): len(lines) for who, lines in preview.unmatched_patients.items()}
     notes = {
@@ -96,6 +123,9 @@ def _print(preview, result, args, nothing: str, not_created: dict[str, str]) -> 
             "dry_run": bool(args.dry_run),
             **summary,
             "unmatched_patients": unmatched,
+            "assigned_patients": {
+                who: {"rows": a["rows"], "mrn": a["mrn"]} for who, a in assigned.items()
+            },
             "unknown_analytes": unknown,
             "unrecognised_units": {
                 f"{k[0]} [{k[1]}]": n for k, n in preview.unrecognised_units.items()
@@ -127,6 +157,9 @@ def _print(preview, result, args, nothing: str, not_created: dict[str, str]) -> 
         f"{summary['unmatched_patient_rows']} for unmatched patients, "
         f"{summary['unknown_analyte_rows']} with unknown analytes"
     )
+    for who, a in assigned.items():
+        wins = " (assigned, so --create-patients does not create it)" if a["not_created"] else ""
+        print(f"  assigned: {who} ({a['rows']} rows) → {a['name']}, MRN {a['mrn']}{wins}")
     for who, count in unmatched.items():
         note = f": {notes[who]}" if notes.get(who) else ""
         print(f"  unmatched patient: {who} ({count} rows){note}")
@@ -134,6 +167,8 @@ def _print(preview, result, args, nothing: str, not_created: dict[str, str]) -> 
             print(f"    not created: {not_created[who]}")
         elif who in not_created and result is not None:
             print("    created as a new patient")
+    if unmatched:
+        print("  assign a file patient to a clinic patient with --assign 'WHO=MRN'")
     for text, count in unknown.items():
         print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
     for (key, unit), count in preview.unrecognised_units.items():

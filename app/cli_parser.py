@@ -65,6 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="map an unknown analyte name to a knowledge-base key (repeatable)",
     )
     imp.add_argument(
+        "--assign",
+        action="append",
+        default=[],
+        metavar="WHO=MRN",
+        help="import an unmatched file patient's rows onto the clinic patient with MRN; WHO is "
+        "the file patient as printed: its sample id, its MRN, or the whole description "
+        "(repeatable; wins over --create-patients)",
+    )
+    imp.add_argument(
         "--report", metavar="FILE", help="save the rejected rows (line, column, reason)"
     )
 

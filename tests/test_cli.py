@@ -46,6 +46,16 @@ def _as_admin(*args) -> list[str]:
     return [*args, "--user", "ana", "--password-stdin"]
 
 
+def _demo_with_r1(tmp_path, capsys) -> list[str]:
+    """A one-patient demo clinic plus patient R1 (Amin, Ola); the options that open it."""
+    out, data = tmp_path / "demo.db", str(tmp_path / "data")
+    base = ["--data-dir", data, "--clinic", str(out)]
+    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
+    add = ["patients", "add", "--mrn", "R1", "--family", "Amin", "--given", "Ola"]
+    assert _run(capsys, *base, *add, "--dob", "1980-02-02", "--sex", "male")[0] == 0
+    return base
+
+
 def test_demo_builds_a_clinic_that_patients_list_reads(tmp_path, capsys):
     out = tmp_path / "demo.db"
     code, text, _ = _run(
@@ -371,11 +381,7 @@ def test_a_reader_that_stops_early_is_not_an_error(tmp_path):
 
 def test_regimen_add_change_dose_stop_and_list(tmp_path, capsys):
     """A clinic scripting the command line can record a protocol, so findings follow it."""
-    out, data = tmp_path / "demo.db", str(tmp_path / "data")
-    base = ["--data-dir", data, "--clinic", str(out)]
-    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
-    add = ["patients", "add", "--mrn", "R1", "--family", "Amin", "--given", "Ola"]
-    assert _run(capsys, *base, *add, "--dob", "1980-02-02", "--sex", "male")[0] == 0
+    base = _demo_with_r1(tmp_path, capsys)
 
     def regimen(*args):
         return _run(capsys, *base, "regimen", *args, "--patient", "R1")
@@ -410,11 +416,7 @@ def test_regimen_add_change_dose_stop_and_list(tmp_path, capsys):
 
 
 def test_importing_a_file_again_makes_no_empty_batch(tmp_path, capsys):
-    out, data = tmp_path / "demo.db", str(tmp_path / "data")
-    base = ["--data-dir", data, "--clinic", str(out)]
-    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
-    add = ["patients", "add", "--mrn", "R1", "--family", "Amin", "--given", "Ola"]
-    assert _run(capsys, *base, *add, "--dob", "1980-02-02", "--sex", "male")[0] == 0
+    base = _demo_with_r1(tmp_path, capsys)
     labs = tmp_path / "labs.csv"
     labs.write_text("MRN,Test,Result,Units,Collected\nR1,Zinc,70,ug/dL,2026-10-01 08:00\n")
     code, text, err = _run(capsys, *base, "import", str(labs))
@@ -442,3 +444,29 @@ def test_created_patients_are_reported_as_created(tmp_path, capsys):
     assert "created as a new patient" in amin and "not created" not in amin
     assert "not created: the file gives no full name" in nameless
     assert "Imported 1 results" in text and "1 patients created" in text
+
+
+def test_assign_puts_one_sample_on_the_chosen_patient(tmp_path, capsys):
+    base = _demo_with_r1(tmp_path, capsys)
+    labs = tmp_path / "analyzer.csv"
+    labs.write_text(
+        "Patient ID,Sample ID,Test Name,Result,Units,Comp. Time\n"
+        ",25255,Zinc,70,ug/dL,2026-10-01 08:00\n"
+        ",25255,Copper,90,ug/dL,2026-10-01 08:00\n"
+        ",25256,Zinc,75,ug/dL,2026-10-01 08:05\n"
+    )
+    code, text, err = _run(capsys, *base, "import", str(labs), "--dry-run")
+    assert code == 0, err
+    assert "unmatched patient: Sample 25255 (2 rows): the file gives no patient identifier" in text
+    assert "unmatched patient: Sample 25256 (1 rows)" in text
+    # A wrong MRN or an unknown sample is one line, and nothing is written.
+    for bad, says in (("25255=R9", "no patient in this clinic has MRN 'R9'"), ("999=R1", "999")):
+        code, text, err = _run(capsys, *base, "import", str(labs), "--assign", bad)
+        assert code == 1 and says in err and err.count("\n") == 1 and text == ""
+    code, text, _ = _run(capsys, *base, "batches", "list", "--json")
+    assert json.loads(text) == []
+    code, text, err = _run(capsys, *base, "import", str(labs), "--assign", "25255=R1")
+    assert code == 0, err
+    assert "assigned: Sample 25255 (2 rows) → Amin, Ola, MRN R1" in text
+    assert "unmatched patient: Sample 25256 (1 rows)" in text
+    assert "Imported 2 results" in text

@@ -26,13 +26,19 @@ def mapping_text(raw: RawResult | Test) -> str:
 
 @dataclass(frozen=True, slots=True)
 class FilePatient:
-    """How a file identifies a patient: an MRN, or a name with a date of birth."""
+    """How a file identifies a patient: an MRN, or a name with a date of birth.
+
+    A file that names no patient at all may still number its samples: ``sample_id`` then
+    keeps each sample's rows apart, so the user can assign each to a patient. It is set
+    only when nothing names a person, and it never matches a patient by itself.
+    """
 
     mrn: str
     family_name: str
     given_name: str
     date_of_birth: date | None
     sex: str = ""
+    sample_id: str = ""
 
     @property
     def identifiable(self) -> bool:
@@ -49,6 +55,8 @@ class FilePatient:
             parts.append(name)
         if self.date_of_birth:
             parts.append(f"born {self.date_of_birth.isoformat()}")
+        if not parts and self.sample_id:
+            return f"Sample {self.sample_id}"
         return " · ".join(parts) or "no patient identifier"
 
 
@@ -61,19 +69,23 @@ def file_patient(raw: RawResult | Visit) -> FilePatient:
         raw.given_name,
         raw.date_of_birth,
         raw.sex,
+        raw.sample_id,
     )
 
 
 @lru_cache(maxsize=100_000)
 def _file_patient(
-    mrn: str, source_id: str, family: str, given: str, born: date | None, sex: str
+    mrn: str, source_id: str, family: str, given: str, born: date | None, sex: str, sample: str
 ) -> FilePatient:
+    mrn, family, given = (mrn or source_id).strip(), family.strip(), given.strip()
+    names_someone = bool(mrn or family or given or born)
     return FilePatient(
-        mrn=(mrn or source_id).strip(),
-        family_name=family.strip(),
-        given_name=given.strip(),
+        mrn=mrn,
+        family_name=family,
+        given_name=given,
         date_of_birth=born,
         sex=sex.strip().lower(),
+        sample_id="" if names_someone else sample.strip(),
     )
 
 

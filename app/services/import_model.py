@@ -29,6 +29,9 @@ class ImportPreview:
     unknown_analytes: dict[str, list[int]] = field(default_factory=dict)
     unmatched_patients: dict[FilePatient, list[int]] = field(default_factory=dict)
     patient_notes: dict[FilePatient, str] = field(default_factory=dict)
+    # File patients the user assigned to a clinic patient (id), and their rows' lines.
+    assigned_to: dict[FilePatient, int] = field(default_factory=dict)
+    assigned_lines: dict[FilePatient, list[int]] = field(default_factory=dict)
     unrecognised_units: dict[tuple[str, str], int] = field(default_factory=dict)
     already_imported: list[BatchRecord] = field(default_factory=list)
 
@@ -48,6 +51,7 @@ class ImportPreview:
             "unknown_analyte_rows": self.count(UNKNOWN_ANALYTE),
             "rejected": len(self.parsed.problems),
             "unrecognised_unit_rows": sum(self.unrecognised_units.values()),
+            "assigned_rows": sum(map(len, self.assigned_lines.values())),
         }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from app.core.importing import FilePatient
 from app.core.models import Patient
+from app.services.import_assignments import Assignments
 from app.services.import_model import ImportPreview
 
 
@@ -17,17 +18,22 @@ class FilePatients:
 
     def __init__(self, service):
         self._service = service
+        self.assignments = Assignments(service)
 
     def resolve(
         self, people: list[FilePatient], preview: ImportPreview
     ) -> dict[FilePatient, int | None]:
-        """Match each distinct file patient exactly: MRN, else name and date of birth."""
+        """Match each distinct file patient: the user's assignment, else MRN, else name and
+        date of birth, exactly."""
         repo = self._service.patients_repo
         found: dict[FilePatient, int | None] = {}
         for who in people:
             if who in found:
                 continue
-            found[who] = None
+            found[who] = self.assignments.get(who)
+            if found[who] is not None:
+                preview.assigned_to[who] = found[who]
+                continue
             if who.mrn:
                 patient = repo.by_mrn(who.mrn)
                 if patient is None:
@@ -50,6 +56,8 @@ class FilePatients:
                     preview.patient_notes[who] = "several patients have this name and birth date"
                 else:
                     preview.patient_notes[who] = "no patient with this name and birth date"
+            elif who.sample_id or not (who.family_name or who.given_name):
+                preview.patient_notes[who] = "the file gives no patient identifier"
             else:
                 preview.patient_notes[who] = "the file gives no MRN, or no name with birth date"
         return found

@@ -27,6 +27,7 @@ from app.core.importing import (
 )
 from app.core.labfiles import ParsedFile, ReadOptions, ResultRows, read_lab_file
 from app.security import roles
+from app.services.import_assignments import AssignmentError, assignment_text
 from app.services.import_model import (
     DUPLICATE,
     NEW,
@@ -45,6 +46,7 @@ from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
 
 __all__ = [
+    "AssignmentError",
     "DUPLICATE",
     "NEW",
     "UNKNOWN_ANALYTE",
@@ -111,6 +113,19 @@ class Importer:
         self.matcher.remember(text, analyte_key)
         self._new_mappings[text] = analyte_key
 
+    def assign(self, who: FilePatient, patient_id: int | None) -> None:
+        """The user's choice of clinic patient for an unmatched file patient (this import
+        only); ``None`` takes it back. The next :meth:`preview` shows its rows as new."""
+        self.patients.assignments.assign(who, patient_id)
+
+    def assign_text(self, preview: ImportPreview, spec: str):
+        """Apply a ``WHO=MRN`` assignment (``cofactor import --assign``).
+
+        Raises:
+            AssignmentError: One line naming the unknown file patient or MRN.
+        """
+        return self.patients.assignments.assign_text(preview, spec)
+
     def preview(
         self, data: bytes, file_name: str, parsed: ParsedFile, profile_name: str = ""
     ) -> ImportPreview:
@@ -169,6 +184,12 @@ class Importer:
                     units[(keys[index], tests[by_test[index]].unit)] += 1
         for index in _rows_where(statuses, UNMATCHED_PATIENT):
             unmatched[people[by_visit[index]]].append(lines[index])
+        if preview.assigned_to:
+            assigned: dict[FilePatient, list[int]] = defaultdict(list)
+            is_assigned = [who in preview.assigned_to for who in people]
+            for index in compress(range(len(rows)), map(is_assigned.__getitem__, by_visit)):
+                assigned[people[by_visit[index]]].append(lines[index])
+            preview.assigned_lines = dict(assigned)
         has_results = [patient_id in with_results for patient_id in visit_patients]
         candidates = array(
             "i",
@@ -335,7 +356,8 @@ class Importer:
                 "lab results",
                 detail=f"batch {batch_id}: {preview.file_name} sha256 {preview.sha256[:16]}; "
                 f"{imported} imported, {offered - imported} duplicate, "
-                f"{len(parsed.problems)} rejected, {len(created)} patients created",
+                f"{len(parsed.problems)} rejected, {len(created)} patients created"
+                + assignment_text(preview),
             )
         return ImportResult(
             batch_id=batch_id,

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QPushButton
 # The roles a clinic's CSV columns usually play, in the order a person reads a row.
 EDITABLE_ROLES = (
     ("mrn", "MRN"),
+    ("sample_id", "Sample ID"),
     ("family_name", "Family name"),
     ("given_name", "Given name"),
     ("patient_name", "Full name"),

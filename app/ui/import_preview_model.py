@@ -64,6 +64,8 @@ class ImportPreviewTableModel(RowsTableModel):
             raw = self._read[entry]
             key = preview.analyte_keys[entry]
             who = raw.mrn or raw.source_patient_id or f"{raw.family_name}, {raw.given_name}"
+            if who == ", ":
+                who = f"sample {raw.sample_id}" if raw.sample_id else ""
             analyte = self._label(key) if key else raw.analyte_text or raw.loinc
             collected = raw.collected_at.strftime("%Y-%m-%d %H:%M") if raw.collected_at else ""
             cells = (

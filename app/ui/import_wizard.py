@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -42,6 +42,7 @@ from app.services.importing import (
     profile_settings,
 )
 from app.ui.import_columns import ColumnMappingBox
+from app.ui.import_patients_box import FilePatientsBox
 from app.ui.import_preview_model import ImportPreviewTableModel
 from app.ui.tasks import run_task
 
@@ -151,10 +152,11 @@ class ImportWizard(QDialog):
         self.mapping_table.horizontalHeader().setStretchLastSection(True)
         self.mapping_table.verticalHeader().hide()
         self.apply_mapping_button = QPushButton("Apply mappings")
-        self.patients_label = QLabel(objectName="unmatched_patients")
-        self.patients_label.setWordWrap(True)
+        self.patients_box = FilePatientsBox(self._service.search_patients)
+        self.patients_label = self.patients_box.summary
         self.create_patients = QCheckBox(
-            "Create the unmatched patients the file names with name and date of birth",
+            "Create the unmatched patients the file names with name and date of birth "
+            "(not those assigned)",
             objectName="create_patients",
         )
         self.create_patients.toggled.connect(self._update_commit_button)
@@ -168,7 +170,7 @@ class ImportWizard(QDialog):
         side.addWidget(self.mapping_table, 1)
         side.addWidget(self.apply_mapping_button)
         side.addWidget(QLabel("<b>Patients</b>"))
-        side.addWidget(self.patients_label)
+        side.addWidget(self.patients_box, 1)
         side.addWidget(self.create_patients)
         side.addWidget(self.profile_name)
         side.addWidget(self.save_report_button)
@@ -201,6 +203,7 @@ class ImportWizard(QDialog):
         self.apply_mapping_button.clicked.connect(self.apply_mappings)
         self.save_report_button.clicked.connect(self.save_report)
         self.columns_box.reread_requested.connect(self.reread_with_columns)
+        self.patients_box.assignment_changed.connect(self.assign_patient)
 
     def _show_page(self, index: int) -> None:
         self.pages.setCurrentIndex(index)
@@ -304,8 +307,13 @@ class ImportWizard(QDialog):
             + ("\n" + "\n".join(parsed.notes) if parsed.notes else "")
         )
         summary = preview.summary()
+        assigned = (
+            f" (of them {summary['assigned_rows']} assigned by you)"
+            if summary["assigned_rows"]
+            else ""
+        )
         self.counts.setText(
-            f"{summary['new']} new · {summary['duplicates']} already in the clinic · "
+            f"{summary['new']} new{assigned} · {summary['duplicates']} already in the clinic · "
             f"{summary['rejected']} rejected · {summary['unmatched_patient_rows']} for unmatched "
             f"patients · {summary['unknown_analyte_rows']} with unknown analytes"
             + (
@@ -320,22 +328,9 @@ class ImportWizard(QDialog):
         self.preview_model.set_preview(preview)
         self.preview_table.resizeColumnsToContents()
         self._fill_mappings()
-        lines = [
-            f"{who.describe()}: {len(rows)} rows — {preview.patient_notes.get(who, '')}"
-            + self._not_created_text(who)
-            for who, rows in preview.unmatched_patients.items()
-        ]
-        if not preview.statuses:
-            matched = "No rows to match to patients: every row was rejected."
-        else:
-            matched = "Every row's patient was matched."
-        self.patients_label.setText("\n".join(lines[:12]) or matched)
+        self.patients_box.set_preview(preview, self._importer.patients.why_not_created)
         self.create_patients.setEnabled(bool(preview.unmatched_patients))
         self._update_commit_button()
-
-    def _not_created_text(self, who) -> str:
-        why = self._importer.patients.why_not_created(who)
-        return f" (cannot be created: {why})" if why else ""
 
     def _update_commit_button(self) -> None:
         """Import only when the commit would add rows; say why not otherwise."""
@@ -364,6 +359,15 @@ class ImportWizard(QDialog):
             key = self.mapping_table.cellWidget(row, 2).currentData()
             if key:
                 self._importer.map_analyte(self.mapping_table.item(row, 0).text(), key)
+        self._refresh_preview()
+
+    def assign_patient(self, who, patient_id: int | None) -> None:
+        """The user's choice of clinic patient for a file patient; the counts follow."""
+        self._importer.assign(who, patient_id)
+        # Later: the chooser that emitted this is replaced when the table is refilled.
+        QTimer.singleShot(0, self._refresh_preview)
+
+    def _refresh_preview(self) -> None:
         self._preview = self._importer.preview(
             self._data, self._preview.file_name, self._parsed, self._preview.profile_name
         )

@@ -106,9 +106,8 @@ def test_creating_patients_enables_import_only_for_patients_it_can_create(qtbot,
     dialog = wizard(text, "new-patients.csv")
     _read(qtbot, dialog)
     assert not dialog.commit_button.isEnabled()  # nobody matched, nothing new yet
-    assert "cannot be created: the file gives no readable date of birth" in (
-        dialog.patients_label.text()
-    )
+    why = dialog.patients_box.table.item(dialog.patients_box.row_of("MRN MRN-7001 · Doe, Jo"), 2)
+    assert "cannot be created: the file gives no readable date of birth" in why.text()
     dialog.create_patients.setChecked(True)
     assert dialog.commit_button.isEnabled()
 
@@ -117,4 +116,52 @@ def test_a_file_whose_every_row_is_rejected_does_not_claim_patients_matched(qtbo
     dialog = wizard("MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,abc,ug/dL,2026-10-03\n")
     _read(qtbot, dialog)
     assert "every row was rejected" in dialog.patients_label.text()
+    assert not dialog.commit_button.isEnabled()
+
+
+ANALYZER = (
+    "Patient ID,Sample ID,Test Name,Result,Units,Comp. Time\n"
+    ",25255,Zinc,70,ug/dL,2026-10-01 08:00\n"
+    ",25255,Estradiol,30,pg/mL,2026-10-01 08:00\n"
+    ",25256,Zinc,75,ug/dL,2026-10-01 08:05\n"
+)
+
+
+def test_a_sample_is_assigned_to_a_patient_and_only_its_rows_are_imported(qtbot, wizard, service):
+    dialog = wizard(ANALYZER, "analyzer.csv")
+    _read(qtbot, dialog)
+    box = dialog.patients_box
+    assert "0 new" in dialog.counts.text() and "3 for unmatched" in dialog.counts.text()
+    assert not dialog.commit_button.isEnabled()
+    first, second = box.row_of("Sample 25255"), box.row_of("Sample 25256")
+    assert box.table.item(first, 1).text() == "2" and box.table.item(second, 1).text() == "1"
+    okafor = service.find_patient("MRN-1001")
+    chooser = box.chooser(first)
+    chooser.setCurrentIndex(chooser.findData(okafor.id))
+    qtbot.waitUntil(lambda: "2 new" in dialog.counts.text(), timeout=5_000)
+    assert "1 for unmatched" in dialog.counts.text()
+    assert "1 assigned by you" in dialog.patients_label.text()
+    assigned = box.row_of("Sample 25255")
+    assert box.chooser(assigned).currentData() == okafor.id  # the choice stays shown
+    assert box.chooser(box.row_of("Sample 25256")).currentData() is None
+    assert dialog.commit_button.isEnabled()
+    dialog.commit()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=10_000)
+    assert "Imported 2 results" in dialog.done_label.text()
+    stored = service.observations(okafor.id)
+    assert sorted(o.value for o in stored) == [30, 70]
+    batch = dialog._importer.batches()[0]
+    assert dialog._importer.undo(batch.id) == 2
+    assert service.observations(okafor.id) == []
+
+
+def test_taking_an_assignment_back_leaves_the_rows_out_again(qtbot, wizard, service):
+    dialog = wizard(ANALYZER, "analyzer.csv")
+    _read(qtbot, dialog)
+    box = dialog.patients_box
+    chooser = box.chooser(box.row_of("Sample 25256"))
+    chooser.setCurrentIndex(chooser.findData(service.find_patient("MRN-1001").id))
+    qtbot.waitUntil(lambda: "1 new" in dialog.counts.text(), timeout=5_000)
+    box.chooser(box.row_of("Sample 25256")).setCurrentIndex(0)
+    qtbot.waitUntil(lambda: "0 new" in dialog.counts.text(), timeout=5_000)
     assert not dialog.commit_button.isEnabled()

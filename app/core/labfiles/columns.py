@@ -28,6 +28,10 @@ _SYNONYMS: dict[str, str] = {
     "nhs number|urn|patient chart number",
     "source_patient_id": "patient|patient id|patientid|pid|patient no|patient nr|patient number|"
     "person id|subject id|subject|client id|patient identifier|patient code|external id",
+    # The analyzer's number for a tube; it groups rows when no patient is named.
+    "sample_id": "sample id|sampleid|sample id no|sample no|sample nr|sample number|sample|"
+    "specimen id|specimen no|specimen number|accession|accession id|accession no|"
+    "accession number|accession nr",
     "patient_name": "patient name|name|full name|patient full name",
     "family_name": "last name|lastname|family name|surname|patient last name|lname|family",
     "given_name": "first name|firstname|given name|forename|patient first name|fname|given",

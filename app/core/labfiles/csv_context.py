@@ -31,7 +31,14 @@ LOINC_CODE = re.compile(r"^\d{1,7}-\d$")
 DEFER = object()
 SEX = {"m": "male", "male": "male", "f": "female", "female": "female", "u": "unknown"}
 _FORMULA_FIRST = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
-_PATIENT_ROLES = ("mrn", "source_patient_id", "patient_name", "family_name", "given_name")
+_PATIENT_ROLES = (
+    "mrn",
+    "source_patient_id",
+    "sample_id",
+    "patient_name",
+    "family_name",
+    "given_name",
+)
 _TEXT_ROLES = _PATIENT_ROLES + ("analyte", "unit", "lab", "note", "code", "loinc")
 
 

@@ -50,9 +50,10 @@ def _add(
         ctx.problems.append(RowProblem(line, column, str(exc)))
         return
     mrn, pid, family, given, sex = ctx.patient(row)
+    sample = row[ctx.index("sample_id")].strip()
     raw = cell.strip()
     unit = cell_unit or unit
-    key = (mrn, pid, family, given, analyte, codes[0], codes[1], date_text, raw, unit)
+    key = (mrn, pid, family, given, analyte, codes[0], codes[1], date_text, raw, unit, sample)
     if ctx.duplicate_of(key, line):
         return
     low, high = ctx.ref_range(ref_text) if ref_text else (None, None)
@@ -80,6 +81,7 @@ def _add(
         ctx.default_collected_at if "collected_at" not in ctx.roles else None,
         row[ctx.index("lab")].strip(),
         row[ctx.index("note")].strip(),
+        sample,
     )
     # These layouts are never large: every date waits for the file-wide order.
     no_date = "collected_at" not in ctx.roles and ctx.default_collected_at is not None

@@ -42,13 +42,17 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
     i_unit, i_rr, i_flag = index("unit"), index("ref_range"), index("flag")
     i_lo, i_hi, i_type = index("ref_low"), index("ref_high"), index("value_type")
     i_lab, i_note = index("lab"), index("note")
-    i_mrn, i_pid = index("mrn"), index("source_patient_id")
+    i_mrn, i_pid, i_sample = index("mrn"), index("source_patient_id"), index("sample_id")
     i_fam, i_giv, i_sex = index("family_name"), index("given_name"), index("sex")
     i_pname = roles.get("patient_name", -1)
     i_date, i_dob = index("collected_at"), roles.get("date_of_birth", -1)
     has_time = "collected_time" in roles
     has_an, has_loinc, has_code = "analyte" in roles, "loinc" in roles, "code" in roles
-    has_mrn, has_pid = "mrn" in roles, "source_patient_id" in roles
+    has_mrn, has_pid, has_sample = (
+        "mrn" in roles,
+        "source_patient_id" in roles,
+        "sample_id" in roles,
+    )
     has_fam, has_giv = "family_name" in roles, "given_name" in roles
     has_rr, has_lab, has_note = "ref_range" in roles, "lab" in roles, "note" in roles
     has_bounds = "ref_low" in roles or "ref_high" in roles
@@ -136,6 +140,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
         unit = share(a := row[i_unit].strip() or cell_unit or header_unit, a)
         mrn = share(a := row[i_mrn].strip(), a) if has_mrn else ""
         pid = share(a := row[i_pid].strip(), a) if has_pid else ""
+        sample = share(a := row[i_sample].strip(), a) if has_sample else ""
         family = share(a := row[i_fam].strip(), a) if has_fam else ""
         given = share(a := row[i_giv].strip(), a) if has_giv else ""
         if i_pname >= 0 and not family and not given:
@@ -165,7 +170,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
         # tuple). A hash match is confirmed field by field before a row is dropped (a
         # date still waiting for the file's order by its text, kept in ``pending``);
         # the rows of a hash collision are kept under their full key instead.
-        key = (mrn, pid, family, given, analyte, loinc, local, date_text, raw, unit)
+        key = (mrn, pid, family, given, analyte, loinc, local, date_text, raw, unit, sample)
         by_full_key = False
         digest = hash(key)
         earlier = seen.get(digest)
@@ -180,6 +185,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             if not same_time or key[:7] + key[8:] != (
                 prev.mrn, prev.source_patient_id, prev.family_name, prev.given_name,
                 prev.analyte_text, prev.loinc, prev.local_code, prev.raw_value, prev.unit,
+                prev.sample_id,
             ):  # fmt: skip
                 earlier = None
                 by_full_key = True  # a hash collision between different rows
@@ -245,6 +251,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             when,
             share(a := row[i_lab].strip(), a) if has_lab else "",
             row[i_note].strip() if has_note else "",
+            sample,
         )
 
 

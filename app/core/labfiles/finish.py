@@ -173,6 +173,7 @@ def finish(parsed: ParsedFile, today: date, checked: bool = False) -> ParsedFile
         key = (
             row.mrn,
             row.source_patient_id,
+            row.sample_id,
             row.family_name,
             row.given_name,
             row.analyte_text,

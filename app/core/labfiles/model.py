@@ -35,6 +35,7 @@ LAYOUTS = ("long", "wide", "date_columns", "hl7v2", "fhir")
 ROLES = (
     "mrn",
     "source_patient_id",
+    "sample_id",
     "patient_name",
     "family_name",
     "given_name",
@@ -152,6 +153,9 @@ class RawResult:
     collected_at: datetime | None = None
     lab: str = ""
     note: str = ""
+    # Last, so readers that know no sample pass the other fields unchanged. A sample id
+    # names a tube, not a person: it groups rows, it never matches a patient.
+    sample_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

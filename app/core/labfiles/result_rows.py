@@ -38,6 +38,7 @@ class Visit(NamedTuple):
     sex: str
     collected_at: datetime | None
     lab: str
+    sample_id: str = ""
 
 
 class Test(NamedTuple):
@@ -124,6 +125,7 @@ class ResultRows(Sequence[RawResult]):
                 r.date_of_birth, r.sex, r.analyte_text, r.loinc, r.local_code, r.raw_value,
                 r.value, r.comparator, r.flag, r.non_result, r.unit, r.unit_scale_note,
                 r.ref_low, r.ref_high, r.ref_text, r.collected_at, r.lab, r.note,
+                r.sample_id,
             )  # fmt: skip
         return rows
 
@@ -153,13 +155,13 @@ class ResultRows(Sequence[RawResult]):
             local_code: str, raw_value: str, value: float | None, comparator: str | None,
             flag: str, non_result: str, unit: str, unit_scale_note: str,
             ref_low: float | None, ref_high: float | None, ref_text: str,
-            collected_at: datetime | None, lab: str, note: str,
+            collected_at: datetime | None, lab: str, note: str, sample_id: str = "",
         ) -> None:  # fmt: skip
             add_line(line)
             add_raw(raw_value)
             add_value(_NONE if value is None else value)
             key = (mrn, source_patient_id, family_name, given_name, date_of_birth, sex,
-                   collected_at, lab)  # fmt: skip
+                   collected_at, lab, sample_id)  # fmt: skip
             found = visit_of(key)
             add_visit(new_visit(make_visit(key)) if found is None else found)
             key = (analyte_text, loinc, local_code, unit, unit_scale_note, ref_low, ref_high,
@@ -254,7 +256,7 @@ class ResultRows(Sequence[RawResult]):
             v.date_of_birth, v.sex, t.analyte_text, t.loinc, t.local_code,
             self.raw_values[index], self.value(index), d.comparator, d.flag, d.non_result,
             t.unit, t.unit_scale_note, t.ref_low, t.ref_high, t.ref_text, v.collected_at,
-            v.lab, d.note,
+            v.lab, d.note, v.sample_id,
         )  # fmt: skip
 
 
