@@ -1,9 +1,15 @@
-"""Turn a rule's outcome into a ``Finding``: texts filled in, trace assembled."""
+"""Turn a rule's outcome into a ``Finding``: texts filled in, trace assembled.
+
+Both are worked out when a caller first reads them (``deferred_finding``): what
+they are built from is taken when the finding is made, so they read the same
+whenever they are read.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 from app.core.evaluation.findings import (
     ActiveComponent,
@@ -12,6 +18,7 @@ from app.core.evaluation.findings import (
     TraceRange,
     TraceRegimen,
     TraceValue,
+    deferred_finding,
 )
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import InputSpec, Rule
@@ -19,6 +26,26 @@ from app.core.evaluation.run import RuleRun
 from app.core.evaluation.texts import format_age, format_number, join_words, render
 
 Lookup = Callable[[str, str | None], str]
+Texts = tuple[str, str, str] | Callable[[], tuple[str, str, str]]
+
+
+class RunState(NamedTuple):
+    """What a rule's placeholders read of its run, as it stood at one moment.
+
+    A text rendered later (on first read) must read what it would have read
+    when the finding was made: escalation steps judged after the main text add
+    ranges and bands.
+    """
+
+    inputs: Mapping[str, InputSpec]
+    ranges: tuple[TraceRange, ...]
+    bands: dict[str, tuple[str, ...]]
+
+
+def run_state(run: RuleRun) -> RunState:
+    return RunState(run.inputs, tuple(run.ranges), dict(run.bands))
+
+
 _RANGE_KINDS = ("lab_range", "kb_range", "threshold", "target", "limit")
 
 
@@ -42,7 +69,7 @@ def component_label(data: PatientData, component: ActiveComponent) -> str:
     return substance.name if substance else component.substance.replace("_", " ")
 
 
-def value_text(data: PatientData, run: RuleRun, name: str, field: str | None) -> str:
+def value_text(data: PatientData, run: RunState, name: str, field: str | None) -> str:
     """One input placeholder: ``{zinc}``, ``{zinc.value}``, ``{zinc.age}``, ..."""
     resolved = data.resolve(run.inputs[name])
     point = resolved.point
@@ -86,7 +113,7 @@ def range_text(entry: TraceRange, data: PatientData) -> str:
 
 
 def rule_lookup(
-    data: PatientData, rule: Rule, run: RuleRun, components: Sequence[ActiveComponent]
+    data: PatientData, rule: Rule, run: RunState, components: Sequence[ActiveComponent]
 ) -> Lookup:
     """The placeholder filler for a condition rule's texts."""
 
@@ -163,7 +190,7 @@ def make_finding(
     status: str,
     severity: str,
     fired: bool,
-    texts: tuple[str, str, str],
+    texts: Texts,
     components: Sequence[ActiveComponent],
     run: RuleRun | None = None,
     notes: Sequence[str] = (),
@@ -174,21 +201,33 @@ def make_finding(
     citations: Sequence[str] = (),
     evidence_grade: str | None = None,
 ) -> Finding:
-    """Assemble a finding and its trace."""
-    clinician, patient, next_step = texts
-    trace = Trace(
-        rule_id=rule.id,
-        rule_version=rule.version,
-        rules_version=data.pack.version,
-        kb_version=data.kb.version,
-        as_of=data.as_of,
-        condition=rule.describe(),
-        values=values if values is not None else trace_values(data, rule.inputs),
-        ranges=tuple(run.ranges if run else ()) + tuple(ranges),
-        regimen=trace_regimen(components),
-        notes=tuple(run.notes if run else ()) + tuple(notes),
-    )
-    return Finding(
+    """Assemble a finding; its trace (and ``texts``, when a function) on first read."""
+    # Taken now: the run's lists are the rule's working state, not the finding's.
+    used_ranges = tuple(run.ranges if run else ()) + tuple(ranges)
+    all_notes = tuple(run.notes if run else ()) + tuple(notes)
+    if values is None:
+        for spec in rule.inputs.values():
+            data.ensure_held(spec.analyte)  # resolving them for the trace cannot fail later
+    components = tuple(components)
+    pack_version, kb_version, as_of = data.pack.version, data.kb.version, data.as_of
+
+    def trace() -> Trace:
+        return Trace(
+            rule_id=rule.id,
+            rule_version=rule.version,
+            rules_version=pack_version,
+            kb_version=kb_version,
+            as_of=as_of,
+            condition=rule.describe(),
+            values=values if values is not None else trace_values(data, rule.inputs),
+            ranges=used_ranges,
+            regimen=trace_regimen(components),
+            notes=all_notes,
+        )
+
+    return deferred_finding(
+        texts,
+        trace,
         rule_id=rule.id,
         rule_version=rule.version,
         title=rule.title,
@@ -196,12 +235,8 @@ def make_finding(
         status=status,
         severity=severity,
         components=tuple(c.substance for c in components),
-        clinician_text=clinician,
-        patient_text=patient,
-        next_step=next_step,
         evidence_grade=evidence_grade or rule.evidence_grade,
         citations=tuple(dict.fromkeys([*rule.citations, *citations])),
-        trace=trace,
         fingerprint=fingerprint or rule.fingerprint,
         fired=fired,
     )

@@ -23,6 +23,7 @@ from app.core.evaluation.build import (
     make_finding,
     marker_label,
     rule_lookup,
+    run_state,
     trace_values,
 )
 from app.core.evaluation.findings import Finding, severity_rank
@@ -141,16 +142,16 @@ def judged_status(data: PatientData, run: RuleRun, name: str) -> str:
 def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Finding:
     status = _status(data, rule, run)
     severity = rule.severity_by_status.get(status, rule.severity)
-    lookup = rule_lookup(data, rule, run, components)
-    clinician = render(rule.clinician_text, lookup)
-    patient = render(rule.patient_text, lookup)
+    # Texts are rendered on first read. Each piece reads the run as it stood when
+    # the engine reached it: judging an escalation step adds ranges and bands.
+    pieces = [(rule.clinician_text, run_state(run))]
     notes = []
     for step in rule.escalate:
         if step.condition.evaluate(run) is True:
             if severity_rank(step.severity) > severity_rank(severity):
                 severity = step.severity
             if step.note:
-                clinician = f"{clinician} {render(step.note, lookup)}"
+                pieces.append((step.note, run_state(run)))
     if rule.timing_input:
         timing = data.resolve(rule.inputs[rule.timing_input]).timing
         if timing is not None:
@@ -158,14 +159,23 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
             adjust = rule.timing.get(timing.phase)
             if adjust is not None:
                 severity = adjust.severity or severity
-                clinician = f"{clinician} {render(adjust.note, lookup)}"
+                pieces.append((adjust.note, run_state(run)))
+
+    def texts() -> tuple[str, str, str]:
+        clinician = " ".join(
+            render(template, rule_lookup(data, rule, state, components))
+            for template, state in pieces
+        )
+        patient = render(rule.patient_text, rule_lookup(data, rule, pieces[0][1], components))
+        return clinician, patient, rule.next_step
+
     return make_finding(
         data,
         rule,
         status=status,
         severity=severity,
         fired=True,
-        texts=(clinician, patient, rule.next_step),
+        texts=texts,
         components=components,
         run=run,
         notes=notes,
@@ -269,16 +279,6 @@ def _unknown(
     extra: str = "",
 ) -> Finding:
     """A not_measured / stale / indeterminate finding with its reasons."""
-    sentences = list(
-        dict.fromkeys(
-            _cause_text(data, rule, n, c) if n in rule.inputs else _OTHER_CAUSES.get(c, "")
-            for n, c in causes
-        )
-    )
-    if extra:
-        sentences.append(extra)
-    if would_fire:
-        sentences.append("On those older results this rule would apply.")
     analytes = []
     for name, _cause in causes:
         if name in rule.inputs:
@@ -297,22 +297,39 @@ def _unknown(
         # Gated: the result itself is fine to repeat, but only once the gate has cleared.
         gate = data.pack.gates[rule.gate.name]
         tests = f"{tests} with {marker_label(data, gate.input.analyte)} once well"
-    lookup = _message_lookup(data, rule, components, " ".join(s for s in sentences if s), tests)
     messages = data.pack.messages
     severity = rule.severity_unknown
     if would_fire and severity_rank(rule.severity) > severity_rank(severity):
         severity = rule.severity if rule.severity != "urgent" else "warning"
+
+    causes = list(causes)  # the run's list is working state; the texts read it later
+
+    def texts() -> tuple[str, str, str]:
+        sentences = list(
+            dict.fromkeys(
+                _cause_text(data, rule, n, c) if n in rule.inputs else _OTHER_CAUSES.get(c, "")
+                for n, c in causes
+            )
+        )
+        if extra:
+            sentences.append(extra)
+        if would_fire:
+            sentences.append("On those older results this rule would apply.")
+        detail = " ".join(s for s in sentences if s)
+        lookup = _message_lookup(data, rule, components, detail, tests)
+        return (
+            render(messages[status], lookup),
+            render(messages[f"patient_{status}"], lookup),
+            render(messages[f"next_step_{status}"], lookup),
+        )
+
     return make_finding(
         data,
         rule,
         status=status,
         severity=severity,
         fired=True,
-        texts=(
-            render(messages[status], lookup),
-            render(messages[f"patient_{status}"], lookup),
-            render(messages[f"next_step_{status}"], lookup),
-        ),
+        texts=texts,
         components=components,
         run=run,
     )

@@ -8,9 +8,13 @@ regimen rows involved, and the rule, rules-pack and knowledge-base versions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import date, datetime
+from typing import Any
 
+from app.core.evaluation.deferred import Later, Once, defer_fields
 from app.core.evaluation.timing import DrawTiming
 
 STATUSES = (
@@ -160,7 +164,7 @@ class Suppression:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Finding:
     """One rule's conclusion for one patient as of one date.
 
@@ -182,6 +186,13 @@ class Finding:
         fingerprint: Hash of the rule id, version and definition.
         fired: True for a finding; False for a check that ran and found nothing.
         suppressed: The suppression hiding this finding, if any.
+
+    The texts, next step and trace may be given as ``Later`` values (see
+    ``deferred_finding``): they are worked out on first read and kept. A
+    clinic-wide run reads only ids, statuses and severities of most findings, so
+    it never formats their texts or assembles their traces. Equality, ``repr``,
+    ``asdict``, ``replace`` and pickling read the fields, so they see the values.
+    (Not slotted: the worked-out values replace the ``Later`` ones in ``__dict__``.)
     """
 
     rule_id: str
@@ -204,6 +215,42 @@ class Finding:
     @property
     def is_suppressed(self) -> bool:
         return self.suppressed is not None
+
+    def __getstate__(self) -> dict:
+        # Pickle the values, not the closures that would work them out.
+        for name in DEFERRED_FIELDS:
+            getattr(self, name)
+        return dict(self.__dict__)
+
+
+DEFERRED_FIELDS = ("clinician_text", "patient_text", "next_step", "trace")
+defer_fields(Finding, DEFERRED_FIELDS)
+
+
+def deferred_finding(
+    texts: Callable[[], tuple[str, str, str]] | tuple[str, str, str],
+    trace: Callable[[], Trace],
+    **fields: Any,
+) -> Finding:
+    """A finding whose texts (clinician, patient, next step) and trace are worked out
+    when first read; ``texts`` may also be the finished strings."""
+    if callable(texts):
+        once = Once(texts)
+        texts = (Later(once, 0), Later(once, 1), Later(once, 2))  # type: ignore[assignment]
+    finding = object.__new__(Finding)
+    # What the frozen dataclass's __init__ does (one ``object.__setattr__`` per field),
+    # written straight into __dict__: this runs for every finding of a clinic-wide run.
+    values = finding.__dict__
+    values.update(_FINDING_DEFAULTS)
+    values.update(fields)
+    values["clinician_text"], values["patient_text"], values["next_step"] = texts
+    values["trace"] = Later(Once(trace))
+    return finding
+
+
+_FINDING_DEFAULTS = {
+    f.name: f.default for f in dataclass_fields(Finding) if f.default is not MISSING
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,7 @@ class PatientData:
         self._dates: dict[str, list[date]] = {}
         self._resolved: dict[tuple[str, int], Resolved] = {}
         self._timings: dict[str, DrawTiming | None] = {}
+        self._resolvable: set[str] = set()  # analytes ``ensure_held`` found held
         # Derived values are needed for the latest draw (and the one before, for
         # trends): derive from the rule pack's longest freshness window only.
         self._derive_since = as_of - timedelta(days=pack.derive_window_days)
@@ -168,14 +169,35 @@ class PatientData:
         """The usable results a derived value may draw on, in time order."""
         if self._observations is not None:
             return self._observations
+        definition = self._derived_held(derived)
+        rows = [obs for item in definition.inputs for obs in self._rows(item.analyte)]
+        rows.sort(key=_time_order)
+        return rows
+
+    def _derived_held(self, derived: str):  # noqa: ANN202 - a KB derived definition
+        """The definition of a derived value, once sure its sources' window was read."""
         definition = self.kb.derived.definitions[derived]
         # Anchors are tried back to the derive window, partners a few days further.
         earliest = self._derive_since - timedelta(days=definition.max_days_apart)
         for item in definition.inputs:
             self.require_history(item.analyte, earliest)
-        rows = [obs for item in definition.inputs for obs in self._rows(item.analyte)]
-        rows.sort(key=_time_order)
-        return rows
+            self._rows(item.analyte)
+        return definition
+
+    def ensure_held(self, analyte: str) -> None:
+        """Raise ``HistoryNotHeld`` now where resolving ``analyte`` later would.
+
+        A finding's trace resolves its rule's inputs on first read; by then the
+        clinic-wide run can no longer read the patient whole instead.
+        """
+        if self._read is None or analyte in self._resolvable:
+            return
+        if self._is_derived(analyte):
+            if analyte not in self._points:
+                self._derived_held(analyte)
+        else:
+            self._rows(analyte)
+        self._resolvable.add(analyte)
 
     def require_history(self, analyte: str, day: date) -> None:
         """Refuse to answer from a partial history when results from ``day`` on may be unread.
