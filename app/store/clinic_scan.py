@@ -117,25 +117,7 @@ def _patients(
                 window = since.get(analyte)
                 day = moment.date() + one_day
                 complete_from[analyte] = min(day, window) if window else day
-        held.append(
-            make(
-                HeldResult,
-                (
-                    row[3],
-                    current,
-                    analyte,
-                    moment,
-                    row[5],
-                    row[6],
-                    row[7],
-                    row[8],
-                    row[9],
-                    row[10],
-                    row[11],
-                    row[12],
-                    row[13],
-                ),
-            )  # fmt: skip
-        )
+        # The columns after the first five are ``HeldResult``'s last nine, in order.
+        held.append(make(HeldResult, (row[3], current, analyte, moment) + row[5:]))
     if current is not None:
         yield current, None if unread else HeldResults(planned, by_analyte, complete_from)

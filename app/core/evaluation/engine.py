@@ -175,10 +175,17 @@ def evaluate(
         if reason:
             skipped.append((rule.id, reason))
             continue
-        for result in _run(rule, data):
+        if rule.kind == "condition":  # most rules: one result, no list to build
+            result = evaluate_condition_rule(data, rule)
             if result is None:
                 continue
-            if isinstance(result, str):
+            results = (result,)
+        else:
+            results = _run(rule, data)
+        for result in results:
+            if result is None:
+                continue
+            if type(result) is str:
                 skipped.append((rule.id, result))
             else:
                 (found if result.fired else checks).append(result)

@@ -92,6 +92,7 @@ class PatientData:
         self._latest: dict[str, Point | None] = {}
         self._dates: dict[str, list[date]] = {}
         self._resolved: dict[tuple[str, int], Resolved] = {}
+        self._resolved_by_spec: dict[int, tuple[InputSpec, Resolved]] = {}
         self._timings: dict[str, DrawTiming | None] = {}
         self._resolvable: set[str] = set()  # analytes ``ensure_held`` found held
         # Derived values are needed for the latest draw (and the one before, for
@@ -275,9 +276,15 @@ class PatientData:
         Cached per (analyte, freshness window): rules that read the same analyte
         with the same window share one resolution.
         """
+        # First by the spec object itself (rules read their inputs many times over):
+        # a dict look-up by id is cheaper than hashing a key built from its fields.
+        known = self._resolved_by_spec.get(id(spec))
+        if known is not None and known[0] is spec:
+            return known[1]
         key = (spec.analyte, spec.freshness_days)
         found = self._resolved.get(key)
         if found is not None:
+            self._resolved_by_spec[id(spec)] = (spec, found)
             return found
         latest = self.latest(spec.analyte)
         if latest is None:
@@ -287,6 +294,7 @@ class PatientData:
             state = "used" if age <= spec.freshness_days else "stale"
             found = Resolved(spec.analyte, state, latest, age, self.timing_of(spec.analyte, latest))
         self._resolved[key] = found
+        self._resolved_by_spec[id(spec)] = (spec, found)  # the spec is kept: its id stays its own
         return found
 
     def timing_of(self, analyte: str, point: Point) -> DrawTiming | None:
