@@ -10,6 +10,13 @@ overlaps with work.
 
 Workers are spawned, never forked: a fork of the GUI process would copy its Qt
 threads' locks and the open database connection.
+
+Only the benchmark turns this on (``worklist(processes=2)``); the worklist dialog
+and ``cofactor worklist`` run in one process. Measured on the 2-core machine the
+app is built on (docs/BENCHMARKS.md, Evaluate): a worker saves a third of an
+every-rule worklist when a core is free and loses time when the cores are busy,
+and a worklist of one rule (the usual one) takes about as long as a worker's
+start-up. Turning it on wants a machine with cores to spare and a measurement there.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | No
             return f"silent: required input {name!r} is {state}"
     run = RuleRun(data, rule.inputs, rule.applies_to)
     answer = rule.condition.evaluate(run) if rule.condition else None
-    gate_note = _gate(data, rule, run)
+    gate_note = _gate(data, rule, run) if rule.gate is not None else ""
     masked = bool(gate_note) and "not_fired" in rule.gate.masks
     if answer is False and not masked and not data.include_checks:
         return None  # a check, and a clinic-wide run keeps none: nothing to build

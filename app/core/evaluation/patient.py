@@ -107,7 +107,8 @@ class PatientData:
             {c.substance for c in components} | {role for c in components for role in c.roles}
         )
         self.gate_cache: dict[str, tuple[bool | None, str]] = {}
-        # (input spec, stale allowed) -> (band words, trace entry) of this patient's result.
+        # (input spec, stale allowed) -> (band words, trace entry) of this patient's result;
+        # also (id of the spec, stale allowed) -> (spec, that pair), the quicker look-up.
         self.band_cache: dict = {}
         # Band words -> finding statuses (a pure mapping, shared by every evaluation).
         self.status_cache: dict = self.unit_factors.setdefault(("status_map",), {})

@@ -153,14 +153,23 @@ class RuleRun:
         """KB band words (e.g. ``marginal``) the result may fall in; None if unknown."""
         if name in self.bands:
             return self.bands[name]
-        # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement.
-        key = (self.inputs[name], self.allow_stale)
-        shared = self.data.band_cache.get(key)
-        if shared is None:
-            shared = self._judge_bands(name)
+        # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement:
+        # by spec object first (cheap to hash), then by equal spec (another rule's).
+        spec = self.inputs[name]
+        cache = self.data.band_cache
+        fast = (id(spec), self.allow_stale)
+        known = cache.get(fast)
+        if known is not None and known[0] is spec:
+            shared = known[1]
+        else:
+            key = (spec, self.allow_stale)
+            shared = cache.get(key)
             if shared is None:
-                return None
-            self.data.band_cache[key] = shared
+                shared = self._judge_bands(name)
+                if shared is None:
+                    return None
+                cache[key] = shared
+            cache[fast] = (spec, shared)  # the spec is kept: its id stays its own
         bands, entry = shared
         self.bands[name] = bands
         self.record(entry)
