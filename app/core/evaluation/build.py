@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
+from app.core.evaluation.deferred import Later
 from app.core.evaluation.findings import (
     ActiveComponent,
     Finding,
@@ -26,7 +27,9 @@ from app.core.evaluation.run import RuleRun
 from app.core.evaluation.texts import format_age, format_number, join_words, render
 
 Lookup = Callable[[str, str | None], str]
-Texts = tuple[str, str, str] | Callable[[], tuple[str, str, str]]
+# The three texts (clinician, patient, next step), each finished or a ``Later``; or a
+# function giving all three on first read.
+Texts = tuple[str | Later, str | Later, str | Later] | Callable[[], tuple[str, str, str]]
 
 
 class RunState(NamedTuple):

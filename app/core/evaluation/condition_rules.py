@@ -26,6 +26,7 @@ from app.core.evaluation.build import (
     run_state,
     trace_values,
 )
+from app.core.evaluation.deferred import Later, Once
 from app.core.evaluation.findings import Finding, severity_rank
 from app.core.evaluation.gates import gate_state
 from app.core.evaluation.judgement import range_position
@@ -161,21 +162,23 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
                 severity = adjust.severity or severity
                 pieces.append((adjust.note, run_state(run)))
 
-    def texts() -> tuple[str, str, str]:
+    def texts() -> tuple[str, str]:
         clinician = " ".join(
             render(template, rule_lookup(data, rule, state, components))
             for template, state in pieces
         )
         patient = render(rule.patient_text, rule_lookup(data, rule, pieces[0][1], components))
-        return clinician, patient, rule.next_step
+        return clinician, patient
 
+    once = Once(texts)
     return make_finding(
         data,
         rule,
         status=status,
         severity=severity,
         fired=True,
-        texts=texts,
+        # The next step is the rule's own text: a worklist row reads it without the others.
+        texts=(Later(once, 0), Later(once, 1), rule.next_step),
         components=components,
         run=run,
         notes=notes,

@@ -228,12 +228,12 @@ defer_fields(Finding, DEFERRED_FIELDS)
 
 
 def deferred_finding(
-    texts: Callable[[], tuple[str, str, str]] | tuple[str, str, str],
+    texts: Callable[[], tuple[str, str, str]] | tuple[Any, Any, Any],
     trace: Callable[[], Trace],
     **fields: Any,
 ) -> Finding:
     """A finding whose texts (clinician, patient, next step) and trace are worked out
-    when first read; ``texts`` may also be the finished strings."""
+    when first read; ``texts`` may also be three values, each finished or a ``Later``."""
     if callable(texts):
         once = Once(texts)
         texts = (Later(once, 0), Later(once, 1), Later(once, 2))  # type: ignore[assignment]
