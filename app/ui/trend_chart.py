@@ -327,14 +327,15 @@ class TrendChart(pg.GraphicsLayoutWidget):
         items["plot"].addItem(region, ignoreBounds=True)
         text = band.label if len(band.label) <= 90 else band.label[:89] + "…"
         label = pg.TextItem(text, color=BAND_TEXT.get(band.kind, BAND_TEXT["target"]))
-        # Reference label below its band's top edge, target label above it, so the two
-        # never sit on one another when the bands share an edge.
-        above = band.kind == "target" and band.high is not None
-        label.setAnchor((0, 1 if above or band.high is None else 0))
+        # A reference label hangs below its band's top edge; a target label sits on its
+        # band's bottom edge. A target usually lies inside the reference range with its
+        # top just under the range's, so two labels at the top edges overlapped.
+        at_bottom = band.kind == "target" or band.high is None
+        label.setAnchor((0, 1 if at_bottom else 0))
         label.setToolTip(f"{band.label}\nSource: {band.source}")
         series = self.series
         if series and series.start:
-            label.setPos(timestamp(series.start), high if band.high is not None else low)
+            label.setPos(timestamp(series.start), low if at_bottom else high)
         items["plot"].addItem(label, ignoreBounds=True)
         items[band.kind] = region
         items[f"{band.kind}_band"] = band

@@ -97,6 +97,38 @@ def test_bands_at_the_right_values(panel):
     assert total["target_label"].textItem.toPlainText().startswith("Target: Endocrine Society")
 
 
+def test_reference_and_target_labels_do_not_cover_each_other(qtbot, service):
+    # A man over 60: reference range 300-720 ng/dL, TRT target 350-600. The target's
+    # label sat just above 600 and the range's just below 720: one over the other.
+    patient = service.create_patient(make_patient(date_of_birth=date(1958, 3, 2)))
+    service.add_regimen_item(
+        RegimenItem(
+            None, patient.id, "hormone", "testosterone_cypionate", 100.0, "mg", "IM", 7.0,
+            date(2025, 1, 6),
+        )
+    )  # fmt: skip
+    for day, value in ((date(2025, 4, 1), "420"), (date(2026, 6, 1), "560")):
+        service.record_result(
+            patient.id,
+            "testosterone_total",
+            value,
+            "ng/dL",
+            datetime.combine(day, datetime.min.time()),
+        )
+    panel = TrendsPanel(service)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 320)  # lanes as short as a full preset makes them
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.show_patient(patient.id)
+    total = panel.chart.lanes["testosterone_total"]
+    assert total["reference"].getRegion() == pytest.approx((300, 720))
+    reference = total["reference_label"].sceneBoundingRect()
+    target = total["target_label"].sceneBoundingRect()
+    assert reference.height() > 0 and target.height() > 0
+    assert not reference.intersects(target)
+
+
 def test_one_sided_reference_shaded_below_the_limit_only(panel):
     psa = panel.chart.lanes["psa"]
     view_low, view_high = psa["plot"].getViewBox().viewRange()[1]
