@@ -64,6 +64,13 @@ class ReportsPanel(QWidget):
         self.summary_choice = QRadioButton("Clinician summary", objectName="report_summary")
         self.handout_choice = QRadioButton("Patient handout", objectName="report_handout")
         self.summary_choice.setChecked(True)
+        self.summary_choice.setToolTip(
+            "For the chart or a colleague: findings with their evidence and sources, "
+            "lab trends and the regimen."
+        )
+        self.handout_choice.setToolTip(
+            "For the patient: the findings you tick, in plain language, with your note."
+        )
         self._kinds = QButtonGroup(self)
         self._kinds.addButton(self.summary_choice)
         self._kinds.addButton(self.handout_choice)
@@ -99,6 +106,13 @@ class ReportsPanel(QWidget):
         self.archive_table.verticalHeader().hide()
         self.archive_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.archive_table.horizontalHeader().setStretchLastSection(True)
+        self.archive_empty = QLabel(
+            "No reports for this patient yet. Choose a kind and press Generate; every "
+            "report is kept here, unchanged, to open, print or save again.",
+            objectName="archive_empty",
+        )
+        self.archive_empty.setWordWrap(True)
+        self.archive_empty.hide()
         self.open_button = QPushButton("Open", objectName="open_report")
         self.print_button = QPushButton("Print…", objectName="print_report")
         self.print_button.setToolTip(
@@ -128,6 +142,7 @@ class ReportsPanel(QWidget):
         layout.addWidget(self.handout_box, 2)
         layout.addWidget(self.status)
         layout.addLayout(actions)
+        layout.addWidget(self.archive_empty)
         layout.addWidget(self.archive_table, 3)
 
         self.handout_choice.toggled.connect(self.handout_box.setVisible)
@@ -154,10 +169,12 @@ class ReportsPanel(QWidget):
     def refresh(self) -> None:
         """Reload the archive list (newest first)."""
         self.archive_table.setRowCount(0)
+        self.archive_empty.hide()
         if self.patient_id is None or not self.allowed:
             self._update_buttons()
             return
         records = self._reports.archive(self.patient_id)
+        self.archive_empty.setVisible(not records)
         self.archive_table.setRowCount(len(records))
         for row, record in enumerate(records):
             cells = (

@@ -49,9 +49,11 @@ def test_generate_summary_and_handout_then_save_as_writes_the_archived_bytes(
     qtbot.addWidget(panel)
     panel.show_patient(trt_patient.id)
     assert panel.archive_table.rowCount() == 0 and not panel.open_button.isEnabled()
+    assert not panel.archive_empty.isHidden()  # says why the archive is empty
 
     panel.summary_choice.setChecked(True)
     _generate(qtbot, panel, 0)
+    assert panel.archive_empty.isHidden()
 
     panel.handout_choice.setChecked(True)
     assert not panel.handout_box.isHidden()
