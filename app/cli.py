@@ -276,6 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for action in ("list", "add", "dose", "stop")
         },
         ("patients", "add"): _cmd_patients_add,
+        ("patients", "import"): _with_service("app.cli_patient_list:run_patient_list"),
         ("import", None): _with_service("app.cli_import:run_import"),
         ("batches", "list"): _cmd_batches_list,
         ("batches", "undo"): _cmd_batches_undo,

@@ -219,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
             action.add_argument("--on", type=_iso_date, help="stop date (default today)")
             action.add_argument("--reason")
 
-    patients = commands.add_parser("patients", parents=[common], help="list or add patients")
+    patients = commands.add_parser(
+        "patients", parents=[common], help="list, add or import patients"
+    )
     patient_cmds = patients.add_subparsers(dest="patients_command", metavar="ACTION", required=True)
     listing = patient_cmds.add_parser("list", parents=[common], help="list patients")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -236,6 +238,21 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--phone", default="")
     add.add_argument("--email", default="")
     add.add_argument("--json", action="store_true", help="print the saved patient as JSON")
+    listed = patient_cmds.add_parser(
+        "import",
+        parents=[common],
+        help="add the patients of a CSV patient list (an EHR's patient export)",
+        description=(
+            "Add the patients of a CSV patient list (columns for MRN or id, family and "
+            "given name, date of birth and sex; a date of death adds the patient archived). "
+            "Patients already here are left as they are; an MRN that belongs to someone "
+            "else is refused. All or nothing; every patient added is audited."
+        ),
+    )
+    listed.add_argument("file", help="the CSV file")
+    listed.add_argument("--date-order", choices=("dmy", "mdy"), help="for ambiguous dates")
+    listed.add_argument("--dry-run", action="store_true", help="show what would be added")
+    listed.add_argument("--json", action="store_true", help="print the outcome as JSON")
     return parser
 
 

@@ -470,3 +470,30 @@ def test_assign_puts_one_sample_on_the_chosen_patient(tmp_path, capsys):
     assert "assigned: Sample 25255 (2 rows) → Amin, Ola, MRN R1" in text
     assert "unmatched patient: Sample 25256 (1 rows)" in text
     assert "Imported 2 results" in text
+
+
+def test_patients_import_adds_a_list_once_and_says_what_it_refused(tmp_path, capsys):
+    base = _demo_with_r1(tmp_path, capsys)
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "Id,FIRST,LAST,BIRTHDATE,GENDER,DEATHDATE\n"
+        "P-1,Lee,Ng,1970-03-04,F,\n"
+        "R1,Someone,Else,1990-01-01,M,\n"
+        "P-2,Kim,Ng,1940-05-06,M,2020-01-01\n"
+        "P-3,Bo,Ng,soon,M,\n"
+    )
+    code, text, err = _run(capsys, *base, "patients", "import", str(people), "--dry-run")
+    assert code == 0, err
+    assert "4 rows read, 2 new, 0 already in the clinic, 1 refused, 1 unreadable" in text
+    assert "line 3: not added: MRN R1 belongs to Amin, Ola" in text
+    assert "line 5 (BIRTHDATE): 'soon' is not a date of birth" in text
+    assert "Dry run: nothing added (2 would be)" in text
+    code, text, err = _run(capsys, *base, "patients", "import", str(people), "--json")
+    assert code == 0, err
+    outcome = json.loads(text)
+    assert outcome["added"] == 2 and outcome["refused"][0]["mrn"] == "R1"
+    code, text, _ = _run(capsys, *base, "patients", "list", "--json", "--include-archived")
+    listed = {p["mrn"] for p in json.loads(text)}
+    assert {"P-1", "P-2"} <= listed
+    code, text, err = _run(capsys, *base, "patients", "import", str(tmp_path / "none.csv"))
+    assert code == 1 and "could not be read" in err

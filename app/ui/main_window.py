@@ -56,6 +56,9 @@ class MainWindow(QMainWindow):
         self.import_action = QAction("&Import lab results…", self)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         file_menu.addAction(self.import_action)
+        self.import_list_action = QAction("Import &patient list…", self)
+        self.import_list_action.setEnabled(self._service.can("patient.write"))
+        file_menu.addAction(self.import_list_action)
         file_menu.addSeparator()
         clinic_menu = self.menuBar().addMenu("&Clinic")
         self.worklist_action = QAction("&Worklist…", self)
@@ -107,6 +110,7 @@ class MainWindow(QMainWindow):
         """Every signal of the window in one place, so the event graph reads on one screen."""
         self.new_patient_action.triggered.connect(self.new_patient)
         self.import_action.triggered.connect(lambda: self.import_file(None))
+        self.import_list_action.triggered.connect(lambda: self.import_patient_list(None))
         self.worklist_action.triggered.connect(self.show_worklist)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
@@ -159,6 +163,15 @@ class MainWindow(QMainWindow):
         if path:
             wizard.read_file()
         wizard.exec()
+
+    def import_patient_list(self, path: str | None) -> None:
+        from app.ui.patient_list_dialog import PatientListDialog
+
+        dialog = PatientListDialog(self._service, path, self)
+        dialog.added.connect(self._after_import)
+        if path:
+            dialog.read_file()
+        dialog.exec()
 
     def _after_import(self, _batch_id: int) -> None:
         self.patient_list.refresh()
