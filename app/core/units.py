@@ -46,6 +46,12 @@ _ATOMS = {
     "mu": "mU",
     "meq": "mEq",
     "24h": "24h",
+    "fl": "fL",
+    "min": "min",
+    "mmhg": "mmHg",
+    "cm": "cm",
+    "m2": "m2",
+    "lb": "lb",
     "%": "%",
     "{t-score}": "{T-score}",
     "{z-score}": "{Z-score}",
@@ -62,7 +68,42 @@ _WHOLE = {
     "z-score": "{Z-score}",
     "score": "{score}",
     "ratio": "{ratio}",
+    # Millimetre of mercury: UCUM writes mm[Hg].
+    "mm[hg]": "mmHg",
+    # Beats per minute (heart rate): UCUM writes /min or {beats}/min.
+    "bpm": "/min",
+    "beats/min": "/min",
+    "{beats}/min": "/min",
+    "beats/minute": "/min",
+    # Avoirdupois pound and international inch: UCUM writes [lb_av] and [in_i].
+    "[lb_av]": "lb",
+    "lbs": "lb",
+    "[in_i]": "in",
+    "kg/m^2": "kg/m2",
+    "kg/m\u00b2": "kg/m2",
+    # eGFR per 1.73 m2 body surface area. A bare mL/min is a different unit (not
+    # normalised to body surface area) and is deliberately not folded in here.
+    "ml/min/{1.73_m2}": "mL/min/{1.73_m2}",
+    "ml/min/1.73m2": "mL/min/{1.73_m2}",
+    "ml/min/1.73m^2": "mL/min/{1.73_m2}",
+    "ml/min/1.73m\u00b2": "mL/min/{1.73_m2}",
+    "ml/min/1.73sqm": "mL/min/{1.73_m2}",
+    "ml/min/1.73sq.m": "mL/min/{1.73_m2}",
+    # Cell counts written with a letter for the power of ten (thousand, million per uL).
+    "k/ul": "10*3/uL",
+    "thou/ul": "10*3/uL",
+    "m/ul": "10*6/uL",
+    "mil/ul": "10*6/uL",
 }
+
+# A leading power of ten in a count unit: 10*3/uL (UCUM), 10^3/uL, x10E3/uL (Labcorp),
+# 10e9/L, x10\u00b3/uL. All are the same unit spelt differently and become 10*N.
+_POWER_OF_TEN = re.compile(
+    r"^[x\u00d7*]?10(?:[*^eE]?)([0-9]+|[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+)(?=/)"
+)
+_SUPERSCRIPT_DIGITS = str.maketrans(
+    "\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079", "0123456789"
+)
 
 # A per-day denominator written as 24 h, 24hr, (24.h), d or day.
 _PER_DAY = re.compile(r"/\(?(24\.?h(r|rs|our|ours)?|d|day)\)?$", re.IGNORECASE)
@@ -90,5 +131,12 @@ def normalise_unit(text: str | None) -> str:
     whole = _WHOLE.get(unit.lower())
     if whole is not None:
         return whole
+    power = _POWER_OF_TEN.match(unit)
+    if power is not None:
+        exponent = power.group(1).translate(_SUPERSCRIPT_DIGITS)
+        unit = f"10*{exponent}{unit[power.end() :]}"
+        whole = _WHOLE.get(unit.lower())
+        if whole is not None:
+            return whole
     unit = _PER_DAY.sub("/24h", unit)
     return "/".join(_ATOMS.get(part.lower(), part) for part in unit.split("/"))

@@ -38,6 +38,16 @@ UNIT_DIMENSIONS = (
     "mass",
     "activity",
     "volume",
+    # Monitoring labs, vital signs and body measures.
+    "catalytic_concentration",
+    "number_concentration",
+    "entitic_volume",
+    "volume_rate",
+    "volume_rate_per_area",
+    "pressure",
+    "rate",
+    "length",
+    "mass_per_area",
 )
 _VERSION = re.compile(r"^\d{4}\.\d{1,2}\.\d+$")
 
