@@ -125,7 +125,7 @@ class FindingsService:
     def export_worklist(self, rows: list[WorklistRow], path: Path) -> None:
         """Write a worklist CSV (audited as an export of patient data)."""
         self._service.session.require(roles.DATA_EXPORT, "findings")
-        export_worklist_csv(rows, path)
+        export_worklist_csv(rows, path, self._service.analyte_label)
         self._service.record_event(
             "export", "findings", detail=f"worklist of {len(rows)} rows to {Path(path).name}"
         )
@@ -217,6 +217,7 @@ WORKLIST_COLUMNS = (
     "Patient",
     "Date of birth",
     "Finding",
+    "Test",
     "Status",
     "Severity",
     "Latest value",
@@ -224,23 +225,31 @@ WORKLIST_COLUMNS = (
 )
 
 
-def worklist_cells(row: WorklistRow) -> list[str]:
+def worklist_cells(row: WorklistRow, analyte_label: Callable[[str], str]) -> list[str]:
+    """A row as the worklist shows and exports it; ``analyte_label`` names its test.
+
+    The test column tells apart the findings one rule gives per test (a monitoring gap
+    for hematocrit and another for PSA on one patient).
+    """
     return [
         row.mrn,
         row.name,
         row.date_of_birth.isoformat(),
         row.title,
-        row.status,
+        analyte_label(row.marker) if row.marker else "",
+        row.status.replace("_", " "),
         row.severity,
         row.latest,
         row.next_step,
     ]
 
 
-def export_worklist_csv(rows: list[WorklistRow], path: Path) -> None:
+def export_worklist_csv(
+    rows: list[WorklistRow], path: Path, analyte_label: Callable[[str], str]
+) -> None:
     """Write the worklist as CSV, every cell safe from spreadsheet formula injection."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(WORKLIST_COLUMNS)
         for row in rows:
-            writer.writerow(neutralize_row(worklist_cells(row)))
+            writer.writerow(neutralize_row(worklist_cells(row, analyte_label)))

@@ -35,9 +35,10 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 class WorklistTableModel(QAbstractTableModel):
-    def __init__(self, parent=None):
+    def __init__(self, analyte_label, parent=None):  # noqa: ANN001 - key -> display name
         super().__init__(parent)
         self.rows = []
+        self._analyte_label = analyte_label
 
     def set_rows(self, rows) -> None:
         self.beginResetModel()
@@ -60,7 +61,7 @@ class WorklistTableModel(QAbstractTableModel):
             return None
         row = self.rows[index.row()]
         if role == DISPLAY:
-            return worklist_cells(row)[index.column()]
+            return worklist_cells(row, self._analyte_label)[index.column()]
         if role == USER:
             return row.patient_id
         return None
@@ -94,7 +95,7 @@ class WorklistDialog(QDialog):
         self.progress = QProgressBar()
         self.progress.hide()
         self.count = QLabel()
-        self.model = WorklistTableModel(self)
+        self.model = WorklistTableModel(service.analyte_label, self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(objectName="worklist_table")
@@ -155,7 +156,11 @@ class WorklistDialog(QDialog):
         self.run_button.setEnabled(True)
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
-        self.count.setText(f"{len(rows)} patient(s)")
+        patients = len({row.patient_id for row in rows})
+        self.count.setText(
+            f"{len(rows)} finding{'s' * (len(rows) != 1)} for "
+            f"{patients} patient{'s' * (patients != 1)}"
+        )
         self.export_button.setEnabled(bool(rows) and self._may_export)
         for button in (self.handouts_button, self.summaries_button):
             button.setEnabled(bool(rows) and self._may_report)

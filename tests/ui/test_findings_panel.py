@@ -125,11 +125,13 @@ def test_worklist_finds_the_patient_and_exports_safe_csv(service, trt_patient, t
     assert [r.mrn for r in rows] == [trt_patient.mrn]
     hostile = replace(rows[0], name='=HYPERLINK("http://x","y")', next_step="@SUM(1)")
     target = tmp_path / "w.csv"
-    export_worklist_csv([*rows, hostile], target)
+    export_worklist_csv([*rows, hostile], target, service.analyte_label)
     with open(target, newline="", encoding="utf-8") as handle:
         cells = list(csv.reader(handle))
-    assert cells[1][0] == trt_patient.mrn and "55.2" in cells[1][6]
-    assert cells[2][1].startswith("'=") and cells[2][7].startswith("'@")
+    assert cells[0][4:6] == ["Test", "Status"]
+    assert cells[1][0] == trt_patient.mrn and "55.2" in cells[1][7]
+    assert cells[1][4] == service.analyte_label(rows[0].marker) == "Hematocrit"
+    assert cells[2][1].startswith("'=") and cells[2][8].startswith("'@")
 
 
 def test_worklist_dialog_writes_a_handout_per_patient_with_progress(
@@ -163,3 +165,21 @@ def test_a_rule_firing_for_several_tests_names_each_in_the_list(qtbot, service, 
         "Protocol monitoring gap: Testosterone, total",
     }
     assert "Haematocrit above 54% on testosterone therapy" in _titles(panel)  # once: as is
+
+
+def test_worklist_names_the_test_of_each_monitoring_gap_and_counts_patients(
+    qtbot, service, trt_patient
+):
+    from app.ui.worklist_dialog import WorklistDialog
+
+    dialog = WorklistDialog(service, FindingsService(service))
+    qtbot.addWidget(dialog)
+    dialog.rule.setCurrentIndex(dialog.rule.findData("protocol_monitoring_gap"))
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=10_000)
+    model = dialog.model
+    rows = model.rowCount()
+    cells = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(rows)]
+    assert {row[4] for row in cells} == {"Prostate-specific antigen", "Testosterone, total"}
+    assert {row[5] for row in cells} == {"not measured"}
+    assert dialog.count.text() == f"{rows} findings for 1 patient"
