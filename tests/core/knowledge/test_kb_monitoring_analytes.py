@@ -28,6 +28,8 @@ NEW_ANALYTES = {
     "bilirubin_total": ("liver", "lab", "mg/dL", "umol/L", ["1975-2", "42719-5"]),
     "sodium": ("electrolyte", "lab", "mmol/L", "mmol/L", ["2951-2", "2947-0"]),
     "potassium": ("electrolyte", "lab", "mmol/L", "mmol/L", ["2823-3", "6298-4"]),
+    "chloride": ("electrolyte", "lab", "mmol/L", "mmol/L", ["2075-0", "2069-3"]),
+    "co2_total": ("electrolyte", "lab", "mmol/L", "mmol/L", ["2028-9"]),
     "wbc": ("hematology", "lab", "10*3/uL", "10*9/L", ["6690-2"]),
     "rbc": ("hematology", "lab", "10*6/uL", "10*12/L", ["789-8"]),
     "platelets": ("hematology", "lab", "10*3/uL", "10*9/L", ["777-3"]),
@@ -77,6 +79,9 @@ def test_new_analyte_loads_with_its_codes_and_units(kb, key):
         ("AST/SGOT", "ast"),
         ("ALP", "alkaline_phosphatase"),
         ("Bilirubin, Total", "bilirubin_total"),
+        ("Chloride", "chloride"),
+        ("Carbon Dioxide", "co2_total"),
+        ("Bicarbonate", "co2_total"),
         ("WBC", "wbc"),
         ("RBC", "rbc"),
         ("PLT", "platelets"),
@@ -100,6 +105,7 @@ def test_race_specific_and_unconfirmed_egfr_and_ldl_codes_are_not_matched(kb):
         assert kb.analyte_for_loinc(code) is None
     assert "2089-1" in kb.analyte("cholesterol_ldl").loinc_unconfirmed
     assert kb.analyte_for_loinc("2089-1") is None
+    assert kb.analyte_for_loinc("20565-8") is None  # unconfirmed; the name still matches
 
 
 # (analyte, value, unit, expected canonical value). Molar masses in citations.toml
@@ -116,6 +122,7 @@ CONVERSIONS = [
     ("bilirubin_total", 17.1, "umol/L", 1.0),  # 584.67 g/mol
     ("sodium", 140, "mEq/L", 140.0),
     ("potassium", 4.2, "mEq/L", 4.2),
+    ("chloride", 102, "mEq/L", 102.0),
     ("alt", 40, "IU/L", 40.0),
     ("ast", 30, "U/L", 30.0),
     ("alkaline_phosphatase", 90, "IU/L", 90.0),
