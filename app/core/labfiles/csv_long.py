@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .csv_context import DEFER, LOINC_CODE, SEX, CsvContext, parse_cell
+from .csv_context import DEFER, LOINC_CODE, SEX, CsvContext, duplicate_reason, parse_cell
 from .finish import Ticker
 from .model import RowProblem
 from .values import normalise_flag
@@ -25,13 +25,19 @@ _CELLS_REMEMBERED = 50_000
 _TEXT_TYPES = frozenset(("text", "string", "st", "tx", "ft", "cwe", "ce", "coded"))
 
 
-def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
+def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> int:
     """Read one result per row into ``ctx``.
 
     Args:
         ctx: The file's context; rows, dates still to read and problems go into it.
         reader: A ``csv.reader`` positioned after the header (its ``line_num`` is used).
         ticker: Progress and cancellation.
+        stop: When not -1, the last physical line of this process's part of the file
+            (:mod:`.csv_split`): the record starting after it is read by ``csv.reader``
+            but not kept, and its first line returned.
+
+    Returns:
+        The first line of the record the read stopped at, or 0 when it read to the end.
     """
     headers = ctx.headers
     width = len(headers)
@@ -72,7 +78,9 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
     # file then holds a few thousand strings instead of millions, which is also faster.
     share = {}.setdefault
     exact: dict[tuple, int] = {}  # used only on a hash collision between different rows
-    when_of: dict[str, Any] = {} if default_when is None else {"": default_when}
+    when_of = ctx.collected  # collection-date text -> datetime, problem or DEFER
+    if default_when is not None:
+        when_of[""] = default_when
     born_of: dict[str, Any] = {"": None}
     # Censored and flagged cells ('<5', '612 H') repeat; the full parser reads each once.
     cells: dict[str, tuple] = {}
@@ -81,8 +89,11 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
     last = reader.line_num
     count = 0
     next_at = ticker.next_at
+    stop = stop if stop >= 0 else 1 << 62
     for row in reader:
         line = last + 1
+        if line > stop:
+            return line
         last = reader.line_num
         count += 1
         if count >= next_at:
@@ -194,9 +205,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             if earlier is None:
                 exact[key] = len(kept)
         if earlier is not None:
-            problems.append(
-                RowProblem(line, "", f"This row is a duplicate of line {rows[earlier].line}.")
-            )
+            problems.append(RowProblem(line, "", duplicate_reason(rows[earlier].line)))
             continue
         scale = scales.get(unit)
         if scale is None:
@@ -253,6 +262,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker) -> None:
             row[i_note].strip() if has_note else "",
             sample,
         )
+    return 0
 
 
 def _first_look_dob(when: object) -> object:

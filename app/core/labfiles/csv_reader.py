@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from .columns import guess_roles, header_fingerprint, normalise_header, split_header_unit
-from .csv_context import CsvContext, WideColumn, formula_scan
+from .csv_context import CsvContext, WideColumn, csv_rejected, formula_scan, text_lines
 from .csv_layouts import read_date_columns, read_wide
 from .csv_long import read_long
 from .csv_sniff import CsvShape, sniff_csv
+from .csv_split import context_fields, read_long_in_two, tail_worker
 from .dates import looks_like_date
 from .finish import Ticker, finish, resolve_pending
 from .model import FileRejected, ParsedFile, ReadOptions, RowProblem
@@ -110,132 +109,131 @@ def read_csv(
 ) -> ParsedFile:
     """Read a CSV lab file in long, wide or date-column layout.
 
+    A long text may be read by two processes (:mod:`.csv_split`), with the same result.
+
     Raises:
         FileRejected: For shapes no layout fits (single column, no header, no data).
         NeedsDateOrder: When the file's day/month order must be chosen.
         ImportCancelled: When the caller cancelled.
     """
-    shape = sniff_csv(text, options)
-    headers = shape.headers
-    roles = guess_roles(headers, options.column_map)
-    layout = _choose_layout(headers, roles, options)
-    parsed = ParsedFile(
-        format="csv",
-        encoding=encoding,
-        line_ending=line_ending,
-        layout=layout,
-        delimiter=shape.delimiter,
-        decimal_mark=shape.decimal_mark,
-        header_line=shape.header_line,
-        headers=headers,
-        columns={role: headers[i] for role, i in sorted(roles.items(), key=lambda kv: kv[1])},
-        fingerprint=header_fingerprint(headers),
+    wanted = (
+        len(text) >= options.second_process_from
+        and line_ending in ("LF", "CRLF")
+        and options.layout in (None, "long")
     )
-    if shape.decimal_mark == ",":
-        parsed.notes.append("Numbers were read with a decimal comma (0,5 = one half).")
-    ctx = CsvContext(
-        headers=headers,
-        roles=roles,
-        decimal_mark=shape.decimal_mark,
-        header_units=[split_header_unit(h)[1] for h in headers],
-        total_lines=(text.count("\n") or text.count("\r")) + 1,
-        default_collected_at=options.default_collected_at,
-        check_formulas=formula_scan(text, shape.delimiter),
-        min_width=len(headers) - next((i for i, h in enumerate(reversed(headers)) if h), 0),
-        tomorrow=datetime.combine(today + timedelta(days=1), datetime.min.time()),
-    )
-    date_columns: list[tuple[int, str]] = []
-    missing = _missing_roles(layout, roles, options)
-    if layout == "wide":
-        columns = _wide_columns(shape, roles, options)
-        parsed.analyte_columns = [headers[c.index] for c in columns]
-        if not columns:
-            missing.append("the analyte columns")
-        for col in columns:
-            if ctx.scale(col.unit):
-                parsed.notes.append(f"{headers[col.index]}: {ctx.scale(col.unit)}.")
-    elif layout == "date_columns":
-        taken = set(roles.values())
-        date_columns = [
-            (i, h) for i, h in enumerate(headers) if i not in taken and looks_like_date(h)
-        ]
-        parsed.analyte_columns = [h for _, h in date_columns]
-        analyte_index = roles.get("analyte")
-        if analyte_index is None:
-            free = [i for i in range(len(headers)) if i not in taken and headers[i]]
-            free = [i for i in free if not looks_like_date(headers[i])]
-            analyte_index = free[0] if free else None
-        if analyte_index is None:
-            missing.append("the analyte")
-    if missing:
-        parsed.problems.append(
-            RowProblem(
-                shape.header_line,
-                "",
-                f"No column was found for {' and '.join(missing)}; choose the columns by hand.",
-            )
+    # Started before sniffing, so the worker's start-up overlaps with it.
+    with tail_worker(wanted) as worker:
+        shape = sniff_csv(text, options)
+        headers = shape.headers
+        roles = guess_roles(headers, options.column_map)
+        layout = _choose_layout(headers, roles, options)
+        parsed = ParsedFile(
+            format="csv",
+            encoding=encoding,
+            line_ending=line_ending,
+            layout=layout,
+            delimiter=shape.delimiter,
+            decimal_mark=shape.decimal_mark,
+            header_line=shape.header_line,
+            headers=headers,
+            columns={role: headers[i] for role, i in sorted(roles.items(), key=lambda kv: kv[1])},
+            fingerprint=header_fingerprint(headers),
         )
-        return parsed
-    if "collected_at" in roles and layout != "date_columns":
-        name = normalise_header(headers[roles["collected_at"]])
-        if not name.startswith(("collect", "specimen", "sample", "draw", "date")):
-            parsed.notes.append(
-                f"Collection times were taken from the column {headers[roles['collected_at']]!r}."
+        if shape.decimal_mark == ",":
+            parsed.notes.append("Numbers were read with a decimal comma (0,5 = one half).")
+        ctx = CsvContext(
+            headers=headers,
+            roles=roles,
+            decimal_mark=shape.decimal_mark,
+            header_units=[split_header_unit(h)[1] for h in headers],
+            total_lines=(text.count("\n") or text.count("\r")) + 1,
+            default_collected_at=options.default_collected_at,
+            check_formulas=formula_scan(text, shape.delimiter),
+            min_width=len(headers) - next((i for i, h in enumerate(reversed(headers)) if h), 0),
+            tomorrow=datetime.combine(today + timedelta(days=1), datetime.min.time()),
+        )
+        date_columns: list[tuple[int, str]] = []
+        missing = _missing_roles(layout, roles, options)
+        if layout == "wide":
+            columns = _wide_columns(shape, roles, options)
+            parsed.analyte_columns = [headers[c.index] for c in columns]
+            if not columns:
+                missing.append("the analyte columns")
+            for col in columns:
+                if ctx.scale(col.unit):
+                    parsed.notes.append(f"{headers[col.index]}: {ctx.scale(col.unit)}.")
+        elif layout == "date_columns":
+            taken = set(roles.values())
+            date_columns = [
+                (i, h) for i, h in enumerate(headers) if i not in taken and looks_like_date(h)
+            ]
+            parsed.analyte_columns = [h for _, h in date_columns]
+            analyte_index = roles.get("analyte")
+            if analyte_index is None:
+                free = [i for i in range(len(headers)) if i not in taken and headers[i]]
+                free = [i for i in free if not looks_like_date(headers[i])]
+                analyte_index = free[0] if free else None
+            if analyte_index is None:
+                missing.append("the analyte")
+        if missing:
+            parsed.problems.append(
+                RowProblem(
+                    shape.header_line,
+                    "",
+                    f"No column was found for {' and '.join(missing)}; choose the columns by hand.",
+                )
             )
+            return parsed
+        if "collected_at" in roles and layout != "date_columns":
+            name = normalise_header(headers[roles["collected_at"]])
+            if not name.startswith(("collect", "specimen", "sample", "draw", "date")):
+                parsed.notes.append(
+                    f"Collection times were taken from the column {headers[roles['collected_at']]!r}."
+                )
 
-    reader = csv.reader(_lines(text, line_ending), delimiter=shape.delimiter)
-    try:
-        for _ in range(shape.header_row + 1):
-            next(reader)
+        reader = _data_reader(text, line_ending, shape)
+        try:
+            if layout == "long":
+                if worker is not None and not read_long_in_two(
+                    ctx, reader, text, shape.delimiter, ticker, worker
+                ):
+                    # The cut did not fall between records: read the whole file here.
+                    ctx = CsvContext(**context_fields(ctx))
+                    reader = _data_reader(text, line_ending, shape)
+                    read_long(ctx, reader, ticker)
+                elif worker is None:
+                    read_long(ctx, reader, ticker)
+            elif layout == "wide":
+                read_wide(ctx, reader, ticker, columns)
+            else:
+                read_date_columns(ctx, reader, ticker, analyte_index, date_columns)
+        except csv.Error as exc:
+            raise csv_rejected(reader.line_num, exc) from None
+        ticker.check()
+        date_header = headers[roles["collected_at"]] if "collected_at" in roles else ""
+        dob_header = headers[roles["date_of_birth"]] if "date_of_birth" in roles else ""
+        rows, date_problems, order = resolve_pending(
+            ctx.rows,
+            ctx.pending,
+            [h for _, h in date_columns],
+            options.date_order,
+            today,
+            date_header,
+            dob_header,
+        )
+        parsed.rows = rows
+        parsed.problems = ctx.problems + date_problems
+        parsed.date_order = order
+        ticker.report(1.0)
+        return finish(parsed, today, checked=True)
 
-        if layout == "long":
-            read_long(ctx, reader, ticker)
-        elif layout == "wide":
-            read_wide(ctx, reader, ticker, columns)
-        else:
-            read_date_columns(ctx, reader, ticker, analyte_index, date_columns)
-    except csv.Error as exc:
-        raise FileRejected(
-            f"Line {reader.line_num} could not be read as CSV ({exc}); "
-            "check for an unbalanced quote."
-        ) from None
-    ticker.check()
-    date_header = headers[roles["collected_at"]] if "collected_at" in roles else ""
-    dob_header = headers[roles["date_of_birth"]] if "date_of_birth" in roles else ""
-    rows, date_problems, order = resolve_pending(
-        ctx.rows,
-        ctx.pending,
-        [h for _, h in date_columns],
-        options.date_order,
-        today,
-        date_header,
-        dob_header,
-    )
-    parsed.rows = rows
-    parsed.problems = ctx.problems + date_problems
-    parsed.date_order = order
-    ticker.report(1.0)
-    return finish(parsed, today, checked=True)
 
-
-def _lines(text: str, line_ending: str) -> Iterator[str]:
-    """The text's lines with their endings, as ``csv.reader`` wants them.
-
-    ``io.StringIO`` would copy a 75 MB file into a buffer of four bytes a character
-    (about 220 MB more at the peak of a million-row import); slicing the text line by
-    line holds one line at a time and is as fast. Files with a bare CR (old Mac line
-    ends, or a mix: ``line_ending`` as :func:`~.sniff.line_ending_of` names it) still
-    go through ``StringIO``, whose newline handling splits on a bare CR.
-    """
-    if line_ending not in ("LF", "CRLF", ""):
-        yield from io.StringIO(text, newline="")
-        return
-    find = text.find
-    start, end = 0, len(text)
-    while start < end:
-        stop = find("\n", start) + 1 or end
-        yield text[start:stop]
-        start = stop
+def _data_reader(text: str, line_ending: str, shape: CsvShape):  # noqa: ANN202 - csv.reader
+    """A ``csv.reader`` over ``text`` positioned after the header row."""
+    reader = csv.reader(text_lines(text, line_ending), delimiter=shape.delimiter)
+    for _ in range(shape.header_row + 1):
+        next(reader)
+    return reader
 
 
 def _missing_roles(layout: str, roles: dict[str, int], options: ReadOptions) -> list[str]:

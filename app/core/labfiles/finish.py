@@ -42,6 +42,10 @@ class Ticker:
         self.next_at = done + self.every
         return self.next_at
 
+    def sharing(self, progress: Callable[[float], None]) -> Ticker:
+        """A ticker for a part of the work: cancelled with this one, reporting to ``progress``."""
+        return Ticker(progress, self._is_cancelled, self.every)
+
     def check(self) -> None:
         """Raise :class:`ImportCancelled` when the caller asked to stop."""
         if self._is_cancelled is not None and self._is_cancelled():

@@ -177,6 +177,34 @@ class ResultRows(Sequence[RawResult]):
 
         return add
 
+    def extend_with(
+        self,
+        lines: Iterable[int],
+        raw_values: Iterable[str],
+        values: Iterable[float],
+        visit_ids: Sequence[int],
+        test_ids: Sequence[int],
+        detail_ids: Sequence[int],
+        visits: Sequence[tuple],
+        tests: Sequence[tuple],
+        details: Sequence[tuple],
+    ) -> None:
+        """Append rows read elsewhere (another process), their part ids naming ``visits``,
+        ``tests`` and ``details``. Parts new here are numbered in order of first use,
+        as the rows' own reading would have numbered them."""
+        self.lines.extend(lines)
+        self.raw_values.extend(raw_values)
+        self.values.extend(values)
+        for own, ids, theirs, parts, make in (
+            (self.visit_ids, visit_ids, visits, self._visits, Visit._make),
+            (self.test_ids, test_ids, tests, self._tests, Test._make),
+            (self.detail_ids, detail_ids, details, self._details, Detail._make),
+        ):
+            mapping = [0] * len(theirs)
+            for part in dict.fromkeys(ids):  # in order of first use, in C
+                mapping[part] = parts.id_of(make(theirs[part]))
+            own.extend(map(mapping.__getitem__, ids))
+
     # -- the parts, for callers that work once per distinct visit or test ------------
 
     @property
@@ -280,6 +308,18 @@ class PendingDates:
         self._rows.append(row)
         self._collected.append(collected)
         self._born.append(born)
+
+    def columns(self) -> tuple[array, list[str | None], list[str | None]]:
+        """Row indexes, collection-date texts and birth-date texts, as stored."""
+        return self._rows, self._collected, self._born
+
+    def extend(
+        self, rows: Iterable[int], collected: Iterable[str | None], born: Iterable[str | None]
+    ) -> None:
+        """Append many entries given as columns (rows in increasing order)."""
+        self._rows.extend(rows)
+        self._collected.extend(collected)
+        self._born.extend(born)
 
     def collected_text(self, row: int) -> str | None:
         """The collection-date text row ``row`` waits with, or None."""
