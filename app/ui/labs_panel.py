@@ -29,7 +29,9 @@ class LabsPanel(QWidget):
         super().__init__(parent)
         self._service = service
         self._patient_id: int | None = None
-        self.model = ObservationTableModel(service.analyte_label, service.unit_label, self)
+        self.model = ObservationTableModel(
+            service.analyte_label, service.unit_label, self, format_value=service.format_value
+        )
         self.table = QTableView(objectName="results_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.models import Observation
+from app.core.units import normalise_unit
 from app.core.result_range import ResultLine
 from app.ui.item_roles import DISPLAY, FOREGROUND, TOOLTIP, USER
 from app.ui.table_model import Index, RowsTableModel
@@ -53,10 +54,13 @@ class ObservationTableModel(RowsTableModel):
         analyte_label: Callable[[str], str],
         unit_label: Callable[[str], str] = str,
         parent=None,
+        format_value: Callable[[str, float], str] | None = None,
     ):
         super().__init__(parent)
         self._label = analyte_label
         self._unit = unit_label
+        # The analyte's usual decimals (0.70 mg/dL, not 0.7018); else four digits.
+        self._format = format_value or (lambda _key, value: f"{value:.4g}")
         self._rows: list[ResultLine] = []
         self._grey = QBrush(QColor("#888888"))
         self._red = QBrush(QColor("#b00020"))
@@ -125,9 +129,9 @@ class ObservationTableModel(RowsTableModel):
         if column == COL_CANONICAL:
             if obs.value_canonical is None:
                 return "not converted" if obs.value is not None else ""
-            if obs.unit_canonical == obs.unit:
-                return ""  # reported in the canonical unit already
-            shown = f"{obs.comparator or ''}{obs.value_canonical:.4g}"
+            if obs.unit_canonical == normalise_unit(obs.unit):
+                return ""  # reported in the canonical unit already (``mm[Hg]`` is ``mmHg``)
+            shown = f"{obs.comparator or ''}{self._format(obs.analyte_key, obs.value_canonical)}"
             return f"{shown} {self._unit(obs.unit_canonical)}"
         if column == COL_LAB:
             return obs.lab

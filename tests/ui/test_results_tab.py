@@ -63,3 +63,20 @@ def test_results_show_the_range_and_flag_out_of_range_values(
     zinc = _row(panel, service.analyte_label("zinc"))
     assert _cell(panel, zinc, COL_RANGE) == "80-150"  # the lab's own range, unmarked
     assert _cell(panel, zinc, COL_FLAG) == "L *"
+
+
+def test_converted_column_uses_the_analyte_decimals_and_skips_a_respelt_unit(
+    qtbot, service, patient
+):
+    from app.ui.observation_table_model import COL_CANONICAL
+
+    when = datetime(2026, 10, 1, 8)
+    service.record_result(patient.id, "bilirubin_total", "12", "umol/L", when)
+    service.record_result(patient.id, "bp_systolic", "128", "mm[Hg]", when)
+    panel = LabsPanel(service)
+    qtbot.addWidget(panel)
+    panel.show_patient(patient.id)
+    bilirubin = _row(panel, service.analyte_label("bilirubin_total"))
+    assert _cell(panel, bilirubin, COL_CANONICAL) == "0.7 mg/dL"  # 12 / 17.10, 1 decimal
+    systolic = _row(panel, service.analyte_label("bp_systolic"))
+    assert _cell(panel, systolic, COL_CANONICAL) == ""  # mm[Hg] is the canonical mmHg
