@@ -13,7 +13,7 @@ from app.core.evaluation.regimen import (
 from app.core.series import TrendSeries, build_trend_series
 
 # Preset analyte lists (display order). Protocols without one here use their
-# KB monitoring analytes; Bone and Thyroid are offered to everyone.
+# KB monitoring analytes; the general ones are offered to everyone.
 _TRT = [
     "testosterone_total",
     "free_testosterone_calc",
@@ -44,13 +44,44 @@ _BONE = [
     "pth",
 ]
 _THYROID = ["tsh", "free_t4", "free_t3"]
+# What hormone therapy is also watched for: blood pressure, weight, lipids and glucose
+# (cardiometabolic), and the blood count, liver and kidney labs (safety).
+_CARDIOMETABOLIC = [
+    "bp_systolic",
+    "bp_diastolic",
+    "body_weight",
+    "bmi",
+    "cholesterol_ldl",
+    "cholesterol_hdl",
+    "triglycerides",
+    "hba1c",
+    "glucose_fasting",
+]
+_SAFETY = [
+    "hematocrit",
+    "hemoglobin",
+    "rbc",
+    "platelets",
+    "alt",
+    "ast",
+    "creatinine",
+    "egfr",
+    "potassium",
+]
 PROTOCOL_PRESETS = {
     "male_trt": ("TRT", _TRT),
     "female_low_dose_testosterone": ("Female", _FEMALE),
     "estradiol_therapy": ("Female", _FEMALE),
     "thyroid_replacement": ("Thyroid", _THYROID),
 }
-GENERAL_PRESETS = {"TRT": _TRT, "Female": _FEMALE, "Bone": _BONE, "Thyroid": _THYROID}
+GENERAL_PRESETS = {
+    "TRT": _TRT,
+    "Female": _FEMALE,
+    "Bone": _BONE,
+    "Thyroid": _THYROID,
+    "Cardiometabolic": _CARDIOMETABOLIC,
+    "Blood count, liver, kidney": _SAFETY,
+}
 
 
 def patient_protocols(service, patient_id: int, on: date | None = None) -> tuple[str, ...]:

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from app.core.models import Observation, RegimenItem
 from app.core.validation import DoseChange
-from app.services.series import presets
+from app.services.series import GENERAL_PRESETS, presets
 from app.ui.trend_chart import timestamp
 from app.ui.trends_panel import KEY_ROLE, TrendsPanel
 from tests.conftest import make_patient
@@ -74,7 +74,13 @@ def test_trt_preset_is_chosen_and_only_analytes_with_results_are_checked(panel, 
     assert list(panel.chart.lanes) == [
         "testosterone_total", "free_testosterone_calc", "shbg", "hematocrit", "psa",
     ]  # fmt: skip
-    assert "zinc" in presets(service, panel.patient_id)["TRT"]
+    offered = presets(service, panel.patient_id)
+    assert "zinc" in offered["TRT"]
+    assert {"bp_systolic", "cholesterol_ldl", "body_weight"} <= set(offered["Cardiometabolic"])
+    assert {"alt", "creatinine", "egfr"} <= set(offered["Blood count, liver, kidney"])
+    # A misspelt key would be dropped from its preset without a word: none is.
+    named = {key for keys in GENERAL_PRESETS.values() for key in keys}
+    assert named <= set(service.knowledge.analytes)
 
 
 def test_preset_selection_checks_its_analytes(panel):
