@@ -85,7 +85,10 @@ def run_import(service, args) -> int:
     if args.report:
         Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
     assigned = _assigned(service, importer, preview, args.create_patients)
-    _print(preview, result, args, nothing, not_created, assigned)
+    unit_reasons = {
+        (key, unit): service.unit_refusal(key, unit) for key, unit in preview.unrecognised_units
+    }
+    _print(preview, result, args, nothing, not_created, assigned, unit_reasons)
     return 0
 
 
@@ -105,7 +108,13 @@ def _assigned(service, importer: Importer, preview, create_patients: bool) -> di
 
 
 def _print(
-    preview, result, args, nothing: str, not_created: dict[str, str], assigned: dict[str, dict]
+    preview,
+    result,
+    args,
+    nothing: str,
+    not_created: dict[str, str],
+    assigned: dict[str, dict],
+    unit_reasons: dict[tuple[str, str], str],
 ) -> None:
     summary = preview.summary()
     unmatched = {who.describe(): len(lines) for who, lines in preview.unmatched_patients.items()}
@@ -129,6 +138,9 @@ def _print(
             "unknown_analytes": unknown,
             "unrecognised_units": {
                 f"{k[0]} [{k[1]}]": n for k, n in preview.unrecognised_units.items()
+            },
+            "unrecognised_unit_reasons": {
+                f"{k[0]} [{k[1]}]": why for k, why in unit_reasons.items()
             },
             "problems": [
                 {"line": p.line, "column": p.column, "reason": p.reason}
@@ -172,7 +184,11 @@ def _print(
     for text, count in unknown.items():
         print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
     for (key, unit), count in preview.unrecognised_units.items():
-        print(f"  unit not recognised for {key}: {unit!r} ({count} rows, kept as reported)")
+        why = unit_reasons.get((key, unit), "")
+        print(
+            f"  unit not recognised for {key}: {unit!r} ({count} rows, kept as reported)"
+            + (f": {why}" if why else "")
+        )
     for problem in parsed.problems[:20]:
         column = f" [{problem.column}]" if problem.column else ""
         print(f"  line {problem.line}{column}: {problem.reason}")

@@ -497,3 +497,13 @@ def test_patients_import_adds_a_list_once_and_says_what_it_refused(tmp_path, cap
     assert {"P-1", "P-2"} <= listed
     code, text, err = _run(capsys, *base, "patients", "import", str(tmp_path / "none.csv"))
     assert code == 1 and "could not be read" in err
+
+
+def test_a_unit_kept_as_reported_says_why(tmp_path, capsys):
+    base = _demo_with_r1(tmp_path, capsys)
+    labs = tmp_path / "labs.csv"
+    labs.write_text("MRN,Test,Result,Units,Collected\nR1,eGFR,72,mL/min,2026-10-01 08:00\n")
+    code, text, err = _run(capsys, *base, "import", str(labs), "--dry-run")
+    assert code == 0, err
+    assert "unit not recognised for egfr: 'mL/min' (1 rows, kept as reported): " in text
+    assert "not normalised to 1.73 m2" in text

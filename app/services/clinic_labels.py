@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.knowledge.errors import UnitNotConvertible
 from app.core.models import RegimenItem
 
 
@@ -52,6 +53,16 @@ class KnowledgeLabels:
     def analyte_label(self, key: str) -> str:
         analyte = self.knowledge.analytes.get(key)
         return analyte.name if analyte else key
+
+    def unit_refusal(self, analyte_key: str, unit: str) -> str:
+        """Why results in ``unit`` are kept as reported for the analyte ("" if converted)."""
+        try:
+            self.knowledge.unit_factor(analyte_key, unit)
+        except UnitNotConvertible as exc:
+            return exc.reason
+        except KeyError:
+            return f"{analyte_key} is not in the knowledge base"
+        return ""
 
     def substance_label(self, item: RegimenItem) -> str:
         """What a regimen row is called on screen and paper: the user's words, else the KB's."""
