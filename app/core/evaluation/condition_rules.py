@@ -18,6 +18,8 @@ Outcomes, in order:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from app.core.evaluation.build import (
     component_label,
     make_finding,
@@ -34,18 +36,24 @@ from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule
 from app.core.evaluation.run import RuleRun
 from app.core.evaluation.texts import format_age, join_words, render
+from app.core.evaluation.verdicts import QuickRule
 
 _NO_HISTORY = ("no_previous", "no_target")
 _MISSING = ("missing", "no_baseline")
+_IN_FULL = object()  # ``_settle``: the rule must run in full
 _OTHER_CAUSES = {
     "dose_not_comparable": "A dose change could not be compared (different dose units or no interval).",
 }
 
 
-def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | None:
+def evaluate_condition_rule(
+    data: PatientData, rule: Rule, quick: QuickRule | None = None
+) -> Finding | str | None:
     """Run one condition rule: a finding or check, or why it stays silent.
 
-    Returns None for a check when the evaluation does not collect checks.
+    ``quick`` (the rule's compiled answers) settles the outcomes that build
+    nothing without running the rule in full. Returns None for a check when the
+    evaluation does not collect checks.
     """
     if rule.silent_without_results and not any(map(data.has_results, rule.result_analytes)):
         return f"silent: not measured ({', '.join(rule.result_analytes)})"
@@ -53,6 +61,10 @@ def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | No
         state = data.resolve(rule.inputs[name]).state
         if state != "used":
             return f"silent: required input {name!r} is {state}"
+    if quick is not None:
+        settled = _settle(data, rule, quick)
+        if settled is not _IN_FULL:
+            return settled
     run = RuleRun(data, rule.inputs, rule.applies_to)
     answer = rule.condition.evaluate(run) if rule.condition else None
     gate_note = _gate(data, rule, run) if rule.gate is not None else ""
@@ -69,6 +81,34 @@ def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | No
             return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
         return _checked(data, rule, run, components)
     causes = run.causes
+
+    def stale_would_fire() -> bool:
+        stale = RuleRun(data, rule.inputs, rule.applies_to, allow_stale=True)
+        return rule.condition.evaluate(stale) is True
+
+    silence = _silence(rule, causes, stale_would_fire)
+    if silence:
+        return silence
+    kinds = {cause for _, cause in causes}
+    if "stale" in kinds:
+        again = RuleRun(data, rule.inputs, rule.applies_to, allow_stale=True)
+        if rule.condition.evaluate(again) is True:
+            return _unknown(data, rule, again, components, "stale", causes, would_fire=True)
+        return _unknown(data, rule, run, components, "stale", causes)
+    if kinds & set(_MISSING) and rule.when_missing == "report":
+        return _unknown(data, rule, run, components, "not_measured", causes)
+    # A result on file that could not be judged (censored, unconvertible, no range...),
+    # also where missing results alone would have kept the rule silent: say why.
+    return _unknown(data, rule, run, components, "indeterminate", causes)
+
+
+def _silence(
+    rule: Rule, causes: Sequence[tuple[str, str]], stale_would_fire: Callable[[], bool]
+) -> str:
+    """Why a rule whose condition is unknown stays silent ("": it reports why instead).
+
+    ``stale_would_fire()`` says whether the condition holds on out-of-date results.
+    """
     optional = sorted({name for name, _ in causes if name in rule.optional_inputs})
     if optional:
         # An optional input (e.g. a bone scan) decides whether the rule applies at all.
@@ -77,21 +117,30 @@ def evaluate_condition_rule(data: PatientData, rule: Rule) -> Finding | str | No
     if kinds and kinds <= set(_NO_HISTORY):
         return f"silent: not enough history ({', '.join(sorted(kinds))})"
     if "stale" in kinds:
-        again = RuleRun(data, rule.inputs, rule.applies_to, allow_stale=True)
-        if rule.condition.evaluate(again) is True:
-            return _unknown(data, rule, again, components, "stale", causes, would_fire=True)
-        if rule.when_missing == "report":
-            return _unknown(data, rule, run, components, "stale", causes)
+        if rule.when_missing == "report" or stale_would_fire():
+            return ""
         return "silent: results out of date, and the older values would not apply"
-    if kinds & set(_MISSING):
-        if rule.when_missing == "silent" and kinds - set(_MISSING) - {"stale"}:
-            # A result is on file but could not be judged: say so rather than stay silent.
-            return _unknown(data, rule, run, components, "indeterminate", causes)
-        if rule.when_missing == "silent":
-            missing = sorted({name for name, cause in causes if cause in _MISSING})
-            return f"silent: not measured ({', '.join(missing)})"
-        return _unknown(data, rule, run, components, "not_measured", causes)
-    return _unknown(data, rule, run, components, "indeterminate", causes)
+    # Silent when missing, if nothing but missing results kept the rule from judging.
+    missing_only = kinds & set(_MISSING) and not kinds - set(_MISSING) - {"stale"}
+    if rule.when_missing == "silent" and missing_only:
+        missing = sorted({name for name, cause in causes if cause in _MISSING})
+        return f"silent: not measured ({', '.join(missing)})"
+    return ""
+
+
+def _settle(data: PatientData, rule: Rule, quick: QuickRule) -> str | None | object:
+    """The outcome of a rule that builds nothing (a dropped check, a silence), from its
+    quick answer; ``_IN_FULL`` when the rule must run in full (a finding or check).
+    """
+    answer, causes = quick.answer(data, data.answers)
+    if answer is True or (answer is False and data.include_checks):
+        return _IN_FULL
+    if answer is False:
+        gate = rule.gate
+        if gate is not None and "not_fired" in gate.masks and gate_state(data, gate.name)[0]:
+            return _IN_FULL  # masked by an active gate: an indeterminate finding
+        return None
+    return _silence(rule, causes, lambda: quick.stale(data, data.answers)[0] is True) or _IN_FULL
 
 
 def _gate(data: PatientData, rule: Rule, run: RuleRun) -> str:

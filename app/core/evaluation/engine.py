@@ -152,15 +152,8 @@ def evaluate(
     opts = options or EvaluationOptions()
     _check_guidelines(kb, opts.guidelines)
     pack, ready = _prepared_for(kb, opts.rules)
-    index = RegimenIndex.build(regimen)
-    components = active_components(index, as_of, ready.roles_of, ready.kinds)
-    protocols = detect_protocols(ready.shapes, components, patient.sex_at_birth)
-    age = patient.age_on(as_of)
-    stack = summarise_stack(index, kb, as_of, age)
-    data = PatientData(
-        patient, index, observations, kb, pack, as_of, components, stack, protocols,
-        opts.guidelines, ready.depots, ready.thresholds, opts.include_checks, ready.unit_factors,
-    )  # fmt: skip
+    data = patient_data(patient, regimen, observations, kb, as_of, opts)
+    components, protocols, stack = data.components, data.protocols, data.stack
     found: list[Finding] = []
     checks: list[Finding] = []
     skipped: list[tuple[str, str]] = []
@@ -171,12 +164,12 @@ def evaluate(
         reasons = tuple(_not_applicable(rule, data) for rule in pack.rules)
         if len(ready.applicability) < _PROFILES_KEPT:
             ready.applicability[profile] = reasons
-    for rule, reason in zip(pack.rules, reasons, strict=True):
+    for rule, reason, quick in zip(pack.rules, reasons, ready.quick, strict=True):
         if reason:
             skipped.append((rule.id, reason))
             continue
         if rule.kind == "condition":  # most rules: one result, no list to build
-            result = evaluate_condition_rule(data, rule)
+            result = evaluate_condition_rule(data, rule, quick)
             if result is None:
                 continue
             results = (result,)
@@ -203,6 +196,27 @@ def evaluate(
         checks=tuple(checks) if opts.include_checks else (),
         not_applicable=tuple(skipped),
     )
+
+
+def patient_data(
+    patient: Patient,
+    regimen: Iterable[RegimenItem],
+    observations: Iterable[Observation],
+    kb: KnowledgeBase,
+    as_of: date,
+    options: EvaluationOptions,
+) -> PatientData:
+    """What every rule of one evaluation reads: results, regimen, protocols, stack."""
+    pack, ready = _prepared_for(kb, options.rules)
+    index = RegimenIndex.build(regimen)
+    components = active_components(index, as_of, ready.roles_of, ready.kinds)
+    protocols = detect_protocols(ready.shapes, components, patient.sex_at_birth)
+    stack = summarise_stack(index, kb, as_of, patient.age_on(as_of))
+    return PatientData(
+        patient, index, observations, kb, pack, as_of, components, stack, protocols,
+        options.guidelines, ready.depots, ready.thresholds, options.include_checks,
+        ready.unit_factors,
+    )  # fmt: skip
 
 
 def _check_guidelines(kb: KnowledgeBase, guidelines: Mapping[str, str]) -> None:

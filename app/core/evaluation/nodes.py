@@ -13,6 +13,7 @@ no range) and the node answers None, so the engine can report ``not_measured``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,11 +42,22 @@ class Context(Protocol):
     def therapy_days(self, keys: tuple[str, ...]) -> int | None: ...
 
 
+# A test's answer and the causes of an unknown one, as ``_combine`` keeps them.
+Verdict = tuple[Tri, tuple[tuple[str, str], ...]]
+# The quick form of a test for one input spec: patient data -> its verdict.
+Quick = Callable[[Any], Verdict]
+
+
 class Node:
     """Base class: ``evaluate`` answers True/False/None, ``describe`` reads back."""
 
     def evaluate(self, ctx: Context) -> Tri:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def quick(self, spec: Any, allow_stale: bool) -> Quick | None:
+        """The answer and causes ``evaluate`` gives, read straight from the patient data
+        (no run, no trace), for the quick pass (``verdicts``); None: no quick form."""
+        return None
 
     def describe(self) -> str:  # pragma: no cover - interface
         raise NotImplementedError

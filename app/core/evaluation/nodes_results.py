@@ -20,23 +20,58 @@ from app.core.evaluation.judgement import (
     range_position,
     result_interval,
 )
-from app.core.evaluation.nodes import Context, Node
+from app.core.evaluation.nodes import Context, Node, Quick, Verdict
+from app.core.evaluation.patient import PatientData
+from app.core.evaluation.rules_model import InputSpec
+from app.core.evaluation.run import range_used, shared_bands, statuses_for, unusable_because
 
 RANGE_POSITIONS = ("below", "within", "above", "outside")
 
 
 def _member(ctx: Context, name: str, possible, allowed: tuple[str, ...]) -> Tri:
-    """True when every word a (possibly censored) result could have is allowed, False
-    when none is, and unknown (noted as censored) when it depends on the hidden value."""
+    """``_membership``, the unknown noted as censored (None: the cause is noted already)."""
     if possible is None:
         return None
+    answer = _membership(possible, allowed)
+    if answer is None:
+        ctx.unknown(name, "censored")
+    return answer
+
+
+def _membership(possible: tuple[str, ...], allowed: tuple[str, ...]) -> Tri:
+    """True when every word a (possibly censored) result could have is allowed, False
+    when none is, and unknown when it depends on the hidden value."""
     inside = [word in allowed for word in possible]
     if all(inside):
         return True
     if not any(inside):
         return False
-    ctx.unknown(name, "censored")
     return None
+
+
+# -- quick forms: the answer and its causes, no trace (see ``verdicts``) --------------
+# Each mirrors its test's ``evaluate`` through the same judgement functions of ``run``.
+
+_TRUE: Verdict = (True, ())
+_FALSE: Verdict = (False, ())
+
+
+def _verdict(name: str, answer: Tri) -> Verdict:
+    """A judged answer; unknown only when a censored result spans the cut-off."""
+    if answer is None:
+        return None, ((name, "censored"),)
+    return _TRUE if answer else _FALSE
+
+
+def _quick_member(name: str, spec: InputSpec, allow_stale: bool, allowed, statuses: bool) -> Quick:
+    def answer(data: PatientData) -> Verdict:
+        shared = shared_bands(data, spec, allow_stale)
+        if type(shared) is str:
+            return None, ((name, shared),)
+        possible = statuses_for(data, shared[0]) if statuses else shared[0]
+        return _verdict(name, _membership(possible, allowed))
+
+    return answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +83,9 @@ class StatusIn(Node):
 
     def evaluate(self, ctx: Context) -> Tri:
         return _member(ctx, self.name, ctx.statuses_of(self.name), self.statuses)
+
+    def quick(self, spec: InputSpec, allow_stale: bool) -> Quick:
+        return _quick_member(self.name, spec, allow_stale, self.statuses, statuses=True)
 
     def describe(self) -> str:
         return f"{self.name} status in {'/'.join(self.statuses)}"
@@ -65,6 +103,9 @@ class BandIn(Node):
 
     def evaluate(self, ctx: Context) -> Tri:
         return _member(ctx, self.name, ctx.bands_of(self.name), self.words)
+
+    def quick(self, spec: InputSpec, allow_stale: bool) -> Quick:
+        return _quick_member(self.name, spec, allow_stale, self.words, statuses=False)
 
     def describe(self) -> str:
         return f"{self.name} band in {'/'.join(self.words)}"
@@ -107,6 +148,19 @@ class InRange(Node):
         )
         if answer is None:
             ctx.unknown(self.name, "censored")
+        return answer
+
+    def quick(self, spec: InputSpec, allow_stale: bool) -> Quick:
+        name, position = self.name, self.position
+
+        def answer(data: PatientData) -> Verdict:
+            used = range_used(data, spec, allow_stale)
+            if type(used) is str:
+                return None, ((name, used),)
+            return _verdict(
+                name, _position(used.value, used.comparator, used.low, used.high, position)
+            )
+
         return answer
 
     def describe(self) -> str:
@@ -191,6 +245,19 @@ class Limit(Node):
         )
         if answer is None:
             ctx.unknown(self.name, "censored")
+        return answer
+
+    def quick(self, spec: InputSpec, allow_stale: bool) -> Quick:
+        name, operator, limit = self.name, self.operator, self.limit
+
+        def answer(data: PatientData) -> Verdict:
+            found = data.resolve(spec)
+            cause = unusable_because(found, allow_stale)
+            if cause is not None:
+                return None, ((name, cause),)
+            point = found.point
+            return _verdict(name, compare(point.canonical, point.comparator, operator, limit))
+
         return answer
 
     def describe(self) -> str:

@@ -107,6 +107,9 @@ class PatientData:
             {c.substance for c in components} | {role for c in components for role in c.roles}
         )
         self.gate_cache: dict[str, tuple[bool | None, str]] = {}
+        # Test number -> (answer, causes): the quick pass's answers, shared by the rules
+        # that ask the same test (``verdicts``).
+        self.answers: dict[int, tuple] = {}
         # (input spec, stale allowed) -> (band words, trace entry) of this patient's result;
         # also (id of the spec, stale allowed) -> (spec, that pair), the quicker look-up.
         self.band_cache: dict = {}

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from app.core.evaluation.regimen import ProtocolShape
 from app.core.evaluation.rules_model import RulePack
 from app.core.evaluation.timing import DepotTiming
+from app.core.evaluation.verdicts import QuickRule, compile_quick
 from app.core.knowledge import KnowledgeBase
 
 
@@ -45,6 +46,8 @@ class Prepared:
     applicability: dict = field(default_factory=dict)
     # Rule id -> position in the pack (findings of equal severity keep pack order).
     rule_order: Mapping[str, int] = field(default_factory=dict)
+    # Each rule's quick answers, in pack order (None for rules without them).
+    quick: tuple[QuickRule | None, ...] = ()
 
 
 def depot_timings(
@@ -87,4 +90,5 @@ def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
         shapes=shapes,
         depots=MappingProxyType(depots),
         rule_order=MappingProxyType({rule.id: n for n, rule in enumerate(pack.rules)}),
+        quick=compile_quick(pack.rules),
     )

@@ -114,139 +114,44 @@ class RuleRun:
     def usable(self, name: str, canonical: bool = True, record: bool = True) -> Resolved | None:
         """The input's latest result if it may be judged, else None (cause recorded)."""
         found = self.resolved(name)
-        cause = None
-        if found.state == "missing":
-            cause = "missing"
-        elif found.state == "stale" and not self.allow_stale:
-            cause = "stale"
-        elif canonical and found.canonical is None:
-            cause = "unconvertible"
+        cause = unusable_because(found, self.allow_stale, canonical)
         if cause is None:
             return found
         if record:
             self.unknown(name, cause)
         return None
 
-    def _thresholds(self, name: str):  # noqa: ANN202 - (ThresholdSet | None, extra)
-        """The threshold set for an input (guideline option honoured), cached."""
-        spec = self.inputs[name]
-        guideline = spec.guideline or self.data.guidelines.get(spec.analyte)
-        key = (spec.analyte, guideline, self.data.sex, spec.threshold_context)
-        cached = self.data.threshold_cache.get(key)
-        if cached is None:
-            found_set = self.data.kb.thresholds(
-                spec.analyte, guideline, sex=self.data.sex, context=spec.threshold_context
-            )
-            cached = (found_set, None)
-            if found_set is not None:
-                label = describe_threshold(found_set, self.data.unit_label(found_set.unit))
-                intervals = tuple((b.status, band_interval(b)) for b in found_set.bands)
-                cached = (found_set, (label, intervals))
-            self.data.threshold_cache[key] = cached
-        return cached
-
     def has_thresholds(self, name: str) -> bool:
         """True when a threshold set applies to this input for this patient."""
-        return self._thresholds(name)[0] is not None
+        return thresholds_for(self.data, self.inputs[name])[0] is not None
 
     def bands_of(self, name: str) -> tuple[str, ...] | None:
         """KB band words (e.g. ``marginal``) the result may fall in; None if unknown."""
         if name in self.bands:
             return self.bands[name]
-        # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement:
-        # by spec object first (cheap to hash), then by equal spec (another rule's).
-        spec = self.inputs[name]
-        cache = self.data.band_cache
-        fast = (id(spec), self.allow_stale)
-        known = cache.get(fast)
-        if known is not None and known[0] is spec:
-            shared = known[1]
-        else:
-            key = (spec, self.allow_stale)
-            shared = cache.get(key)
-            if shared is None:
-                shared = self._judge_bands(name)
-                if shared is None:
-                    return None
-                cache[key] = shared
-            cache[fast] = (spec, shared)  # the spec is kept: its id stays its own
+        shared = shared_bands(self.data, self.inputs[name], self.allow_stale)
+        if type(shared) is str:
+            self.unknown(name, shared)
+            return None
         bands, entry = shared
         self.bands[name] = bands
         self.record(entry)
         return bands
-
-    def _judge_bands(self, name: str) -> tuple[tuple[str, ...], TraceRange] | None:
-        """The bands of an input's result and the trace entry saying so (None: cause noted)."""
-        found = self.usable(name)
-        if found is None:
-            return None
-        thresholds, extra = self._thresholds(name)
-        if thresholds is None:
-            self.unknown(name, "no_threshold")
-            return None
-        label, intervals = extra
-        candidates = _interval(found.point)
-        bands = tuple(status for status, band in intervals if candidates.overlaps(band))
-        entry = TraceRange(
-            name,
-            "threshold",
-            None,
-            None,
-            thresholds.unit,
-            label,
-            thresholds.citation,
-            thresholds.evidence_grade,
-            "/".join(bands),
-        )
-        return bands, entry
 
     def statuses_of(self, name: str) -> tuple[str, ...] | None:
         """Finding statuses (mapped from KB band words) the result may have."""
         bands = self.bands_of(name)
         if bands is None:
             return None
-        found = self.data.status_cache.get(bands)
-        if found is None:
-            status_map = self.data.status_map
-            found = tuple(dict.fromkeys(status_map.get(b, "indeterminate") for b in bands))
-            self.data.status_cache[bands] = found
-        return found
+        return statuses_for(self.data, bands)
 
     def range_of(self, name: str) -> RangeUsed | None:
         """The lab's printed range when the report had one, else the KB default."""
-        found = self.usable(name, canonical=False)
-        if found is None:
+        used = range_used(self.data, self.inputs[name], self.allow_stale)
+        if type(used) is str:
+            self.unknown(name, used)
             return None
-        point = found.point
-        obs = point.observation
-        if obs is not None and (obs.ref_low is not None or obs.ref_high is not None):
-            return RangeUsed(
-                point.value,
-                point.comparator,
-                obs.ref_low,
-                obs.ref_high,
-                point.unit,
-                "lab_range",
-                obs.ref_text or "range printed on the lab report",
-                obs.lab or "lab report",
-            )
-        if point.canonical is None:
-            self.unknown(name, "unconvertible")
-            return None
-        default = self.data.kb.reference_range(point.analyte, self.data.sex, self.data.age)
-        if default is None or (default.low is None and default.high is None):
-            self.unknown(name, "no_range")
-            return None
-        return RangeUsed(
-            point.canonical,
-            point.comparator,
-            default.low,
-            default.high,
-            default.unit,
-            "kb_range",
-            default.label,
-            default.citation,
-        )
+        return used
 
     def target_of(self, name: str):  # noqa: ANN201 - a KB TargetBand or None
         """The target band for the input's analyte from the patient's protocols.
@@ -349,3 +254,131 @@ class RuleRun:
 
 def _interval(point: Point) -> Interval:
     return result_interval(point.canonical, point.comparator)
+
+
+# -- judgements shared by every rule of one patient ---------------------------------
+# Module functions of (patient data, input spec, stale allowed), so a rule's run and the
+# quick pass (``verdicts``) judge alike; each returns the judgement or why there is none.
+
+
+def unusable_because(found: Resolved, allow_stale: bool, canonical: bool = True) -> str | None:
+    """Why a resolved input may not be judged (``missing``, ``stale``, ``unconvertible``)."""
+    state = found.state
+    if state == "missing":
+        return "missing"
+    if state == "stale" and not allow_stale:
+        return "stale"
+    if canonical and found.point.canonical is None:
+        return "unconvertible"
+    return None
+
+
+def thresholds_for(data: PatientData, spec: InputSpec):  # noqa: ANN201 - (ThresholdSet | None, extra)
+    """The threshold set for an input (guideline option honoured), cached."""
+    guideline = spec.guideline or data.guidelines.get(spec.analyte)
+    key = (spec.analyte, guideline, data.sex, spec.threshold_context)
+    cached = data.threshold_cache.get(key)
+    if cached is None:
+        found_set = data.kb.thresholds(
+            spec.analyte, guideline, sex=data.sex, context=spec.threshold_context
+        )
+        cached = (found_set, None)
+        if found_set is not None:
+            label = describe_threshold(found_set, data.unit_label(found_set.unit))
+            intervals = tuple((b.status, band_interval(b)) for b in found_set.bands)
+            cached = (found_set, (label, intervals))
+        data.threshold_cache[key] = cached
+    return cached
+
+
+def shared_bands(
+    data: PatientData, spec: InputSpec, allow_stale: bool
+) -> tuple[tuple[str, ...], TraceRange] | str:
+    """The bands of an input's result and the trace entry saying so, or why not."""
+    # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement:
+    # by spec object first (cheap to hash), then by equal spec (another rule's).
+    cache = data.band_cache
+    fast = (id(spec), allow_stale)
+    known = cache.get(fast)
+    if known is not None and known[0] is spec:
+        return known[1]
+    key = (spec, allow_stale)
+    shared = cache.get(key)
+    if shared is None:
+        shared = _judge_bands(data, spec, allow_stale)
+        cache[key] = shared
+    cache[fast] = (spec, shared)  # the spec is kept: its id stays its own
+    return shared
+
+
+def _judge_bands(
+    data: PatientData, spec: InputSpec, allow_stale: bool
+) -> tuple[tuple[str, ...], TraceRange] | str:
+    found = data.resolve(spec)
+    cause = unusable_because(found, allow_stale)
+    if cause is not None:
+        return cause
+    thresholds, extra = thresholds_for(data, spec)
+    if thresholds is None:
+        return "no_threshold"
+    label, intervals = extra
+    candidates = _interval(found.point)
+    bands = tuple(status for status, band in intervals if candidates.overlaps(band))
+    entry = TraceRange(
+        spec.name,
+        "threshold",
+        None,
+        None,
+        thresholds.unit,
+        label,
+        thresholds.citation,
+        thresholds.evidence_grade,
+        "/".join(bands),
+    )
+    return bands, entry
+
+
+def statuses_for(data: PatientData, bands: tuple[str, ...]) -> tuple[str, ...]:
+    """Finding statuses (mapped from KB band words) of these bands, cached."""
+    found = data.status_cache.get(bands)
+    if found is None:
+        status_map = data.status_map
+        found = tuple(dict.fromkeys(status_map.get(b, "indeterminate") for b in bands))
+        data.status_cache[bands] = found
+    return found
+
+
+def range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUsed | str:
+    """The lab's printed range when the report had one, else the KB default; or why not."""
+    found = data.resolve(spec)
+    cause = unusable_because(found, allow_stale, canonical=False)
+    if cause is not None:
+        return cause
+    point = found.point
+    obs = point.observation
+    if obs is not None and (obs.ref_low is not None or obs.ref_high is not None):
+        return RangeUsed(
+            point.value,
+            point.comparator,
+            obs.ref_low,
+            obs.ref_high,
+            point.unit,
+            "lab_range",
+            obs.ref_text or "range printed on the lab report",
+            obs.lab or "lab report",
+        )
+    if point.canonical is None:
+        return "unconvertible"
+    default = data.kb.reference_range(point.analyte, data.sex, data.age)
+    if default is None or (default.low is None and default.high is None):
+        return "no_range"
+    return RangeUsed(
+        point.canonical,
+        point.comparator,
+        default.low,
+        default.high,
+        default.unit,
+        "kb_range",
+        default.label,
+        default.citation,
+    )
