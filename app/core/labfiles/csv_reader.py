@@ -11,7 +11,7 @@ from .csv_context import CsvContext, WideColumn, csv_rejected, formula_scan, tex
 from .csv_layouts import read_date_columns, read_wide
 from .csv_long import read_long
 from .csv_sniff import CsvShape, sniff_csv
-from .csv_split import context_fields, read_long_in_two, tail_worker
+from .csv_split import context_fields, read_long_in_two, tail_worker, worth_a_worker
 from .dates import looks_like_date
 from .finish import Ticker, finish, resolve_pending
 from .model import FileRejected, ParsedFile, ReadOptions, RowProblem
@@ -117,9 +117,11 @@ def read_csv(
         ImportCancelled: When the caller cancelled.
     """
     wanted = (
-        len(text) >= options.second_process_from
-        and line_ending in ("LF", "CRLF")
+        line_ending in ("LF", "CRLF")
         and options.layout in (None, "long")
+        and (
+            worth_a_worker(len(text)) if options.second_process is None else options.second_process
+        )
     )
     # Started before sniffing, so the worker's start-up overlaps with it.
     with tail_worker(wanted) as worker:

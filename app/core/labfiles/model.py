@@ -106,10 +106,9 @@ class ReadOptions:
         encoding: Force a text encoding (a Python codec name).
         header_line: Force the 1-based physical line of the CSV header.
         default_collected_at: Collection time for files that have no date at all.
-        second_process_from: A long CSV text of at least this many characters is read
-            by two processes (:mod:`.csv_split`; the same result, sooner with a core
-            free). The default, about 200,000 rows, is where a worker's start-up (the
-            time of reading about 100,000 rows) pays; tests set 0 to split every file.
+        second_process: Read a long CSV with a second process (:mod:`.csv_split`; the
+            same result, sooner when a core is free): None decides by the file's size
+            and whether a core looks free; True always (tests), False never.
     """
 
     max_bytes: int = 256 * 1024 * 1024
@@ -123,7 +122,7 @@ class ReadOptions:
     encoding: str | None = None
     header_line: int | None = None
     default_collected_at: datetime | None = None
-    second_process_from: int = 16 * 1024 * 1024
+    second_process: bool | None = None
 
 
 @dataclass(slots=True)

@@ -14,11 +14,10 @@ from app.core.labfiles import (
     ReadOptions,
     read_lab_file,
 )
-from app.core.labfiles.csv_split import split_point
+from app.core.labfiles.csv_split import split_point, worth_a_worker
 
 from .conftest import DATA, TODAY
 
-ONE_PROCESS = 1 << 62
 CSV_FIXTURES = sorted(
     p.name for p in DATA.iterdir() if p.suffix in (".csv", ".txt") and p.stat().st_size > 0
 )
@@ -29,7 +28,7 @@ def _outcome(data: bytes, order: str | None, split: bool, **options: object) -> 
     chosen = ReadOptions(
         today=TODAY,
         date_order=order,
-        second_process_from=0 if split else ONE_PROCESS,
+        second_process=split,
         **options,
     )
     try:
@@ -164,7 +163,7 @@ def test_progress_and_cancel_while_split() -> None:
     data = _messy_csv(9, 20_000)
     calls: list[float] = []
     parsed = read_lab_file(
-        data, "big.csv", ReadOptions(today=TODAY, second_process_from=0), progress=calls.append
+        data, "big.csv", ReadOptions(today=TODAY, second_process=True), progress=calls.append
     )
     assert parsed.rows
     assert calls == sorted(calls) and calls[-1] == 1.0
@@ -178,6 +177,10 @@ def test_progress_and_cancel_while_split() -> None:
         read_lab_file(
             data,
             "big.csv",
-            ReadOptions(today=date(2025, 6, 1), second_process_from=0),
+            ReadOptions(today=date(2025, 6, 1), second_process=True),
             is_cancelled=cancelled,
         )
+
+
+def test_small_files_never_start_a_worker() -> None:
+    assert not worth_a_worker(1_000_000)
