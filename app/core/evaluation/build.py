@@ -89,7 +89,8 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
     if field == "age":
         return format_age(resolved.age_days or 0)
     if field == "timing":
-        return resolved.timing.describe() if resolved.timing else "no injectable depot on record"
+        timing = data.timing_of(resolved.analyte, point)
+        return timing.describe() if timing else "no injectable depot on record"
     if field == "status":
         words = run.bands.get(name, ())
         labels = [data.kb.statuses.get(w, (w, ""))[0].lower() for w in words]
@@ -161,7 +162,7 @@ def trace_values(
                 unit_canonical=point.unit_canonical,
                 age_days=resolved.age_days,
                 source_ids=point.source_ids,
-                timing=resolved.timing,
+                timing=data.timing_of(spec.analyte, point),
                 note=point.convert_error,
             )
         )

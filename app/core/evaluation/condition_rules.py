@@ -203,7 +203,8 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
             if step.note:
                 pieces.append((step.note, run_state(run)))
     if rule.timing_input:
-        timing = data.resolve(rule.inputs[rule.timing_input]).timing
+        spec = rule.inputs[rule.timing_input]
+        timing = data.timing_of(spec.analyte, data.resolve(spec).point)
         if timing is not None:
             notes.append(f"Injection timing: {timing.describe()}")
             adjust = rule.timing.get(timing.phase)

@@ -296,13 +296,15 @@ class PatientData:
         else:
             age = (self.as_of - latest.collected_at.date()).days
             state = "used" if age <= spec.freshness_days else "stale"
-            found = Resolved(spec.analyte, state, latest, age, self.timing_of(spec.analyte, latest))
+            found = Resolved(spec.analyte, state, latest, age)
         self._resolved[key] = found
         self._resolved_by_spec[id(spec)] = (spec, found)  # the spec is kept: its id stays its own
         return found
 
-    def timing_of(self, analyte: str, point: Point) -> DrawTiming | None:
-        """Injection timing of the latest draw when a depot drives this analyte."""
+    def timing_of(self, analyte: str, point: Point | None) -> DrawTiming | None:
+        """Injection timing of the latest draw (``point``) when a depot drives this analyte."""
+        if point is None:
+            return None
         if analyte in self._timings:
             return self._timings[analyte]
         depots = self.depots.get(analyte)

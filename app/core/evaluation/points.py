@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from app.core.evaluation.timing import DrawTiming
 from app.core.models import Observation
 
 
@@ -29,19 +28,20 @@ class Point(NamedTuple):
 class Resolved(NamedTuple):
     """An input as one rule sees it: the latest result and whether it is fresh.
 
+    Its injection timing is ``PatientData.timing_of(analyte, point)``, worked out
+    only where a finding reads it.
+
     Attributes:
         analyte: The analyte key.
         state: ``used`` (fresh), ``stale`` (older than the window) or ``missing``.
         point: The latest result, when there is one.
         age_days: Days from collection to the evaluation date.
-        timing: Injection timing of the draw, for depot-driven analytes.
     """
 
     analyte: str
     state: str
     point: Point | None
     age_days: int | None
-    timing: DrawTiming | None = None
 
     @property
     def canonical(self) -> float | None:
