@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
-from app.core.evaluation.deferred import Later
+from app.core.evaluation.deferred import Later, Once
 from app.core.evaluation.findings import (
     ActiveComponent,
     Finding,
@@ -204,11 +204,22 @@ def make_finding(
     ranges: Sequence[TraceRange] = (),
     citations: Sequence[str] = (),
     evidence_grade: str | None = None,
+    in_full: Once | None = None,
 ) -> Finding:
-    """Assemble a finding; its trace (and ``texts``, when a function) on first read."""
-    # Taken now: the run's lists are the rule's working state, not the finding's.
-    used_ranges = tuple(run.ranges if run else ()) + tuple(ranges)
-    all_notes = tuple(run.notes if run else ()) + tuple(notes)
+    """Assemble a finding; its trace (and ``texts``, when a function) on first read.
+
+    ``in_full`` (a condition rule's finding in outline): the trace's ranges and notes
+    are those of the finding the rule run in full gives, worked out when first read.
+    """
+    used_ranges: tuple | Later
+    all_notes: tuple | Later
+    if in_full is not None:
+        used_ranges = Later(Once(lambda: in_full().trace.ranges))
+        all_notes = Later(Once(lambda: in_full().trace.notes))
+    else:
+        # Taken now: the run's lists are the rule's working state, not the finding's.
+        used_ranges = tuple(run.ranges if run else ()) + tuple(ranges)
+        all_notes = tuple(run.notes if run else ()) + tuple(notes)
     if values is None:
         for spec in rule.inputs.values():
             data.ensure_held(spec.analyte)  # resolving them for the trace cannot fail later
@@ -243,6 +254,38 @@ def make_finding(
         citations=tuple(dict.fromkeys([*rule.citations, *citations])),
         fingerprint=fingerprint or rule.fingerprint,
         fired=fired,
+    )
+
+
+def outlined_finding(
+    data: PatientData,
+    rule: Rule,
+    *,
+    status: str,
+    severity: str,
+    components: Sequence[ActiveComponent],
+    in_full: Callable[[], Finding],
+    next_step: str | None = None,
+) -> Finding:
+    """A condition rule's fired finding in outline: status, severity and components
+    given now; texts, next step (unless given) and the trace's ranges and notes are
+    those of ``in_full()``, the rule run in full, worked out when first read."""
+    full = Once(in_full)
+
+    def texts() -> tuple[str, str, str]:
+        finding = full()
+        return finding.clinician_text, finding.patient_text, finding.next_step
+
+    once = Once(texts)
+    return make_finding(
+        data,
+        rule,
+        status=status,
+        severity=severity,
+        fired=True,
+        texts=(Later(once, 0), Later(once, 1), Later(once, 2) if next_step is None else next_step),
+        components=components,
+        in_full=full,
     )
 
 

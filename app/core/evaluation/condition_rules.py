@@ -21,29 +21,27 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from app.core.evaluation.build import (
-    component_label,
     make_finding,
-    marker_label,
+    outlined_finding,
     rule_lookup,
     run_state,
     trace_values,
 )
+from app.core.evaluation.condition_unknown import unknown_finding, unknown_severity
 from app.core.evaluation.deferred import Later, Once
 from app.core.evaluation.findings import Finding, severity_rank
 from app.core.evaluation.gates import gate_state
 from app.core.evaluation.judgement import range_position
 from app.core.evaluation.patient import PatientData
-from app.core.evaluation.rules_model import Rule
+from app.core.evaluation.rules_model import Rule, TimingAdjust
 from app.core.evaluation.run import RuleRun
-from app.core.evaluation.texts import format_age, join_words, render
+from app.core.evaluation.texts import render
+from app.core.evaluation.timing import DrawTiming
 from app.core.evaluation.verdicts import QuickRule
 
 _NO_HISTORY = ("no_previous", "no_target")
 _MISSING = ("missing", "no_baseline")
 _IN_FULL = object()  # ``_settle``: the rule must run in full
-_OTHER_CAUSES = {
-    "dose_not_comparable": "A dose change could not be compared (different dose units or no interval).",
-}
 
 
 def evaluate_condition_rule(
@@ -65,6 +63,13 @@ def evaluate_condition_rule(
         settled = _settle(data, rule, quick)
         if settled is not _IN_FULL:
             return settled
+        if not data.include_checks:
+            return _outlined(data, rule, quick)
+    return _in_full(data, rule)
+
+
+def _in_full(data: PatientData, rule: Rule) -> Finding | str | None:
+    """The rule run in full: its condition walked with every range and note recorded."""
     run = RuleRun(data, rule.inputs, rule.applies_to)
     answer = rule.condition.evaluate(run) if rule.condition else None
     gate_note = _gate(data, rule, run) if rule.gate is not None else ""
@@ -74,11 +79,15 @@ def evaluate_condition_rule(
     components = run.applicable_components()
     if answer is True:
         if gate_note and "fired" in rule.gate.masks:
-            return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
+            return unknown_finding(
+                data, rule, run, components, "indeterminate", [], extra=gate_note
+            )
         return _fired(data, rule, run, components)
     if answer is False:
         if masked:
-            return _unknown(data, rule, run, components, "indeterminate", [], extra=gate_note)
+            return unknown_finding(
+                data, rule, run, components, "indeterminate", [], extra=gate_note
+            )
         return _checked(data, rule, run, components)
     causes = run.causes
 
@@ -89,17 +98,58 @@ def evaluate_condition_rule(
     silence = _silence(rule, causes, stale_would_fire)
     if silence:
         return silence
-    kinds = {cause for _, cause in causes}
-    if "stale" in kinds:
+    status = _unknown_status(rule, {cause for _, cause in causes})
+    if status == "stale":
         again = RuleRun(data, rule.inputs, rule.applies_to, allow_stale=True)
         if rule.condition.evaluate(again) is True:
-            return _unknown(data, rule, again, components, "stale", causes, would_fire=True)
-        return _unknown(data, rule, run, components, "stale", causes)
+            return unknown_finding(data, rule, again, components, "stale", causes, would_fire=True)
+    return unknown_finding(data, rule, run, components, status, causes)
+
+
+def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
+    """The finding of a rule the quick pass could not settle, when checks are not kept:
+    its status, severity and components now, its texts and trace from the rule run in
+    full (``_in_full``) on first read.
+
+    A clinic-wide run reads the status and severity of every finding, the next step
+    and trace values of some (a worklist's), the ranges and texts of few.
+    """
+    answer, causes = quick.answer(data, data.answers)
+    gate = rule.gate
+    masking = gate.masks if gate is not None and gate_state(data, gate.name)[0] is True else ()
+    run = RuleRun(data, rule.inputs, rule.applies_to)  # judges a status; walks no condition
+    next_step = None
+    if answer is True and "fired" not in masking:
+        status = _status(data, rule, run)
+        escalated = [step(data, data.answers)[0] is True for step in quick.escalations]
+        severity = _fired_severity(rule, status, escalated, _draw_timing(data, rule)[1])
+        next_step = rule.next_step
+    elif answer is not None:  # an answer masked by the active gate
+        status, severity = "indeterminate", unknown_severity(rule, would_fire=False)
+    else:
+        status = _unknown_status(rule, {cause for _, cause in causes})
+        would_fire = status == "stale" and quick.stale(data, data.answers)[0] is True
+        severity = unknown_severity(rule, would_fire)
+    return outlined_finding(
+        data,
+        rule,
+        status=status,
+        severity=severity,
+        components=run.applicable_components(),
+        in_full=lambda: _in_full(data, rule),
+        next_step=next_step,
+    )
+
+
+def _unknown_status(rule: Rule, kinds: set[str]) -> str:
+    """The status of a rule that cannot judge and does not stay silent."""
+    if "stale" in kinds:
+        return "stale"
     if kinds & set(_MISSING) and rule.when_missing == "report":
-        return _unknown(data, rule, run, components, "not_measured", causes)
+        return "not_measured"
     # A result on file that could not be judged (censored, unconvertible, no range...),
     # also where missing results alone would have kept the rule silent: say why.
-    return _unknown(data, rule, run, components, "indeterminate", causes)
+    return "indeterminate"
 
 
 def _silence(
@@ -191,26 +241,22 @@ def judged_status(data: PatientData, run: RuleRun, name: str) -> str:
 
 def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Finding:
     status = _status(data, rule, run)
-    severity = rule.severity_by_status.get(status, rule.severity)
     # Texts are rendered on first read. Each piece reads the run as it stood when
     # the engine reached it: judging an escalation step adds ranges and bands.
     pieces = [(rule.clinician_text, run_state(run))]
-    notes = []
+    escalated = []
     for step in rule.escalate:
-        if step.condition.evaluate(run) is True:
-            if severity_rank(step.severity) > severity_rank(severity):
-                severity = step.severity
-            if step.note:
-                pieces.append((step.note, run_state(run)))
-    if rule.timing_input:
-        spec = rule.inputs[rule.timing_input]
-        timing = data.timing_of(spec.analyte, data.resolve(spec).point)
-        if timing is not None:
-            notes.append(f"Injection timing: {timing.describe()}")
-            adjust = rule.timing.get(timing.phase)
-            if adjust is not None:
-                severity = adjust.severity or severity
-                pieces.append((adjust.note, run_state(run)))
+        holds = step.condition.evaluate(run) is True
+        escalated.append(holds)
+        if holds and step.note:
+            pieces.append((step.note, run_state(run)))
+    timing, adjust = _draw_timing(data, rule)
+    notes = []
+    if timing is not None:
+        notes.append(f"Injection timing: {timing.describe()}")
+        if adjust is not None:
+            pieces.append((adjust.note, run_state(run)))
+    severity = _fired_severity(rule, status, escalated, adjust)
 
     def texts() -> tuple[str, str]:
         clinician = " ".join(
@@ -235,6 +281,31 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
     )
 
 
+def _fired_severity(
+    rule: Rule, status: str, escalated: Sequence[bool], adjust: TimingAdjust | None
+) -> str:
+    """A fired finding's severity: by status, raised by the escalation steps that hold
+    (``escalated``, in step order), then as the draw's injection phase says."""
+    severity = rule.severity_by_status.get(status, rule.severity)
+    for step, holds in zip(rule.escalate, escalated, strict=True):
+        if holds and severity_rank(step.severity) > severity_rank(severity):
+            severity = step.severity
+    if adjust is not None:
+        severity = adjust.severity or severity
+    return severity
+
+
+def _draw_timing(data: PatientData, rule: Rule) -> tuple[DrawTiming | None, TimingAdjust | None]:
+    """The injection timing of the rule's timed input, and what its phase changes."""
+    if not rule.timing_input:
+        return None, None
+    spec = rule.inputs[rule.timing_input]
+    timing = data.timing_of(spec.analyte, data.resolve(spec).point)
+    if timing is None:
+        return None, None
+    return timing, rule.timing.get(timing.phase)
+
+
 def _checked(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Finding | None:
     if not data.include_checks:
         return None
@@ -252,137 +323,4 @@ def _checked(data: PatientData, rule: Rule, run: RuleRun, components: list) -> F
         run=run,
         # "Why not?" needs the results the condition read, not the context inputs.
         values=trace_values(data, {n: rule.inputs[n] for n in rule.condition_inputs}),
-    )
-
-
-def _cause_text(data: PatientData, rule: Rule, name: str, cause: str) -> str:
-    """One sentence on why an input could not be judged."""
-    spec = rule.inputs[name]
-    label = marker_label(data, spec.analyte)
-    resolved = data.resolve(spec)
-    point = resolved.point
-    shown = ""
-    if point is not None:
-        shown = f"{point.comparator or ''}{point.value:g} {data.unit_label(point.unit)}"
-    window = format_age(spec.freshness_days)
-    if cause == "missing" and spec.analyte in data.kb.derived.definitions:
-        needs = join_words([marker_label(data, a) for a in _sources(data, spec.analyte)])
-        days = data.kb.derived.definitions[spec.analyte].max_days_apart
-        when = "on the same day" if days == 0 else f"within {days} days of each other"
-        return f"{label} could not be calculated: it needs {needs} drawn {when}."
-    if cause == "missing":
-        return f"No {label} result on file."
-    if cause == "no_baseline":
-        return f"No {label} result from before therapy began to compare with."
-    if cause == "stale":
-        age = format_age(resolved.age_days or 0)
-        return (
-            f"The last {label} result ({shown}, {point.collected_at.date().isoformat()}) "
-            f"is {age} old; this check uses results from the last {window}."
-        )
-    if cause == "censored":
-        return f"{label} {shown} is a censored result that may lie on either side of the cut-off."
-    if cause == "unconvertible":
-        reason = point.convert_error if point is not None else ""
-        return f"{label} was reported in {point.unit if point else '?'!r}, which cannot be converted: {reason}."
-    if cause == "no_range":
-        return f"No reference range is available for {label} (none printed, no default)."
-    if cause == "no_threshold":
-        return f"No threshold set applies to {label} for this patient (sex or context unknown)."
-    return f"{label} could not be judged ({cause})."
-
-
-def _recent(data: PatientData, analyte: str, days: int) -> bool:
-    latest = data.latest(analyte)
-    return latest is not None and (data.as_of - latest.collected_at.date()).days <= days
-
-
-def _sources(data: PatientData, analyte: str) -> list[str]:
-    """The measured analytes a derived analyte needs (defaults excluded); [] if measured."""
-    definition = data.kb.derived.definitions.get(analyte)
-    if definition is None:
-        return []
-    return [item.analyte for item in definition.inputs if not item.use_default]
-
-
-def _message_lookup(data: PatientData, rule: Rule, components: list, detail: str, tests: str):  # noqa: ANN202
-    def lookup(name: str, field: str | None) -> str:
-        return {
-            "title": rule.title,
-            "marker": marker_label(data, rule.marker),
-            "detail": detail,
-            "tests": tests,
-            "rationale": rule.rationale,
-            "patient_rationale": rule.patient_rationale,
-            "condition": rule.condition_text,
-            "components": join_words([component_label(data, c) for c in components]) or "therapy",
-        }.get(name, "{" + name + "}")
-
-    return lookup
-
-
-def _unknown(
-    data: PatientData,
-    rule: Rule,
-    run: RuleRun,
-    components: list,
-    status: str,
-    causes: list[tuple[str, str]],
-    would_fire: bool = False,
-    extra: str = "",
-) -> Finding:
-    """A not_measured / stale / indeterminate finding with its reasons."""
-    analytes = []
-    for name, _cause in causes:
-        if name in rule.inputs:
-            # A calculated value cannot be ordered: name the tests it is calculated from.
-            spec = rule.inputs[name]
-            sources = _sources(data, spec.analyte)
-            if sources:
-                # Only the sources without a recent result need ordering.
-                analytes.extend(a for a in sources if not _recent(data, a, spec.freshness_days))
-            else:
-                analytes.append(spec.analyte)
-    tests = join_words([marker_label(data, a) for a in dict.fromkeys(analytes)]) or marker_label(
-        data, rule.marker
-    )
-    if extra and rule.gate is not None:
-        # Gated: the result itself is fine to repeat, but only once the gate has cleared.
-        gate = data.pack.gates[rule.gate.name]
-        tests = f"{tests} with {marker_label(data, gate.input.analyte)} once well"
-    messages = data.pack.messages
-    severity = rule.severity_unknown
-    if would_fire and severity_rank(rule.severity) > severity_rank(severity):
-        severity = rule.severity if rule.severity != "urgent" else "warning"
-
-    causes = list(causes)  # the run's list is working state; the texts read it later
-
-    def texts() -> tuple[str, str, str]:
-        sentences = list(
-            dict.fromkeys(
-                _cause_text(data, rule, n, c) if n in rule.inputs else _OTHER_CAUSES.get(c, "")
-                for n, c in causes
-            )
-        )
-        if extra:
-            sentences.append(extra)
-        if would_fire:
-            sentences.append("On those older results this rule would apply.")
-        detail = " ".join(s for s in sentences if s)
-        lookup = _message_lookup(data, rule, components, detail, tests)
-        return (
-            render(messages[status], lookup),
-            render(messages[f"patient_{status}"], lookup),
-            render(messages[f"next_step_{status}"], lookup),
-        )
-
-    return make_finding(
-        data,
-        rule,
-        status=status,
-        severity=severity,
-        fired=True,
-        texts=texts,
-        components=components,
-        run=run,
     )

@@ -133,9 +133,15 @@ class TraceRegimen:
     roles: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Trace:
-    """Everything a finding was built from."""
+    """Everything a finding was built from.
+
+    ``ranges`` and ``notes`` may be given as ``Later`` values, worked out on first
+    read (a finding in outline takes them from its rule run in full); equality,
+    ``repr``, ``asdict`` and pickling read the values. (Not slotted: the worked-out
+    values replace the ``Later`` ones in ``__dict__``.)
+    """
 
     rule_id: str
     rule_version: int
@@ -147,6 +153,16 @@ class Trace:
     ranges: tuple[TraceRange, ...] = ()
     regimen: tuple[TraceRegimen, ...] = ()
     notes: tuple[str, ...] = ()
+
+    def __getstate__(self) -> dict:
+        # Pickle the values, not the closures that would work them out.
+        for name in TRACE_DEFERRED_FIELDS:
+            getattr(self, name)
+        return dict(self.__dict__)
+
+
+TRACE_DEFERRED_FIELDS = ("ranges", "notes")
+defer_fields(Trace, TRACE_DEFERRED_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,10 +138,12 @@ def _negation(child: Answer) -> Answer:
 
 
 class QuickRule(NamedTuple):
-    """A condition rule's quick answers: as judged, and with stale results allowed."""
+    """A condition rule's quick answers: as judged, with stale results allowed, and of
+    each escalation step's condition."""
 
     answer: Answer
     stale: Answer
+    escalations: tuple[Answer, ...]
 
 
 def compile_quick(rules: Iterable[Rule]) -> tuple[QuickRule | None, ...]:
@@ -151,6 +153,9 @@ def compile_quick(rules: Iterable[Rule]) -> tuple[QuickRule | None, ...]:
         QuickRule(
             compiler.compile(rule.condition, rule.inputs, rule.applies_to),
             compiler.compile(rule.condition, rule.inputs, rule.applies_to, allow_stale=True),
+            tuple(
+                compiler.compile(s.condition, rule.inputs, rule.applies_to) for s in rule.escalate
+            ),
         )
         if rule.kind == "condition" and rule.condition is not None
         else None
