@@ -151,8 +151,9 @@ class MainWindow(QMainWindow):
         self._worklist = dialog
 
     def open_patient(self, patient_id: int) -> None:
+        """Show a patient opened from elsewhere (the worklist): one chart open, one audit row."""
         self.patient_list.search.clear()
-        self.patient_list.select_patient(patient_id)
+        self.patient_list.select_patient(patient_id, emit=False)
         self.patient_view.show_patient(patient_id)
 
     def import_file(self, path: str | None) -> None:

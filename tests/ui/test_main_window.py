@@ -66,6 +66,20 @@ def test_selecting_a_patient_shows_their_record(qtbot, window):
     assert "MRN-2002" in view.details.text()
 
 
+def test_a_patient_opened_from_the_worklist_is_one_chart_open_in_the_audit(window, service):
+    silva = service.find_patient("MRN-2002")
+    before = len(service.session.audit.rows())
+    window.open_patient(silva.id)
+    assert "Silva, Rosa" in window.patient_view.title.text()
+    assert window.patient_list.selected_patient_id() == silva.id
+    opened = [
+        r
+        for r in service.session.audit.rows()[before:]
+        if (r.action, r.category) == ("read", "chart")
+    ]
+    assert [r.patient_id for r in opened] == [silva.id]
+
+
 def test_archiving_hides_the_patient_from_the_list(qtbot, window, service, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
