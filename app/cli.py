@@ -14,7 +14,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 from app.cli_parser import build_parser
@@ -145,10 +144,12 @@ def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:
 
 
 def _cmd_patients_add(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_parser import iso_date
+
     try:
-        born = date.fromisoformat(args.dob)
+        born = iso_date(args.dob)
     except ValueError as exc:
-        raise UserError(f"--dob must be a date as YYYY-MM-DD, not {args.dob!r}.") from exc
+        raise UserError(f"--dob: {exc}.") from exc
     service = _open_service(args, paths)
     try:
         saved = service.create_patient(
@@ -291,7 +292,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args, paths)
     except ValidationError as exc:
-        print(f"cofactor: {exc}", file=sys.stderr)
+        # The field names are the form's; on the command line the messages say enough.
+        print(f"cofactor: {' '.join(exc.errors.values())}", file=sys.stderr)
     except (UserError, ClinicDatabaseError, *_security_errors()) as exc:
         print(f"cofactor: {exc}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 
 from app import __version__
 from app.core.models import SEX_AT_BIRTH
 
 
-def _iso_date(text: str) -> date:
+def iso_date(text: str) -> date:
+    """A date typed as YYYY-MM-DD; the error says whether the form or the day is wrong."""
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, not {text!r}") from exc
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(f"{text!r} is not a day of the calendar") from exc
+        raise ValueError(f"expected a date as YYYY-MM-DD, not {text!r}") from exc
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return iso_date(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,7 +162,15 @@ def build_parser() -> argparse.ArgumentParser:
     users = commands.add_parser("users", parents=[common], help="user accounts (administrators)")
     user_cmds = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
     user_cmds.add_parser("list", parents=[common], help="list accounts")
-    user_add = user_cmds.add_parser("add", parents=[common], help="add an account")
+    user_add = user_cmds.add_parser(
+        "add",
+        parents=[common],
+        help="add an account",
+        description=(
+            "Add an account. The new user's password is asked for; with --password-stdin, "
+            "send your own password on the first line and the new user's on the second."
+        ),
+    )
     user_add.add_argument("--username", required=True)
     user_add.add_argument(
         "--role", required=True, choices=["administrator", "clinician", "assistant"]

@@ -185,7 +185,8 @@ def test_weak_admin_password_is_refused_and_nothing_is_created(tmp_path, capsys,
     ("args", "words"),
     [
         (["--dob", "12/04/1969"], "YYYY-MM-DD"),
-        (["--dob", "2999-01-01"], "future"),
+        (["--dob", "1975-02-30"], "'1975-02-30' is not a day of the calendar"),
+        (["--dob", "2999-01-01"], "cofactor: The date of birth is in the future."),
     ],
 )
 def test_bad_patient_input_is_one_line_and_writes_nothing(

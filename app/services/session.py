@@ -129,7 +129,10 @@ def create_session(
     try:
         if encrypted:
             if path.exists() or slots_file.exists():
-                raise SignInError(f"A clinic already exists at {path}; choose another name.")
+                raise SignInError(
+                    f"A clinic already exists at {path}; to create another, name a new "
+                    "file with --clinic FILE (or choose another file in the app)."
+                )
             key = new_database_key()
             # The key slot is written first: a database nobody can open is worse than
             # a stray slot file, which is removed below if the database fails.
