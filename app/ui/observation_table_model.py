@@ -12,8 +12,8 @@ from collections.abc import Callable
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.models import Observation
-from app.core.units import normalise_unit
 from app.core.result_range import ResultLine
+from app.core.units import normalise_unit
 from app.ui.item_roles import DISPLAY, FOREGROUND, TOOLTIP, USER
 from app.ui.table_model import Index, RowsTableModel
 
