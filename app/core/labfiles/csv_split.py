@@ -38,6 +38,8 @@ from .model import FileRejected
 
 __all__ = [
     "ChunkWorker",
+    "TailTask",
+    "WorkerFailed",
     "context_fields",
     "read_long_in_two",
     "split_point",

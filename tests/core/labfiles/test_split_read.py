@@ -14,7 +14,13 @@ from app.core.labfiles import (
     ReadOptions,
     read_lab_file,
 )
-from app.core.labfiles.csv_split import split_point, worth_a_worker
+from app.core.labfiles.csv_split import (
+    ChunkWorker,
+    TailTask,
+    WorkerFailed,
+    split_point,
+    worth_a_worker,
+)
 
 from .conftest import DATA, TODAY
 
@@ -184,3 +190,16 @@ def test_progress_and_cancel_while_split() -> None:
 
 def test_small_files_never_start_a_worker() -> None:
     assert not worth_a_worker(1_000_000)
+
+
+def test_a_worker_that_fails_says_so_and_one_waiting_is_stopped() -> None:
+    worker = ChunkWorker()
+    try:
+        # A context the worker cannot build a reader from: it answers with its failure.
+        worker.send(TailTask("A1,Zinc\n", 1, ",", {"no such field": 1}))
+        with pytest.raises(WorkerFailed, match="TypeError"):
+            worker.tail(lambda: None)
+    finally:
+        worker.close()
+    idle = ChunkWorker()  # never sent a task: closing it must not wait for one
+    idle.close()
