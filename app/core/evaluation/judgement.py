@@ -199,11 +199,33 @@ def range_position(
         ``{"below": Tri, "within": Tri, "above": Tri, "outside": Tri}``.
     """
     candidates = result_interval(value, comparator)
-    below = holds(candidates, Interval(None, False, low, False)) if low is not None else False
-    above = holds(candidates, Interval(high, False, None, False)) if high is not None else False
-    within = holds(candidates, range_interval(low, high))
-    outside = None if within is None else not within
-    return {"below": below, "within": within, "above": above, "outside": outside}
+    within = _side(candidates, low, high, "within")
+    return {
+        "below": _side(candidates, low, high, "below"),
+        "within": within,
+        "above": _side(candidates, low, high, "above"),
+        "outside": None if within is None else not within,
+    }
+
+
+def range_side(
+    value: float, comparator: str | None, low: float | None, high: float | None, side: str
+) -> Tri:
+    """One answer of ``range_position`` (``below``, ``within``, ``above`` or ``outside``)."""
+    within = _side(
+        result_interval(value, comparator), low, high, "within" if side == "outside" else side
+    )
+    if side == "outside":
+        return None if within is None else not within
+    return within
+
+
+def _side(candidates: Interval, low: float | None, high: float | None, side: str) -> Tri:
+    if side == "below":
+        return holds(candidates, Interval(None, False, low, False)) if low is not None else False
+    if side == "above":
+        return holds(candidates, Interval(high, False, None, False)) if high is not None else False
+    return holds(candidates, range_interval(low, high))
 
 
 def tri_all(values: Sequence[Tri]) -> Tri:

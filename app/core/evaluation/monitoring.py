@@ -20,7 +20,7 @@ Day counts are rule parameters in rules.toml; weeks and months come from the KB.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from app.core.evaluation.build import make_finding, marker_label, subject_fingerprint
 from app.core.evaluation.findings import ActiveComponent, Finding, TraceRange, TraceValue
@@ -38,10 +38,6 @@ PARAMS = (
 )
 
 
-def _dates(data: PatientData, analyte: str) -> list[date]:
-    return data.dates(analyte)
-
-
 def _required(data: PatientData, protocol_key: str) -> list[ActiveComponent]:
     protocol = data.kb.protocols[protocol_key]
     wanted = {s for c in protocol.components if c.required for s in c.substances}
@@ -56,9 +52,10 @@ def evaluate_monitoring(data: PatientData, rule: Rule) -> list[Finding]:
         components = _required(data, key)
         if not components:
             continue
+        start = min(c.therapy_start for c in components)
         for item in data.kb.protocols[key].monitoring:
             for analyte in item.analytes:
-                gap = _gap(data, rule, item, analyte, components)
+                gap = _gap(data, rule, item, analyte, components, start)
                 if gap is None or (key, item.when, analyte) in seen:
                     continue
                 seen.add((key, item.when, analyte))
@@ -66,12 +63,13 @@ def evaluate_monitoring(data: PatientData, rule: Rule) -> list[Finding]:
     return results
 
 
-def _gap(data, rule, item, analyte, components):  # noqa: ANN001, ANN202 - internal
-    """``(status, severity, since, detail)`` for a gap, or None when on schedule."""
+def _gap(data, rule, item, analyte, components, start):  # noqa: ANN001, ANN202 - internal
+    """``(status, severity, since, detail)`` for a gap, or None when on schedule.
+
+    ``start`` is the therapy start of the protocol's required ``components``.
+    """
     p = rule.params
     as_of = data.as_of
-    dates = _dates(data, analyte)
-    start = min(c.therapy_start for c in components)
     if item.when == "baseline":
         if (as_of - start).days > p["baseline_report_days"]:
             return None
@@ -98,8 +96,8 @@ def _gap(data, rule, item, analyte, components):  # noqa: ANN001, ANN202 - inter
         closes = anchor + timedelta(days=round(item.weeks_max * 7))
         if as_of < opens or (as_of - closes).days > p["overdue_report_days"]:
             return None
-        earliest = opens - timedelta(days=p["tolerance_days"])
-        if dates and dates[-1] >= earliest:  # dates run oldest first
+        newest = data.newest_day(analyte)
+        if newest is not None and newest >= opens - timedelta(days=p["tolerance_days"]):
             return None
         weeks = (as_of - anchor).days // 7
         due = f"due {item.weeks_min:g}-{item.weeks_max:g} weeks after it"
@@ -115,14 +113,15 @@ def _gap(data, rule, item, analyte, components):  # noqa: ANN001, ANN202 - inter
         period = round(item.every_months * _DAYS_PER_MONTH)
         if (as_of - start).days < period:
             return None
-        if not dates:
+        newest = data.newest_day(analyte)
+        if newest is None:
             detail = f"never measured on therapy (schedule: every {item.every_months:g} months)"
             return "not_measured", rule.severity, start, detail
-        age = (as_of - dates[-1]).days
+        age = (as_of - newest).days
         if age <= period:
             return None
         detail = f"last result {format_age(age)} ago (schedule: every {item.every_months:g} months)"
-        return "stale", rule.severity, dates[-1], detail
+        return "stale", rule.severity, newest, detail
     return None
 
 

@@ -46,6 +46,13 @@ class Context(Protocol):
 Verdict = tuple[Tri, tuple[tuple[str, str], ...]]
 # The quick form of a test for one input spec: patient data -> its verdict.
 Quick = Callable[[Any], Verdict]
+TRUE: Verdict = (True, ())
+FALSE: Verdict = (False, ())
+
+
+def verdict_of(answer: bool) -> Verdict:
+    """A known answer's verdict (no causes)."""
+    return TRUE if answer else FALSE
 
 
 class Node:

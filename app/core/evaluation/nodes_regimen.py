@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.evaluation.judgement import Tri
-from app.core.evaluation.nodes import All, AnyOf, Context, Node, Not
+from app.core.evaluation.nodes import All, AnyOf, Context, Node, Not, Quick, verdict_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,6 +16,10 @@ class ComponentActive(Node):
 
     def evaluate(self, ctx: Context) -> Tri:
         return bool(ctx.components_matching(self.keys))
+
+    def quick(self, spec: object, allow_stale: bool) -> Quick:
+        keys = self.keys
+        return lambda data: verdict_of(bool(data.components_matching(keys)))
 
     def could_hold_without_results(self, regimen: dict[int, bool]) -> Tri:
         return regimen[id(self)]
@@ -32,6 +36,10 @@ class SupplementActive(Node):
 
     def evaluate(self, ctx: Context) -> Tri:
         return ctx.stack_has(self.nutrients)
+
+    def quick(self, spec: object, allow_stale: bool) -> Quick:
+        nutrients = self.nutrients
+        return lambda data: verdict_of(data.takes(nutrients))
 
     def could_hold_without_results(self, regimen: dict[int, bool]) -> Tri:
         return regimen[id(self)]

@@ -17,13 +17,19 @@ from app.core.evaluation.judgement import (
     compare,
     holds,
     operator_interval,
-    range_position,
+    range_side,
     result_interval,
 )
-from app.core.evaluation.nodes import Context, Node, Quick, Verdict
+from app.core.evaluation.nodes import Context, Node, Quick, Verdict, verdict_of
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import InputSpec
-from app.core.evaluation.run import range_used, shared_bands, statuses_for, unusable_because
+from app.core.evaluation.run import (
+    protocol_target,
+    range_used,
+    shared_bands,
+    statuses_for,
+    unusable_because,
+)
 
 RANGE_POSITIONS = ("below", "within", "above", "outside")
 
@@ -52,15 +58,12 @@ def _membership(possible: tuple[str, ...], allowed: tuple[str, ...]) -> Tri:
 # -- quick forms: the answer and its causes, no trace (see ``verdicts``) --------------
 # Each mirrors its test's ``evaluate`` through the same judgement functions of ``run``.
 
-_TRUE: Verdict = (True, ())
-_FALSE: Verdict = (False, ())
-
 
 def _verdict(name: str, answer: Tri) -> Verdict:
     """A judged answer; unknown only when a censored result spans the cut-off."""
     if answer is None:
         return None, ((name, "censored"),)
-    return _TRUE if answer else _FALSE
+    return verdict_of(answer)
 
 
 def _quick_member(name: str, spec: InputSpec, allow_stale: bool, allowed, statuses: bool) -> Quick:
@@ -115,7 +118,7 @@ class BandIn(Node):
 
 
 def _position(value: float, comparator: str | None, low: Any, high: Any, where: str) -> Tri:
-    return range_position(value, comparator, low, high)[where]
+    return range_side(value, comparator, low, high, where)
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +203,25 @@ class InTarget(Node):
         )
         if answer is None:
             ctx.unknown(self.name, "censored")
+        return answer
+
+    def quick(self, spec: InputSpec, allow_stale: bool) -> Quick:
+        name, position = self.name, self.position
+
+        def answer(data: PatientData) -> Verdict:
+            found = data.resolve(spec)
+            cause = unusable_because(found, allow_stale)
+            if cause is not None:
+                return None, ((name, cause),)
+            target = protocol_target(data, spec)
+            if target is None:
+                return None, ((name, "no_target"),)
+            point = found.point
+            return _verdict(
+                name,
+                _position(point.canonical, point.comparator, target.low, target.high, position),
+            )
+
         return answer
 
     def describe(self) -> str:
@@ -385,6 +407,13 @@ class NoResult(Node):
 
     def evaluate(self, ctx: Context) -> Tri:
         return ctx.usable(self.name, canonical=False, record=False) is None
+
+    def quick(self, spec: InputSpec, allow_stale: bool) -> Quick:
+        def answer(data: PatientData) -> Verdict:
+            found = data.resolve(spec)
+            return verdict_of(unusable_because(found, allow_stale, canonical=False) is not None)
+
+        return answer
 
     def describe(self) -> str:
         return f"no recent {self.name}"

@@ -110,8 +110,9 @@ class PatientData:
         # Test number -> (answer, causes): the quick pass's answers, shared by the rules
         # that ask the same test (``verdicts``).
         self.answers: dict[int, tuple] = {}
-        # (input spec, stale allowed) -> (band words, trace entry) of this patient's result;
-        # also (id of the spec, stale allowed) -> (spec, that pair), the quicker look-up.
+        # (input spec, stale allowed) -> (band words, threshold set, its label) of this
+        # patient's result, or why it cannot be judged; also (id of the spec, stale
+        # allowed) -> (spec, the same), the quicker look-up.
         self.band_cache: dict = {}
         # Band words -> finding statuses (a pure mapping, shared by every evaluation).
         self.status_cache: dict = self.unit_factors.setdefault(("status_map",), {})
@@ -245,6 +246,14 @@ class PatientData:
             self._dates[analyte] = found
         return found
 
+    def newest_day(self, analyte: str) -> date | None:
+        """Collection date of the newest usable result of an analyte (None: no result)."""
+        found = self._dates.get(analyte)
+        if found is not None:
+            return found[-1] if found else None
+        rows = self.points(analyte) if self._is_derived(analyte) else self._rows(analyte)
+        return rows[-1].collected_at.date() if rows else None
+
     def _point(self, analyte: str, obs: Observation) -> Point:
         value = float(obs.value)  # filtered: never None here
         canonical, unit_canonical, error = None, "", ""
@@ -312,7 +321,20 @@ class PatientData:
         self._timings[analyte] = found
         return found
 
+    def default_range(self, analyte: str):  # noqa: ANN201 - a KB ReferenceRange or None
+        """The KB's default reference range for this patient's sex and age (kept per pack)."""
+        key = ("range", analyte, self.sex, self.age)
+        memo = self.unit_factors
+        if key in memo:
+            return memo[key]
+        found = memo[key] = self.kb.reference_range(analyte, self.sex, self.age)
+        return found
+
     # -- regimen ---------------------------------------------------------------------
+
+    def takes(self, nutrients: Iterable[str]) -> bool:
+        """True when a supplement of one of these nutrients is active."""
+        return any(n in self.stack_nutrients for n in nutrients)
 
     def components_matching(self, keys: Iterable[str]) -> list[ActiveComponent]:
         """Active components whose substance key or role is in ``keys``."""

@@ -58,6 +58,10 @@ def describe_threshold(thresholds: ThresholdSet, unit_label: str) -> str:
     return f"{name}: " + "; ".join(parts) + f" {unit_label}"
 
 
+# An input's band words, the threshold set they come from and its trace label.
+Bands = tuple[tuple[str, ...], ThresholdSet, str]
+
+
 class RuleRun:
     """The evaluation context of one rule for one patient.
 
@@ -133,9 +137,21 @@ class RuleRun:
         if type(shared) is str:
             self.unknown(name, shared)
             return None
-        bands, entry = shared
+        bands, thresholds, label = shared
         self.bands[name] = bands
-        self.record(entry)
+        self.record(
+            TraceRange(
+                name,
+                "threshold",
+                None,
+                None,
+                thresholds.unit,
+                label,
+                thresholds.citation,
+                thresholds.evidence_grade,
+                "/".join(bands),
+            )
+        )
         return bands
 
     def statuses_of(self, name: str) -> tuple[str, ...] | None:
@@ -154,26 +170,11 @@ class RuleRun:
         return used
 
     def target_of(self, name: str):  # noqa: ANN201 - a KB TargetBand or None
-        """The target band for the input's analyte from the patient's protocols.
-
-        The input's ``target`` (a citation key) picks among several bands; when the
-        protocol has none from that source, its own first band is used.
-        """
-        spec = self.inputs[name]
-        fallback = None
-        for key in self.data.protocols:
-            for target in self.data.kb.protocols[key].targets:
-                if target.analyte != spec.analyte:
-                    continue
-                if spec.target in (None, target.citation):
-                    return target
-                fallback = fallback or target
-        if fallback is not None:
-            # The preferred source has no target for this protocol (e.g. a female
-            # protocol): use the protocol's own target for the analyte.
-            return fallback
-        self.unknown(name, "no_target")
-        return None
+        """The target band for the input's analyte from the patient's protocols."""
+        found = protocol_target(self.data, self.inputs[name])
+        if found is None:
+            self.unknown(name, "no_target")
+        return found
 
     def previous(self, name: str) -> Point | None:
         """The convertible result before the latest one, if any."""
@@ -218,7 +219,7 @@ class RuleRun:
         return self.data.components_matching(keys)
 
     def stack_has(self, nutrients: tuple[str, ...]) -> bool:
-        return any(n in self.data.stack_nutrients for n in nutrients)
+        return self.data.takes(nutrients)
 
     def escalated(self, keys: tuple[str, ...], within_days: int) -> Tri:
         since = self.data.as_of - timedelta(days=within_days)
@@ -291,10 +292,8 @@ def thresholds_for(data: PatientData, spec: InputSpec):  # noqa: ANN201 - (Thres
     return cached
 
 
-def shared_bands(
-    data: PatientData, spec: InputSpec, allow_stale: bool
-) -> tuple[tuple[str, ...], TraceRange] | str:
-    """The bands of an input's result and the trace entry saying so, or why not."""
+def shared_bands(data: PatientData, spec: InputSpec, allow_stale: bool) -> Bands | str:
+    """The bands of an input's result and the threshold set judging it, or why not."""
     # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement:
     # by spec object first (cheap to hash), then by equal spec (another rule's).
     cache = data.band_cache
@@ -311,9 +310,7 @@ def shared_bands(
     return shared
 
 
-def _judge_bands(
-    data: PatientData, spec: InputSpec, allow_stale: bool
-) -> tuple[tuple[str, ...], TraceRange] | str:
+def _judge_bands(data: PatientData, spec: InputSpec, allow_stale: bool) -> Bands | str:
     found = data.resolve(spec)
     cause = unusable_because(found, allow_stale)
     if cause is not None:
@@ -323,19 +320,31 @@ def _judge_bands(
         return "no_threshold"
     label, intervals = extra
     candidates = _interval(found.point)
-    bands = tuple(status for status, band in intervals if candidates.overlaps(band))
-    entry = TraceRange(
-        spec.name,
-        "threshold",
-        None,
-        None,
-        thresholds.unit,
+    # The trace entry is made only when a rule's run records it (few are read).
+    return (
+        tuple(status for status, band in intervals if candidates.overlaps(band)),
+        thresholds,
         label,
-        thresholds.citation,
-        thresholds.evidence_grade,
-        "/".join(bands),
     )
-    return bands, entry
+
+
+def protocol_target(data: PatientData, spec: InputSpec):  # noqa: ANN201 - a KB TargetBand or None
+    """The target band for the input's analyte from the patient's protocols.
+
+    The input's ``target`` (a citation key) picks among several bands; when the
+    protocol has none from that source, its own first band is used.
+    """
+    fallback = None
+    for key in data.protocols:
+        for target in data.kb.protocols[key].targets:
+            if target.analyte != spec.analyte:
+                continue
+            if spec.target in (None, target.citation):
+                return target
+            fallback = fallback or target
+    # The preferred source has no target for this protocol (e.g. a female protocol):
+    # use the protocol's own target for the analyte.
+    return fallback
 
 
 def statuses_for(data: PatientData, bands: tuple[str, ...]) -> tuple[str, ...]:
@@ -369,7 +378,7 @@ def range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUs
         )
     if point.canonical is None:
         return "unconvertible"
-    default = data.kb.reference_range(point.analyte, data.sex, data.age)
+    default = data.default_range(point.analyte)
     if default is None or (default.low is None and default.high is None):
         return "no_range"
     return RangeUsed(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
-from app.core.evaluation.nodes import All, AnyOf, Constant, Node, Not, Verdict
+from app.core.evaluation.nodes import FALSE, TRUE, All, AnyOf, Constant, Node, Not, Verdict
 from app.core.evaluation.nodes_regimen import TherapyDays
 from app.core.evaluation.nodes_results import RiseFromBaseline
 from app.core.evaluation.patient import PatientData
@@ -31,8 +31,6 @@ Causes = tuple[tuple[str, str], ...]
 # (patient data, this patient's answers by test number) -> (answer, causes)
 Answer = Callable[[PatientData, dict], Verdict]
 
-_TRUE: Verdict = (True, ())
-_FALSE: Verdict = (False, ())
 # Tests whose answer depends on who the rule is for: without their own component
 # keys, time on therapy (and a baseline) count from the components the rule applies to.
 _READS_APPLICABILITY = (TherapyDays, RiseFromBaseline)
@@ -80,7 +78,7 @@ class Compiler:
         specs = tuple(inputs.get(name) for name in names)
         who = applies_to if isinstance(node, _READS_APPLICABILITY) else None
         number = self._numbers.setdefault((node, specs, who, allow_stale), len(self._numbers))
-        quick = node.quick(specs[0], allow_stale) if len(specs) == 1 and specs[0] else None
+        quick = node.quick(specs[0] if len(specs) == 1 else None, allow_stale)
         if quick is None:
             quick = _through_a_run(node, inputs, applies_to, allow_stale)
 
@@ -109,7 +107,7 @@ def _through_a_run(
 
 def _combination(children: tuple[Answer, ...], decisive: bool) -> Answer:
     """Kleene AND (``decisive=False``) or OR (``decisive=True``), as ``nodes._combine``."""
-    settled = _TRUE if decisive else _FALSE
+    settled = TRUE if decisive else FALSE
 
     def answer(data: PatientData, answers: dict) -> Verdict:
         unknown = False
@@ -124,7 +122,7 @@ def _combination(children: tuple[Answer, ...], decisive: bool) -> Answer:
                 causes += found[1]
         if unknown:
             return None, causes
-        return _FALSE if decisive else _TRUE
+        return FALSE if decisive else TRUE
 
     return answer
 
