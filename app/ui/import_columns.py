@@ -5,22 +5,25 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QPushButton
 
+from app.core.labfiles.role_labels import role_label
+
 # The roles a clinic's CSV columns usually play, in the order a person reads a row.
 EDITABLE_ROLES = (
-    ("mrn", "MRN"),
-    ("sample_id", "Sample ID"),
-    ("family_name", "Family name"),
-    ("given_name", "Given name"),
-    ("patient_name", "Full name"),
-    ("date_of_birth", "Date of birth"),
-    ("analyte", "Test name"),
-    ("loinc", "LOINC code"),
-    ("value", "Result"),
-    ("unit", "Unit"),
-    ("ref_range", "Reference range"),
-    ("flag", "Flag"),
-    ("collected_at", "Collected"),
-    ("lab", "Lab"),
+    "mrn",
+    "source_patient_id",
+    "sample_id",
+    "family_name",
+    "given_name",
+    "patient_name",
+    "date_of_birth",
+    "analyte",
+    "loinc",
+    "value",
+    "unit",
+    "ref_range",
+    "flag",
+    "collected_at",
+    "lab",
 )
 NONE = "— none —"
 
@@ -35,10 +38,13 @@ class ColumnMappingBox(QGroupBox):
         self.setObjectName("column_mapping")
         self.combos: dict[str, QComboBox] = {}
         form = QFormLayout(self)
-        for role, label in EDITABLE_ROLES:
+        for role in EDITABLE_ROLES:
             combo = QComboBox(objectName=f"column_{role}")
+            # Long header names must not widen the wizard's side panel past the screen.
+            combo.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
             self.combos[role] = combo
-            form.addRow(label, combo)
+            form.addRow(role_label(role), combo)
         self.reread_button = QPushButton("Read again with these columns")
         form.addRow(self.reread_button)
         self.reread_button.clicked.connect(lambda: self.reread_requested.emit(self.column_map()))

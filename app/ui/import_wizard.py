@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QRadioButton,
+    QScrollArea,
     QStackedWidget,
     QTableView,
     QTableWidget,
@@ -34,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.labfiles import FileRejected, ImportCancelled, NeedsDateOrder, ReadOptions
+from app.core.labfiles.role_labels import describe_columns
 from app.services.importing import (
     Importer,
     apply_profile,
@@ -155,9 +158,11 @@ class ImportWizard(QDialog):
         self.patients_box = FilePatientsBox(self._service.search_patients)
         self.patients_label = self.patients_box.summary
         self.create_patients = QCheckBox(
-            "Create the unmatched patients the file names with name and date of birth "
-            "(not those assigned)",
-            objectName="create_patients",
+            "Create unmatched patients named with birth date", objectName="create_patients"
+        )
+        self.create_patients.setToolTip(
+            "Create the unmatched patients the file names with a full name and date of "
+            "birth (not those you assigned to a clinic patient)."
         )
         self.create_patients.toggled.connect(self._update_commit_button)
         self.profile_name = QLineEdit(objectName="save_profile")
@@ -166,7 +171,9 @@ class ImportWizard(QDialog):
         self.columns_box = ColumnMappingBox()
         side = QVBoxLayout()
         side.addWidget(self.columns_box)
-        side.addWidget(QLabel("<b>Unknown analytes</b>: map each once; it is remembered."))
+        unknown = QLabel("<b>Unknown analytes</b>: map each once; it is remembered.")
+        unknown.setWordWrap(True)
+        side.addWidget(unknown)
         side.addWidget(self.mapping_table, 1)
         side.addWidget(self.apply_mapping_button)
         side.addWidget(QLabel("<b>Patients</b>"))
@@ -174,11 +181,25 @@ class ImportWizard(QDialog):
         side.addWidget(self.create_patients)
         side.addWidget(self.profile_name)
         side.addWidget(self.save_report_button)
+        # The side panel and the file's notes scroll, so a file with many columns or
+        # many notes (an analyzer's scale factors) never pushes the buttons off screen.
+        side_panel = QWidget()
+        side_panel.setLayout(side)
+        side_scroll = QScrollArea(objectName="check_side")
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        side_scroll.setWidget(side_panel)
+        info_scroll = QScrollArea(objectName="file_info_area")
+        info_scroll.setWidgetResizable(True)
+        info_scroll.setFrameShape(QFrame.NoFrame)
+        info_scroll.setWidget(self.file_info)
+        info_scroll.setMaximumHeight(110)
         middle = QHBoxLayout()
         middle.addWidget(self.preview_table, 3)
-        middle.addLayout(side, 2)
+        middle.addWidget(side_scroll, 2)
         layout = QVBoxLayout(page)
-        layout.addWidget(self.file_info)
+        layout.addWidget(info_scroll)
         layout.addWidget(self.counts)
         layout.addLayout(middle, 1)
         return page
@@ -292,7 +313,7 @@ class ImportWizard(QDialog):
 
     def _fill_check_page(self) -> None:
         preview, parsed = self._preview, self._parsed
-        columns = ", ".join(f"{role}: {header}" for role, header in parsed.columns.items())
+        columns = describe_columns(dict(parsed.columns))
         again = ""
         if preview.already_imported:
             again = (

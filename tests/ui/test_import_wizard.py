@@ -165,3 +165,30 @@ def test_taking_an_assignment_back_leaves_the_rows_out_again(qtbot, wizard, serv
     box.chooser(box.row_of("Sample 25256")).setCurrentIndex(0)
     qtbot.waitUntil(lambda: "0 new" in dialog.counts.text(), timeout=5_000)
     assert not dialog.commit_button.isEnabled()
+
+
+def test_an_ehr_export_names_its_columns_in_words_on_the_check_page(qtbot, wizard):
+    # Synthea's layout: the patient is another system's id, in a column called PATIENT.
+    text = (
+        "DATE,PATIENT,ENCOUNTER,CODE,DESCRIPTION,VALUE,UNITS,TYPE\n"
+        "2026-10-02T08:15:00Z,MRN-1001,e1,5763-8,Zinc,58,ug/dL,numeric\n"
+    )
+    dialog = wizard(text, "observations.csv")
+    _read(qtbot, dialog)
+    info = dialog.file_info.text()
+    assert "Patient id = 'PATIENT'" in info and "Collected = 'DATE'" in info
+    assert "source_patient_id" not in info and "collected_at" not in info
+    # The column box shows the same guess, not "MRN: none" beside an unnamed id column.
+    assert dialog.columns_box.combos["source_patient_id"].currentData() == "PATIENT"
+    assert "1 new" in dialog.counts.text()
+
+
+def test_a_file_with_many_notes_keeps_the_wizard_within_a_laptop_screen(qtbot, wizard):
+    # An analyzer export with a scale factor in every header writes a note per column.
+    names = [f"Test{i}(10^(-1)%)" for i in range(40)]
+    text = "Sample ID,Date," + ",".join(names) + "\n" + "S1,2026-10-02," + ",".join(["411"] * 40)
+    dialog = wizard(text + "\n", "analyzer.csv")
+    _read(qtbot, dialog)
+    assert dialog.pages.currentIndex() == 1
+    assert dialog.minimumSizeHint().height() <= 768
+    assert dialog.sizeHint().height() <= 768
