@@ -12,7 +12,18 @@ from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PA
 from app.ui.item_roles import BACKGROUND, DISPLAY, TOOLTIP
 from app.ui.table_model import Index, RowsTableModel
 
-HEADERS = ("Line", "Status", "Patient", "Analyte", "Result", "Unit", "Range", "Collected", "Lab")
+HEADERS = (
+    "Line",
+    "Status",
+    "Patient",
+    "Analyte",
+    "Result",
+    "Unit",
+    "Range",
+    "Collected",
+    "Lab",
+    "Problem",
+)
 _COLOURS = {
     NEW: None,
     DUPLICATE: QColor("#eeeeee"),
@@ -31,9 +42,12 @@ class ImportPreviewTableModel(RowsTableModel):
 
     HEADERS = HEADERS
 
-    def __init__(self, analyte_label, parent=None):
+    def __init__(self, analyte_label, parent=None, patient_label=None):  # noqa: ANN001
         super().__init__(parent)
         self._label = analyte_label
+        # A matched row names the clinic's patient (the file may name them by an id only).
+        self._patient_label = patient_label
+        self._patients: dict[int, str] = {}
         self._preview = None
         self._read = ResultRows()
         self._rows = array("q")  # row index, or -1 - problem index
@@ -59,11 +73,14 @@ class ImportPreviewTableModel(RowsTableModel):
         preview = self._preview
         if entry < 0:
             problem = preview.parsed.problems[-1 - entry]
-            cells = (problem.line, "rejected", "", problem.column, problem.reason, "", "", "", "")
+            where = f"{problem.column}: " if problem.column else ""
+            cells = (problem.line, "rejected", "", "", "", "", "", "", "", where + problem.reason)
         else:
             raw = self._read[entry]
             key = preview.analyte_keys[entry]
-            who = raw.mrn or raw.source_patient_id or f"{raw.family_name}, {raw.given_name}"
+            who = self._clinic_patient(preview.patient_ids[entry])
+            if not who:
+                who = raw.mrn or raw.source_patient_id or f"{raw.family_name}, {raw.given_name}"
             if who == ", ":
                 who = f"sample {raw.sample_id}" if raw.sample_id else ""
             analyte = self._label(key) if key else raw.analyte_text or raw.loinc
@@ -78,6 +95,7 @@ class ImportPreviewTableModel(RowsTableModel):
                 raw.ref_text,
                 collected,
                 raw.lab,
+                "",
             )
         self._cached = (row, cells)
         return cells
@@ -91,8 +109,17 @@ class ImportPreviewTableModel(RowsTableModel):
         if role == BACKGROUND:
             return self._brushes.get(self.status_at(index.row()))
         if role == TOOLTIP and self._rows[index.row()] < 0:
-            return self._cells(index.row())[4]
+            return self._cells(index.row())[-1]
         return None
+
+    def _clinic_patient(self, patient_id: int | None) -> str:
+        """``Family, Given (MRN)`` of a matched clinic patient, looked up once each."""
+        if patient_id is None or self._patient_label is None:
+            return ""
+        label = self._patients.get(patient_id)
+        if label is None:
+            label = self._patients[patient_id] = self._patient_label(patient_id)
+        return label
 
 
 def _file_order(row_lines: Sequence[int], problem_lines: list[int]) -> array:

@@ -143,7 +143,9 @@ class ImportWizard(QDialog):
         self.file_info.setWordWrap(True)
         self.counts = QLabel(objectName="import_counts")
         self.counts.setStyleSheet("font-weight: 600;")
-        self.preview_model = ImportPreviewTableModel(self._service.analyte_label, self)
+        self.preview_model = ImportPreviewTableModel(
+            self._service.analyte_label, self, patient_label=self._patient_label
+        )
         self.preview_table = QTableView(objectName="preview_table")
         self.preview_table.setModel(self.preview_model)
         self.preview_table.verticalHeader().hide()
@@ -203,6 +205,10 @@ class ImportWizard(QDialog):
         layout.addWidget(self.counts)
         layout.addLayout(middle, 1)
         return page
+
+    def _patient_label(self, patient_id: int) -> str:
+        patient = self._service.get_patient(patient_id)
+        return f"{patient.display_name} ({patient.mrn})"
 
     def _build_done_page(self) -> QWidget:
         page = QWidget()

@@ -26,7 +26,9 @@ def test_model_shows_every_row_in_file_order(qtmodeltester, service):
     data = CSV.encode()
     parsed = importer.read(data, "labs.csv")
     preview = importer.preview(data, "labs.csv", parsed)
-    model = ImportPreviewTableModel(service.analyte_label)
+    model = ImportPreviewTableModel(
+        service.analyte_label, patient_label=lambda pid: service.get_patient(pid).display_name
+    )
     model.set_preview(preview)
     qtmodeltester.check(model, force_py=True)
     cells = [
@@ -40,4 +42,9 @@ def test_model_shows_every_row_in_file_order(qtmodeltester, service):
         ["5", "unmatched patient"],
     ]
     assert cells[0][3] == service.analyte_label("zinc") and cells[0][7] == "2026-10-02 08:15"
+    assert cells[0][2] == "Okafor, Samir"  # a matched row names the clinic's patient
+    assert cells[3][2] == "MRN-0000"  # an unmatched one, the file's identifier
+    # A rejected row says what is wrong in its own column, not under Analyte and Result.
+    assert cells[1][3:9] == ["", "", "", "", "", ""]
+    assert cells[1][9].startswith("Result: ") and "abc" in cells[1][9]
     assert model.status_at(1) == "rejected"
