@@ -18,7 +18,15 @@ from app.services.importing import (
 
 
 def _options(args, importer: Importer) -> tuple[ReadOptions, str]:
-    options = ReadOptions(date_order=args.date_order)
+    options = ReadOptions(date_order=args.date_order, default_collected_at=args.collected_at)
+    if args.column:
+        columns = {}
+        for choice in args.column:
+            role, sep, header = choice.partition("=")
+            if not sep:
+                raise ImportUserError(f"--column {choice}: write it as ROLE=HEADER.")
+            columns[role.strip()] = header.strip()
+        options.column_map = columns
     profile_name = ""
     if args.profile:
         settings = importer.profile(args.profile)
@@ -192,6 +200,11 @@ def _print(
     for problem in parsed.problems[:20]:
         column = f" [{problem.column}]" if problem.column else ""
         print(f"  line {problem.line}{column}: {problem.reason}")
+        if problem.reason.endswith("choose the columns by hand."):  # the reader's wording
+            print(
+                "    here: --column ROLE=HEADER (roles in cofactor import --help), and "
+                "--collected-at WHEN for a file without dates"
+            )
     if len(parsed.problems) > 20:
         print(f"  … {len(parsed.problems) - 20} more problems (save them with --report FILE)")
     if nothing:

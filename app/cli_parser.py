@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import re
-from datetime import date
+from datetime import date, datetime
 
 from app import __version__
+from app.core.labfiles.model import ROLES
 from app.core.models import SEX_AT_BIRTH
 
 
@@ -18,6 +19,15 @@ def iso_date(text: str) -> date:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
             raise ValueError(f"{text!r} is not a day of the calendar") from exc
         raise ValueError(f"expected a date as YYYY-MM-DD, not {text!r}") from exc
+
+
+def _iso_moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected YYYY-MM-DD or 'YYYY-MM-DD HH:MM', not {text!r}"
+        ) from exc
 
 
 def _iso_date(text: str) -> date:
@@ -86,6 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     imp.add_argument(
         "--report", metavar="FILE", help="save the rejected rows (line, column, reason)"
+    )
+    imp.add_argument(
+        "--collected-at",
+        type=_iso_moment,
+        metavar="WHEN",
+        help="collection date (YYYY-MM-DD or 'YYYY-MM-DD HH:MM') for a file that has no "
+        "date column, such as an analyzer's run export",
+    )
+    imp.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="ROLE=HEADER",
+        help="read a CSV column as ROLE when the guess is wrong or missing (repeatable; "
+        "HEADER empty unsets a guess). Roles: " + ", ".join(ROLES),
     )
 
     batches = commands.add_parser("batches", parents=[common], help="list or undo import batches")

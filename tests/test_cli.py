@@ -508,3 +508,21 @@ def test_a_unit_kept_as_reported_says_why(tmp_path, capsys):
     assert code == 0, err
     assert "unit not recognised for egfr: 'mL/min' (1 rows, kept as reported): " in text
     assert "not normalised to 1.73 m2" in text
+
+
+def test_columns_and_a_collection_date_can_be_given_for_a_file_the_reader_cannot_place(
+    tmp_path, capsys
+):
+    base = _demo_with_r1(tmp_path, capsys)
+    run = tmp_path / "run.csv"
+    run.write_text("Chart,Assay,Reading,Units\nR1,Zinc,70,ug/dL\n")
+    code, text, err = _run(capsys, *base, "import", str(run), "--dry-run")
+    assert code == 0, err
+    assert "choose the columns by hand" in text and "--column ROLE=HEADER" in text
+    chosen = ["--column", "mrn=Chart", "--column", "analyte=Assay", "--column", "value=Reading"]
+    code, text, err = _run(
+        capsys, *base, "import", str(run), *chosen, "--collected-at", "2026-10-01 08:00"
+    )
+    assert code == 0 and "Imported 1 results" in text, text + err
+    code, text, err = _run(capsys, *base, "import", str(run), "--column", "mrn")
+    assert code == 1 and "ROLE=HEADER" in err
