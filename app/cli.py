@@ -221,6 +221,12 @@ def _cmd_kb_check(args: argparse.Namespace, paths: AppPaths) -> int:
     return run_kb_check(args)
 
 
+def _cmd_kb_analytes(args: argparse.Namespace, paths: AppPaths) -> int:
+    from app.cli_findings import run_kb_analytes
+
+    return run_kb_analytes()
+
+
 def _cmd_kb_rules(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.cli_findings import run_kb_rules
 
@@ -285,6 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("worklist", None): _with_service("app.cli_findings:run_worklist"),
         ("kb", "check"): _cmd_kb_check,
         ("kb", "rules"): _cmd_kb_rules,
+        ("kb", "analytes"): _cmd_kb_analytes,
         ("report", None): _with_service("app.cli_reports:run_report"),
     }
     action = getattr(args, f"{args.command}_command", None)

@@ -99,6 +99,18 @@ def run_kb_rules() -> int:
     return 0
 
 
+def run_kb_analytes() -> int:
+    """Every analyte: the key ``import --map`` takes, its name, unit and LOINC codes."""
+    from app.core.knowledge import load_knowledge
+
+    kb = load_knowledge()
+    for analyte in sorted(kb.analytes.values(), key=lambda a: a.key):
+        codes = ", ".join(analyte.loinc)
+        print(f"{analyte.key:<32} {analyte.name:<48} {analyte.canonical_unit:<16} {codes}")
+    print(f"{len(kb.analytes)} analytes (knowledge base {kb.version})")
+    return 0
+
+
 def run_kb_check(args) -> int:
     from app.core.evaluation import RuleError, load_rules
     from app.core.knowledge import KnowledgeError, load_knowledge

@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     kb_check = kb_cmds.add_parser("check", parents=[common], help="validate the knowledge base")
     kb_check.add_argument("--path", help="a knowledge folder to check (default: the bundled one)")
     kb_cmds.add_parser(
+        "analytes", parents=[common], help="list the analytes (keys for import --map)"
+    )
+    kb_cmds.add_parser(
         "rules", parents=[common], help="list the rules (ids for worklist and report --worklist)"
     )
 

@@ -526,3 +526,11 @@ def test_columns_and_a_collection_date_can_be_given_for_a_file_the_reader_cannot
     assert code == 0 and "Imported 1 results" in text, text + err
     code, text, err = _run(capsys, *base, "import", str(run), "--column", "mrn")
     assert code == 1 and "ROLE=HEADER" in err
+
+
+def test_kb_analytes_lists_the_keys_import_map_takes(capsys):
+    code, text, _ = _run(capsys, "kb", "analytes")
+    assert code == 0
+    zinc = next(line for line in text.splitlines() if line.startswith("zinc "))
+    assert "Zinc, serum" in zinc and "ug/dL" in zinc and "5763-8" in zinc
+    assert text.splitlines()[-1].endswith(")") and "analytes (knowledge base" in text
