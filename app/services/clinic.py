@@ -273,16 +273,28 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         try:
             parsed = parse_value_text(value_text)
         except ValueError as exc:
-            errors["value"] = str(exc)
+            # The reader's advice is about files (choose the decimal mark); typed by hand
+            # the number only needs writing plainly.
+            errors["value"] = (
+                "Write the number with a decimal point and no thousands separator (1234.5)."
+                if "," in value_text
+                else str(exc)
+            )
             parsed = None
+        patient = self.get_patient(patient_id)
         if collected_at.date() > self.today():
             errors["collected_at"] = "The collection date is in the future."
+        elif collected_at.date() < patient.date_of_birth:
+            errors["collected_at"] = (
+                f"The collection date is before the patient's birth ({patient.date_of_birth})."
+            )
         if parsed is not None and parsed.value is None and not parsed.non_result:
             errors["value"] = "Enter a number, a censored value such as <0.5, or a lab remark."
         unit = unit.strip() or (parsed.unit if parsed else "")
+        if "analyte" not in errors and parsed is not None:
+            errors.update(self._typed_result_problems(analyte_key, parsed.value, unit))
         if errors:
             raise ValidationError(errors)
-        self.get_patient(patient_id)
         canonical_value, canonical_unit = self.canonical(analyte_key, parsed.value, unit)
         observation = Observation(
             id=None,
@@ -314,6 +326,32 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             raise ValidationError(
                 {"value": "This result is already recorded for that date and time."}
             ) from exc
+
+    def _typed_result_problems(
+        self, analyte_key: str, value: float | None, unit: str
+    ) -> dict[str, str]:
+        """What is impossible about a result typed by hand (a file's rows are checked apart).
+
+        A unit the analyte does not accept is refused here rather than kept unconverted
+        as an import keeps it: typed, it is a slip (``mg/dL`` for ``ng/dL``), and the form
+        offers the accepted ones.
+        """
+        from app.core.knowledge import UnitNotConvertible
+
+        analyte = self.knowledge.analyte(analyte_key)
+        problems: dict[str, str] = {}
+        # Only T- and Z-scores can be below zero among what a clinic records by hand.
+        if value is not None and value < 0 and analyte.canonical_unit not in _SIGNED_UNITS:
+            problems["value"] = f"{analyte.name} cannot be negative."
+        if value is not None:
+            try:
+                self.knowledge.unit_factor(analyte_key, unit)
+            except UnitNotConvertible:
+                accepted = ", ".join(self.knowledge.unit_label(u) for u in analyte.units)
+                problems["unit"] = f"{analyte.name} is recorded in {accepted}" + (
+                    f", not {unit}." if unit else ": choose the unit."
+                )
+        return problems
 
     def result(self, observation_id: int) -> Observation:
         """One stored result (raises KeyError when there is none)."""
@@ -456,6 +494,8 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         except UnitNotConvertible:
             return None, ""
 
+
+_SIGNED_UNITS = frozenset({"{T-score}", "{Z-score}"})
 
 __all__ = [
     "CLINIC_NAME",

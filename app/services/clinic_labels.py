@@ -22,6 +22,20 @@ class AnalyteChoice:
     key: str
     label: str
     units: list[str]
+    # Every name the analyte goes by (label, short name, synonyms), for finding it by
+    # the words a clinician types ("total testosterone" for "Testosterone, total").
+    names: tuple[str, ...] = ()
+
+    def matches(self, typed: str) -> bool:
+        """True when every typed word begins a word of one of the analyte's names."""
+        words = _words(typed)
+        return bool(words) and any(
+            all(any(w.startswith(t) for w in _words(name)) for t in words) for name in self.names
+        )
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text.casefold()).split()
 
 
 class KnowledgeLabels:
@@ -47,7 +61,8 @@ class KnowledgeLabels:
             units = [analyte.canonical_unit] + [
                 u for u in analyte.units if u != analyte.canonical_unit
             ]
-            choices.append(AnalyteChoice(analyte.key, analyte.name, units))
+            names = (analyte.name, analyte.short_name, *analyte.synonyms)
+            choices.append(AnalyteChoice(analyte.key, analyte.name, units, names))
         return sorted(choices, key=lambda c: c.label.casefold())
 
     def analyte_label(self, key: str) -> str:

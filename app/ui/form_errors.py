@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 
 class FieldErrors:
@@ -18,9 +18,12 @@ class FieldErrors:
         error.setStyleSheet("color: #b00020;")
         error.setWordWrap(True)
         error.hide()
-        row = QHBoxLayout()
-        row.addWidget(editor, 3)
-        row.addWidget(error, 2)
+        # The message goes under its field, at the form's full width: beside the field
+        # a long message (the decimal-comma advice) was cut off.
+        row = QVBoxLayout()
+        row.setSpacing(2)
+        row.addWidget(editor)
+        row.addWidget(error)
         form.addRow(label, row)
         self._labels[field] = error
         return error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import QDateTime, QStringListModel, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -35,12 +35,17 @@ class LabEntryDialog(QDialog):
         self.analyte.setInsertPolicy(QComboBox.NoInsert)
         for choice in self._choices:
             self.analyte.addItem(choice.label, choice.key)
-        completer = QCompleter([c.label for c in self._choices], self)
+        # The list offered while typing holds every analyte whose names contain the typed
+        # words in any order ("total testo" finds "Testosterone, total"; "vit d" too).
+        self._offered = QStringListModel([c.label for c in self._choices], self)
+        completer = QCompleter(self._offered, self)
         completer.setCaseSensitivity(Qt.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchContains)
+        completer.setCompletionMode(QCompleter.UnfilteredPopupCompletion)
         self.analyte.setCompleter(completer)
+        self.analyte.lineEdit().textEdited.connect(self._offer)
         self.analyte.setCurrentIndex(-1)
-        self.analyte.currentIndexChanged.connect(self._fill_units)
+        self._units_for = ""
+        self.analyte.currentTextChanged.connect(self._fill_units)
         self.value = QLineEdit(objectName="value")
         self.value.setPlaceholderText("e.g. 612, <0.5, >1500, QNS")
         self.unit = QComboBox(objectName="unit")
@@ -68,16 +73,45 @@ class LabEntryDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
 
-    def _fill_units(self, index: int) -> None:
+    def _fill_units(self, _text: str = "") -> None:
+        """Offer the units of the analyte named so far (chosen, or typed in words)."""
+        key = self._analyte_key()
+        if key == self._units_for:
+            return
+        self._units_for = key
         self.unit.clear()
-        if 0 <= index < len(self._choices):
-            self.unit.addItems(self._choices[index].units)
+        choice = next((c for c in self._choices if c.key == key), None)
+        if choice is not None:
+            self.unit.addItems(choice.units)
+
+    def _offer(self, typed: str) -> None:
+        found = [c.label for c in self._choices if c.matches(typed)] if typed.strip() else []
+        self._offered.setStringList(found or [c.label for c in self._choices])
 
     def _analyte_key(self) -> str:
-        index = self.analyte.findText(self.analyte.currentText().strip(), Qt.MatchFixedString)
-        return self.analyte.itemData(index) if index >= 0 else ""
+        """The analyte named: its label exactly, else the one analyte the words fit."""
+        typed = self.analyte.currentText().strip()
+        index = self.analyte.findText(typed, Qt.MatchFixedString)
+        if index >= 0:
+            return self.analyte.itemData(index)
+        fits = [c for c in self._choices if c.matches(typed)]
+        return fits[0].key if len(fits) == 1 else ""
 
     def save(self) -> None:
+        typed = self.analyte.currentText().strip()
+        if typed and not self._analyte_key():
+            fits = [c.label for c in self._choices if c.matches(typed)]
+            self.errors.show(
+                {
+                    "analyte": (
+                        f"'{typed}' fits {len(fits)} analytes ({', '.join(fits[:3])}"
+                        f"{', …' if len(fits) > 3 else ''}): choose one from the list."
+                        if fits
+                        else f"No analyte is called '{typed}': choose one from the list."
+                    )
+                }
+            )
+            return
         try:
             self.saved = self._service.record_result(
                 self._patient_id,

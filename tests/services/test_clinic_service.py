@@ -113,10 +113,21 @@ def test_manual_censored_result_keeps_its_comparator(service, patient):
     assert service.observations(patient.id) == [saved]
 
 
-def test_manual_result_in_an_unknown_unit_is_kept_raw_not_converted(service, patient):
-    saved = service.record_result(patient.id, "zinc", "80", "furlongs", datetime(2026, 3, 2, 8, 0))
-    assert saved.value == 80 and saved.unit == "furlongs"
-    assert saved.value_canonical is None and saved.unit_canonical == ""
+def test_a_unit_typed_by_hand_must_be_one_the_analyte_is_recorded_in(service, patient):
+    # Typed, a wrong unit is a slip (an import keeps a file's unknown unit, unconverted).
+    with pytest.raises(ValidationError) as caught:
+        service.record_result(
+            patient.id, "testosterone_total", "350", "mg/dL", datetime(2026, 3, 2, 8)
+        )
+    message = caught.value.errors["unit"]
+    assert message.startswith("Testosterone, total is recorded in ng/dL") and "not mg/dL" in message
+    with pytest.raises(ValidationError) as caught:
+        service.record_result(patient.id, "zinc", "80", "", datetime(2026, 3, 2, 8))
+    assert caught.value.errors["unit"].endswith("choose the unit.")
+    assert service.observations(patient.id) == []
+    # A T-score can be below zero; a score needs no unit.
+    saved = service.record_result(patient.id, "bmd_tscore", "-2.6", "", datetime(2026, 3, 2, 8))
+    assert saved.value == -2.6
 
 
 @pytest.mark.parametrize(
@@ -124,6 +135,9 @@ def test_manual_result_in_an_unknown_unit_is_kept_raw_not_converted(service, pat
     [
         ("abc", datetime(2026, 3, 2), "value"),
         ("12", datetime(2027, 1, 1), "collected_at"),
+        ("-5", datetime(2026, 3, 2), "value"),
+        ("12", datetime(1950, 7, 1), "collected_at"),  # before the patient was born
+        ("1.234,5", datetime(2026, 3, 2), "value"),
     ],
 )
 def test_bad_manual_results_write_nothing(service, patient, value, when, field):

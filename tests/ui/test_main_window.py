@@ -172,3 +172,41 @@ def test_manual_result_entry_through_the_results_tab(qtbot, window, service):
     assert labs.model.rowCount() == 1
     assert labs.model.data(labs.model.index(0, 2)) == "< 5"
     assert labs.count.text() == "1 result"
+
+
+def test_result_entry_finds_the_analyte_by_the_words_a_clinician_types(qtbot, service, patient):
+    from app.ui.lab_entry_dialog import LabEntryDialog
+
+    dialog = LabEntryDialog(service, patient.id)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.analyte.lineEdit().setText("")
+    qtbot.keyClicks(dialog.analyte.lineEdit(), "total testo")
+    offered = dialog.analyte.completer().model().stringList()
+    assert offered == [service.analyte_label("testosterone_total")]
+    dialog.analyte.lineEdit().setText("Total testosterone")
+    qtbot.keyClicks(dialog.value, "612")
+    dialog.save()
+    assert dialog.saved is not None and dialog.saved.analyte_key == "testosterone_total"
+
+    again = LabEntryDialog(service, patient.id)
+    qtbot.addWidget(again)
+    again.analyte.lineEdit().setText("testosterone")
+    qtbot.keyClicks(again.value, "612")
+    again.save()
+    assert again.saved is None
+    assert "fits" in again.errors.message("analyte") and "choose one" in again.errors.message(
+        "analyte"
+    )
+    again.analyte.lineEdit().setText("Glorbulin")
+    again.save()
+    assert "No analyte is called 'Glorbulin'" in again.errors.message("analyte")
+    # A long message is shown whole, under its field.
+    again.analyte.setCurrentIndex(again.analyte.findData("zinc"))
+    again.value.setText("1.234,5")
+    again.save()
+    again.show()
+    qtbot.waitExposed(again)
+    shown = again.errors.label("value")
+    assert shown.isVisible() and len(shown.text()) > 60
+    assert shown.height() >= shown.heightForWidth(shown.width())  # no line cut off
