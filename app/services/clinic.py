@@ -140,6 +140,8 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         self.session.require(roles.REGIMEN_WRITE, "medications", item.patient_id)
         self.get_patient(item.patient_id)
         errors = validate_regimen_item(item, self.today())
+        if not errors:
+            errors = self._overlapping_item(item)
         if errors:
             raise ValidationError(errors)
         with self.audited_write(
@@ -151,6 +153,28 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         ):
             saved = self.regimen_repo.add(replace(item, id=None, previous_id=None))
         return saved
+
+    def _overlapping_item(self, item: RegimenItem) -> dict[str, str]:
+        """Refuse a second row of a substance for days it is already on the regimen.
+
+        Two current rows of one drug read as two drugs to every rule (two anastrozole
+        doses summed into the stack); a new dose is a dose change, which keeps history.
+        """
+        ends = item.stop_date or date.max
+        for other in self.regimen_repo.for_patient(item.patient_id):
+            if other.substance != item.substance or other.start_date > ends:
+                continue
+            if other.stop_date is None or other.stop_date > item.start_date:
+                since = f"since {other.start_date}"
+                if other.stop_date is not None:
+                    since = f"from {other.start_date} to {other.stop_date}"
+                return {
+                    "substance": (
+                        f"{self.substance_label(other)} is already on the regimen {since}: "
+                        "change its dose, or stop it first."
+                    )
+                }
+        return {}
 
     def change_dose(self, change: DoseChange) -> RegimenItem:
         """End the current row on the change date and start a new one chained to it."""

@@ -152,3 +152,20 @@ def test_entering_the_same_result_twice_is_refused(service, patient):
     service.record_result(patient.id, "zinc", "71", "ug/dL", when)
     with pytest.raises(ValidationError, match="already recorded"):
         service.record_result(patient.id, "zinc", "71", "ug/dL", when)
+
+
+def test_a_substance_already_on_the_regimen_is_not_added_twice(service, patient):
+    def anastrozole(start: date, stop: date | None = None, dose: float = 0.5) -> RegimenItem:
+        return RegimenItem(
+            None, patient.id, "hormone", "anastrozole", dose, "mg", "oral", 3.5, start, stop
+        )
+
+    first = service.add_regimen_item(anastrozole(date(2026, 1, 5)))
+    with pytest.raises(ValidationError) as caught:
+        service.add_regimen_item(anastrozole(date(2026, 6, 1), dose=1.0))
+    assert caught.value.errors["substance"] == (
+        "Anastrozole is already on the regimen since 2026-01-05: change its dose, or stop it first."
+    )
+    # A course that ended before the current one began can still be entered as history.
+    service.add_regimen_item(anastrozole(date(2025, 3, 1), date(2025, 9, 1)))
+    assert [i.id for i in service.regimen(patient.id) if i.stop_date is None] == [first.id]
