@@ -26,7 +26,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from itertools import chain, islice, repeat
 
@@ -75,19 +75,16 @@ class TailTask:
     context: dict
 
 
+# What a read produces or caches: a worker starts these afresh; every other field of
+# the context (a new one too) is what the file is, and goes to the worker as it is.
+_PRODUCED = frozenset(
+    ("rows", "pending", "problems", "seen", "collected", "names", "ranges", "scales")
+)
+
+
 def context_fields(ctx: CsvContext) -> dict:
     """The fields a worker rebuilds a fresh context from (no rows, no caches)."""
-    return {
-        "headers": ctx.headers,
-        "roles": ctx.roles,
-        "decimal_mark": ctx.decimal_mark,
-        "header_units": ctx.header_units,
-        "total_lines": ctx.total_lines,
-        "default_collected_at": ctx.default_collected_at,
-        "check_formulas": ctx.check_formulas,
-        "min_width": ctx.min_width,
-        "tomorrow": ctx.tomorrow,
-    }
+    return {f.name: getattr(ctx, f.name) for f in fields(ctx) if f.name not in _PRODUCED}
 
 
 def split_point(text: str, start: int, share: float = HEAD_SHARE) -> int:

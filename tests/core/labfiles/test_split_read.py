@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import MISSING, fields
 from datetime import date
 
 import pytest
@@ -12,8 +13,10 @@ from app.core.labfiles import (
     ImportCancelled,
     NeedsDateOrder,
     ReadOptions,
+    csv_split,
     read_lab_file,
 )
+from app.core.labfiles.csv_context import CsvContext
 from app.core.labfiles.csv_split import (
     ChunkWorker,
     TailTask,
@@ -203,3 +206,10 @@ def test_a_worker_that_fails_says_so_and_one_waiting_is_stopped() -> None:
         worker.close()
     idle = ChunkWorker()  # never sent a task: closing it must not wait for one
     idle.close()
+
+
+def test_the_worker_gets_every_field_that_describes_the_file() -> None:
+    # What a read fills in starts empty in the worker; anything else (a field added
+    # later too) travels to it. A new field filled by the read must be named there.
+    filled = {f.name for f in fields(CsvContext) if f.default_factory is not MISSING}
+    assert filled == csv_split._PRODUCED
