@@ -208,14 +208,13 @@ def make_finding(
 ) -> Finding:
     """Assemble a finding; its trace (and ``texts``, when a function) on first read.
 
-    ``in_full`` (a condition rule's finding in outline): the trace's ranges and notes
-    are those of the finding the rule run in full gives, worked out when first read.
+    ``in_full`` (a condition rule's finding in outline): its parts 3 and 4 are the
+    trace's ranges and notes, worked out when first read (``outlined_finding``).
     """
     used_ranges: tuple | Later
     all_notes: tuple | Later
     if in_full is not None:
-        used_ranges = Later(Once(lambda: in_full().trace.ranges))
-        all_notes = Later(Once(lambda: in_full().trace.notes))
+        used_ranges, all_notes = Later(in_full, 3), Later(in_full, 4)
     else:
         # Taken now: the run's lists are the rule's working state, not the finding's.
         used_ranges = tuple(run.ranges if run else ()) + tuple(ranges)
@@ -270,20 +269,23 @@ def outlined_finding(
     """A condition rule's fired finding in outline: status, severity and components
     given now; texts, next step (unless given) and the trace's ranges and notes are
     those of ``in_full()``, the rule run in full, worked out when first read."""
-    full = Once(in_full)
 
-    def texts() -> tuple[str, str, str]:
-        finding = full()
-        return finding.clinician_text, finding.patient_text, finding.next_step
+    def parts() -> tuple:
+        finding = in_full()
+        trace = finding.trace
+        return (finding.clinician_text, finding.patient_text, finding.next_step) + (
+            trace.ranges,
+            trace.notes,
+        )
 
-    once = Once(texts)
+    full = Once(parts)
     return make_finding(
         data,
         rule,
         status=status,
         severity=severity,
         fired=True,
-        texts=(Later(once, 0), Later(once, 1), Later(once, 2) if next_step is None else next_step),
+        texts=(Later(full, 0), Later(full, 1), Later(full, 2) if next_step is None else next_step),
         components=components,
         in_full=full,
     )

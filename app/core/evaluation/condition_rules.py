@@ -117,7 +117,7 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
     answer, causes = quick.answer(data, data.answers)
     gate = rule.gate
     masking = gate.masks if gate is not None and gate_state(data, gate.name)[0] is True else ()
-    run = RuleRun(data, rule.inputs, rule.applies_to)  # judges a status; walks no condition
+    run = RuleRun(data, rule.inputs, rule.applies_to, recording=False)  # judges a status
     next_step = None
     if answer is True and "fired" not in masking:
         status = _status(data, rule, run)

@@ -211,7 +211,7 @@ def patient_data(
     index = RegimenIndex.build(regimen)
     components = active_components(index, as_of, ready.roles_of, ready.kinds)
     protocols = detect_protocols(ready.shapes, components, patient.sex_at_birth)
-    stack = summarise_stack(index, kb, as_of, patient.age_on(as_of))
+    stack = summarise_stack(index, kb, as_of, patient.age_on(as_of), ready.unit_factors)
     return PatientData(
         patient, index, observations, kb, pack, as_of, components, stack, protocols,
         options.guidelines, ready.depots, ready.thresholds, options.include_checks,

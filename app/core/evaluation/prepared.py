@@ -40,7 +40,8 @@ class Prepared:
     # (analyte, unit as reported) -> KB UnitFactor, or the UnitNotConvertible raised; also
     # the pack's other memos, under keys of their own: ("label", unit) -> display unit,
     # ("derived", key) -> the KB narrowed to one derived value, ("status_map",) -> band
-    # words to finding statuses, ("range", analyte, sex, age) -> default reference range.
+    # words to finding statuses, ("range", analyte, sex, age) -> default reference range,
+    # ("scale", nutrient, unit, target unit) -> intake conversion factor.
     unit_factors: dict = field(default_factory=dict)
     # (sex, age, any hormone, protocols, active keys) -> each rule's reason not to apply.
     applicability: dict = field(default_factory=dict)

@@ -42,6 +42,9 @@ class SectionReader:
         self.problems = problems
         fresh = defaults.get("freshness_days", 365) if isinstance(defaults, dict) else 365
         self.default_freshness = fresh if isinstance(fresh, int) and fresh > 0 else 365
+        # Equal input specs of different rules become one object, so the per-patient
+        # caches keyed by a spec's id (resolved inputs, band judgements) serve them all.
+        self._specs: dict[InputSpec, InputSpec] = {}
 
     # -- shared sections -------------------------------------------------------------
 
@@ -139,7 +142,7 @@ class SectionReader:
             for t in p.targets
         ):
             add(f"no protocol target for {analyte!r} cites {target!r}")
-        return InputSpec(
+        spec = InputSpec(
             name=name,
             target=target,
             analyte=str(analyte),
@@ -148,3 +151,4 @@ class SectionReader:
             threshold_context=raw.get("threshold_context"),
             trace_only=bool(raw.get("trace_only", False)),
         )
+        return self._specs.setdefault(spec, spec)

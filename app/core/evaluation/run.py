@@ -80,6 +80,7 @@ class RuleRun:
         "ranges",
         "notes",
         "bands",
+        "recording",
     )
 
     def __init__(
@@ -88,11 +89,14 @@ class RuleRun:
         inputs: Mapping[str, InputSpec],
         applies_to: Applicability,
         allow_stale: bool = False,
+        recording: bool = True,
     ) -> None:
         self.data = data
         self.inputs = inputs
         self.applies_to = applies_to
         self.allow_stale = allow_stale
+        # False: a run that only judges (a finding's status in outline): no trace entries.
+        self.recording = recording
         self.causes: list[tuple[str, str]] = []
         self.ranges: list[TraceRange] = []
         self.notes: list[str] = []
@@ -139,6 +143,8 @@ class RuleRun:
             return None
         bands, thresholds, label = shared
         self.bands[name] = bands
+        if not self.recording:
+            return bands
         self.record(
             TraceRange(
                 name,

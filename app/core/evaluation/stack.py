@@ -30,12 +30,29 @@ def _normal(unit: str) -> str:
     return normalise_unit(unit)
 
 
-def convert_amount(nutrient: Nutrient, amount: float, unit: str, target: str) -> float | None:
+def convert_amount(
+    nutrient: Nutrient, amount: float, unit: str, target: str, memo: dict | None = None
+) -> float | None:
     """Convert an intake amount to ``target``; None when no sourced path exists.
+
+    ``memo`` (one per knowledge base) keeps each path's factor: it is the same for
+    every patient's row.
+    """
+    if memo is None:
+        scale = _scale(nutrient, unit, target)
+    else:
+        key = ("scale", nutrient.key, unit, target)
+        scale = memo[key] if key in memo else memo.setdefault(key, _scale(nutrient, unit, target))
+    return None if scale is None else amount * scale
+
+
+def _scale(nutrient: Nutrient, unit: str, target: str) -> float | None:
+    """The factor from ``unit`` to ``target``; None when no sourced path exists.
 
     Walks a small graph whose edges are metric-prefix steps between mass units
     and the nutrient's KB equivalences (``1 from_unit = factor to_unit``).
     """
+    amount = 1.0
     source, goal = _normal(unit), _normal(target)
     edges: dict[str, list[tuple[str, float]]] = defaultdict(list)
     for a in _GRAMS:
@@ -84,9 +101,16 @@ def nutrient_of(kb: KnowledgeBase, item: RegimenItem) -> str | None:
 
 
 def summarise_stack(
-    index: RegimenIndex, kb: KnowledgeBase, day: date, age_years: float | None
+    index: RegimenIndex,
+    kb: KnowledgeBase,
+    day: date,
+    age_years: float | None,
+    memo: dict | None = None,
 ) -> tuple[StackEntry, ...]:
-    """Daily intake per nutrient from every supplement row active on ``day``."""
+    """Daily intake per nutrient from every supplement row active on ``day``.
+
+    ``memo``: a dict kept per knowledge base for unit conversion paths.
+    """
     grouped: dict[str, list[RegimenItem]] = defaultdict(list)
     for item in supplement_rows(index, kb, day):
         nutrient = nutrient_of(kb, item)
@@ -101,7 +125,9 @@ def summarise_stack(
         for item in grouped[key]:
             daily = _daily(item)
             amount = (
-                None if daily is None else convert_amount(nutrient, daily, item.dose_unit, unit)
+                None
+                if daily is None
+                else convert_amount(nutrient, daily, item.dose_unit, unit, memo)
             )
             if amount is None:
                 unconverted.append(item.id)
