@@ -225,9 +225,12 @@ class AdminService:
         self._session.require(roles.BACKUP_RESTORE, "backup")
         clinic = self._service.database
         key = self._session.key
-        verify_backup(Path(backup), key)
+        checked = verify_backup(Path(backup), key)
         clinic.wait_verified()
         damaged = clinic.damage is not None
+        # Events since the backup (who changed what, the refusals, the backup itself)
+        # would vanish with the replaced file; they are written again after the restore.
+        later = None if damaged else self._session.audit.rows_after(checked.get("audit_head"))
         clinic.detach()
         try:
             if damaged:
@@ -246,14 +249,36 @@ class AdminService:
             # The file now is the backup, whose integrity the restore checked.
             clinic.mark_verified(None)
         self._session.audit.sync_anchor()
-        self._service.record_event(
-            "restore",
-            "backup",
-            detail=f"from {Path(backup).name}; "
-            + (
-                f"the damaged clinic file is kept as {info.damaged_copy}"
-                if damaged
-                else f"safety copy {info.kept_copy}; previous audit head {info.previous_audit_head}"
-            ),
-        )
+        carried = self._carry_over(later or [])
+        if damaged:
+            where = f"the damaged clinic file is kept as {info.damaged_copy}"
+        else:
+            where = f"safety copy {info.kept_copy}; previous audit head {info.previous_audit_head}"
+            if later is None:
+                where += "; the backup's audit trail is not an earlier state of this one, so "
+                where += "the replaced trail is kept only in the safety copy"
+            else:
+                where += f"; {carried} later audit events carried over"
+        self._service.record_event("restore", "backup", detail=f"from {Path(backup).name}; {where}")
         return info
+
+    def _carry_over(self, events) -> int:  # noqa: ANN001 - AuditRows of the replaced trail
+        """Write the replaced trail's later events into the restored one, marked as such."""
+        audit = self._session.audit
+        restorer = self._session.user
+        for event in events:
+            # Every audit row names an account of its clinic; one added after the backup
+            # is not in the restored clinic, so the restorer carries its events over.
+            known = event.user_id is not None and self._users.get(event.user_id) is not None
+            audit.append(
+                event.user_id if known else restorer.id,
+                event.username if known else restorer.username,
+                event.action,
+                event.category,
+                event.patient_id,
+                event.outcome,
+                f"carried over from before the restore (was #{event.seq} at {event.at_utc} by "
+                f"{event.username or 'nobody signed in'}): {event.detail}",
+                workstation=event.workstation,
+            )
+        return len(events)

@@ -280,6 +280,22 @@ class AuditLog:
             params.append(int(limit))
         return [AuditRow(*r) for r in self._clinic.conn.execute(sql, params)]
 
+    def rows_after(self, head: dict | None) -> list[AuditRow] | None:
+        """The events written after ``head`` (``{"seq", "mac"}``) in this trail, oldest first.
+
+        ``None`` when ``head`` is not a point of this trail (another clinic's, or another
+        branch of its history): nothing after it can be told apart.
+        """
+        if head is None:
+            return self.rows()
+        row = self._clinic.conn.execute(
+            "SELECT mac FROM audit_events WHERE seq = ?", (head["seq"],)
+        ).fetchone()
+        if row is None or row[0] != head["mac"]:
+            return None
+        sql = f"SELECT {_COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq"
+        return [AuditRow(*r) for r in self._clinic.conn.execute(sql, (head["seq"],))]
+
     def _all_rows(self) -> Iterator[dict]:
         cursor = self._clinic.conn.execute(f"SELECT {_COLUMNS} FROM audit_events ORDER BY seq")
         for values in cursor:
