@@ -91,7 +91,7 @@ def run_import(service, args) -> int:
         except NothingToImport as exc:
             nothing = str(exc)  # not an error: re-running an import is safe
     if args.report:
-        Path(args.report).write_text(problems_report(parsed.problems) + "\n", encoding="utf-8")
+        Path(args.report).write_text(problems_report(preview.rejected) + "\n", encoding="utf-8")
     assigned = _assigned(service, importer, preview, args.create_patients)
     unit_reasons = {
         (key, unit): service.unit_refusal(key, unit) for key, unit in preview.unrecognised_units
@@ -151,8 +151,7 @@ def _print(
                 f"{k[0]} [{k[1]}]": why for k, why in unit_reasons.items()
             },
             "problems": [
-                {"line": p.line, "column": p.column, "reason": p.reason}
-                for p in preview.parsed.problems
+                {"line": p.line, "column": p.column, "reason": p.reason} for p in preview.rejected
             ],
         }
         if nothing:
@@ -197,7 +196,8 @@ def _print(
             f"  unit not recognised for {key}: {unit!r} ({count} rows, kept as reported)"
             + (f": {why}" if why else "")
         )
-    for problem in parsed.problems[:20]:
+    problems = preview.rejected
+    for problem in problems[:20]:
         column = f" [{problem.column}]" if problem.column else ""
         print(f"  line {problem.line}{column}: {problem.reason}")
         if problem.reason.endswith("choose the columns by hand."):  # the reader's wording
@@ -205,8 +205,8 @@ def _print(
                 "    here: --column ROLE=HEADER (roles in cofactor import --help), and "
                 "--collected-at WHEN for a file without dates"
             )
-    if len(parsed.problems) > 20:
-        print(f"  … {len(parsed.problems) - 20} more problems (save them with --report FILE)")
+    if len(problems) > 20:
+        print(f"  … {len(problems) - 20} more problems (save them with --report FILE)")
     if nothing:
         print(nothing)
     elif result is None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from app.core.models import Observation, Patient, PatientSummary, RegimenItem
+from app.core.plausibility import before_birth_refusal, negative_refusal
 from app.core.result_range import ResultLine, result_line
 from app.core.validation import (
     DoseChange,
@@ -308,10 +309,8 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         patient = self.get_patient(patient_id)
         if collected_at.date() > self.today():
             errors["collected_at"] = "The collection date is in the future."
-        elif collected_at.date() < patient.date_of_birth:
-            errors["collected_at"] = (
-                f"The collection date is before the patient's birth ({patient.date_of_birth})."
-            )
+        elif refusal := before_birth_refusal(collected_at.date(), patient.date_of_birth):
+            errors["collected_at"] = refusal
         if parsed is not None and parsed.value is None and not parsed.non_result:
             errors["value"] = "Enter a number, a censored value such as <0.5, or a lab remark."
         unit = unit.strip() or (parsed.unit if parsed else "")
@@ -364,9 +363,8 @@ class ClinicService(ClinicSession, KnowledgeLabels):
 
         analyte = self.knowledge.analyte(analyte_key)
         problems: dict[str, str] = {}
-        # Only T- and Z-scores can be below zero among what a clinic records by hand.
-        if value is not None and value < 0 and analyte.canonical_unit not in _SIGNED_UNITS:
-            problems["value"] = f"{analyte.name} cannot be negative."
+        if refusal := negative_refusal(analyte.name, analyte.canonical_unit, value):
+            problems["value"] = refusal
         if value is not None:
             try:
                 self.knowledge.unit_factor(analyte_key, unit)
@@ -518,8 +516,6 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         except UnitNotConvertible:
             return None, ""
 
-
-_SIGNED_UNITS = frozenset({"{T-score}", "{Z-score}"})
 
 __all__ = [
     "CLINIC_NAME",

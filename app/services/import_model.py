@@ -12,6 +12,7 @@ NEW = "new"
 DUPLICATE = "duplicate"
 UNMATCHED_PATIENT = "unmatched patient"
 UNKNOWN_ANALYTE = "unknown analyte"
+REJECTED = "rejected"
 
 
 @dataclass
@@ -34,13 +35,19 @@ class ImportPreview:
     assigned_lines: dict[FilePatient, list[int]] = field(default_factory=dict)
     unrecognised_units: dict[tuple[str, str], int] = field(default_factory=dict)
     already_imported: list[BatchRecord] = field(default_factory=list)
+    # Rows read well but impossible for their patient or analyte (a negative
+    # concentration, a draw before birth): row index -> why; never written.
+    row_problems: dict[int, RowProblem] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return self.statuses.count(status)
 
     @property
     def rejected(self) -> list[RowProblem]:
-        return self.parsed.problems
+        """Every row not imported for a problem: unreadable ones and impossible ones."""
+        if not self.row_problems:
+            return self.parsed.problems
+        return sorted([*self.parsed.problems, *self.row_problems.values()], key=lambda p: p.line)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -49,7 +56,7 @@ class ImportPreview:
             "duplicates": self.count(DUPLICATE),
             "unmatched_patient_rows": self.count(UNMATCHED_PATIENT),
             "unknown_analyte_rows": self.count(UNKNOWN_ANALYTE),
-            "rejected": len(self.parsed.problems),
+            "rejected": len(self.parsed.problems) + len(self.row_problems),
             "unrecognised_unit_rows": sum(self.unrecognised_units.values()),
             "assigned_rows": sum(map(len, self.assigned_lines.values())),
         }

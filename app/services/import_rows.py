@@ -10,7 +10,7 @@ arrays, in C: a million rows cost no Python-level loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import compress, repeat
 from operator import add, and_, getitem, mul, ne
 
@@ -41,6 +41,7 @@ class BatchRows:
         batch_id: int,
         created_at: str,
         user_id: int | None,
+        refused: Iterable[int] = (),
     ) -> None:
         self._rows = rows
         self.constants = {
@@ -68,8 +69,12 @@ class BatchRows:
                 map([p is not None for p in visit_patients].__getitem__, rows.visit_ids),
             )
         )
+        # Skipped: no analyte or no patient. Rows the preview found impossible
+        # (``import_checks``) are left out too, but counted as rejected, not skipped.
+        self.skipped = len(self._kept) - self._kept.count(1)
+        for index in refused:
+            self._kept[index] = 0
         self.offered = self._kept.count(1)
-        self.skipped = len(self._kept) - self.offered
         self.shared = self._shared_parts(converter)
 
     def _shared_parts(self, converter: UnitConverter) -> list[tuple]:
@@ -96,7 +101,7 @@ class BatchRows:
 
     def _column(self, column) -> Iterator:
         """A per-row column of the parsed rows, less the skipped rows."""
-        return compress(column, self._kept) if self.skipped else iter(column)
+        return compress(column, self._kept) if self.offered < len(self._kept) else iter(column)
 
     def __call__(self) -> Iterator[tuple]:
         rows, column = self._rows, self._column

@@ -28,6 +28,7 @@ from app.core.importing import (
 from app.core.labfiles import ParsedFile, ReadOptions, ResultRows, read_lab_file
 from app.security import roles
 from app.services.import_assignments import AssignmentError, assignment_text
+from app.services.import_checks import reject_impossible
 from app.services.import_model import (
     DUPLICATE,
     NEW,
@@ -200,6 +201,13 @@ class Importer:
         )  # rows whose patient has results: look their keys up
         self._mark_stored(rows, candidates, statuses, keys, patient_ids)
         preview.statuses, preview.analyte_keys, preview.patient_ids = statuses, keys, patient_ids
+        reject_impossible(
+            preview,
+            rows,
+            visit_patients,
+            self._service.knowledge,
+            lambda patient_id: self._service.get_patient(patient_id).date_of_birth,
+        )
         preview.unknown_analytes = dict(unknown)
         preview.unmatched_patients = dict(unmatched)
         preview.unrecognised_units = dict(units)
@@ -326,6 +334,7 @@ class Importer:
                 batch_id=batch_id,
                 created_at=utc_now(),
                 user_id=user_id,
+                refused=preview.row_problems,
             )
             imported = service.observations_repo.add_batch(
                 records,
@@ -363,7 +372,7 @@ class Importer:
             batch_id=batch_id,
             imported=imported,
             duplicates=offered - imported,
-            rejected=len(parsed.problems),
+            rejected=len(parsed.problems) + len(preview.row_problems),
             skipped=skipped,
             patients_created=len(created),
             stored_path=str(stored or ""),

@@ -95,7 +95,7 @@ class ImportPreviewTableModel(RowsTableModel):
                 raw.ref_text,
                 collected,
                 raw.lab,
-                "",
+                problem.reason if (problem := preview.row_problems.get(entry)) else "",
             )
         self._cached = (row, cells)
         return cells

@@ -403,7 +403,9 @@ class ImportWizard(QDialog):
     def save_report(self) -> None:
         target, _ = QFileDialog.getSaveFileName(self, "Save rejected rows", "rejected-rows.tsv")
         if target:
-            Path(target).write_text(problems_report(self._parsed.problems) + "\n", encoding="utf-8")
+            Path(target).write_text(
+                problems_report(self._preview.rejected) + "\n", encoding="utf-8"
+            )
 
     # -- step 3: commit -----------------------------------------------------------------------
 

@@ -240,3 +240,25 @@ def test_a_fhir_resource_id_is_not_taken_for_an_mrn(clinic):
     [(who, note)] = preview.patient_notes.items()
     assert who.mrn == "Patient/f001" and "resource id, not an MRN" in note
     assert preview.count(NEW) == 0  # nothing is attached to a patient by the resource id
+
+
+def test_impossible_rows_are_rejected_with_their_reason_and_left_out(clinic):
+    text = (
+        "MRN,Test,Result,Units,Collected\n"
+        "MRN-1001,Zinc,80,ug/dL,2026-03-02 08:10\n"
+        "MRN-1001,Testosterone Total,-50,ng/dL,2026-03-02 08:10\n"  # a sign slipped in
+        "MRN-1001,Zinc,75,ug/dL,1950-07-01 08:10\n"  # born 1975: a date in the wrong place
+        "MRN-1001,Bone density T-score,-2.6,,2026-03-02 08:10\n"  # T-scores run below zero
+    )
+    importer, data, preview = _preview(clinic, text)
+    reasons = {p.line: p.reason for p in preview.rejected}
+    assert reasons == {
+        3: "-50 is below zero: Testosterone, total cannot be negative.",
+        4: "The collection date 1950-07-01 is before the patient's birth (1975-06-14).",
+    }
+    summary = preview.summary()
+    assert (summary["new"], summary["rejected"], summary["rows_read"]) == (2, 2, 4)
+    result = importer.commit(preview, data)
+    assert (result.imported, result.rejected, result.skipped) == (2, 2, 0)
+    stored = clinic.observations(clinic.find_patient("MRN-1001").id)
+    assert sorted((o.analyte_key, o.value) for o in stored) == [("bmd_tscore", -2.6), ("zinc", 80)]

@@ -48,3 +48,15 @@ def test_model_shows_every_row_in_file_order(qtmodeltester, service):
     assert cells[1][3:9] == ["", "", "", "", "", ""]
     assert cells[1][9].startswith("Result: ") and "abc" in cells[1][9]
     assert model.status_at(1) == "rejected"
+
+
+def test_an_impossible_row_shows_as_rejected_with_its_reason(service):
+    service.create_patient(make_patient())
+    importer = Importer(service)
+    data = b"MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,-58,ug/dL,2026-10-02 08:15\n"
+    preview = importer.preview(data, "labs.csv", importer.read(data, "labs.csv"))
+    model = ImportPreviewTableModel(service.analyte_label)
+    model.set_preview(preview)
+    row = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+    assert row[1] == "rejected" and row[9] == "-58 is below zero: Zinc, serum cannot be negative."
+    assert model.status_at(0) == "rejected"
