@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.core.person_names import split_full_name
+
 from .columns import scale_note
 from .model import FileRejected, RowProblem
 from .result_rows import PendingDates, ResultRows
@@ -136,15 +138,7 @@ class CsvContext:
         """Split a full name (``'Doe, Jane'``, ``'Jane Doe'``, ``'DOE^JANE'``) into family, given."""
         cached = self.names.get(text)
         if cached is None:
-            text = text.strip()
-            if "^" in text:
-                family, _, given = text.partition("^")
-                given = given.replace("^", " ")
-            elif "," in text:
-                family, _, given = text.partition(",")
-            else:
-                given, _, family = text.rpartition(" ")
-            cached = self.names[text] = (family.strip(), given.strip())
+            cached = self.names[text] = split_full_name(text)
         return cached
 
     def ref_range(self, text: str) -> tuple[float | None, float | None]:
