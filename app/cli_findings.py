@@ -77,13 +77,15 @@ def run_worklist(service, args) -> int:
     rows = findings.worklist(args.rule, as_of=args.as_of, statuses=args.status or None)
     # The most pressing first, as a clinician works down the list; then by patient.
     rows = sorted(rows, key=lambda r: (-severity_rank(r.severity), r.name.casefold(), r.mrn))
+    hidden = findings.suppressed_left_out
+    left_out = f" ({hidden} suppressed by a clinician not listed)" if hidden else ""
     if args.csv:
         findings.export_worklist(rows, Path(args.csv))
-        print(f"{len(rows)} patient finding(s) written to {args.csv}.")
+        print(f"{len(rows)} patient finding(s) written to {args.csv}{left_out}.")
         return 0
     for row in rows:
         print(f"{row.mrn:<14} {row.name:<28} {row.status:<14} {row.title}  {row.latest}")
-    print(f"{len(rows)} patient finding(s)")
+    print(f"{len(rows)} patient finding(s){left_out}")
     return 0
 
 

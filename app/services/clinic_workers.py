@@ -3,7 +3,7 @@
 Evaluating a whole clinic is CPU-bound Python, and one process uses one core.
 Each worker opens the clinic itself (read-only, with the key of the signed-in
 session), loads the knowledge base, runs the same pass over its share of the
-patients (patient id modulo the number of parts) and sends back worklist rows:
+patients (one of ``parts`` runs of patients in id order) and sends back worklist rows:
 pickling whole findings with their traces would cost seconds. The calling
 process runs part 0 meanwhile, so a worker's start-up (about a second of imports)
 overlaps with work.
@@ -55,8 +55,9 @@ class PartTask:
     parts: int
 
 
-def rows_of_part(task: PartTask) -> list[WorklistRow]:
-    """Run one part of a clinic-wide worklist (in a worker process)."""
+def rows_of_part(task: PartTask) -> tuple[list[WorklistRow], int]:
+    """Run one part of a clinic-wide worklist (in a worker process): its rows, and how
+    many findings it left out as suppressed."""
     from app.core.evaluation import rules_for, rules_subset
     from app.core.knowledge import load_knowledge
     from app.services.clinic_evaluation import ClinicEvaluation
@@ -69,7 +70,12 @@ def rows_of_part(task: PartTask) -> list[WorklistRow]:
     clinic = open_reader(task.path, task.key)
     try:
         run = ClinicEvaluation(clinic, kb, pack, task.as_of, task.part, task.parts)
-        return [row for patient, evaluation in run for row in task.keep.rows(patient, evaluation)]
+        rows: list[WorklistRow] = []
+        hidden = 0
+        for patient, evaluation in run:
+            rows += task.keep.rows(patient, evaluation)
+            hidden += task.keep.hidden(evaluation)
+        return rows, hidden
     finally:
         clinic.close()
 
@@ -104,6 +110,7 @@ class WorkerParts:
             raise ValueError("an in-memory clinic cannot be opened by another process")
         context = multiprocessing.get_context("spawn")
         self._workers = []
+        self.hidden = 0  # findings the workers left out as suppressed
         for part in range(1, parts):
             task = PartTask(clinic.path, clinic.key, kb_version, as_of, rules, keep, part, parts)
             receiver, sender = context.Pipe(duplex=False)
@@ -128,7 +135,9 @@ class WorkerParts:
                     kind, payload = "error", f"it exited with code {process.exitcode}"
                 if kind != "rows":
                     raise WorkerFailed(f"a worklist worker failed: {payload}")
-                found += payload
+                rows, hidden = payload
+                found += rows
+                self.hidden += hidden
         except BaseException:
             self.cancel()
             raise

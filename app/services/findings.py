@@ -33,6 +33,8 @@ class FindingsService:
         self._rules = None
         # Patients the last clinic-wide run had to read whole (for benchmarks and tests).
         self.reread = 0
+        # The last worklist's findings left out because a clinician suppressed them.
+        self.suppressed_left_out = 0
 
     @property
     def rules(self):
@@ -163,6 +165,7 @@ class FindingsService:
             "findings",
             detail=f"worklist {', '.join(sorted(wanted))} as of {as_of}",
         )
+        self.suppressed_left_out = 0
         parts = processes if self._service.database.path is not None else 1
         workers = None
         if parts > 1:
@@ -184,6 +187,7 @@ class FindingsService:
             workers.cancel()
             return rows
         rows += workers.rows()  # the later runs of patients, in order
+        self.suppressed_left_out += workers.hidden
         if progress:
             total = self._service.count_patients()
             progress(total, total)
@@ -205,6 +209,7 @@ class FindingsService:
             if is_cancelled and is_cancelled():
                 break
             rows += keep.rows(patient, evaluation)
+            self.suppressed_left_out += keep.hidden(evaluation)
             # With workers, this part is about one in ``parts`` of the patients.
             shown = min(done * parts, total)
             if progress and (done % 200 == 0 or shown == total):

@@ -54,6 +54,16 @@ class WorklistFilter:
             if _wanted(finding, self.rule_ids, self.statuses, self.include_suppressed)
         ]
 
+    def hidden(self, evaluation: Evaluation) -> int:
+        """Findings left out only because a clinician suppressed them (0 when included)."""
+        if self.include_suppressed:
+            return 0
+        return sum(
+            1
+            for finding in evaluation.findings
+            if finding.suppressed and _wanted(finding, self.rule_ids, self.statuses, True)
+        )
+
 
 def _wanted(
     finding: Finding,

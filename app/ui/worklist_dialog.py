@@ -157,9 +157,11 @@ class WorklistDialog(QDialog):
         self.model.set_rows(rows)
         self.table.resizeColumnsToContents()
         patients = len({row.patient_id for row in rows})
+        hidden = self._findings.suppressed_left_out
         self.count.setText(
             f"{len(rows)} finding{'s' * (len(rows) != 1)} for "
             f"{patients} patient{'s' * (patients != 1)}"
+            + (f"; {hidden} suppressed by a clinician not listed" if hidden else "")
         )
         self.export_button.setEnabled(bool(rows) and self._may_export)
         for button in (self.handouts_button, self.summaries_button):

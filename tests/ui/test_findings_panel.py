@@ -183,3 +183,21 @@ def test_worklist_names_the_test_of_each_monitoring_gap_and_counts_patients(
     assert {row[4] for row in cells} == {"Prostate-specific antigen", "Testosterone, total"}
     assert {row[5] for row in cells} == {"not measured"}
     assert dialog.count.text() == f"{rows} findings for 1 patient"
+
+
+def test_worklist_says_how_many_suppressed_findings_it_left_out(qtbot, service, trt_patient):
+    from app.ui.worklist_dialog import WorklistDialog
+
+    findings = FindingsService(service)
+    urgent = findings.evaluate(trt_patient.id).findings[0]
+    findings.suppress(trt_patient.id, urgent, "discussed at the visit")
+    assert findings.worklist([urgent.rule_id]) == []
+    assert findings.suppressed_left_out == 1
+    dialog = WorklistDialog(service, findings)
+    qtbot.addWidget(dialog)
+    dialog.rule.setCurrentIndex(dialog.rule.findData(urgent.rule_id))
+    dialog.run()
+    qtbot.waitUntil(lambda: dialog.run_button.isEnabled(), timeout=10_000)
+    assert (
+        dialog.count.text() == "0 findings for 0 patients; 1 suppressed by a clinician not listed"
+    )
