@@ -157,13 +157,7 @@ class ReportService:
                 if summary
                 else ()
             ),
-            handout_items=(
-                ()
-                if summary
-                else tuple(
-                    HandoutItem(self._marker_label(f), f.patient_text) for f in handout_findings
-                )
-            ),
+            handout_items=() if summary else self._handout_items(handout_findings),
             clinician_note="" if summary else clinician_note.strip(),
             discuss=() if summary else discuss,
             chart_series=self._chart_series(patient_id, evaluation) if summary else (),
@@ -258,6 +252,16 @@ class ReportService:
             for line in service.lines_for(patient, latest.values())
         ]
         return tuple(sorted(rows, key=lambda r: r.analyte.casefold()))
+
+    def _handout_items(self, findings: list[Finding]) -> tuple[HandoutItem, ...]:
+        """One item per subject: two findings about zinc make one zinc paragraph, and a
+        text the patient would read twice is printed once."""
+        texts: dict[str, list[str]] = {}
+        for finding in findings:
+            said = texts.setdefault(self._marker_label(finding), [])
+            if finding.patient_text not in said:
+                said.append(finding.patient_text)
+        return tuple(HandoutItem(heading, " ".join(said)) for heading, said in texts.items())
 
     def _marker_label(self, finding: Finding) -> str:
         kb = self._service.knowledge

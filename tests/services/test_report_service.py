@@ -311,3 +311,27 @@ def test_summary_charts_what_the_warnings_are_about_first(service, trt_patient, 
     [series] = data.chart_series
     keys = [analyte.key for analyte in series.analytes]
     assert keys[0] == "hematocrit" and len(keys) <= 4
+
+
+def test_handout_gives_each_subject_one_paragraph(service, trt_patient, reports):
+    # On anastrozole with low zinc, high copper and high estradiol, three rules speak
+    # about zinc, and the monitoring rule gives one gap per test with the same words
+    # for each test but its name.
+    service.add_regimen_item(
+        RegimenItem(
+            None, trt_patient.id, "hormone", "anastrozole", 0.5, "mg", "oral", 3.5,
+            date(2025, 6, 2),
+        )
+    )  # fmt: skip
+    when = datetime(2026, 10, 1, 8)
+    service.record_result(trt_patient.id, "zinc", "50", "ug/dL", when)
+    service.record_result(trt_patient.id, "copper", "160", "ug/dL", when)
+    visible = FindingsService(service).evaluate(trt_patient.id).visible
+    zinc = [f for f in visible if f.marker == "zinc"]
+    assert len(zinc) >= 2
+    data = reports.build(trt_patient.id, "handout", ticked_rule_ids=[f.rule_id for f in visible])
+    headings = [item.heading for item in data.handout_items]
+    assert len(headings) == len(set(headings))
+    (zinc_item,) = [item for item in data.handout_items if item.heading == "Zinc"]
+    for finding in zinc:
+        assert zinc_item.text.count(finding.patient_text) == 1
