@@ -136,6 +136,15 @@ def series_for(
 def presets(service, patient_id: int) -> dict[str, list[str]]:
     """Preset name -> analyte keys: the patient's protocols first, then general ones."""
     kb = service.knowledge
+    found = protocol_presets(service, patient_id)
+    for name, keys in GENERAL_PRESETS.items():
+        found.setdefault(name, list(keys))
+    return {name: [k for k in keys if k in kb.analytes] for name, keys in found.items()}
+
+
+def protocol_presets(service, patient_id: int) -> dict[str, list[str]]:
+    """The presets of the protocols the patient is on (name -> analyte keys)."""
+    kb = service.knowledge
     found: dict[str, list[str]] = {}
     for key in patient_protocols(service, patient_id):
         name, keys = PROTOCOL_PRESETS.get(key, (None, None))
@@ -144,9 +153,7 @@ def presets(service, patient_id: int) -> dict[str, list[str]]:
             name = protocol.name
             keys = list(dict.fromkeys(a for m in protocol.monitoring for a in m.analytes))
         found.setdefault(name, list(keys))
-    for name, keys in GENERAL_PRESETS.items():
-        found.setdefault(name, list(keys))
-    return {name: [k for k in keys if k in kb.analytes] for name, keys in found.items()}
+    return found
 
 
 def analytes_with_results(service, patient_id: int) -> list[str]:

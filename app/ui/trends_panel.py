@@ -181,10 +181,17 @@ class TrendsPanel(QWidget):
             self._fill_checklist(patient_id)
             self.presets = trends.presets(self._service, patient_id)
             self.preset_combo.addItems([NO_PRESET, *self.presets])
+            protocols = trends.protocol_presets(self._service, patient_id)
         finally:
             self._filling = False
         self.search.clear()
-        first = next((name for name, keys in self.presets.items() if self._available(keys)), None)
+        # The patient's protocol first; without one, the preset they have most results of
+        # (a patient on no protocol is not shown the TRT preset for one haematocrit).
+        first = next((name for name in protocols if self._available(self.presets[name])), None)
+        if first is None:
+            counts = {name: len(self._available(keys)) for name, keys in self.presets.items()}
+            first = max(counts, key=counts.get, default=None)
+            first = first if first and counts[first] else None
         if first:
             self.preset_combo.setCurrentText(first)
         else:
@@ -287,13 +294,27 @@ class TrendsPanel(QWidget):
                 self.flowsheet_model.index(0, self.flowsheet_model.columnCount() - 1)
             )
         unplotted = sum(a.unplotted for a in self.series.analytes)
-        note = (
-            f"{unplotted} result(s) without a number or a known unit are not drawn."
-            if unplotted
-            else ""
-        )
-        self.status.setText(note if keys else "Tick analytes to draw them.")
+        notes = [f"{unplotted} result(s) without a number or a known unit are not drawn."]
+        notes = notes if unplotted else []
+        notes += self._outside_range(keys)
+        self.status.setText(" ".join(notes) if keys else "Tick analytes to draw them.")
         self.drawn.emit()
+
+    def _outside_range(self, keys: list[str]) -> list[str]:
+        """Say which ticked analytes have results, but none in the range shown."""
+        if self.years is None:
+            return []
+        empty = [a.key for a in self.series.analytes if not a.points and a.key in keys]
+        notes = []
+        for key in empty:
+            results = self._service.observations(self.patient_id, [key])
+            if results:
+                latest = max(r.collected_at for r in results).date()
+                notes.append(
+                    f"{self._service.analyte_label(key)}: none in this range "
+                    f"(latest {latest}; choose All)."
+                )
+        return notes
 
     def open_record(self, observation_id: int) -> ResultRecordDialog:
         """Show a clicked result's record; a correction or exclusion redraws the chart."""

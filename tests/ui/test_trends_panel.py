@@ -239,3 +239,20 @@ def test_export_png_and_svg(panel, tmp_path):
     panel.export(str(tmp_path / "t.svg"))
     assert (tmp_path / "t.png").stat().st_size > 1000
     assert "<svg" in (tmp_path / "t.svg").read_text()
+
+
+def test_a_patient_on_no_protocol_opens_on_the_preset_they_have_results_for(qtbot, service):
+    # Results from years ago, no regimen: the blood-count preset, and a word that the
+    # one-year range shown holds none of them.
+    patient = service.create_patient(make_patient(mrn="MRN-7", family_name="Carter"))
+    when = datetime(2021, 5, 3, 8)
+    for key, value, unit in (("hematocrit", "44", "%"), ("alt", "30", "U/L"), ("ast", "25", "U/L")):
+        service.record_result(patient.id, key, value, unit, when)
+    panel = TrendsPanel(service)
+    qtbot.addWidget(panel)
+    panel.show_patient(patient.id)
+    assert panel.preset_combo.currentText() == "Blood count, liver, kidney"
+    panel.set_years(1)
+    assert "Hematocrit: none in this range (latest 2021-05-03; choose All)." in panel.status.text()
+    panel.set_years(None)
+    assert "none in this range" not in panel.status.text()
