@@ -41,7 +41,9 @@ from app.core.evaluation.verdicts import QuickRule
 
 _NO_HISTORY = ("no_previous", "no_target")
 _MISSING = ("missing", "no_baseline")
-_IN_FULL = object()  # ``_settle``: the rule must run in full
+# One condition rule made ready for one pack: patient data -> a finding or check, why
+# the rule stays silent, or None (a check the evaluation does not keep).
+Step = Callable[[PatientData], "Finding | str | None"]
 
 
 def evaluate_condition_rule(
@@ -51,21 +53,59 @@ def evaluate_condition_rule(
 
     ``quick`` (the rule's compiled answers) settles the outcomes that build
     nothing without running the rule in full. Returns None for a check when the
-    evaluation does not collect checks.
+    evaluation does not collect checks. The engine runs ``condition_step``'s
+    step, made once per pack, instead.
     """
-    if rule.silent_without_results and not any(map(data.has_results, rule.result_analytes)):
-        return f"silent: not measured ({', '.join(rule.result_analytes)})"
-    for name in rule.requires:
-        state = data.resolve(rule.inputs[name]).state
-        if state != "used":
-            return f"silent: required input {name!r} is {state}"
-    if quick is not None:
-        settled = _settle(data, rule, quick)
-        if settled is not _IN_FULL:
-            return settled
-        if not data.include_checks:
-            return _outlined(data, rule, quick)
-    return _in_full(data, rule)
+    return condition_step(rule, quick)(data)
+
+
+def condition_step(rule: Rule, quick: QuickRule | None) -> Step:
+    """The rule as one function of the patient data, its look-ups done once.
+
+    In order: silent when none of the rule's results is on file, or a required input
+    is not fresh; then the quick pass (``verdicts``) settles a false condition (a
+    check) or an unknown one that keeps the rule silent; a rule it cannot settle
+    runs in full, or in outline when checks are not kept (``_outlined``).
+    """
+    unmeasured = rule.result_analytes if rule.silent_without_results else ()
+    not_measured = f"silent: not measured ({', '.join(unmeasured)})"
+    requires = tuple((name, rule.inputs[name]) for name in rule.requires)
+    answer = quick.answer if quick is not None else None
+    gate = rule.gate
+    gate_masks_check = gate is not None and "not_fired" in gate.masks
+
+    def step(data: PatientData) -> Finding | str | None:
+        # Most patients have one of the results on file (a set test); else ask each
+        # analyte, derived ones by their sources.
+        if (
+            unmeasured
+            and data.on_file.isdisjoint(unmeasured)
+            and not any(map(data.has_results, unmeasured))
+        ):
+            return not_measured
+        for name, spec in requires:
+            state = data.resolve(spec).state
+            if state != "used":
+                return f"silent: required input {name!r} is {state}"
+        if answer is None:
+            return _in_full(data, rule)
+        value, causes = answer(data, data.answers)
+        if value is False and not data.include_checks:
+            if not gate_masks_check or gate_state(data, gate.name)[0] is not True:
+                return None  # a check, and a clinic-wide run keeps none: nothing to build
+        elif value is None:
+
+            def stale_would_fire() -> bool:
+                return quick.stale(data, data.answers)[0] is True
+
+            silence = _silence(rule, causes, stale_would_fire)
+            if silence:
+                return silence
+        if data.include_checks:
+            return _in_full(data, rule)
+        return _outlined(data, rule, quick)
+
+    return step
 
 
 def _in_full(data: PatientData, rule: Rule) -> Finding | str | None:
@@ -176,21 +216,6 @@ def _silence(
         missing = sorted({name for name, cause in causes if cause in _MISSING})
         return f"silent: not measured ({', '.join(missing)})"
     return ""
-
-
-def _settle(data: PatientData, rule: Rule, quick: QuickRule) -> str | None | object:
-    """The outcome of a rule that builds nothing (a dropped check, a silence), from its
-    quick answer; ``_IN_FULL`` when the rule must run in full (a finding or check).
-    """
-    answer, causes = quick.answer(data, data.answers)
-    if answer is True or (answer is False and data.include_checks):
-        return _IN_FULL
-    if answer is False:
-        gate = rule.gate
-        if gate is not None and "not_fired" in gate.masks and gate_state(data, gate.name)[0]:
-            return _IN_FULL  # masked by an active gate: an indeterminate finding
-        return None
-    return _silence(rule, causes, lambda: quick.stale(data, data.answers)[0] is True) or _IN_FULL
 
 
 def _gate(data: PatientData, rule: Rule, run: RuleRun) -> str:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from app.core.evaluation.condition_rules import evaluate_condition_rule
 from app.core.evaluation.findings import Evaluation, Finding, Suppression, severity_rank
 from app.core.evaluation.limits import evaluate_upper_limits
 from app.core.evaluation.monitoring import evaluate_monitoring
@@ -164,12 +163,12 @@ def evaluate(
         reasons = tuple(_not_applicable(rule, data) for rule in pack.rules)
         if len(ready.applicability) < _PROFILES_KEPT:
             ready.applicability[profile] = reasons
-    for rule, reason, quick in zip(pack.rules, reasons, ready.quick, strict=True):
+    for rule, reason, step in zip(pack.rules, reasons, ready.steps, strict=True):
         if reason:
             skipped.append((rule.id, reason))
             continue
-        if rule.kind == "condition":  # most rules: one result, no list to build
-            result = evaluate_condition_rule(data, rule, quick)
+        if step is not None:  # a condition rule (most): one result, no list to build
+            result = step(data)
             if result is None:
                 continue
             results = (result,)
@@ -229,11 +228,10 @@ def _check_guidelines(kb: KnowledgeBase, guidelines: Mapping[str, str]) -> None:
 
 
 def _run(rule: Rule, data: PatientData) -> list[Finding | str | None]:
+    """An upper-limit or monitoring rule's findings (condition rules run as steps)."""
     if rule.kind == "upper_limit":
         return list(evaluate_upper_limits(data, rule))
-    if rule.kind == "monitoring":
-        return list(evaluate_monitoring(data, rule))
-    return [evaluate_condition_rule(data, rule)]
+    return list(evaluate_monitoring(data, rule))
 
 
 def _not_applicable(rule: Rule, data: PatientData) -> str:

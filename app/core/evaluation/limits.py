@@ -8,6 +8,7 @@ unit cannot be converted to the UL's unit (it is never guessed into the sum).
 from __future__ import annotations
 
 from app.core.evaluation.build import make_finding, marker_label, subject_fingerprint
+from app.core.evaluation.deferred import Later, Once
 from app.core.evaluation.findings import Finding, StackEntry, TraceRange
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule
@@ -36,6 +37,9 @@ def evaluate_upper_limits(data: PatientData, rule: Rule) -> list[Finding]:
 
 
 def _one(data: PatientData, rule: Rule, entry: StackEntry) -> Finding | None:
+    over = entry.daily_amount > (entry.upper_limit or 0.0)
+    if not over and not entry.unconverted and not data.include_checks:
+        return None  # a check, and a clinic-wide run keeps none: nothing to build
     unit = data.unit_label(entry.unit)
     lookup_values = {
         "nutrient": marker_label(data, entry.nutrient),
@@ -49,6 +53,8 @@ def _one(data: PatientData, rule: Rule, entry: StackEntry) -> Finding | None:
 
     def lookup(name: str, _field: str | None) -> str:
         return lookup_values.get(name, "{" + name + "}")
+
+    texts = Once(lambda: (render(rule.clinician_text, lookup), render(rule.patient_text, lookup)))
 
     limit = TraceRange(
         name=entry.nutrient,
@@ -96,10 +102,7 @@ def _one(data: PatientData, rule: Rule, entry: StackEntry) -> Finding | None:
             notes=notes,
             **common,
         )
-    over = entry.daily_amount > (entry.upper_limit or 0.0)
     if not over:
-        if not data.include_checks:
-            return None
         return make_finding(
             data, rule, status="adequate", severity="info", fired=False,
             texts=(rule.checked_text, "", ""),
@@ -111,11 +114,8 @@ def _one(data: PatientData, rule: Rule, entry: StackEntry) -> Finding | None:
         status="high",
         severity=rule.severity,
         fired=True,
-        texts=(
-            render(rule.clinician_text, lookup),
-            render(rule.patient_text, lookup),
-            rule.next_step,
-        ),
+        # Rendered on first read; the next step is the rule's own text (a worklist's).
+        texts=(Later(texts, 0), Later(texts, 1), rule.next_step),
         notes=notes,
         **common,
     )

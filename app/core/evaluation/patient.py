@@ -88,6 +88,8 @@ class PatientData:
             self._raw = grouped
             self._complete_from = {}
             self._read = None
+        # Analytes with a result on file (a live view; derived ones are not listed).
+        self.on_file = self._raw.keys()
         self._points: dict[str, list[Point]] = {}
         self._latest: dict[str, Point | None] = {}
         self._dates: dict[str, list[date]] = {}
@@ -110,9 +112,8 @@ class PatientData:
         # Test number -> (answer, causes): the quick pass's answers, shared by the rules
         # that ask the same test (``verdicts``).
         self.answers: dict[int, tuple] = {}
-        # (input spec, stale allowed) -> (band words, threshold set, its label) of this
-        # patient's result, or why it cannot be judged; also (id of the spec, stale
-        # allowed) -> (spec, the same), the quicker look-up.
+        # (id of an input spec, stale allowed) -> (that spec, (band words, threshold set,
+        # its label) of this patient's result, or why it cannot be judged).
         self.band_cache: dict = {}
         # Band words -> finding statuses (a pure mapping, shared by every evaluation).
         self.status_cache: dict = self.unit_factors.setdefault(("status_map",), {})

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from app.core.evaluation.condition_rules import Step, condition_step
 from app.core.evaluation.regimen import ProtocolShape
 from app.core.evaluation.rules_model import RulePack
 from app.core.evaluation.timing import DepotTiming
@@ -49,6 +50,9 @@ class Prepared:
     rule_order: Mapping[str, int] = field(default_factory=dict)
     # Each rule's quick answers, in pack order (None for rules without them).
     quick: tuple[QuickRule | None, ...] = ()
+    # Each condition rule as one function of the patient data, in pack order (None for
+    # the other kinds).
+    steps: tuple[Step | None, ...] = ()
 
 
 def depot_timings(
@@ -81,6 +85,7 @@ def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
         )
         for key, protocol in kb.protocols.items()
     )
+    quick = compile_quick(pack.rules)
     depots = {
         analyte: MappingProxyType(depot_timings(kb, roles, pack.timing.trough_fraction))
         for analyte, roles in pack.timing.analytes.items()
@@ -91,5 +96,9 @@ def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
         shapes=shapes,
         depots=MappingProxyType(depots),
         rule_order=MappingProxyType({rule.id: n for n, rule in enumerate(pack.rules)}),
-        quick=compile_quick(pack.rules),
+        quick=quick,
+        steps=tuple(
+            condition_step(rule, answers) if rule.kind == "condition" else None
+            for rule, answers in zip(pack.rules, quick, strict=True)
+        ),
     )

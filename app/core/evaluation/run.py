@@ -300,19 +300,15 @@ def thresholds_for(data: PatientData, spec: InputSpec):  # noqa: ANN201 - (Thres
 
 def shared_bands(data: PatientData, spec: InputSpec, allow_stale: bool) -> Bands | str:
     """The bands of an input's result and the threshold set judging it, or why not."""
-    # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement:
-    # by spec object first (cheap to hash), then by equal spec (another rule's).
+    # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement: equal
+    # specs of a pack are one object (``rule_sections``), so its id finds it.
     cache = data.band_cache
-    fast = (id(spec), allow_stale)
-    known = cache.get(fast)
+    key = (id(spec), allow_stale)
+    known = cache.get(key)
     if known is not None and known[0] is spec:
         return known[1]
-    key = (spec, allow_stale)
-    shared = cache.get(key)
-    if shared is None:
-        shared = _judge_bands(data, spec, allow_stale)
-        cache[key] = shared
-    cache[fast] = (spec, shared)  # the spec is kept: its id stays its own
+    shared = _judge_bands(data, spec, allow_stale)
+    cache[key] = (spec, shared)  # the spec is kept: its id stays its own
     return shared
 
 
