@@ -44,7 +44,7 @@ class PatientListPane(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((150, 102, 88)):  # leaves room for "female"
+        for column, width in enumerate((140, 104, 84)):  # leaves room for "female"
             header.resizeSection(column, width)
         self.count = QLabel(objectName="patient_count")
         self.count.setStyleSheet("color: #666;")

@@ -12,7 +12,7 @@ COL_NAME = 0
 COL_MRN = 1
 COL_DOB = 2
 COL_SEX = 3
-HEADERS = ("Name", "MRN", "Date of birth", "Sex at birth")
+HEADERS = ("Name", "MRN", "Born", "Sex")  # short: the list pane is narrow
 
 
 class PatientTableModel(RowsTableModel):
