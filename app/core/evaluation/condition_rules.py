@@ -41,6 +41,10 @@ from app.core.evaluation.verdicts import QuickRule
 
 _NO_HISTORY = ("no_previous", "no_target")
 _MISSING = ("missing", "no_baseline")
+_UNLESS_STALE_FIRES = object()  # ``_silence``: it depends on the older results
+_STALE_SILENCE = "silent: results out of date, and the older values would not apply"
+_SILENCES_KEPT = 512  # distinct causes remembered per rule
+
 # One condition rule made ready for one pack: patient data -> a finding or check, why
 # the rule stays silent, or None (a check the evaluation does not keep).
 Step = Callable[[PatientData], "Finding | str | None"]
@@ -73,6 +77,7 @@ def condition_step(rule: Rule, quick: QuickRule | None) -> Step:
     answer = quick.answer if quick is not None else None
     gate = rule.gate
     gate_masks_check = gate is not None and "not_fired" in gate.masks
+    silences: dict[tuple, str | object] = {}  # causes -> ``_silence``'s answer
 
     def step(data: PatientData) -> Finding | str | None:
         # Most patients have one of the results on file (a set test); else ask each
@@ -94,11 +99,14 @@ def condition_step(rule: Rule, quick: QuickRule | None) -> Step:
             if not gate_masks_check or gate_state(data, gate.name)[0] is not True:
                 return None  # a check, and a clinic-wide run keeps none: nothing to build
         elif value is None:
-
-            def stale_would_fire() -> bool:
-                return quick.stale(data, data.answers)[0] is True
-
-            silence = _silence(rule, causes, stale_would_fire)
+            silence = silences.get(causes)
+            if silence is None:
+                if len(silences) >= _SILENCES_KEPT:
+                    silences.clear()
+                silence = silences[causes] = _silence(rule, causes)
+            if silence is _UNLESS_STALE_FIRES:
+                fires = quick.stale(data, data.answers)[0] is True
+                silence = "" if fires else _STALE_SILENCE
             if silence:
                 return silence
         if data.include_checks:
@@ -131,11 +139,10 @@ def _in_full(data: PatientData, rule: Rule) -> Finding | str | None:
         return _checked(data, rule, run, components)
     causes = run.causes
 
-    def stale_would_fire() -> bool:
+    silence = _silence(rule, causes)
+    if silence is _UNLESS_STALE_FIRES:
         stale = RuleRun(data, rule.inputs, rule.applies_to, allow_stale=True)
-        return rule.condition.evaluate(stale) is True
-
-    silence = _silence(rule, causes, stale_would_fire)
+        silence = "" if rule.condition.evaluate(stale) is True else _STALE_SILENCE
     if silence:
         return silence
     status = _unknown_status(rule, {cause for _, cause in causes})
@@ -192,12 +199,12 @@ def _unknown_status(rule: Rule, kinds: set[str]) -> str:
     return "indeterminate"
 
 
-def _silence(
-    rule: Rule, causes: Sequence[tuple[str, str]], stale_would_fire: Callable[[], bool]
-) -> str:
+def _silence(rule: Rule, causes: Sequence[tuple[str, str]]) -> str | object:
     """Why a rule whose condition is unknown stays silent ("": it reports why instead).
 
-    ``stale_would_fire()`` says whether the condition holds on out-of-date results.
+    ``_UNLESS_STALE_FIRES`` when results are out of date and the rule does not report
+    them: silent (``_STALE_SILENCE``) unless the condition holds on the older values.
+    Depends on the rule and causes alone, so a rule's step keeps its answers.
     """
     optional = sorted({name for name, _ in causes if name in rule.optional_inputs})
     if optional:
@@ -207,9 +214,7 @@ def _silence(
     if kinds and kinds <= set(_NO_HISTORY):
         return f"silent: not enough history ({', '.join(sorted(kinds))})"
     if "stale" in kinds:
-        if rule.when_missing == "report" or stale_would_fire():
-            return ""
-        return "silent: results out of date, and the older values would not apply"
+        return "" if rule.when_missing == "report" else _UNLESS_STALE_FIRES
     # Silent when missing, if nothing but missing results kept the rule from judging.
     missing_only = kinds & set(_MISSING) and not kinds - set(_MISSING) - {"stale"}
     if rule.when_missing == "silent" and missing_only:

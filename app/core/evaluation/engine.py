@@ -13,7 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
-from app.core.evaluation.findings import Evaluation, Finding, Suppression, severity_rank
+from app.core.evaluation.findings import (
+    SEVERITIES,
+    Evaluation,
+    Finding,
+    Suppression,
+    severity_rank,
+)
 from app.core.evaluation.limits import evaluate_upper_limits
 from app.core.evaluation.monitoring import evaluate_monitoring
 from app.core.evaluation.patient import PatientData
@@ -44,6 +50,7 @@ class EvaluationOptions:
     include_checks: bool = True
 
 
+_RANKS = {severity: severity_rank(severity) for severity in SEVERITIES}
 _CACHE_LOCK = threading.Lock()
 _PROFILES_KEPT = 50_000  # applicability profiles remembered per rule pack (a few KB each)
 _PACKS: dict[int, tuple[KnowledgeBase, RulePack, Prepared]] = {}
@@ -158,14 +165,14 @@ def evaluate(
     skipped: list[tuple[str, str]] = []
     # Applicability depends on a few facts many patients share: decide it once for each.
     profile = (data.sex, data.age, bool(components), protocols, data.active_keys)
-    reasons = ready.applicability.get(profile)
-    if reasons is None:
-        reasons = tuple(_not_applicable(rule, data) for rule in pack.rules)
+    plan = ready.applicability.get(profile)
+    if plan is None:
+        plan = _plan(pack, ready, data)
         if len(ready.applicability) < _PROFILES_KEPT:
-            ready.applicability[profile] = reasons
-    for rule, reason, step in zip(pack.rules, reasons, ready.steps, strict=True):
-        if reason:
-            skipped.append((rule.id, reason))
+            ready.applicability[profile] = plan
+    for rule, step, not_applicable in plan:
+        if rule is None:
+            skipped.extend(not_applicable)
             continue
         if step is not None:  # a condition rule (most): one result, no list to build
             result = step(data)
@@ -182,7 +189,7 @@ def evaluate(
             else:
                 (found if result.fired else checks).append(result)
     order = ready.rule_order
-    found.sort(key=lambda f: (-severity_rank(f.severity), order[f.rule_id]))
+    found.sort(key=lambda f: (-_RANKS[f.severity], order[f.rule_id]))
     return Evaluation(
         as_of=as_of,
         kb_version=kb.version,
@@ -232,6 +239,22 @@ def _run(rule: Rule, data: PatientData) -> list[Finding | str | None]:
     if rule.kind == "upper_limit":
         return list(evaluate_upper_limits(data, rule))
     return list(evaluate_monitoring(data, rule))
+
+
+def _plan(pack: RulePack, ready: Prepared, data: PatientData) -> tuple:
+    """The pack for one applicability profile, in order: ``(rule, its step or None,
+    ())`` for a rule that applies, ``(None, None, reasons)`` for a run of rules that do
+    not, ``reasons`` their ``(rule id, why not)`` pairs."""
+    plan: list = []
+    for rule, step in zip(pack.rules, ready.steps, strict=True):
+        reason = _not_applicable(rule, data)
+        if not reason:
+            plan.append((rule, step, ()))
+        elif plan and plan[-1][0] is None:
+            plan[-1] = (None, None, (*plan[-1][2], (rule.id, reason)))
+        else:
+            plan.append((None, None, ((rule.id, reason),)))
+    return tuple(plan)
 
 
 def _not_applicable(rule: Rule, data: PatientData) -> str:

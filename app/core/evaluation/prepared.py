@@ -44,7 +44,8 @@ class Prepared:
     # words to finding statuses, ("range", analyte, sex, age) -> default reference range,
     # ("scale", nutrient, unit, target unit) -> intake conversion factor.
     unit_factors: dict = field(default_factory=dict)
-    # (sex, age, any hormone, protocols, active keys) -> each rule's reason not to apply.
+    # (sex, age, any hormone, protocols, active keys) -> the rules that apply and why the
+    # others do not, in pack order (``engine._plan``).
     applicability: dict = field(default_factory=dict)
     # Rule id -> position in the pack (findings of equal severity keep pack order).
     rule_order: Mapping[str, int] = field(default_factory=dict)
