@@ -34,7 +34,7 @@ from app.core.evaluation.gates import gate_state
 from app.core.evaluation.judgement import range_position
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule, TimingAdjust
-from app.core.evaluation.run import RuleRun
+from app.core.evaluation.run import RuleRun, applicable_components
 from app.core.evaluation.texts import render
 from app.core.evaluation.timing import DrawTiming
 from app.core.evaluation.verdicts import QuickRule
@@ -164,12 +164,15 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
     answer, causes = quick.answer(data, data.answers)
     gate = rule.gate
     masking = gate.masks if gate is not None and gate_state(data, gate.name)[0] is True else ()
-    run = RuleRun(data, rule.inputs, rule.applies_to, recording=False)  # judges a status
     next_step = None
     if answer is True and "fired" not in masking:
-        status = _status(data, rule, run)
+        status = rule.status
+        if status is None:  # judged from an input, by a run that records nothing
+            run = RuleRun(data, rule.inputs, rule.applies_to, recording=False)
+            status = judged_status(data, run, rule.status_from)
         escalated = [step(data, data.answers)[0] is True for step in quick.escalations]
-        severity = _fired_severity(rule, status, escalated, _draw_timing(data, rule)[1])
+        adjust = _draw_timing(data, rule)[1] if rule.timing_input else None
+        severity = _fired_severity(rule, status, escalated, adjust)
         next_step = rule.next_step
     elif answer is not None:  # an answer masked by the active gate
         status, severity = "indeterminate", unknown_severity(rule, would_fire=False)
@@ -182,7 +185,7 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
         rule,
         status=status,
         severity=severity,
-        components=run.applicable_components(),
+        components=applicable_components(data, rule.applies_to),
         in_full=lambda: _in_full(data, rule),
         next_step=next_step,
     )

@@ -55,6 +55,13 @@ class Interval(NamedTuple):
             _below_or_touching(other.low, other.low_closed, self.high, self.high_closed)
         )
 
+    def holds_number(self, value: float) -> bool:
+        """True when ``value`` lies in the interval (``overlaps`` of the point interval)."""
+        low, high = self.low, self.high
+        return (low is None or low < value or (low == value and self.low_closed)) and (
+            high is None or value < high or (value == high and self.high_closed)
+        )
+
     def within(self, other: Interval) -> bool:
         """True when every number of this interval is also in ``other``."""
         if other.low is not None:

@@ -23,6 +23,7 @@ from app.core.knowledge import KnowledgeBase, UnitNotConvertible
 from app.core.models import Observation, Patient
 
 _new_tuple = tuple.__new__
+_UNSET = object()
 
 
 def _collected(obs: Observation):  # noqa: ANN202 - datetime
@@ -104,6 +105,11 @@ class PatientData:
         self.threshold_cache = threshold_cache if threshold_cache is not None else {}
         self.include_checks = include_checks
         self.unit_factors = unit_factors if unit_factors is not None else {}
+        derived = self.unit_factors.get(("derived analytes",))
+        if derived is None:
+            derived = frozenset(k for k, a in kb.analytes.items() if a.kind == "derived")
+            self.unit_factors[("derived analytes",)] = derived
+        self._derived: frozenset[str] = derived
         # Substance keys and roles of active components, for quick applicability tests.
         self.active_keys = frozenset(
             {c.substance for c in components} | {role for c in components for role in c.roles}
@@ -146,8 +152,7 @@ class PatientData:
         return any(self._rows(item.analyte) for item in definition.inputs if not item.use_default)
 
     def _is_derived(self, analyte: str) -> bool:
-        found = self.kb.analytes.get(analyte)
-        return found is not None and found.kind == "derived"
+        return analyte in self._derived
 
     def points(self, analyte: str) -> list[Point]:
         """Every usable result of an analyte, oldest first (for trends and baselines)."""
@@ -225,9 +230,10 @@ class PatientData:
 
     def latest(self, analyte: str) -> Point | None:
         """The newest usable result of an analyte; converts only that one."""
-        if analyte in self._latest:
-            return self._latest[analyte]
-        if self._is_derived(analyte) or analyte in self._points:
+        found = self._latest.get(analyte, _UNSET)
+        if found is not _UNSET:
+            return found
+        if analyte in self._derived or analyte in self._points:
             rows = self.points(analyte)
             found = rows[-1] if rows else None
         else:

@@ -42,7 +42,8 @@ class Prepared:
     # the pack's other memos, under keys of their own: ("label", unit) -> display unit,
     # ("derived", key) -> the KB narrowed to one derived value, ("status_map",) -> band
     # words to finding statuses, ("range", analyte, sex, age) -> default reference range,
-    # ("scale", nutrient, unit, target unit) -> intake conversion factor.
+    # ("scale", nutrient, unit, target unit) -> intake conversion factor,
+    # ("derived analytes",) -> the keys of the KB's derived analytes.
     unit_factors: dict = field(default_factory=dict)
     # (sex, age, any hormone, protocols, active keys) -> the rules that apply and why the
     # others do not, in pack order (``engine._plan``).

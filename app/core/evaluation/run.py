@@ -211,15 +211,7 @@ class RuleRun:
 
     def applicable_components(self) -> list[ActiveComponent]:
         """Components that made this rule apply."""
-        applies = self.applies_to
-        keys = set(applies.roles) | set(applies.substances)
-        for protocol in applies.protocols:
-            if protocol in self.data.protocols:
-                for component in self.data.kb.protocols[protocol].components:
-                    keys.update(component.substances)
-        if applies.any_hormone:
-            return list(self.data.components)
-        return self.data.components_matching(keys)
+        return applicable_components(self.data, self.applies_to)
 
     def components_matching(self, keys: tuple[str, ...]) -> list[ActiveComponent]:
         return self.data.components_matching(keys)
@@ -321,13 +313,27 @@ def _judge_bands(data: PatientData, spec: InputSpec, allow_stale: bool) -> Bands
     if thresholds is None:
         return "no_threshold"
     label, intervals = extra
-    candidates = _interval(found.point)
+    point = found.point
+    if point.comparator is None:  # most results: is the number in the band?
+        value = point.canonical
+        bands = tuple(status for status, band in intervals if band.holds_number(value))
+    else:  # a censored result: every band its values may fall in
+        candidates = _interval(point)
+        bands = tuple(status for status, band in intervals if candidates.overlaps(band))
     # The trace entry is made only when a rule's run records it (few are read).
-    return (
-        tuple(status for status, band in intervals if candidates.overlaps(band)),
-        thresholds,
-        label,
-    )
+    return bands, thresholds, label
+
+
+def applicable_components(data: PatientData, applies: Applicability) -> list[ActiveComponent]:
+    """The patient's components that make a rule with this applicability apply."""
+    if applies.any_hormone:
+        return list(data.components)
+    keys = set(applies.roles) | set(applies.substances)
+    for protocol in applies.protocols:
+        if protocol in data.protocols:
+            for component in data.kb.protocols[protocol].components:
+                keys.update(component.substances)
+    return data.components_matching(keys)
 
 
 def protocol_target(data: PatientData, spec: InputSpec):  # noqa: ANN201 - a KB TargetBand or None
