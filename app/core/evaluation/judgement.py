@@ -164,7 +164,18 @@ def compare(value: float, comparator: str | None, operator: str, limit: float) -
     >>> compare(1500.0, ">", ">", 1000.0)
     True
     """
+    if comparator is None and value == value and limit == limit:  # exact numbers, no NaN
+        return _EXACT[operator](value, limit)
     return holds(result_interval(value, comparator), operator_interval(operator, limit))
+
+
+# What ``holds`` answers for a single number against ``operator_interval``.
+_EXACT = {
+    "<": lambda value, limit: value < limit,
+    "<=": lambda value, limit: value <= limit,
+    ">": lambda value, limit: value > limit,
+    ">=": lambda value, limit: value >= limit,
+}
 
 
 def band_interval(low: float | None, high: float | None) -> Interval:
@@ -219,6 +230,14 @@ def range_side(
     value: float, comparator: str | None, low: float | None, high: float | None, side: str
 ) -> Tri:
     """One answer of ``range_position`` (``below``, ``within``, ``above`` or ``outside``)."""
+    exact = comparator is None and value == value  # an exact number (not NaN)
+    if exact and (low is None or low == low) and (high is None or high == high):
+        if side == "below":
+            return low is not None and value < low
+        if side == "above":
+            return high is not None and value > high
+        within = (low is None or low <= value) and (high is None or value <= high)
+        return within if side == "within" else not within
     within = _side(
         result_interval(value, comparator), low, high, "within" if side == "outside" else side
     )

@@ -168,6 +168,19 @@ class PatientData:
             self._points[analyte] = found
         return found
 
+    def previous_point(self, analyte: str) -> Point | None:
+        """The newest convertible result before the latest one (trends), converting
+        only as many results as it walks back over."""
+        if analyte in self._points or self._is_derived(analyte):
+            candidates = reversed(self.points(analyte)[:-1])
+        else:
+            raw = self._rows(analyte)
+            candidates = (self._point(analyte, raw[i]) for i in range(len(raw) - 2, -1, -1))
+        for point in candidates:
+            if point.canonical is not None:
+                return point
+        return None
+
     def _rows(self, analyte: str) -> list:
         """An analyte's usable results, oldest first; refuses one a clinic-wide read skipped."""
         rows = self._raw.get(analyte)

@@ -185,12 +185,10 @@ class RuleRun:
     def previous(self, name: str) -> Point | None:
         """The convertible result before the latest one, if any."""
         analyte = self.inputs[name].analyte
-        rows = self.data.points(analyte)
-        for point in reversed(rows[:-1]):
-            if point.canonical is not None:
-                return point
-        self.data.require_history(analyte, date.min)
-        return None
+        found = self.data.previous_point(analyte)
+        if found is None:
+            self.data.require_history(analyte, date.min)
+        return found
 
     def baseline(self, name: str, window_days: int) -> Point | None:
         """The last convertible result on or before therapy start, within the window."""

@@ -7,11 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.evaluation.judgement import (
+    OPERATORS,
     Interval,
     compare,
     holds,
+    operator_interval,
     possible_bands,
     range_position,
+    range_side,
     result_interval,
     tri_all,
     tri_any,
@@ -129,3 +132,25 @@ def test_censored_answer_is_never_wrong(value, limit, comparator):
         samples = [value + step, value + 1.0, value + 1e3] + ([value] if comparator == ">=" else [])
     for sample in samples:
         assert (sample < limit) is answer
+
+
+@given(
+    value=st.floats(allow_nan=True, allow_infinity=True, width=32),
+    limit=st.floats(allow_nan=True, allow_infinity=True, width=32),
+    other=st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True, width=32)),
+)
+def test_exact_number_shortcuts_answer_as_the_interval_judgement(value, limit, other):
+    """``compare``, ``range_side`` and ``holds_number`` take short cuts for an exact
+    number; they answer exactly as the interval judgement they stand for."""
+    point = Interval(value, True, value, True)
+    for operator in OPERATORS:
+        assert compare(value, None, operator, limit) == holds(
+            point, operator_interval(operator, limit)
+        )
+    low, high = (limit, other) if other is None or limit <= other else (other, limit)
+    for low_, high_ in ((low, high), (None, high), (low, None)):
+        whole = range_position(value, None, low_, high_)
+        for side, answer in whole.items():
+            assert range_side(value, None, low_, high_, side) == answer
+        band = Interval(low_, low_ is not None, high_, False)
+        assert band.holds_number(value) == point.overlaps(band)
