@@ -220,8 +220,7 @@ def make_finding(
         used_ranges = tuple(run.ranges if run else ()) + tuple(ranges)
         all_notes = tuple(run.notes if run else ()) + tuple(notes)
     if values is None:
-        for spec in rule.inputs.values():
-            data.ensure_held(spec.analyte)  # resolving them for the trace cannot fail later
+        data.ensure_inputs_held(rule.inputs.values())  # the trace resolves them: cannot fail
     components = tuple(components)
     pack_version, kb_version, as_of = data.pack.version, data.kb.version, data.as_of
 
@@ -248,7 +247,7 @@ def make_finding(
         marker=marker or rule.marker,
         status=status,
         severity=severity,
-        components=tuple(c.substance for c in components),
+        components=tuple([c.substance for c in components]),
         evidence_grade=evidence_grade or rule.evidence_grade,
         citations=tuple(dict.fromkeys([*rule.citations, *citations])),
         fingerprint=fingerprint or rule.fingerprint,

@@ -121,6 +121,8 @@ class PatientData:
         # (id of an input spec, stale allowed) -> (that spec, (band words, threshold set,
         # its label) of this patient's result, or why it cannot be judged).
         self.band_cache: dict = {}
+        # (id of an input spec, stale allowed) -> (that spec, its range used or why none).
+        self.range_cache: dict = {}
         # Band words -> finding statuses (a pure mapping, shared by every evaluation).
         self.status_cache: dict = self.unit_factors.setdefault(("status_map",), {})
 
@@ -208,6 +210,15 @@ class PatientData:
             self.require_history(item.analyte, earliest)
             self._rows(item.analyte)
         return definition
+
+    def ensure_inputs_held(self, specs: Iterable[InputSpec]) -> None:
+        """``ensure_held`` for each input's analyte."""
+        if self._read is None:
+            return
+        resolvable = self._resolvable
+        for spec in specs:
+            if spec.analyte not in resolvable:
+                self.ensure_held(spec.analyte)
 
     def ensure_held(self, analyte: str) -> None:
         """Raise ``HistoryNotHeld`` now where resolving ``analyte`` later would.
@@ -321,11 +332,11 @@ class PatientData:
             return found
         latest = self.latest(spec.analyte)
         if latest is None:
-            found = Resolved(spec.analyte, "missing", None, None)
+            found = _new_tuple(Resolved, (spec.analyte, "missing", None, None))
         else:
             age = (self.as_of - latest.collected_at.date()).days
             state = "used" if age <= spec.freshness_days else "stale"
-            found = Resolved(spec.analyte, state, latest, age)
+            found = _new_tuple(Resolved, (spec.analyte, state, latest, age))
         self._resolved[key] = found
         self._resolved_by_spec[id(spec)] = (spec, found)  # the spec is kept: its id stays its own
         return found

@@ -20,6 +20,10 @@ from app.core.evaluation.rules_model import Applicability, InputSpec
 from app.core.evaluation.texts import format_number
 from app.core.knowledge.records import ThresholdSet
 
+# Built positionally (all fields, in order) where it runs per result: the named
+# tuple's keyword constructor costs several times more.
+_new_tuple = tuple.__new__
+
 
 class RangeUsed(NamedTuple):
     """A reference range and the value judged against it, in the same unit."""
@@ -364,7 +368,22 @@ def statuses_for(data: PatientData, bands: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUsed | str:
-    """The lab's printed range when the report had one, else the KB default; or why not."""
+    """The lab's printed range when the report had one, else the KB default; or why not.
+
+    Kept per patient like band judgements: rules ask for the same input's range on
+    either side (zinc above, zinc below).
+    """
+    cache = data.range_cache
+    key = (id(spec), allow_stale)
+    known = cache.get(key)
+    if known is not None and known[0] is spec:
+        return known[1]
+    used = _range_used(data, spec, allow_stale)
+    cache[key] = (spec, used)  # the spec is kept: its id stays its own
+    return used
+
+
+def _range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUsed | str:
     found = data.resolve(spec)
     cause = unusable_because(found, allow_stale, canonical=False)
     if cause is not None:
@@ -372,28 +391,19 @@ def range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUs
     point = found.point
     obs = point.observation
     if obs is not None and (obs.ref_low is not None or obs.ref_high is not None):
-        return RangeUsed(
-            point.value,
-            point.comparator,
-            obs.ref_low,
-            obs.ref_high,
-            point.unit,
-            "lab_range",
-            obs.ref_text or "range printed on the lab report",
-            obs.lab or "lab report",
+        text = obs.ref_text or "range printed on the lab report"
+        return _new_tuple(
+            RangeUsed,
+            (point.value, point.comparator, obs.ref_low, obs.ref_high, point.unit, "lab_range")
+            + (text, obs.lab or "lab report", ""),
         )
     if point.canonical is None:
         return "unconvertible"
     default = data.default_range(point.analyte)
     if default is None or (default.low is None and default.high is None):
         return "no_range"
-    return RangeUsed(
-        point.canonical,
-        point.comparator,
-        default.low,
-        default.high,
-        default.unit,
-        "kb_range",
-        default.label,
-        default.citation,
+    return _new_tuple(
+        RangeUsed,
+        (point.canonical, point.comparator, default.low, default.high, default.unit, "kb_range")
+        + (default.label, default.citation, ""),
     )
