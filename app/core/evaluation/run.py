@@ -7,7 +7,7 @@ unknown, so the engine can build the finding and its trace.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -294,16 +294,20 @@ def thresholds_for(data: PatientData, spec: InputSpec):  # noqa: ANN201 - (Thres
 
 def shared_bands(data: PatientData, spec: InputSpec, allow_stale: bool) -> Bands | str:
     """The bands of an input's result and the threshold set judging it, or why not."""
-    # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement: equal
-    # specs of a pack are one object (``rule_sections``), so its id finds it.
-    cache = data.band_cache
+    # Rules sharing an input (zinc, vitamin D, estradiol...) share the judgement.
+    return _kept(data.band_cache, _judge_bands, data, spec, allow_stale)
+
+
+def _kept(cache: dict, judge: Callable, data: PatientData, spec: InputSpec, allow_stale: bool):  # noqa: ANN202
+    """``judge(data, spec, allow_stale)``, kept in the patient's ``cache`` by the spec's id
+    (equal specs of a pack are one object: ``rule_sections``)."""
     key = (id(spec), allow_stale)
     known = cache.get(key)
     if known is not None and known[0] is spec:
         return known[1]
-    shared = _judge_bands(data, spec, allow_stale)
-    cache[key] = (spec, shared)  # the spec is kept: its id stays its own
-    return shared
+    found = judge(data, spec, allow_stale)
+    cache[key] = (spec, found)  # the spec is kept: its id stays its own
+    return found
 
 
 def _judge_bands(data: PatientData, spec: InputSpec, allow_stale: bool) -> Bands | str:
@@ -373,14 +377,7 @@ def range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUs
     Kept per patient like band judgements: rules ask for the same input's range on
     either side (zinc above, zinc below).
     """
-    cache = data.range_cache
-    key = (id(spec), allow_stale)
-    known = cache.get(key)
-    if known is not None and known[0] is spec:
-        return known[1]
-    used = _range_used(data, spec, allow_stale)
-    cache[key] = (spec, used)  # the spec is kept: its id stays its own
-    return used
+    return _kept(data.range_cache, _range_used, data, spec, allow_stale)
 
 
 def _range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeUsed | str:
