@@ -30,7 +30,7 @@ from app.core.evaluation.build import (
 from app.core.evaluation.condition_unknown import unknown_finding, unknown_severity
 from app.core.evaluation.deferred import Later, Once
 from app.core.evaluation.findings import Finding, severity_rank
-from app.core.evaluation.gates import gate_state
+from app.core.evaluation.gates import gate_active, gate_state
 from app.core.evaluation.judgement import range_position
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule, TimingAdjust
@@ -96,7 +96,7 @@ def condition_step(rule: Rule, quick: QuickRule | None) -> Step:
             return _in_full(data, rule)
         value, causes = answer(data, data.answers)
         if value is False and not data.include_checks:
-            if not gate_masks_check or gate_state(data, gate.name)[0] is not True:
+            if not gate_masks_check or gate_active(data, gate.name) is not True:
                 return None  # a check, and a clinic-wide run keeps none: nothing to build
         elif value is None:
             silence = silences.get(causes)
@@ -163,7 +163,7 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
     """
     answer, causes = quick.answer(data, data.answers)
     gate = rule.gate
-    masking = gate.masks if gate is not None and gate_state(data, gate.name)[0] is True else ()
+    masking = gate.masks if gate is not None and gate_active(data, gate.name) is True else ()
     next_step = None
     if answer is True and "fired" not in masking:
         status = rule.status

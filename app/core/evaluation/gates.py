@@ -16,14 +16,24 @@ from app.core.evaluation.run import RuleRun
 from app.core.evaluation.texts import format_number, render
 
 
-def gate_state(data: PatientData, name: str) -> tuple[Tri, str]:
-    """``(active, note)`` for a named gate; cached on the patient data."""
+def gate_active(data: PatientData, name: str) -> Tri:
+    """Whether a named gate is active (True, False, or None: cannot say); cached."""
     cached = data.gate_cache.get(name)
-    if cached is not None:
+    if cached is None:
+        gate = data.pack.gates[name]
+        run = RuleRun(data, {"value": gate.input}, Applicability())
+        cached = data.gate_cache[name] = (gate.condition.evaluate(run), None)
+    return cached[0]
+
+
+def gate_state(data: PatientData, name: str) -> tuple[Tri, str]:
+    """``(active, note)`` for a named gate; cached on the patient data. The note (for a
+    finding's texts and trace) is written only when asked for."""
+    answer = gate_active(data, name)
+    cached = data.gate_cache[name]
+    if cached[1] is not None:
         return cached
     gate = data.pack.gates[name]
-    run = RuleRun(data, {"value": gate.input}, Applicability())
-    answer = gate.condition.evaluate(run)
     resolved = data.resolve(gate.input)
     label = marker_label(data, gate.input.analyte)
     shown = "not measured"

@@ -114,7 +114,8 @@ class PatientData:
         self.active_keys = frozenset(
             {c.substance for c in components} | {role for c in components for role in c.roles}
         )
-        self.gate_cache: dict[str, tuple[bool | None, str]] = {}
+        # Gate name -> (active, its trace note, or None until a finding asks for it).
+        self.gate_cache: dict[str, tuple[bool | None, str | None]] = {}
         # Test number -> (answer, causes): the quick pass's answers, shared by the rules
         # that ask the same test (``verdicts``).
         self.answers: dict[int, tuple] = {}
