@@ -178,10 +178,12 @@ def evaluate(
             result = step(data)
             if result is None:
                 continue
-            results = (result,)
-        else:
-            results = _run(rule, data)
-        for result in results:
+            if type(result) is str:
+                skipped.append((rule.id, result))
+            else:
+                (found if result.fired else checks).append(result)
+            continue
+        for result in _run(rule, data):
             if result is None:
                 continue
             if type(result) is str:
