@@ -54,8 +54,11 @@ def evaluate_monitoring(data: PatientData, rule: Rule) -> list[Finding]:
             continue
         start = min(c.therapy_start for c in components)
         for item in data.kb.protocols[key].monitoring:
+            gap_of = _item_gaps(data, rule, item, components, start)
+            if gap_of is None:  # no result of this item can be missing today
+                continue
             for analyte in item.analytes:
-                gap = _gap(data, rule, item, analyte, components, start)
+                gap = gap_of(analyte)
                 if gap is None or (key, item.when, analyte) in seen:
                     continue
                 seen.add((key, item.when, analyte))
@@ -63,8 +66,10 @@ def evaluate_monitoring(data: PatientData, rule: Rule) -> list[Finding]:
     return results
 
 
-def _gap(data, rule, item, analyte, components, start):  # noqa: ANN001, ANN202 - internal
-    """``(status, severity, since, detail)`` for a gap, or None when on schedule.
+def _item_gaps(data, rule, item, components, start):  # noqa: ANN001, ANN202 - internal
+    """One schedule item as of today: a function of an analyte giving its gap
+    ``(status, severity, since, detail)`` or None when on schedule; None when no
+    analyte of the item can have a gap today (whatever its results).
 
     ``start`` is the therapy start of the protocol's required ``components``.
     """
@@ -75,13 +80,17 @@ def _gap(data, rule, item, analyte, components, start):  # noqa: ANN001, ANN202 
             return None
         low = start - timedelta(days=p["baseline_window_days"])
         high = start + timedelta(days=p["baseline_grace_days"])
-        if data.any_result_between(analyte, low, high):
-            return None
-        detail = (
-            f"no baseline result from the {p['baseline_window_days']} days before therapy "
-            f"began on {start.isoformat()}"
-        )
-        return "not_measured", rule.severity, start, detail
+
+        def baseline_gap(analyte: str) -> tuple | None:
+            if data.any_result_between(analyte, low, high):
+                return None
+            detail = (
+                f"no baseline result from the {p['baseline_window_days']} days before therapy "
+                f"began on {start.isoformat()}"
+            )
+            return "not_measured", rule.severity, start, detail
+
+        return baseline_gap
     if item.when in ("after_start", "after_dose_change"):
         if item.weeks_min is None or item.weeks_max is None:
             return None
@@ -96,32 +105,48 @@ def _gap(data, rule, item, analyte, components, start):  # noqa: ANN001, ANN202 
         closes = anchor + timedelta(days=round(item.weeks_max * 7))
         if as_of < opens or (as_of - closes).days > p["overdue_report_days"]:
             return None
-        newest = data.newest_day(analyte)
-        if newest is not None and newest >= opens - timedelta(days=p["tolerance_days"]):
-            return None
-        weeks = (as_of - anchor).days // 7
-        due = f"due {item.weeks_min:g}-{item.weeks_max:g} weeks after it"
-        if as_of <= closes:
+        earliest = opens - timedelta(days=p["tolerance_days"])
+
+        def after_gap(analyte: str) -> tuple | None:
+            newest = data.newest_day(analyte)
+            if newest is not None and newest >= earliest:
+                return None
+            weeks = (as_of - anchor).days // 7
+            due = f"due {item.weeks_min:g}-{item.weeks_max:g} weeks after it"
+            if as_of <= closes:
+                return (
+                    "not_measured",
+                    "info",
+                    anchor,
+                    f"none yet since {what} {weeks} weeks ago ({due})",
+                )
             return (
                 "not_measured",
-                "info",
+                rule.severity,
                 anchor,
-                f"none yet since {what} {weeks} weeks ago ({due})",
+                f"none since {what} {weeks} weeks ago ({due})",
             )
-        return "not_measured", rule.severity, anchor, f"none since {what} {weeks} weeks ago ({due})"
+
+        return after_gap
     if item.when == "periodic" and item.every_months:
         period = round(item.every_months * _DAYS_PER_MONTH)
         if (as_of - start).days < period:
             return None
-        newest = data.newest_day(analyte)
-        if newest is None:
-            detail = f"never measured on therapy (schedule: every {item.every_months:g} months)"
-            return "not_measured", rule.severity, start, detail
-        age = (as_of - newest).days
-        if age <= period:
-            return None
-        detail = f"last result {format_age(age)} ago (schedule: every {item.every_months:g} months)"
-        return "stale", rule.severity, newest, detail
+
+        def periodic_gap(analyte: str) -> tuple | None:
+            newest = data.newest_day(analyte)
+            if newest is None:
+                detail = f"never measured on therapy (schedule: every {item.every_months:g} months)"
+                return "not_measured", rule.severity, start, detail
+            age = (as_of - newest).days
+            if age <= period:
+                return None
+            detail = (
+                f"last result {format_age(age)} ago (schedule: every {item.every_months:g} months)"
+            )
+            return "stale", rule.severity, newest, detail
+
+        return periodic_gap
     return None
 
 
