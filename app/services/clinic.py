@@ -30,6 +30,7 @@ from app.services.clinic_session import (
     is_encrypted_clinic,
 )
 from app.services.kept_results import ResultsKeeper
+from app.services.suppression_expiry import end_for_new_results
 from app.store.observations import DuplicateObservation
 from app.store.patients import DuplicateMrn
 
@@ -344,6 +345,9 @@ class ClinicService(ClinicSession, KnowledgeLabels):
                 detail=f"{analyte_key} entered by hand",
             ):
                 saved = self.observations_repo.add(observation)
+                end_for_new_results(
+                    self, {patient_id: [analyte_key]}, f"a new {analyte_key} result was entered"
+                )
             return saved
         except DuplicateObservation as exc:
             raise ValidationError(
@@ -444,6 +448,11 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             detail=f"{obs.analyte_key} result #{obs.id} {change}d",
         ):
             self.observations_repo.revise(updated, change, reason, self.session.user.id)
+            end_for_new_results(
+                self,
+                {obs.patient_id: [obs.analyte_key]},
+                f"a {obs.analyte_key} result was {change}d",
+            )
         return updated
 
     def correct_result(
@@ -496,6 +505,11 @@ class ClinicService(ClinicSession, KnowledgeLabels):
                 detail=f"{obs.analyte_key} result #{obs.id} corrected",
             ):
                 self.observations_repo.revise(updated, "correct", reason, self.session.user.id)
+                end_for_new_results(
+                    self,
+                    {obs.patient_id: [obs.analyte_key]},
+                    f"a {obs.analyte_key} result was corrected",
+                )
         except DuplicateObservation as exc:
             raise ValidationError(
                 {"value": "This result is already recorded for that date and time."}

@@ -68,7 +68,8 @@ class FindingsService:
     def suppress(
         self, patient_id: int, finding: Finding, reason: str, user_id: int | None = None
     ) -> None:
-        """Hide a finding for this patient until its rule changes; the reason is required."""
+        """Hide a finding for this patient until its rule changes or a result it reads
+        changes (``suppression_expiry``); the reason is required."""
         if not reason.strip():
             raise ValidationError({"reason": "Say why this finding is suppressed."})
         with self._service.audited_write(

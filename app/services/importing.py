@@ -43,8 +43,10 @@ from app.services.import_model import (
 )
 from app.services.import_patients import FilePatients
 from app.services.import_rows import BatchRows
+from app.services.suppression_expiry import end_for_new_results
 from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
+from app.store.suppressions import SuppressionRepository
 
 __all__ = [
     "AssignmentError",
@@ -344,6 +346,7 @@ class Importer:
                 duplicates_expected=DUPLICATE in preview.statuses,
             )
             offered, skipped = records.offered, records.skipped
+            self._end_suppressions(preview, rows, test_keys, visit_patients)
             for text, analyte_key in self._new_mappings.items():
                 self._repo.remember_mapping(text, analyte_key, user_id)
             if save_profile:
@@ -376,6 +379,24 @@ class Importer:
             skipped=skipped,
             patients_created=len(created),
             stored_path=str(stored or ""),
+        )
+
+    def _end_suppressions(self, preview, rows, test_keys, visit_patients) -> None:  # noqa: ANN001
+        """New results show again the suppressed findings that read them (same transaction)."""
+        suppressed = set(SuppressionRepository(self._service.database).all_active())
+        touched = suppressed.intersection(visit_patients)
+        if not touched:
+            return  # the usual case: one query, no pass over the rows
+        changed: dict[int, set[str]] = defaultdict(set)
+        statuses = preview.statuses
+        for index, (test_id, visit_id) in enumerate(
+            zip(rows.test_ids, rows.visit_ids, strict=True)
+        ):
+            patient_id, key = visit_patients[visit_id], test_keys[test_id]
+            if patient_id in touched and key is not None and statuses[index] == NEW:
+                changed[patient_id].add(key)
+        end_for_new_results(
+            self._service, changed, f"new results imported from {preview.file_name}"
         )
 
     def importable_rows(self, preview: ImportPreview, create_patients: bool) -> int:

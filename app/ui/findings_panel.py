@@ -69,7 +69,12 @@ class SuppressDialog(QDialog):
         buttons.accepted.connect(self._check)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"Hide “{finding.title}” for this patient until the rule changes."))
+        hide = QLabel(
+            f"Hide “{finding.title}” for this patient until the rule changes or a new "
+            "result it reads is entered, imported or corrected."
+        )
+        hide.setWordWrap(True)
+        layout.addWidget(hide)
         layout.addWidget(self.reason)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
