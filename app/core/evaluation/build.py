@@ -136,37 +136,47 @@ def rule_lookup(
 def trace_values(
     data: PatientData, inputs: dict[str, InputSpec] | object
 ) -> tuple[TraceValue, ...]:
-    """A ``TraceValue`` for every declared input, used or not."""
+    """A ``TraceValue`` for every declared input, used or not.
+
+    Each is kept per patient by the input spec (equal specs of a pack are one
+    object), so the traces of rules reading the same input share it (a worklist
+    reads the values of every finding's trace).
+    """
+    kept = data.trace_values
     values = []
     for name, spec in inputs.items():  # type: ignore[attr-defined]
-        resolved = data.resolve(spec)
-        point = resolved.point
-        if point is None:
-            values.append(TraceValue(name, spec.analyte, "missing"))
-            continue
-        state = resolved.state
-        if state == "used" and point.canonical is None:
-            state = "unconvertible"
-        obs = point.observation
-        values.append(
-            TraceValue(
-                name=name,
-                analyte=spec.analyte,
-                state=state,
-                observation_id=obs.id if obs is not None else None,
-                collected_at=point.collected_at,
-                value=point.value,
-                comparator=point.comparator,
-                unit=point.unit,
-                value_canonical=point.canonical,
-                unit_canonical=point.unit_canonical,
-                age_days=resolved.age_days,
-                source_ids=point.source_ids,
-                timing=data.timing_of(spec.analyte, point),
-                note=point.convert_error,
-            )
-        )
+        known = kept.get(id(spec))
+        if known is None or known[0] is not spec or known[1].name != name:
+            known = kept[id(spec)] = (spec, _trace_value(data, name, spec))
+        values.append(known[1])
     return tuple(values)
+
+
+def _trace_value(data: PatientData, name: str, spec: InputSpec) -> TraceValue:
+    resolved = data.resolve(spec)
+    point = resolved.point
+    if point is None:
+        return TraceValue(name, spec.analyte, "missing")
+    state = resolved.state
+    if state == "used" and point.canonical is None:
+        state = "unconvertible"
+    obs = point.observation
+    return TraceValue(
+        name=name,
+        analyte=spec.analyte,
+        state=state,
+        observation_id=obs.id if obs is not None else None,
+        collected_at=point.collected_at,
+        value=point.value,
+        comparator=point.comparator,
+        unit=point.unit,
+        value_canonical=point.canonical,
+        unit_canonical=point.unit_canonical,
+        age_days=resolved.age_days,
+        source_ids=point.source_ids,
+        timing=data.timing_of(spec.analyte, point),
+        note=point.convert_error,
+    )
 
 
 def trace_regimen(components: Sequence[ActiveComponent]) -> tuple[TraceRegimen, ...]:

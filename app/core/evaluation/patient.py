@@ -124,6 +124,8 @@ class PatientData:
         self.band_cache: dict = {}
         # (id of an input spec, stale allowed) -> (that spec, its range used or why none).
         self.range_cache: dict = {}
+        # id of an input spec -> (that spec, its TraceValue), shared by findings' traces.
+        self.trace_values: dict = {}
         # Band words -> finding statuses (a pure mapping, shared by every evaluation).
         self.status_cache: dict = self.unit_factors.setdefault(("status_map",), {})
 
