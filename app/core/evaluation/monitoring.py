@@ -20,10 +20,16 @@ Day counts are rule parameters in rules.toml; weeks and months come from the KB.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from app.core.evaluation.build import make_finding, marker_label, subject_fingerprint
-from app.core.evaluation.findings import ActiveComponent, Finding, TraceRange, TraceValue
+from app.core.evaluation.findings import (
+    ActiveComponent,
+    Finding,
+    TraceRange,
+    TraceValue,
+    severity_rank,
+)
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule
 from app.core.evaluation.texts import format_age, render
@@ -45,25 +51,37 @@ def _required(data: PatientData, protocol_key: str) -> list[ActiveComponent]:
 
 
 def evaluate_monitoring(data: PatientData, rule: Rule) -> list[Finding]:
-    """Findings for every monitoring gap of every detected protocol."""
+    """One finding per protocol and test with a gap in its monitoring schedule.
+
+    A test can be due under several schedule items at once (the check after starting
+    therapy and the one after a dose change, say); it is one thing to order, so the
+    most pressing gap makes the finding and the others are named in it.
+    """
     results: list[Finding] = []
-    seen: set[tuple[str, str, str]] = set()
     for key in data.protocols:
         components = _required(data, key)
         if not components:
             continue
         start = min(c.therapy_start for c in components)
+        gaps: dict[str, list[tuple]] = {}
         for item in data.kb.protocols[key].monitoring:
             gap_of = _item_gaps(data, rule, item, components, start)
             if gap_of is None:  # no result of this item can be missing today
                 continue
             for analyte in item.analytes:
                 gap = gap_of(analyte)
-                if gap is None or (key, item.when, analyte) in seen:
-                    continue
-                seen.add((key, item.when, analyte))
-                results.append(_finding(data, rule, key, item, analyte, components, *gap))
+                if gap is not None:
+                    gaps.setdefault(analyte, []).append((item, *gap))
+        for analyte, found in gaps.items():
+            results.append(_finding(data, rule, key, analyte, components, found))
     return results
+
+
+def _pressing(gap: tuple) -> tuple[int, bool, date]:
+    """Sort key of a gap: its severity, a check still to order before a missed baseline,
+    then the later event it dates from."""
+    item, _status, severity, since, _detail = gap
+    return (severity_rank("info" if item.draft else severity), item.when != "baseline", since)
 
 
 def _item_gaps(data, rule, item, components, start):  # noqa: ANN001, ANN202 - internal
@@ -107,25 +125,21 @@ def _item_gaps(data, rule, item, components, start):  # noqa: ANN001, ANN202 - i
             return None
         earliest = opens - timedelta(days=p["tolerance_days"])
 
+        weeks = (as_of - anchor).days // 7
+        window = f"{item.weeks_min:g}"
+        if item.weeks_min != item.weeks_max:
+            window += f"-{item.weeks_max:g}"
+        yet = "yet " if as_of <= closes else ""
+
         def after_gap(analyte: str) -> tuple | None:
             newest = data.newest_day(analyte)
             if newest is not None and newest >= earliest:
                 return None
-            weeks = (as_of - anchor).days // 7
-            due = f"due {item.weeks_min:g}-{item.weeks_max:g} weeks after it"
-            if as_of <= closes:
-                return (
-                    "not_measured",
-                    "info",
-                    anchor,
-                    f"none yet since {what} {weeks} weeks ago ({due})",
-                )
-            return (
-                "not_measured",
-                rule.severity,
-                anchor,
-                f"none since {what} {weeks} weeks ago ({due})",
-            )
+            due = f"due {window} weeks after it"
+            if newest is not None and newest >= anchor:  # drawn since, before the window
+                due = f"the last, on {newest.isoformat()}, came before it; {due}"
+            detail = f"none {yet}since {what} {weeks} weeks ago ({due})"
+            return "not_measured", "info" if yet else rule.severity, anchor, detail
 
         return after_gap
     if item.when == "periodic" and item.every_months:
@@ -150,13 +164,16 @@ def _item_gaps(data, rule, item, components, start):  # noqa: ANN001, ANN202 - i
     return None
 
 
-def _finding(data, rule, key, item, analyte, components, status, severity, since, detail):  # noqa: ANN001, ANN202
+def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN202
+    gaps = sorted(gaps, key=_pressing, reverse=True)
+    item, status, severity, since, detail = gaps[0]
     protocol = data.kb.protocols[key]
     overrides = rule.params.get("severity_overrides", {})
     if severity != "info":
         severity = overrides.get(analyte, severity)
     if item.draft:
         severity = "info"
+    also = [other[4] for other in gaps[1:] if other[4] != detail]
     values = {
         "analyte": marker_label(data, analyte),
         "protocol": protocol.name,
@@ -165,19 +182,16 @@ def _finding(data, rule, key, item, analyte, components, status, severity, since
         "months": str(round((data.as_of - since).days / _DAYS_PER_MONTH)),
         "components": ", ".join(c.substance.replace("_", " ") for c in components),
         "marker": marker_label(data, analyte),
-        "gap": detail,
+        "gap": "; also ".join([detail, *also]),
     }
     lookup = lambda name, _field: values.get(name, "{" + name + "}")  # noqa: E731
-    schedule = f"{item.when}"
-    if item.weeks_min is not None:
-        schedule += f" weeks {item.weeks_min:g}-{item.weeks_max:g}"
-    if item.every_months:
-        schedule += f" every {item.every_months:g} months"
-    notes = [f"{protocol.name}: {schedule} ({detail})."]
-    if item.note:
-        notes.append(item.note)
-    if item.draft:
-        notes.append("Schedule item is a draft in the knowledge base (needs a primary source).")
+    notes = []
+    for gap_item, *_rest, gap_detail in gaps:
+        notes.append(f"{protocol.name}: {_schedule(gap_item)} ({gap_detail}).")
+        if gap_item.note:
+            notes.append(gap_item.note)
+        if gap_item.draft:
+            notes.append("Schedule item is a draft in the knowledge base (needs a primary source).")
     last = data.latest(analyte)
     trace_value = (
         TraceValue(
@@ -207,16 +221,35 @@ def _finding(data, rule, key, item, analyte, components, status, severity, since
         components=components,
         notes=notes,
         marker=analyte,
-        fingerprint=subject_fingerprint(rule, f"{key}|{item.when}|{analyte}"),
+        fingerprint=subject_fingerprint(rule, f"{key}|{analyte}"),
         values=(trace_value,),
         ranges=[
             TraceRange(
-                analyte, "schedule", None, None, "", schedule, item.citation or "", "", detail
+                analyte,
+                "schedule",
+                None,
+                None,
+                "",
+                _schedule(gap_item),
+                gap_item.citation or "",
+                "",
+                gap_detail,
             )
+            for gap_item, *_rest, gap_detail in gaps
         ],
-        citations=[item.citation] if item.citation else [],
+        citations=list(dict.fromkeys(g[0].citation for g in gaps if g[0].citation)),
         evidence_grade=_grade(data, item),
     )
+
+
+def _schedule(item) -> str:  # noqa: ANN001 - a KB MonitoringItem
+    """The schedule item as a trace names it (``after_start weeks 13-26``)."""
+    schedule = f"{item.when}"
+    if item.weeks_min is not None:
+        schedule += f" weeks {item.weeks_min:g}-{item.weeks_max:g}"
+    if item.every_months:
+        schedule += f" every {item.every_months:g} months"
+    return schedule
 
 
 def _grade(data: PatientData, item) -> str:  # noqa: ANN001 - a KB MonitoringItem
