@@ -283,11 +283,12 @@ class AuditLog:
     def rows_after(self, head: dict | None) -> list[AuditRow] | None:
         """The events written after ``head`` (``{"seq", "mac"}``) in this trail, oldest first.
 
-        ``None`` when ``head`` is not a point of this trail (another clinic's, or another
-        branch of its history): nothing after it can be told apart.
+        ``None`` when ``head`` is not a point of this trail (another clinic's, another
+        branch of its history, or a backup that recorded none): nothing after it can be
+        told apart.
         """
         if head is None:
-            return self.rows()
+            return None
         row = self._clinic.conn.execute(
             "SELECT mac FROM audit_events WHERE seq = ?", (head["seq"],)
         ).fetchone()
