@@ -7,6 +7,7 @@ from pathlib import Path
 
 from app.cli import UserError
 from app.core.labfiles import FileRejected, NeedsDateOrder
+from app.core.labfiles.role_labels import describe_columns
 from app.services.patient_list_import import PatientListChanged, PatientListImporter
 
 _SHOWN = 20  # problems and refusals printed; --json carries them all
@@ -31,7 +32,7 @@ def run_patient_list(service, args) -> int:
     if args.json:
         print(json.dumps(_as_json(preview, added, args.dry_run), indent=2))
         return 0
-    print(f"{listing.file_name}: {listing.encoding}, columns {_columns(listing.columns)}")
+    print(f"{listing.file_name}: {listing.encoding}, columns {describe_columns(listing.columns)}")
     print(f"  {preview.summary}")
     for problem in listing.problems[:_SHOWN]:
         print(f"  line {problem.line} ({problem.column}): {problem.reason}")
@@ -45,19 +46,6 @@ def run_patient_list(service, args) -> int:
     else:
         print(f"Added {len(added)} patients.")
     return 0
-
-
-def _columns(columns: dict[str, str]) -> str:
-    names = {
-        "mrn": "MRN",
-        "family_name": "family name",
-        "given_name": "given name",
-        "patient_name": "name",
-        "date_of_birth": "date of birth",
-        "sex": "sex",
-        "date_of_death": "date of death",
-    }
-    return ", ".join(f"{names[role]} = {header!r}" for role, header in columns.items())
 
 
 def _as_json(preview, added: list[int], dry_run: bool) -> dict:

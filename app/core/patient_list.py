@@ -27,8 +27,9 @@ from app.core.labfiles.dates import DateParser, decide_date_order
 from app.core.labfiles.model import FileRejected, ReadOptions, RowProblem
 from app.core.labfiles.sniff import decode, detect_format
 from app.core.labfiles.values import looks_like_formula
+from app.core.models import Patient
 from app.core.person_names import split_full_name
-from app.core.validation import OLDEST_PLAUSIBLE_BIRTH_YEAR
+from app.core.validation import validate_patient
 
 __all__ = ["ListedPatient", "PatientList", "read_patient_list"]
 
@@ -39,7 +40,6 @@ _DEATH_HEADERS = ("deathdate", "death date", "date of death", "dod", "deceased d
 # Short name headers of patient exports (Synthea writes ``FIRST`` and ``LAST``).
 _NAME_HEADERS = {"last": "family_name", "first": "given_name"}
 _SEX_WORDS = {**SEX, "intersex": "intersex", "unknown": "unknown"}
-_FORMULA_FIRST = frozenset("=+-@\uff1d\uff0b\uff0d\uff20")
 _MAX_BYTES = 64 * 1024 * 1024
 
 
@@ -198,14 +198,11 @@ def _patient(
         return None
     cell = {role: row[index].strip() for role, index in columns.items()}
     for role, text in cell.items():
-        if text[:1] in _FORMULA_FIRST and looks_like_formula(text):
+        if looks_like_formula(text):
             refuse(role, f"{text!r} looks like a spreadsheet formula; the row was not read.")
             return None
     if not cell["mrn"]:
         refuse("mrn", "No MRN or patient id.")
-        return None
-    if len(cell["mrn"]) > 40:
-        refuse("mrn", "The MRN is longer than 40 characters.")
         return None
     family, given = cell.get("family_name", ""), cell.get("given_name", "")
     if not family and not given and "patient_name" in cell:
@@ -220,14 +217,6 @@ def _patient(
             f"{cell['date_of_birth']!r} is not a date of birth this reader can read.",
         )
         return None
-    if born > today:
-        refuse("date_of_birth", f"The date of birth {born} is in the future.")
-        return None
-    if born.year < OLDEST_PLAUSIBLE_BIRTH_YEAR:
-        refuse(
-            "date_of_birth", f"The date of birth {born} is before {OLDEST_PLAUSIBLE_BIRTH_YEAR}."
-        )
-        return None
     sex = _SEX_WORDS.get(cell["sex"].lower())
     if sex is None:
         refuse(
@@ -235,6 +224,12 @@ def _patient(
             f"{cell['sex']!r} is not a sex this reader knows (M, F, male, female, intersex, U, unknown).",
         )
         return None
+    # The checks a patient typed into the form gets (MRN length, birth date), word for word.
+    errors = validate_patient(Patient(None, cell["mrn"], family, given, born, sex), today)
+    for field_name in ("mrn", "date_of_birth"):
+        if field_name in errors:
+            refuse(field_name, errors[field_name])
+            return None
     died = None
     if cell.get("date_of_death"):
         died = _day(parser, cell["date_of_death"])

@@ -363,20 +363,15 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         as an import keeps it: typed, it is a slip (``mg/dL`` for ``ng/dL``), and the form
         offers the accepted ones.
         """
-        from app.core.knowledge import UnitNotConvertible
-
         analyte = self.knowledge.analyte(analyte_key)
         problems: dict[str, str] = {}
         if refusal := negative_refusal(analyte.name, analyte.canonical_unit, value):
             problems["value"] = refusal
-        if value is not None:
-            try:
-                self.knowledge.unit_factor(analyte_key, unit)
-            except UnitNotConvertible:
-                accepted = ", ".join(self.knowledge.unit_label(u) for u in analyte.units)
-                problems["unit"] = f"{analyte.name} is recorded in {accepted}" + (
-                    f", not {unit}." if unit else ": choose the unit."
-                )
+        if value is not None and self.unit_refusal(analyte_key, unit):
+            accepted = ", ".join(self.knowledge.unit_label(u) for u in analyte.units)
+            problems["unit"] = f"{analyte.name} is recorded in {accepted}" + (
+                f", not {unit}." if unit else ": choose the unit."
+            )
         return problems
 
     def result(self, observation_id: int) -> Observation:

@@ -32,6 +32,7 @@ from app.services.import_checks import reject_impossible
 from app.services.import_model import (
     DUPLICATE,
     NEW,
+    REJECTED,
     UNKNOWN_ANALYTE,
     UNMATCHED_PATIENT,
     ImportPreview,
@@ -52,6 +53,7 @@ __all__ = [
     "AssignmentError",
     "DUPLICATE",
     "NEW",
+    "REJECTED",
     "UNKNOWN_ANALYTE",
     "UNMATCHED_PATIENT",
     "ImportPreview",

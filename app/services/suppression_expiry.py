@@ -25,12 +25,18 @@ def end_for_new_results(service, changed: Mapping[int, Iterable[str]], why: str)
     active = {pid: repo.active_for(pid) for pid in changed}
     if not any(active.values()):
         return 0
-    reads = _analytes_read(service.knowledge)
+    # The engine loads on first use, not when the app starts (this module is imported then).
+    from app.core.evaluation import rules_for
+    from app.core.evaluation.reading import analytes_read
+
+    kb = service.knowledge
+    rules = {rule.id: rule for rule in rules_for(kb).rules}  # the pack is cached per KB
     ended = 0
     for patient_id, analytes in changed.items():
         analytes = set(analytes)
         for record in active[patient_id]:
-            if analytes & reads.get(record.rule_id, frozenset()):
+            rule = rules.get(record.rule_id)
+            if rule is not None and analytes & analytes_read(kb, rule):
                 repo.revoke(record.id)
                 service.session.record(
                     "unsuppress",
@@ -40,37 +46,3 @@ def end_for_new_results(service, changed: Mapping[int, Iterable[str]], why: str)
                 )
                 ended += 1
     return ended
-
-
-_READS: dict[int, tuple[object, dict[str, frozenset[str]]]] = {}
-
-
-def _analytes_read(kb) -> dict[str, frozenset[str]]:  # noqa: ANN001 - a KnowledgeBase
-    """Rule id -> the analytes its findings rest on (inputs, their sources, the marker)."""
-    cached = _READS.get(id(kb))
-    if cached is None or cached[0] is not kb:  # the KB object is kept, so its id stays its
-        cached = _READS[id(kb)] = (kb, _work_out_reads(kb))
-    return cached[1]
-
-
-def _work_out_reads(kb) -> dict[str, frozenset[str]]:  # noqa: ANN001 - a KnowledgeBase
-    from app.core.evaluation import rules_for
-
-    pack = rules_for(kb)
-    monitored = frozenset(
-        analyte
-        for protocol in kb.protocols.values()
-        for item in protocol.monitoring
-        for analyte in item.analytes
-    )
-    reads: dict[str, frozenset[str]] = {}
-    for rule in pack.rules:
-        keys = {spec.analyte for spec in rule.inputs.values()} | {rule.marker}
-        for key in list(keys):
-            definition = kb.derived.definitions.get(key)
-            if definition is not None:
-                keys |= {item.analyte for item in definition.inputs}
-        if rule.kind == "monitoring":
-            keys |= monitored
-        reads[rule.id] = frozenset(k for k in keys if k in kb.analytes)
-    return reads

@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from PySide6.QtGui import QBrush, QColor
 
 from app.core.labfiles import ResultRows
-from app.services.importing import DUPLICATE, NEW, UNKNOWN_ANALYTE, UNMATCHED_PATIENT
+from app.services.importing import (
+    DUPLICATE,
+    NEW,
+    REJECTED,
+    UNKNOWN_ANALYTE,
+    UNMATCHED_PATIENT,
+)
 from app.ui.item_roles import BACKGROUND, DISPLAY, TOOLTIP
 from app.ui.table_model import Index, RowsTableModel
 
@@ -29,7 +35,7 @@ _COLOURS = {
     DUPLICATE: QColor("#eeeeee"),
     UNMATCHED_PATIENT: QColor("#fff1c2"),
     UNKNOWN_ANALYTE: QColor("#ffd9d9"),
-    "rejected": QColor("#ffb3b3"),
+    REJECTED: QColor("#ffb3b3"),
 }
 
 
@@ -64,7 +70,7 @@ class ImportPreviewTableModel(RowsTableModel):
 
     def status_at(self, row: int) -> str:
         entry = self._rows[row]
-        return self._preview.statuses[entry] if entry >= 0 else "rejected"
+        return self._preview.statuses[entry] if entry >= 0 else REJECTED
 
     def _cells(self, row: int) -> tuple:
         if self._cached[0] == row:
@@ -74,7 +80,7 @@ class ImportPreviewTableModel(RowsTableModel):
         if entry < 0:
             problem = preview.parsed.problems[-1 - entry]
             where = f"{problem.column}: " if problem.column else ""
-            cells = (problem.line, "rejected", "", "", "", "", "", "", "", where + problem.reason)
+            cells = (problem.line, REJECTED, "", "", "", "", "", "", "", where + problem.reason)
         else:
             raw = self._read[entry]
             key = preview.analyte_keys[entry]

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from app.core.evaluation.nodes import Node
 from app.core.evaluation.nodes_results import RiseFromBaseline, Trend
-from app.core.evaluation.rules_model import RulePack
+from app.core.evaluation.rules_model import Rule, RulePack
 from app.core.knowledge import KnowledgeBase
 
 # Besides the newest result (all of them, when several share its collection time),
@@ -77,6 +77,24 @@ def reading_plan(kb: KnowledgeBase, pack: RulePack, as_of: date) -> ReadingPlan:
     for name in {rule.gate.name for rule in pack.rules if rule.gate is not None}:
         need(pack.gates[name].input.analyte, LATEST_ONLY)
     return ReadingPlan(as_of, plan)
+
+
+def analytes_read(kb: KnowledgeBase, rule: Rule) -> frozenset[str]:
+    """The measured analytes a rule's findings rest on: its inputs and marker (a derived
+    value through its sources), and for a monitoring rule every test a protocol schedules."""
+    keys = {spec.analyte for spec in rule.inputs.values()} | {rule.marker}
+    for key in list(keys):
+        definition = kb.derived.definitions.get(key)
+        if definition is not None:
+            keys |= {item.analyte for item in definition.inputs}
+    if rule.kind == "monitoring":
+        keys |= {
+            analyte
+            for protocol in kb.protocols.values()
+            for item in protocol.monitoring
+            for analyte in item.analytes
+        }
+    return frozenset(key for key in keys if key in kb.analytes)
 
 
 def _history_inputs(condition: Node | None, more: list[Node]) -> set[str]:
