@@ -1,8 +1,10 @@
 """The identity of a result, used to refuse duplicates across re-imports.
 
 Two results are the same when they are for the same patient, analyte and
-collection time, with the same value (comparator included) in the same unit.
-The patient is the other half of the unique index in the store. Units compare by
+collection time, with the same value (comparator included) in the same unit. The
+store holds that identity as four columns under one unique index: the patient, the
+analyte key, the collection time as ``timestamp_text`` spells it, and the *value key*
+(``value_key``), the value and unit as duplicates compare them. Units compare by
 their normal spelling, so ``µg/dL`` and ``ug/dL`` exports of one result match.
 """
 
@@ -28,21 +30,21 @@ def timestamp_text(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="minutes")
 
 
-def observation_key(
+def result_identity(
     analyte_key: str,
     collected_at: datetime,
     value: float | None,
     comparator: str | None,
     raw_value: str,
     unit: str,
-) -> str:
-    """A stable text key for one result; numbers compare by value, not spelling."""
-    return key_from_parts(
-        analyte_key,
-        timestamp_text(collected_at),
-        value_text(value, comparator, raw_value),
-        normal_unit(unit),
-    )
+) -> tuple[str, str, str]:
+    """``(analyte key, time text, value key)``: a result's identity within its patient."""
+    return analyte_key, timestamp_text(collected_at), value_key(value, comparator, raw_value, unit)
+
+
+def value_key(value: float | None, comparator: str | None, raw_value: str, unit: str) -> str:
+    """The value and unit as duplicates compare them; numbers by value, not spelling."""
+    return key_from_parts(value_text(value, comparator, raw_value), normal_unit(unit))
 
 
 def value_text(value: float | None, comparator: str | None, raw_value: str) -> str:
@@ -57,6 +59,6 @@ def normal_unit(unit: str) -> str:
     return _normal_unit(unit)
 
 
-def key_from_parts(analyte_key: str, stamp: str, shown: str, unit_normal: str) -> str:
-    """The key from parts an import works out once per visit or test (see above)."""
-    return f"{analyte_key}|{stamp}|{shown}|{unit_normal}"
+def key_from_parts(shown: str, unit_normal: str) -> str:
+    """The value key from parts an import works out once per row or test (see above)."""
+    return f"{shown}|{unit_normal}"

@@ -17,7 +17,7 @@ from itertools import compress, repeat
 from operator import and_, getitem, is_
 from pathlib import Path
 
-from app.core.dedupe import observation_key
+from app.core.dedupe import result_identity
 from app.core.importing import (
     AnalyteMatcher,
     FilePatient,
@@ -233,10 +233,10 @@ class Importer:
         visits, details = rows.visits, rows.details
         for start in range(0, len(candidates), 10_000):
             chunk = candidates[start : start + 10_000]
-            pairs = [
+            identities = [
                 (
                     patient_ids[index],
-                    observation_key(
+                    *result_identity(
                         keys[index],
                         visits[rows.visit_ids[index]].collected_at,
                         rows.value(index),
@@ -247,10 +247,10 @@ class Importer:
                 )
                 for index in chunk
             ]
-            stored = self._repo.stored_keys(pairs)
+            stored = self._repo.stored_identities(identities)
             if stored:
-                for index, pair in zip(chunk, pairs, strict=True):
-                    if pair in stored:
+                for index, identity in zip(chunk, identities, strict=True):
+                    if identity in stored:
                         statuses[index] = DUPLICATE
 
     # -- step 3: commit -------------------------------------------------------------

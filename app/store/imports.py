@@ -125,21 +125,26 @@ class ImportRepository:
             )
         return found
 
-    def stored_keys(self, pairs: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
-        """Which of these (patient id, dedupe key) pairs are already stored.
+    def stored_identities(
+        self, identities: Sequence[tuple[int, str, str, str]]
+    ) -> set[tuple[int, str, str, str]]:
+        """Which of these results are already stored.
 
-        Each pair is looked up through the unique dedupe index, so the cost follows the
-        file, not the clinic: a clinic's million stored keys are never read into memory.
+        An identity is ``(patient id, analyte key, time text, value key)``
+        (``app.core.dedupe``). Each is looked up through the unique identity index, so
+        the cost follows the file, not the clinic: a clinic's million stored results
+        are never read into memory.
         """
-        found: set[tuple[int, str]] = set()
-        for start in range(0, len(pairs), 400):
-            chunk = pairs[start : start + 400]
-            values = ",".join(["(?,?)"] * len(chunk))
+        found: set[tuple[int, str, str, str]] = set()
+        for start in range(0, len(identities), 400):
+            chunk = identities[start : start + 400]
+            values = ",".join(["(?,?,?,?)"] * len(chunk))
             found.update(
                 self._conn.execute(
-                    "SELECT patient_id, dedupe_key FROM observations "
-                    f"WHERE (patient_id, dedupe_key) IN (VALUES {values})",
-                    [item for pair in chunk for item in pair],
+                    "SELECT patient_id, analyte_key, collected_at, value_key FROM observations "
+                    "WHERE (patient_id, analyte_key, collected_at, value_key) "
+                    f"IN (VALUES {values})",
+                    [item for identity in chunk for item in identity],
                 )
             )
         return found

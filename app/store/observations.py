@@ -8,7 +8,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache
 
-from app.core.dedupe import observation_key, timestamp_text
+from app.core.dedupe import timestamp_text, value_key
 from app.core.models import Observation
 from app.store.database import ClinicDatabase, utc_now
 from app.store.sqlite import IntegrityError
@@ -22,14 +22,15 @@ _COLUMNS = (
 _INSERT_COLUMNS = (
     "patient_id", "analyte_key", "collected_at", "raw_value", "value", "comparator", "unit",
     "value_canonical", "unit_canonical", "lab", "source", "loinc", "ref_low", "ref_high",
-    "ref_text", "flag", "batch_id", "note", "excluded_reason", "dedupe_key", "created_at",
+    "ref_text", "flag", "batch_id", "note", "excluded_reason", "value_key", "created_at",
     "created_by",
 )  # fmt: skip
 INSERT_SQL = (
     f"INSERT INTO observations ({', '.join(_INSERT_COLUMNS)}) "
     f"VALUES ({','.join('?' * len(_INSERT_COLUMNS))})"
 )
-# The same insert, skipping rows whose (patient, dedupe key) is already stored.
+# The same insert, skipping a row whose identity (patient, analyte, time, value key)
+# is already stored.
 INSERT_IGNORE_SQL = INSERT_SQL.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 #: Columns every row of an import batch shares: ``add_batch`` writes them into its
 #: statement once instead of binding them for each row (the driver spends about 0.3 µs a
@@ -46,7 +47,7 @@ BATCH_SHARED_COLUMNS = (
 #: A batch row: the id of its shared part, then its own values. A NaN ``value`` is
 #: stored as NULL (SQLite binds NaN as NULL).
 BATCH_ROW_COLUMNS = (
-    "shared_id", "patient_id", "collected_at", "raw_value", "value", "lab", "dedupe_key",
+    "shared_id", "patient_id", "collected_at", "raw_value", "value", "lab", "value_key",
 )  # fmt: skip
 # A batch this large, when it is also at least as large as the table, is inserted with
 # the indexes rebuilt afterwards (see ``ObservationRepository.add_batch``).
@@ -73,7 +74,7 @@ _BATCH_VALUES = {
     "ref_text": "p.ref_text",
     "flag": "p.flag",
     "note": "p.note",
-    "dedupe_key": "?7",
+    "value_key": "?7",
 }
 
 
@@ -81,7 +82,7 @@ def batch_insert_sql(constants: dict[str, object], *, ignore: bool) -> str:
     """The insert of a batch row: its own values bound, its shared part read by id.
 
     The ``BATCH_CONSTANTS`` are written in as literals. ``ignore`` skips rows whose
-    (patient, dedupe key) is already stored.
+    identity (patient, analyte, time, value key) is already stored.
     """
     values = [
         _literal(constants[c]) if c in BATCH_CONSTANTS else _BATCH_VALUES[c]
@@ -131,9 +132,7 @@ def observation_values(obs: Observation, created_at: str, user_id: int | None) -
         obs.batch_id,
         obs.note,
         obs.excluded_reason,
-        observation_key(
-            obs.analyte_key, obs.collected_at, obs.value, obs.comparator, obs.raw_value, obs.unit
-        ),
+        value_key(obs.value, obs.comparator, obs.raw_value, obs.unit),
         created_at,
         user_id,
     )
@@ -174,8 +173,8 @@ class ObservationRepository:
     def add_rows(self, rows: Iterable[tuple]) -> int:
         """Insert ready-made rows in ``INSERT_SQL`` column order (the import hot path).
 
-        Rows already stored (same patient and dedupe key) are skipped; returns how many
-        were new. Runs in the caller's transaction.
+        Rows already stored (the same identity, see ``app.core.dedupe``) are skipped;
+        returns how many were new. Runs in the caller's transaction.
         """
         return self._add_skipping_stored(INSERT_IGNORE_SQL, rows)
 
@@ -254,9 +253,9 @@ class ObservationRepository:
     def _insert_then_index(self, sql: str, make_rows: Callable[[], Iterable[tuple]]) -> int | None:
         """Insert with the indexes dropped, then rebuild them in the same transaction.
 
-        Keeping three indexes up to date row by row costs about half of a million-row
+        Keeping the indexes up to date row by row costs about half of a million-row
         import; one sorted rebuild costs a fraction of that. Rebuilding the unique
-        dedupe index proves the batch added no duplicate; when it did (a normalised
+        identity index proves the batch added no duplicate; when it did (a normalised
         duplicate within the file, or a result stored since the preview) everything
         since the savepoint is undone and None returned, so the caller can insert row
         by row, skipping duplicates one by one. Either way the result is the same.
@@ -347,7 +346,7 @@ class ObservationRepository:
         try:
             self._update(updated, values)
         except IntegrityError as exc:
-            # The corrected values now match another stored result (same dedupe key).
+            # The corrected values now match another stored result (same identity).
             raise DuplicateObservation(updated.analyte_key) from exc
         return updated
 
@@ -355,7 +354,7 @@ class ObservationRepository:
         self._clinic.conn.execute(
             "UPDATE observations SET analyte_key=?, collected_at=?, raw_value=?, value=?, "
             "comparator=?, unit=?, value_canonical=?, unit_canonical=?, lab=?, flag=?, note=?, "
-            "excluded_reason=?, dedupe_key=? WHERE id=?",
+            "excluded_reason=?, value_key=? WHERE id=?",
             (
                 values[1],
                 values[2],

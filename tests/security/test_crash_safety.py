@@ -148,7 +148,7 @@ def crash_inputs(tmp_path_factory, kb):
     return source, template
 
 
-OBSERVATION_INDEXES = ["observations_by_batch", "observations_by_patient", "observations_dedupe"]
+OBSERVATION_INDEXES = ["observations_by_batch", "observations_identity"]
 
 
 def _state(clinic: Path) -> tuple[str, int, int, int]:

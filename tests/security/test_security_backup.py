@@ -58,7 +58,7 @@ def _populate(clinic, audit: AuditLog) -> None:
         c.execute("INSERT INTO analyte_mappings VALUES ('E2', 'estradiol', ?, ?)", (now, uid))
         c.execute(
             "INSERT INTO observations (id, patient_id, analyte_key, collected_at, raw_value, "
-            "value, comparator, unit, source, batch_id, dedupe_key, created_at, created_by) "
+            "value, comparator, unit, source, batch_id, value_key, created_at, created_by) "
             "VALUES (1, 1, 'estradiol', '2026-02-01T08:00:00', '<5', 5, '<', 'pg/mL', 'csv', 1, "
             "'k1', ?, ?)",
             (now, uid),

@@ -41,7 +41,7 @@ def _stored(service: ClinicService) -> list[tuple]:
     rows = service.database.conn.execute(
         "SELECT patient_id, analyte_key, collected_at, raw_value, value, comparator, unit, "
         "value_canonical, unit_canonical, lab, source, loinc, ref_low, ref_high, ref_text, "
-        "flag, batch_id, note, excluded_reason, dedupe_key FROM observations ORDER BY id"
+        "flag, batch_id, note, excluded_reason, value_key FROM observations ORDER BY id"
     )
     return rows.fetchall()
 
@@ -94,7 +94,7 @@ def test_an_encrypted_clinic_takes_the_fast_path(tmp_path, kb):
                 "AND type = 'index' AND sql IS NOT NULL ORDER BY name"
             )
         ]
-        assert names == ["observations_by_batch", "observations_by_patient", "observations_dedupe"]
+        assert names == ["observations_by_batch", "observations_identity"]
     finally:
         service.close()
 

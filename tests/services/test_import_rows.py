@@ -40,7 +40,7 @@ MIXED_CSV = (
 _COLUMNS = (
     "patient_id, analyte_key, collected_at, raw_value, value, comparator, unit, "
     "value_canonical, unit_canonical, lab, source, loinc, ref_low, ref_high, ref_text, flag, "
-    "batch_id, note, excluded_reason, dedupe_key, created_by"
+    "batch_id, note, excluded_reason, value_key, created_by"
 )
 
 
@@ -60,7 +60,7 @@ def _expected(importer: Importer, preview, batch_id: int) -> list[tuple]:
             canonical, canonical_unit = value * linear[0] + linear[1], linear[2]
         stamp = timestamp_text(row.collected_at)
         dedupe = key_from_parts(
-            key, stamp, value_text(value, row.comparator, row.raw_value), normal_unit(row.unit)
+            value_text(value, row.comparator, row.raw_value), normal_unit(row.unit)
         )
         expected.append(
             (patient_id, key, stamp, row.raw_value, value, row.comparator, row.unit, canonical,

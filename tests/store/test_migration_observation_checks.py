@@ -8,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from app.store.database import open_database
+from app.store.migrations import m0001_initial, m0002_security, m0003_observation_checks
 from app.store.sqlite import IntegrityError, dbapi2
 
 FROZEN_V2 = Path(__file__).resolve().parents[1] / "data" / "clinic-schema-v2.db"
+# Schema 3 as released: later migrations have their own tests.
+UP_TO_V3 = [m0001_initial, m0002_security, m0003_observation_checks]
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def upgraded(tmp_path):
         for table in ("observations", "observation_revisions")
     }
     conn.close()
-    clinic = open_database(target)
+    clinic = open_database(target, migrations=UP_TO_V3)
     yield clinic, before
     clinic.close()
 

@@ -108,13 +108,16 @@ def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic):
     repo = ObservationRepository(clinic)
     repo.bulk_from = 1
     rows = _rows(patient_id, ["5", "6", "7"])
-    # The same result spelt '5.0': another text, the same dedupe key.
+    # The same result spelt '5.0': another text, the same value key.
     rows.append(rows[0][:3] + ("5.0",) + rows[0][4:])
     calls: list = []
     with clinic.transaction():
         added = _add_batch(repo, rows, calls)
     assert (added, repo.count(), len(calls)) == (3, 3, 2)
-    assert len(_indexes(clinic)) == 3
+    assert [name for name, _ in _indexes(clinic)] == [
+        "observations_by_batch",
+        "observations_identity",
+    ]
 
 
 def test_a_batch_smaller_than_the_table_uses_add_rows(clinic):
@@ -149,17 +152,26 @@ def test_known_duplicates_skip_the_rebuild(clinic):
     assert (added, len(calls)) == (2, 1)
 
 
-def test_stored_keys_finds_exactly_the_stored_pairs_across_chunks(clinic):
+def test_stored_identities_finds_exactly_the_stored_results_across_chunks(clinic):
     from app.store.imports import ImportRepository
 
     patient_id = _patient_id(clinic)
     rows = _rows(patient_id, [str(n) for n in range(50)])
     with clinic.transaction():
         ObservationRepository(clinic).add_rows(rows)
-    stored = [(patient_id, row[19]) for row in rows]
-    missing = [(patient_id, f"{key}x") for _, key in stored] * 20  # 1,000 pairs: chunks
+    stored = [(patient_id, row[1], row[2], row[19]) for row in rows]
+    missing = [
+        changed
+        for p, analyte, when, key in stored
+        for changed in (
+            (p, analyte, when, f"{key}x"),
+            (p, f"{analyte}x", when, key),
+            (p, analyte, f"{when}x", key),
+            (p + 1, analyte, when, key),
+        )
+    ] * 5  # 1,000 near misses: every part of the identity counts, over many chunks
     repo = ImportRepository(clinic)
-    assert repo.stored_keys(missing + stored) == set(stored)
+    assert repo.stored_identities(missing + stored) == set(stored)
     assert repo.patients_with_results([patient_id, 999]) == {patient_id}
 
 
