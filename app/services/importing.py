@@ -341,7 +341,7 @@ class Importer:
                 refused=preview.row_problems,
             )
             imported = service.observations_repo.add_batch(
-                records(),
+                records,
                 records.offered,
                 records.constants,
                 records.shared,

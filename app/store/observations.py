@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache
+from itertools import islice
 
 from app.core.dedupe import timestamp_text, value_key
 from app.core.models import Observation
@@ -47,8 +48,9 @@ BATCH_SHARED_COLUMNS = (
 #: A batch row: the id of its shared part, then its own values. A NaN ``value`` is
 #: stored as NULL (SQLite binds NaN as NULL). ``add_batch`` first writes the rows as
 #: they are into a temporary table of these columns, then makes the results from it in
-#: one ``INSERT ... SELECT``: binding seven values into a narrow table and one statement
-#: in C cost about half of running the full insert once per row.
+#: one ``INSERT ... SELECT`` (a chunk of rows at a time): binding seven values into a
+#: narrow table and one statement in C cost about half of running the full insert once
+#: per row.
 BATCH_ROW_COLUMNS = (
     "shared_id", "patient_id", "collected_at", "raw_value", "value", "lab", "value_key",
 )  # fmt: skip
@@ -58,6 +60,7 @@ BULK_MIN_ROWS = 50_000
 _BULK_CACHE_SIZE = -16384  # KiB, while such a batch is written
 _SHARED_TABLE = "temp.observation_batch_parts"
 _ROWS_TABLE = "temp.observation_batch_rows"
+_STAGED_ROWS = 100_000  # batch rows held in the temporary table at a time (a few MB)
 # How each inserted column is computed from a batch row ``r`` (BATCH_ROW_COLUMNS) and
 # its shared part ``p``; BATCH_CONSTANTS are filled in as literals.
 _BATCH_VALUES = {
@@ -186,7 +189,7 @@ class ObservationRepository:
 
     def add_batch(
         self,
-        rows: Iterable[tuple],
+        make_rows: Callable[[], Iterable[tuple]],
         size: int,
         constants: dict[str, object],
         shared: Iterable[tuple],
@@ -196,8 +199,9 @@ class ObservationRepository:
         """Insert an import batch like :meth:`add_rows`, rebuilding the indexes when cheaper.
 
         Args:
-            rows: The batch's rows in ``BATCH_ROW_COLUMNS`` order, read once.
-            size: How many rows ``rows`` yields.
+            make_rows: Returns a fresh iterable of rows in ``BATCH_ROW_COLUMNS`` order;
+                called a second time when the fast path has to give way to the slow one.
+            size: How many rows ``make_rows`` yields.
             constants: The ``BATCH_CONSTANTS`` values every row shares.
             shared: ``(id, *BATCH_SHARED_COLUMNS)`` for every shared part a row names.
             duplicates_expected: Some rows are known to be stored already (a preview
@@ -220,49 +224,60 @@ class ObservationRepository:
                 f"({','.join('?' * (len(BATCH_SHARED_COLUMNS) + 1))})",
                 shared,
             )
-            conn.executemany(
-                f"INSERT INTO {_ROWS_TABLE} VALUES ({','.join('?' * len(BATCH_ROW_COLUMNS))})",
-                rows,
-            )
-            return self._add_batch(size, constants, duplicates_expected)
+            return self._add_batch(make_rows, size, constants, duplicates_expected)
         finally:
             for table in (_SHARED_TABLE, _ROWS_TABLE):
                 conn.execute(f"DROP TABLE IF EXISTS {table}")
 
-    def _add_batch(self, size: int, constants: dict[str, object], duplicates_expected: bool) -> int:
+    def _add_batch(
+        self,
+        make_rows: Callable[[], Iterable[tuple]],
+        size: int,
+        constants: dict[str, object],
+        duplicates_expected: bool,
+    ) -> int:
         insert = batch_insert_sql(constants, ignore=False)
         insert_or_skip = batch_insert_sql(constants, ignore=True)
         if duplicates_expected or size < self.bulk_from or size < self._stored_upper_bound():
-            return self._changes(insert_or_skip)
+            return self._insert_staged(insert_or_skip, make_rows())
         conn = self._clinic.conn
         cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
         # Appending to the table needs little cache and the rebuild sorts in memory of
         # its own; a small cache keeps the import's peak memory down.
         conn.execute(f"PRAGMA cache_size = {_BULK_CACHE_SIZE}")
         try:
-            added = self._insert_then_index(insert)
+            added = self._insert_then_index(insert, make_rows)
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         if added is None:
-            return self._changes(insert_or_skip)
+            return self._insert_staged(insert_or_skip, make_rows())
         if added != size:
             # A row naming no shared part would vanish from the insert unseen; with no
             # duplicate possible here every row must have been written.
             raise RuntimeError(f"an import batch of {size} rows wrote {added}")
         return added
 
-    def _changes(self, sql: str) -> int:
-        """Run one statement; how many rows it wrote."""
-        before = self._clinic.conn.total_changes
-        self._clinic.conn.execute(sql)
-        return self._clinic.conn.total_changes - before
+    def _insert_staged(self, sql: str, rows: Iterable[tuple]) -> int:
+        """Stage ``rows`` a chunk at a time and insert each chunk with ``sql``.
+
+        Temporary tables live in memory (SQLCipher keeps them off the disk), so a
+        chunk, not the batch, is held there. Returns how many rows ``sql`` wrote.
+        """
+        conn = self._clinic.conn
+        stage = f"INSERT INTO {_ROWS_TABLE} VALUES ({','.join('?' * len(BATCH_ROW_COLUMNS))})"
+        rows = iter(rows)
+        added = 0
+        while conn.executemany(stage, islice(rows, _STAGED_ROWS)).rowcount > 0:
+            added += conn.execute(sql).rowcount
+            conn.execute(f"DELETE FROM {_ROWS_TABLE}")
+        return added
 
     def _add_skipping_stored(self, sql: str, rows: Iterable[tuple]) -> int:
         before = self._clinic.conn.total_changes
         self._clinic.conn.executemany(sql, rows)
         return self._clinic.conn.total_changes - before
 
-    def _insert_then_index(self, sql: str) -> int | None:
+    def _insert_then_index(self, sql: str, make_rows: Callable[[], Iterable[tuple]]) -> int | None:
         """Insert with the indexes dropped, then rebuild them in the same transaction.
 
         Keeping the indexes up to date row by row costs about half of a million-row
@@ -281,7 +296,7 @@ class ObservationRepository:
         try:
             for name, _ in indexes:
                 conn.execute(f'DROP INDEX "{name}"')
-            added = self._changes(sql)
+            added = self._insert_staged(sql, make_rows())
             for _, index_sql in indexes:
                 conn.execute(index_sql)
         except IntegrityError:

@@ -67,7 +67,7 @@ def _batch(rows: list[tuple]) -> tuple[list[tuple], list[tuple]]:
 
 def _add_batch(repo, rows: list[tuple], **options) -> int:
     batch_rows, shared = _batch(rows)
-    return repo.add_batch(iter(batch_rows), len(batch_rows), CONSTANTS, shared, **options)
+    return repo.add_batch(lambda: iter(batch_rows), len(batch_rows), CONSTANTS, shared, **options)
 
 
 def _rebuilds(monkeypatch) -> list[int | None]:
@@ -75,8 +75,8 @@ def _rebuilds(monkeypatch) -> list[int | None]:
     attempts: list[int | None] = []
     rebuild = ObservationRepository._insert_then_index
 
-    def counted(self, sql):
-        attempts.append(rebuild(self, sql))
+    def counted(self, sql, make_rows):
+        attempts.append(rebuild(self, sql, make_rows))
         return attempts[-1]
 
     monkeypatch.setattr(ObservationRepository, "_insert_then_index", counted)
@@ -127,6 +127,25 @@ def test_a_normalised_duplicate_in_the_batch_falls_back_and_is_skipped(clinic, m
         "observations_by_batch",
         "observations_identity",
     ]
+
+
+@pytest.mark.parametrize("bulk_from", [1, 10**9], ids=["index rebuilt", "row by row"])
+def test_a_batch_larger_than_a_staged_chunk_is_written_whole_in_file_order(
+    clinic, monkeypatch, bulk_from
+):
+    import app.store.observations as observations
+
+    monkeypatch.setattr(observations, "_STAGED_ROWS", 3)
+    patient_id = _patient_id(clinic)
+    repo = ObservationRepository(clinic)
+    repo.bulk_from = bulk_from
+    values = [str(n) for n in (9, 4, 7, 1, 8, 2, 6, 3)]  # 8 rows: chunks of 3, 3 and 2
+    with clinic.transaction():
+        added = _add_batch(repo, _rows(patient_id, values))
+    stored = clinic.conn.execute("SELECT raw_value FROM observations ORDER BY id").fetchall()
+    assert (added, [v for (v,) in stored]) == (8, values)
+    temporary = clinic.conn.execute("SELECT name FROM temp.sqlite_master").fetchall()
+    assert temporary == []  # the batch's working tables are gone
 
 
 def test_a_batch_smaller_than_the_table_uses_add_rows(clinic):
