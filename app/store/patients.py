@@ -214,38 +214,68 @@ class PatientRepository:
             return [_summary_from_row(r) for r in rows]
         typed = text.strip()
         if typed and " " not in typed and _looks_like_mrn(typed):
-            # Letters and digits in one word: an MRN being typed. Read the MRN index in
-            # order from the typed prefix, so the list is in MRN order and stops at 500.
-            sql = (
-                f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.mrn >= ? COLLATE NOCASE "
-                f"AND p.mrn < ? COLLATE NOCASE {archived} ORDER BY p.mrn COLLATE NOCASE LIMIT ?"
-            )
-            rows = self._conn.execute(sql, (typed, typed + "\U0010ffff", limit))
-            return [_summary_from_row(r) for r in rows]
+            return self._search_mrn_or_name(typed, words, limit, archived)
         if query is None:
             sql = (
                 f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE 1 {archived} "
                 "ORDER BY p.family_name COLLATE NOCASE, p.given_name COLLATE NOCASE LIMIT ?"
             )
-            params: tuple = (limit,)
-        else:
-            matches = (
-                f"SELECT {_SUMMARY_COLUMNS} FROM patients_fts f JOIN patients p ON p.id = f.rowid "
-                f"WHERE patients_fts MATCH ? {archived}"
+            return [_summary_from_row(r) for r in self._conn.execute(sql, (limit,))]
+        return self._word_matches(query, limit, archived)
+
+    def _search_mrn_or_name(
+        self, typed: str, words: list[str], limit: int, archived: str
+    ) -> list[PatientSummary]:
+        """One word of letters and digits: an MRN being typed, or a name such as "Smith2".
+
+        MRN matches come first, in MRN order, read from the MRN index from the typed
+        prefix (stops at ``limit``). After them, in name order, the patients whose words
+        start with the typed words but whose MRN does not (a name with digits, as in
+        Synthea exports: "Aaron697"). Those are looked for only when every typed word
+        has a letter: "DEMO-0421" has a word of digits alone, which is part of an MRN
+        or a date and no name's, and a full-text query for it costs milliseconds a key.
+        """
+        bounds = (typed, typed + "\U0010ffff")
+        others: list[PatientSummary] = []
+        if all(any(c.isalpha() for c in word) for word in words):
+            others = self._word_matches(
+                fts_query(typed),
+                limit,
+                archived,
+                "WHERE NOT (mrn >= ? COLLATE NOCASE AND mrn < ? COLLATE NOCASE)",
+                bounds,
             )
-            params = (query, limit)
-            if self._matches_at_least(query, BROAD_MATCH):
-                # A word most of the clinic matches ("19" on the way to a birth year):
-                # putting every match in name order cost 40-80 ms a keystroke. Take the
-                # first matches in record order and show those in name order; the list
-                # says only 500 are shown, and the next keystroke narrows it.
-                matches += " LIMIT ?"
-                params = (query, limit, limit)
-            sql = (
-                f"SELECT * FROM ({matches}) "
-                "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT ?"
-            )
-        return [_summary_from_row(r) for r in self._conn.execute(sql, params)]
+        sql = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.mrn >= ? COLLATE NOCASE "
+            f"AND p.mrn < ? COLLATE NOCASE {archived} ORDER BY p.mrn COLLATE NOCASE LIMIT ?"
+        )
+        # The name matches always fit: an MRN prefix can match thousands, a name few.
+        by_mrn = self._conn.execute(sql, (*bounds, max(limit - len(others), 0)))
+        return [_summary_from_row(r) for r in by_mrn] + others
+
+    def _word_matches(
+        self, query: str, limit: int, archived: str, keep: str = "", params: tuple = ()
+    ) -> list[PatientSummary]:
+        """Full-text matches of ``query`` in name order; ``keep`` filters them further."""
+        matches = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM patients_fts f JOIN patients p ON p.id = f.rowid "
+            f"WHERE patients_fts MATCH ? {archived}"
+        )
+        values: tuple = (query, *params, limit)
+        if self._matches_at_least(query, BROAD_MATCH):
+            # A word most of the clinic matches ("19" on the way to a birth year):
+            # putting every match in name order cost 40-80 ms a keystroke. Take the
+            # first matches in record order and show those in name order; the list
+            # says only 500 are shown, and the next keystroke narrows it. ``keep``
+            # filters the first BROAD_MATCH (about 1 ms more than 500): filtering
+            # every match could read the whole clinic when ``keep`` refuses most.
+            matches += " LIMIT ?"
+            values = (query, BROAD_MATCH if keep else limit, *params, limit)
+        sql = (
+            f"SELECT * FROM ({matches}) {keep} "
+            "ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT ?"
+        )
+        return [_summary_from_row(r) for r in self._conn.execute(sql, values)]
 
     def _matches_at_least(self, query: str, count: int) -> bool:
         """True when ``query`` matches ``count`` or more patients (stops counting there)."""
