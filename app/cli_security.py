@@ -89,7 +89,7 @@ def _new_password(args) -> str:
 
 
 def run_audit(service, args) -> int:
-    from app.services.admin import AdminService
+    from app.services.admin import AdminService, audit_patient_text
 
     admin = AdminService(service)
     if args.audit_command == "verify":
@@ -110,10 +110,12 @@ def run_audit(service, args) -> int:
         written = admin.export_audit(rows, Path(args.csv))
         print(f"{written} audit events written to {args.csv}.")
         return 0
+    patients = admin.audit_patients(rows)
     for row in rows:
         print(
             f"{row.seq:>6} {row.at_utc} {row.username:<14} {row.action:<10} {row.category:<14} "
-            f"{row.outcome:<8} patient {row.patient_id or '-'}  {row.detail}"
+            f"{row.outcome:<8} patient {audit_patient_text(row, patients)}  "
+            f"{row.detail}"
         )
     return 0
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app import __version__
+from app.core.models import PatientSummary
 from app.security import roles
 from app.security.accounts import validate_role, validate_username
 from app.security.keyslots import KeySlots, slots_path_for
@@ -33,6 +34,22 @@ log = logging.getLogger(__name__)
 
 DEFAULT_KEEP = 14
 DEFAULT_EVERY_HOURS = 24
+
+
+def audit_patient_text(row: AuditRow, patients: dict[int, PatientSummary]) -> str:
+    """How an audit listing names an event's patient: MRN and name, not the internal id.
+
+    ``patients``: ``AdminService.audit_patients``. ``-`` for an event about no patient;
+    ``#id (not in this clinic)`` for one the clinic no longer has (an event carried
+    over a restore that took the patient away).
+    """
+    if row.patient_id is None:
+        return "-"
+    patient = patients.get(row.seq)
+    if patient is None:
+        return f"#{row.patient_id} (not in this clinic)"
+    archived = "; archived" if patient.archived else ""
+    return f"{patient.mrn} ({patient.family_name}, {patient.given_name}{archived})"
 
 
 class AdminService:
@@ -163,9 +180,31 @@ class AdminService:
         )
         return result
 
+    def audit_patients(self, rows: list[AuditRow]) -> dict[int, PatientSummary]:
+        """The patient each event names, by the event's seq, archived ones too.
+
+        An event whose patient the clinic no longer has is left out: a restore that
+        took the patient away carries its events over, and the next patient added is
+        given the freed id. An event before the newest creation of the patient holding
+        an id is about an earlier holder, not this one.
+        """
+        self._session.require(roles.AUDIT_VIEW, "audit")
+        ids = {row.patient_id for row in rows if row.patient_id is not None}
+        if not ids:
+            return {}
+        known = self._service.patients_repo.summaries(ids)
+        created = self._session.audit.last_seqs(known, "create", "demographics")
+        return {
+            row.seq: known[row.patient_id]
+            for row in rows
+            if row.patient_id in known and row.seq >= created.get(row.patient_id, 0)
+        }
+
     def export_audit(self, rows: list[AuditRow], path: Path) -> int:
+        """Write ``rows`` to a CSV file; each row also names its patient's MRN."""
         self._session.require(roles.AUDIT_EXPORT, "audit")
-        written = AuditLog.export_csv(rows, Path(path))
+        mrns = {seq: patient.mrn for seq, patient in self.audit_patients(rows).items()}
+        written = AuditLog.export_csv(rows, Path(path), mrns)
         self._service.record_event("export", "audit", detail=f"{written} rows to {Path(path).name}")
         return written
 

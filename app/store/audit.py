@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import socket
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -36,6 +36,8 @@ OUTCOMES = ("success", "failure", "denied")
 _LIMITS = {"username": 64, "action": 64, "category": 64, "workstation": 128, "detail": 4000}
 _ORDERS = {"seq": "seq", "-seq": "seq DESC"}
 _TRIGGERS = ("audit_events_no_update", "audit_events_no_delete")
+# Bound parameters per IN (...) look-up, well under SQLite's limit.
+_IDS_PER_QUERY = 500
 _COLUMNS = (
     "seq, at_utc, user_id, username, patient_id, action, category, outcome, workstation, "
     "detail, prev_mac, mac"
@@ -65,6 +67,8 @@ class AuditRow:
 
 
 CSV_HEADER = [f.name for f in fields(AuditRow)]
+# The export's last column: the patient's MRN, which the stored row does not hold.
+EXPORT_MRN_COLUMN = "patient_mrn"
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -280,6 +284,22 @@ class AuditLog:
             params.append(int(limit))
         return [AuditRow(*r) for r in self._clinic.conn.execute(sql, params)]
 
+    def last_seqs(self, patient_ids: Iterable[int], action: str, category: str) -> dict[int, int]:
+        """The seq of the newest ``action``/``category`` event about each of these patients.
+
+        Patients with no such event are left out.
+        """
+        wanted = sorted(set(patient_ids))
+        found: dict[int, int] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            sql = (
+                "SELECT patient_id, max(seq) FROM audit_events WHERE action = ? AND category = ? "
+                f"AND patient_id IN ({','.join('?' * len(chunk))}) GROUP BY patient_id"
+            )
+            found.update(self._clinic.conn.execute(sql, (action, category, *chunk)).fetchall())
+        return found
+
     def rows_after(self, head: dict | None) -> list[AuditRow] | None:
         """The events written after ``head`` (``{"seq", "mac"}``) in this trail, oldest first.
 
@@ -326,17 +346,24 @@ class AuditLog:
     # -- export ----------------------------------------------------------------
 
     @staticmethod
-    def export_csv(rows: Iterable[AuditRow], path: Path) -> int:
+    def export_csv(
+        rows: Iterable[AuditRow], path: Path, mrns: Mapping[int, str] | None = None
+    ) -> int:
         """Write rows to a CSV file (UTF-8 with BOM, formulas neutralised); return the count.
 
+        The stored columns come first, as stored (``patient_id`` is the internal id the
+        MAC covers); a last column, ``patient_mrn``, names the patient by the MRN that
+        ``mrns`` gives for the row's seq (empty for no patient, or one not known).
         The caller audits the export itself (``action='export'``, category ``audit``).
         """
+        mrns = mrns or {}
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(CSV_HEADER)
+        writer.writerow([*CSV_HEADER, EXPORT_MRN_COLUMN])
         count = 0
         for row in rows:
-            writer.writerow(neutralize_row(astuple(row)))
+            mrn = mrns.get(row.seq, "") if row.patient_id is not None else ""
+            writer.writerow(neutralize_row((*astuple(row), mrn)))
             count += 1
         write_atomic(Path(path), buffer.getvalue().encode("utf-8-sig"), private=True)
         return count

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
@@ -16,6 +17,8 @@ _SUMMARY_COLUMNS = (
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A search matching this many patients shows its first matches, not the first by name.
 BROAD_MATCH = 5000
+# Bound parameters per IN (...) look-up, well under SQLite's limit.
+_IDS_PER_QUERY = 500
 _WRITE_COLUMNS = (
     "mrn, family_name, given_name, date_of_birth, sex_at_birth, gender_identity, phone, "
     "email, address, notes, archived, search_text"
@@ -172,6 +175,18 @@ class PatientRepository:
             (family.strip(), given.strip(), born.isoformat()),
         ).fetchall()
         return [_patient_from_row(r) for r in rows]
+
+    def summaries(self, patient_ids: Iterable[int]) -> dict[int, PatientSummary]:
+        """The patients with these ids, archived ones too; ids with no patient are left out."""
+        wanted = sorted(set(patient_ids))
+        found: dict[int, PatientSummary] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.id IN ({marks})"
+            for row in self._conn.execute(sql, chunk):
+                found[row[0]] = _summary_from_row(row)
+        return found
 
     def all(self, include_archived: bool = False) -> list[Patient]:
         where = "" if include_archived else " WHERE archived = 0"

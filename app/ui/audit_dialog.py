@@ -97,7 +97,7 @@ class AuditTableModel(QAbstractTableModel):
         self._patients: dict[int, str] = {}
 
     def set_rows(self, rows: list, patients: dict[int, str] | None = None) -> None:
-        """Show ``rows``; ``patients`` maps patient ids to the MRN shown for them."""
+        """Show ``rows``; ``patients`` maps event seqs to the MRN shown for their patient."""
         self.beginResetModel()
         self._rows = list(rows)
         self._patients = dict(patients or {})
@@ -150,7 +150,8 @@ class AuditTableModel(QAbstractTableModel):
     def _patient_text(self, row) -> str:
         if row.patient_id is None:
             return ""
-        return self._patients.get(row.patient_id, f"#{row.patient_id}")
+        # A patient the clinic no longer has (its events carried over a restore).
+        return self._patients.get(row.seq, f"#{row.patient_id}")
 
 
 def _combo(items, editable: bool = True) -> QComboBox:
@@ -321,13 +322,12 @@ class AuditDialog(QDialog):
         self._say(message)
 
     def _mrns(self, rows: list) -> dict[int, str]:
-        mrns = {}
-        for patient_id in {r.patient_id for r in rows if r.patient_id is not None}:
-            try:
-                mrns[patient_id] = self._service.get_patient(patient_id).mrn
-            except KeyError:  # a patient id the audit kept but the clinic no longer has
-                continue
-        return mrns
+        """The MRN of each event's patient, by seq (one look-up for all the rows)."""
+        try:
+            patients = self._admin.audit_patients(rows)
+        except ADMIN_REFUSALS:
+            return {}
+        return {seq: patient.mrn for seq, patient in patients.items()}
 
     def clear_filters(self) -> None:
         for edit in (self.date_from, self.date_to):

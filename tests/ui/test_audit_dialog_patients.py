@@ -1,0 +1,40 @@
+"""The audit viewer's Patient column shows the MRN of the patient each event was about."""
+
+from __future__ import annotations
+
+from app.services.admin import AdminService
+from app.ui.audit_dialog import AuditDialog
+from tests.conftest import create_encrypted_clinic, make_patient
+
+
+def _patient_column(dialog: AuditDialog) -> dict[int, str]:
+    model = dialog.model
+    return {
+        model.row_at(r).seq: model.data(model.index(r, model.PATIENT))
+        for r in range(model.rowCount())
+    }
+
+
+def test_events_of_a_patient_a_restore_took_away_are_not_shown_as_the_next_patient(
+    qtbot, tmp_path, kb
+):
+    service = create_encrypted_clinic(tmp_path / "clinic.db", kb)  # MRN-1001
+    admin = AdminService(service)
+    backup = admin.back_up().path
+    gone = service.create_patient(make_patient(mrn="MRN-2002", family_name="Lindqvist"))
+    admin.restore(backup)
+    novak = service.create_patient(make_patient(mrn="MRN-3003", family_name="Novak"))
+    assert novak.id == gone.id  # the freed id went to the next patient
+
+    dialog = AuditDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.refresh()
+    shown = _patient_column(dialog)
+    by_seq = {row.seq: row for row in admin.audit_rows()}
+    about = {seq: text for seq, text in shown.items() if by_seq[seq].patient_id == gone.id}
+    carried = {s for s in about if by_seq[s].detail.startswith("carried over")}
+    assert carried and {about[s] for s in carried} == {f"#{gone.id}"}
+    assert {about[s] for s in about.keys() - carried} == {"MRN-3003"}
+    assert "MRN-1001" in shown.values()
+    dialog.close()
+    service.close()
