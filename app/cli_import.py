@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 from app.cli import UserError as ImportUserError
+from app.core.importing import normal_test_name
 from app.core.labfiles import FileRejected, NeedsDateOrder, ReadOptions
 from app.services.importing import (
+    NOT_TRACKED,
     AssignmentError,
     Importer,
     NothingToImport,
@@ -59,10 +61,16 @@ def run_import(service, args) -> int:
             profile_name = found[0]
     for mapping in args.map:
         text, _, key = mapping.partition("=")
+        if key.strip() == NOT_TRACKED:
+            raise ImportUserError(f"--map {mapping}: use --not-tracked '{text.strip()}' instead.")
         try:
-            importer.map_analyte(text.strip().casefold(), key.strip())
+            importer.map_analyte(normal_test_name(text), key.strip())
         except KeyError as exc:
             raise ImportUserError(f"--map {mapping}: unknown analyte key {key.strip()!r}.") from exc
+    for text in args.not_tracked:
+        if not normal_test_name(text):
+            raise ImportUserError("--not-tracked needs the test's name as the import lists it.")
+        importer.map_analyte(normal_test_name(text), NOT_TRACKED)
     preview = importer.preview(data, path.name, parsed, profile_name)
     if args.assign:
         # Every assignment is checked before anything is written: one bad one stops all.
@@ -130,6 +138,7 @@ def _print(
         who.describe(): preview.patient_notes.get(who, "") for who in preview.unmatched_patients
     }
     unknown = {text: len(lines) for text, lines in preview.unknown_analytes.items()}
+    untracked = {text: len(lines) for text, lines in preview.untracked_analytes.items()}
     if args.json:
         payload = {
             "file": preview.file_name,
@@ -144,6 +153,7 @@ def _print(
                 who: {"rows": a["rows"], "mrn": a["mrn"]} for who, a in assigned.items()
             },
             "unknown_analytes": unknown,
+            "untracked_analytes": untracked,
             "unrecognised_units": {
                 f"{k[0]} [{k[1]}]": n for k, n in preview.unrecognised_units.items()
             },
@@ -175,6 +185,11 @@ def _print(
         f"{summary['duplicates']} already in the clinic, {summary['rejected']} rejected, "
         f"{summary['unmatched_patient_rows']} for unmatched patients, "
         f"{summary['unknown_analyte_rows']} with unknown analytes"
+        + (
+            f", {summary['untracked_analyte_rows']} of tests not tracked"
+            if summary["untracked_analyte_rows"]
+            else ""
+        )
     )
     for who, a in assigned.items():
         wins = " (assigned, so --create-patients does not create it)" if a["not_created"] else ""
@@ -190,6 +205,14 @@ def _print(
         print("  assign a file patient to a clinic patient with --assign 'WHO=MRN'")
     for text, count in unknown.items():
         print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
+    if unknown:
+        print(
+            "  a test the clinic does not track: --not-tracked 'NAME' leaves it out of every "
+            "import; `cofactor kb analytes` lists the keys"
+        )
+    if untracked:
+        names = ", ".join(f"{text!r} ({count})" for text, count in untracked.items())
+        print(f"  left out, not tracked by this clinic: {names}")
     for (key, unit), count in preview.unrecognised_units.items():
         why = unit_reasons.get((key, unit), "")
         print(

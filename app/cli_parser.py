@@ -83,7 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="TEXT=ANALYTE",
-        help="map an unknown analyte name to a knowledge-base key (repeatable)",
+        help="map an unknown analyte name to a knowledge-base key (repeatable); the clinic "
+        "remembers it",
+    )
+    imp.add_argument(
+        "--not-tracked",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="a test name this clinic does not track (vital signs, questionnaires): its rows are "
+        "left out of this and every later import instead of being listed as unknown; --map "
+        "the same name to an analyte to track it again (repeatable)",
     )
     imp.add_argument(
         "--assign",

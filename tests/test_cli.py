@@ -534,3 +534,35 @@ def test_kb_analytes_lists_the_keys_import_map_takes(capsys):
     zinc = next(line for line in text.splitlines() if line.startswith("zinc "))
     assert "Zinc, serum" in zinc and "ug/dL" in zinc and "5763-8" in zinc
     assert text.splitlines()[-1].endswith(")") and "analytes (knowledge base" in text
+
+
+def test_not_tracked_tests_are_left_out_of_later_imports(tmp_path, capsys):
+    base = _demo_with_r1(tmp_path, capsys)
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "MRN,Test,Result,Units,Collected\n"
+        "R1,Zinc,70,ug/dL,2026-10-01 08:00\n"
+        "R1,Respiratory rate,16,/min,2026-10-01 08:00\n"
+    )
+    code, text, err = _run(capsys, *base, "import", str(labs), "--dry-run")
+    assert code == 0, err
+    assert "unknown analyte: 'respiratory rate' (1 rows)" in text
+    assert "--not-tracked 'NAME' leaves it out of every import" in text
+    code, text, err = _run(capsys, *base, "import", str(labs), "--not-tracked", "Respiratory Rate")
+    assert code == 0, err
+    assert "Imported 1 results" in text and "unknown analyte:" not in text
+    later = tmp_path / "later.csv"
+    later.write_text(
+        "MRN,Test,Result,Units,Collected\n"
+        "R1,Zinc,72,ug/dL,2026-11-01 08:00\n"
+        "R1,Respiratory rate,18,/min,2026-11-01 08:00\n"
+    )
+    code, text, err = _run(capsys, *base, "import", str(later), "--json", "--dry-run")
+    assert code == 0, err
+    payload = json.loads(text)
+    assert payload["unknown_analytes"] == {} and payload["untracked_analytes"] == {
+        "respiratory rate": 1
+    }
+    code, text, err = _run(capsys, *base, "import", str(later))
+    assert "left out, not tracked by this clinic: 'respiratory rate' (1)" in text
+    assert "1 of tests not tracked" in text and "Imported 1 results" in text

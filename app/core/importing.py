@@ -20,7 +20,11 @@ _SPACES = re.compile(r"\s+")
 
 def mapping_text(raw: RawResult | Test) -> str:
     """The text a user maps once for an unknown analyte (name, else local code)."""
-    text = raw.analyte_text or raw.local_code or raw.loinc
+    return normal_test_name(raw.analyte_text or raw.local_code or raw.loinc)
+
+
+def normal_test_name(text: str) -> str:
+    """A test's name as mappings remember it: one space between words, case folded."""
     return _SPACES.sub(" ", text.strip()).casefold()
 
 
@@ -89,6 +93,13 @@ def _file_patient(
     )
 
 
+#: What a remembered mapping holds for a test the clinic does not track (vital signs,
+#: questionnaires, tests outside its protocols): its rows are left out of every import
+#: and counted, instead of being listed as unknown each time. Not a knowledge-base key
+#: (those are snake_case words), so it can never be taken for one.
+NOT_TRACKED = "(not tracked)"
+
+
 class AnalyteMatcher:
     """LOINC code first (check digit validated by the KB), then name and synonym,
     then the clinic's remembered mappings for texts a user mapped before."""
@@ -99,8 +110,13 @@ class AnalyteMatcher:
         self._cache: dict[tuple[str, str, str], str | None] = {}
 
     def remember(self, text: str, analyte_key: str) -> None:
+        """Map a test's text to an analyte key, or to ``NOT_TRACKED``."""
         self._remembered[text] = analyte_key
         self._cache.clear()
+
+    def not_tracked(self, raw: RawResult | Test) -> bool:
+        """True for a test the clinic chose not to track (and the KB does not know)."""
+        return self.match(raw) is None and self._remembered.get(mapping_text(raw)) == NOT_TRACKED
 
     def match(self, raw: RawResult | Test) -> str | None:
         """The analyte of a row, or of a test of compact rows (the same three codes)."""
@@ -118,6 +134,8 @@ class AnalyteMatcher:
             key = analyte.key if analyte else None
         if key is None:
             key = self._remembered.get(mapping_text(raw))
+            if key == NOT_TRACKED:
+                key = None
         self._cache[cache_key] = key
         return key
 

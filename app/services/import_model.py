@@ -12,6 +12,8 @@ NEW = "new"
 DUPLICATE = "duplicate"
 UNMATCHED_PATIENT = "unmatched patient"
 UNKNOWN_ANALYTE = "unknown analyte"
+# A test the clinic said it does not track (remembered): left out, counted, not asked about.
+UNTRACKED_ANALYTE = "not tracked"
 REJECTED = "rejected"
 
 
@@ -28,6 +30,8 @@ class ImportPreview:
     analyte_keys: list[str | None] = field(default_factory=list)
     patient_ids: list[int | None] = field(default_factory=list)
     unknown_analytes: dict[str, list[int]] = field(default_factory=dict)
+    # Tests the clinic does not track (mapping text -> lines), left out of the batch.
+    untracked_analytes: dict[str, list[int]] = field(default_factory=dict)
     unmatched_patients: dict[FilePatient, list[int]] = field(default_factory=dict)
     patient_notes: dict[FilePatient, str] = field(default_factory=dict)
     # File patients the user assigned to a clinic patient (id), and their rows' lines.
@@ -56,6 +60,7 @@ class ImportPreview:
             "duplicates": self.count(DUPLICATE),
             "unmatched_patient_rows": self.count(UNMATCHED_PATIENT),
             "unknown_analyte_rows": self.count(UNKNOWN_ANALYTE),
+            "untracked_analyte_rows": self.count(UNTRACKED_ANALYTE),
             "rejected": len(self.parsed.problems) + len(self.row_problems),
             "unrecognised_unit_rows": sum(self.unrecognised_units.values()),
             "assigned_rows": sum(map(len, self.assigned_lines.values())),

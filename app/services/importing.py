@@ -19,6 +19,7 @@ from pathlib import Path
 
 from app.core.dedupe import result_identity
 from app.core.importing import (
+    NOT_TRACKED,
     AnalyteMatcher,
     FilePatient,
     UnitConverter,
@@ -35,6 +36,7 @@ from app.services.import_model import (
     REJECTED,
     UNKNOWN_ANALYTE,
     UNMATCHED_PATIENT,
+    UNTRACKED_ANALYTE,
     ImportPreview,
     ImportResult,
     NothingToImport,
@@ -53,9 +55,11 @@ __all__ = [
     "AssignmentError",
     "DUPLICATE",
     "NEW",
+    "NOT_TRACKED",
     "REJECTED",
     "UNKNOWN_ANALYTE",
     "UNMATCHED_PATIENT",
+    "UNTRACKED_ANALYTE",
     "ImportPreview",
     "ImportResult",
     "Importer",
@@ -112,8 +116,12 @@ class Importer:
     # -- step 2: preview ----------------------------------------------------------
 
     def map_analyte(self, text: str, analyte_key: str) -> None:
-        """The user's mapping of an unknown analyte text; remembered when committed."""
-        if analyte_key not in self._service.knowledge.analytes:
+        """The user's mapping of an unknown analyte text; remembered when committed.
+
+        ``NOT_TRACKED`` says the clinic does not track this test: its rows are left
+        out of this import and of every later one (until it is mapped to an analyte).
+        """
+        if analyte_key != NOT_TRACKED and analyte_key not in self._service.knowledge.analytes:
             raise KeyError(analyte_key)
         self.matcher.remember(text, analyte_key)
         self._new_mappings[text] = analyte_key
@@ -163,8 +171,12 @@ class Importer:
         patient_ids = list(map(visit_patients.__getitem__, by_visit))
         known_patient = [patient_id is not None for patient_id in visit_patients]
         status_of = [
-            (UNKNOWN_ANALYTE, UNKNOWN_ANALYTE) if key is None else (UNMATCHED_PATIENT, NEW)
-            for key in test_keys
+            (UNMATCHED_PATIENT, NEW)
+            if key is not None
+            else (UNTRACKED_ANALYTE,) * 2
+            if self.matcher.not_tracked(test)
+            else (UNKNOWN_ANALYTE,) * 2
+            for key, test in zip(test_keys, rows.tests, strict=True)
         ]
         statuses = list(
             map(
@@ -174,11 +186,14 @@ class Importer:
             )
         )
         unknown: dict[str, list[int]] = defaultdict(list)
+        untracked: dict[str, list[int]] = defaultdict(list)
         unmatched: dict[FilePatient, list[int]] = defaultdict(list)
         units: dict[tuple[str, str], int] = defaultdict(int)
         tests, values = rows.tests, rows.values
         for index in _rows_where(statuses, UNKNOWN_ANALYTE):
             unknown[mapping_text(tests[by_test[index]])].append(lines[index])
+        for index in _rows_where(statuses, UNTRACKED_ANALYTE):
+            untracked[mapping_text(tests[by_test[index]])].append(lines[index])
         # A number in a unit the analyte cannot be converted from (NaN: no number).
         unconverted = [
             key is not None and not ok for key, ok in zip(test_keys, convertible, strict=True)
@@ -213,6 +228,7 @@ class Importer:
             lambda patient_id: self._service.get_patient(patient_id).date_of_birth,
         )
         preview.unknown_analytes = dict(unknown)
+        preview.untracked_analytes = dict(untracked)
         preview.unmatched_patients = dict(unmatched)
         preview.unrecognised_units = dict(units)
         return preview
@@ -466,6 +482,9 @@ def nothing_to_import_text(preview: ImportPreview) -> str:
         else "",
         f"{summary['unknown_analyte_rows']} with unknown analytes"
         if summary["unknown_analyte_rows"]
+        else "",
+        f"{summary['untracked_analyte_rows']} of tests the clinic does not track"
+        if summary["untracked_analyte_rows"]
         else "",
     ]
     found = ", ".join(p for p in parts if p) or "no results in the file"

@@ -14,6 +14,7 @@ from app.services.importing import (
     REJECTED,
     UNKNOWN_ANALYTE,
     UNMATCHED_PATIENT,
+    UNTRACKED_ANALYTE,
 )
 from app.ui.item_roles import BACKGROUND, DISPLAY, TOOLTIP
 from app.ui.table_model import Index, RowsTableModel
@@ -35,6 +36,7 @@ _COLOURS = {
     DUPLICATE: QColor("#eeeeee"),
     UNMATCHED_PATIENT: QColor("#fff1c2"),
     UNKNOWN_ANALYTE: QColor("#ffd9d9"),
+    UNTRACKED_ANALYTE: QColor("#eeeeee"),
     REJECTED: QColor("#ffb3b3"),
 }
 

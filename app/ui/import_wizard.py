@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from app.core.labfiles import FileRejected, ImportCancelled, NeedsDateOrder, ReadOptions
 from app.core.labfiles.role_labels import describe_columns
 from app.services.importing import (
+    NOT_TRACKED,
     Importer,
     apply_profile,
     nothing_to_import_text,
@@ -173,7 +174,10 @@ class ImportWizard(QDialog):
         self.columns_box = ColumnMappingBox()
         side = QVBoxLayout()
         side.addWidget(self.columns_box)
-        unknown = QLabel("<b>Unknown analytes</b>: map each once; it is remembered.")
+        unknown = QLabel(
+            "<b>Unknown analytes</b>: map each once to an analyte, or mark it not tracked; "
+            "the clinic remembers either."
+        )
         unknown.setWordWrap(True)
         side.addWidget(unknown)
         side.addWidget(self.mapping_table, 1)
@@ -344,6 +348,11 @@ class ImportWizard(QDialog):
             f"{summary['rejected']} rejected · {summary['unmatched_patient_rows']} for unmatched "
             f"patients · {summary['unknown_analyte_rows']} with unknown analytes"
             + (
+                f" · {summary['untracked_analyte_rows']} of tests not tracked"
+                if summary["untracked_analyte_rows"]
+                else ""
+            )
+            + (
                 f" · {summary['unrecognised_unit_rows']} in units kept as reported"
                 if summary["unrecognised_unit_rows"]
                 else ""
@@ -369,23 +378,36 @@ class ImportWizard(QDialog):
         self.commit_button.setToolTip("" if importable else nothing_to_import_text(self._preview))
 
     def _fill_mappings(self) -> None:
-        unknown = self._preview.unknown_analytes
-        self.mapping_table.setRowCount(len(unknown))
+        """Unknown tests to map, then those the clinic said it does not track (to undo)."""
+        unknown = sorted(self._preview.unknown_analytes.items())
+        untracked = sorted(self._preview.untracked_analytes.items())
+        self.mapping_table.setRowCount(len(unknown) + len(untracked))
         choices = self._service.analyte_choices()
-        for row, (text, lines) in enumerate(sorted(unknown.items())):
+        for row, (text, lines) in enumerate([*unknown, *untracked]):
             self.mapping_table.setItem(row, 0, QTableWidgetItem(text))
             self.mapping_table.setItem(row, 1, QTableWidgetItem(str(len(lines))))
             combo = QComboBox()
-            combo.addItem("— leave out —", "")
+            combo.addItem("— leave out this time —", "")
+            combo.addItem("Not tracked: leave out of every import", NOT_TRACKED)
             for choice in choices:
                 combo.addItem(choice.label, choice.key)
+            if row >= len(unknown):
+                combo.setCurrentIndex(1)
+            combo.setToolTip(
+                "Map the name to an analyte (remembered for later files), leave its rows out "
+                "of this import, or say the clinic does not track it (vital signs, "
+                "questionnaires): its rows are then left out of every import without asking."
+            )
             self.mapping_table.setCellWidget(row, 2, combo)
 
     def apply_mappings(self) -> None:
+        """Take the chosen mappings; each is remembered when the import is committed."""
+        untracked = self._preview.untracked_analytes
         for row in range(self.mapping_table.rowCount()):
+            text = self.mapping_table.item(row, 0).text()
             key = self.mapping_table.cellWidget(row, 2).currentData()
-            if key:
-                self._importer.map_analyte(self.mapping_table.item(row, 0).text(), key)
+            if key and not (key == NOT_TRACKED and text in untracked):
+                self._importer.map_analyte(text, key)
         self._refresh_preview()
 
     def assign_patient(self, who, patient_id: int | None) -> None:

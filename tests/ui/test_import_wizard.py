@@ -192,3 +192,30 @@ def test_a_file_with_many_notes_keeps_the_wizard_within_a_laptop_screen(qtbot, w
     assert dialog.pages.currentIndex() == 1
     assert dialog.minimumSizeHint().height() <= 768
     assert dialog.sizeHint().height() <= 768
+
+
+def test_a_test_marked_not_tracked_is_not_asked_about_again(qtbot, wizard, service):
+    dialog = wizard(CSV)
+    _read(qtbot, dialog)
+    combo = dialog.mapping_table.cellWidget(0, 2)
+    assert dialog.mapping_table.item(0, 0).text() == "glorbulin"
+    combo.setCurrentIndex(combo.findText("Not tracked: leave out of every import"))
+    dialog.apply_mappings()
+    assert "1 of tests not tracked" in dialog.counts.text()
+    assert "0 with unknown analytes" in dialog.counts.text()
+    dialog.commit()
+    qtbot.waitUntil(lambda: dialog.pages.currentIndex() == 2, timeout=10_000)
+    assert "Imported 2 results" in dialog.done_label.text()
+
+    later = wizard(CSV.replace("2026-10-0", "2026-11-0"), "later.csv")
+    _read(qtbot, later)
+    assert "1 of tests not tracked" in later.counts.text()
+    assert "0 with unknown analytes" in later.counts.text()
+    # Still listed, with its choice shown, so the clinic can track it after all.
+    assert later.mapping_table.item(0, 0).text() == "glorbulin"
+    combo = later.mapping_table.cellWidget(0, 2)
+    assert combo.currentText() == "Not tracked: leave out of every import"
+    combo.setCurrentIndex(combo.findData("shbg"))
+    later.apply_mappings()
+    assert "0 of tests not tracked" not in later.counts.text()
+    assert "3 new" in later.counts.text()

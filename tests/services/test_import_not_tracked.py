@@ -1,0 +1,89 @@
+"""Tests a clinic does not track: said once, left out of every later import, and reversible."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services import ClinicService
+from app.services.importing import (
+    NEW,
+    NOT_TRACKED,
+    UNKNOWN_ANALYTE,
+    UNTRACKED_ANALYTE,
+    Importer,
+    NothingToImport,
+)
+from tests.conftest import TODAY, make_patient
+
+FIRST = (
+    "MRN,Test,Result,Units,Collected\n"
+    "MRN-1001,Zinc,70,ug/dL,2026-03-02 08:10\n"
+    "MRN-1001,Respiratory  Rate,16,/min,2026-03-02 08:10\n"
+    "MRN-1001,QALY,41.2,a,2026-03-02 08:10\n"
+)
+LATER = (
+    "MRN,Test,Result,Units,Collected\n"
+    "MRN-1001,Zinc,72,ug/dL,2026-05-04 08:10\n"
+    "MRN-1001,respiratory rate,18,/min,2026-05-04 08:10\n"
+    "MRN-1001,QALY,41.9,a,2026-05-04 08:10\n"
+)
+
+
+@pytest.fixture
+def clinic(tmp_path, kb):
+    service = ClinicService.create(tmp_path / "c.db", name="T", today=lambda: TODAY, knowledge=kb)
+    service.create_patient(make_patient())
+    yield service
+    service.close()
+
+
+def _preview(service, text: str, name: str):
+    importer = Importer(service)
+    data = text.encode()
+    return importer, data, importer.preview(data, name, importer.read(data, name))
+
+
+def test_a_test_marked_not_tracked_is_left_out_of_later_imports_without_asking(clinic):
+    importer, data, preview = _preview(clinic, FIRST, "first.csv")
+    assert set(preview.unknown_analytes) == {"respiratory rate", "qaly"}
+    importer.map_analyte("respiratory rate", NOT_TRACKED)
+    preview = importer.preview(data, "first.csv", preview.parsed)
+    assert preview.statuses == [NEW, UNTRACKED_ANALYTE, UNKNOWN_ANALYTE]
+    assert importer.commit(preview, data).imported == 1
+
+    _, _, later = _preview(clinic, LATER, "later.csv")
+    assert later.statuses == [NEW, UNTRACKED_ANALYTE, UNKNOWN_ANALYTE]
+    assert later.untracked_analytes == {"respiratory rate": [3]}
+    assert list(later.unknown_analytes) == ["qaly"]  # only what nobody decided is asked
+    assert later.summary()["untracked_analyte_rows"] == 1
+
+
+def test_mapping_a_not_tracked_test_to_an_analyte_tracks_it_again(clinic):
+    importer, data, preview = _preview(clinic, FIRST, "first.csv")
+    importer.map_analyte("qaly", NOT_TRACKED)
+    importer.commit(importer.preview(data, "first.csv", preview.parsed), data)
+    importer, data, later = _preview(clinic, LATER, "later.csv")
+    assert later.statuses[2] == UNTRACKED_ANALYTE
+    importer.map_analyte("qaly", "shbg")  # the clinic changed its mind
+    later = importer.preview(data, "later.csv", later.parsed)
+    assert later.statuses[2] == NEW and later.untracked_analytes == {}
+
+
+def test_a_file_of_only_untracked_tests_imports_nothing_and_says_so(clinic):
+    importer, data, preview = _preview(clinic, FIRST, "first.csv")
+    for text in ("respiratory rate", "qaly"):
+        importer.map_analyte(text, NOT_TRACKED)
+    importer.commit(importer.preview(data, "first.csv", preview.parsed), data)
+    only = "MRN,Test,Result,Units,Collected\nMRN-1001,QALY,40.0,a,2026-06-01 08:10\n"
+    importer, data, preview = _preview(clinic, only, "only.csv")
+    with pytest.raises(NothingToImport, match="1 of tests the clinic does not track"):
+        importer.commit(preview, data)
+
+
+def test_a_knowledge_base_analyte_is_never_left_out_by_a_remembered_text(clinic):
+    importer, data, preview = _preview(clinic, FIRST, "first.csv")
+    importer.map_analyte("zinc", NOT_TRACKED)  # a name the knowledge base knows
+    preview = importer.preview(data, "first.csv", preview.parsed)
+    assert preview.statuses[0] == NEW and preview.analyte_keys[0] == "zinc"
+    with pytest.raises(KeyError):
+        importer.map_analyte("qaly", "not-an-analyte")
