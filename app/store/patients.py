@@ -25,6 +25,16 @@ _WRITE_COLUMNS = (
 )
 
 
+# A new patient's id is above every id the audit trail names, not only above the stored
+# patients' ids (SQLite's choice): after a restore the trail carries over the events of
+# patients the restored file does not hold, and the next patient added would otherwise
+# be given such a freed id and seem to have that history. Both maxima are index reads.
+_NEXT_PATIENT_ID = (
+    "(SELECT max(coalesce((SELECT max(id) FROM patients), 0), "
+    "coalesce((SELECT max(patient_id) FROM audit_events), 0)) + 1)"
+)
+
+
 class DuplicateMrn(Exception):
     """Another patient already has this medical record number."""
 
@@ -122,8 +132,8 @@ class PatientRepository:
         now = utc_now()
         try:
             cursor = self._conn.execute(
-                f"INSERT INTO patients ({_WRITE_COLUMNS}, created_at, updated_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO patients (id, {_WRITE_COLUMNS}, created_at, updated_at) "
+                f"VALUES ({_NEXT_PATIENT_ID},?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (*self._values(patient), now, now),
             )
         except IntegrityError as exc:

@@ -55,9 +55,7 @@ def test_only_those_who_may_view_the_audit_get_its_patient_names(tmp_path, kb):
     ben.close()
 
 
-def test_a_patient_added_after_a_restore_under_a_freed_id_is_not_named_for_older_events(
-    tmp_path, kb
-):
+def test_a_patient_added_after_a_restore_never_takes_an_id_the_trail_names(tmp_path, kb):
     path = tmp_path / "clinic.db"
     service = create_encrypted_clinic(path, kb)
     admin = AdminService(service)
@@ -67,7 +65,41 @@ def test_a_patient_added_after_a_restore_under_a_freed_id_is_not_named_for_older
     admin.restore(backup)
     novak = service.create_patient(make_patient(mrn="MRN-3003", family_name="Novak"))
     service.open_chart(novak.id)
-    assert novak.id == gone.id  # SQLite gives the freed id to the next patient
+    # SQLite alone would give Novak the freed id, and with it Lindqvist's history.
+    assert novak.id > gone.id
+
+    rows = admin.audit_rows()
+    patients = admin.audit_patients(rows)
+    carried = [r for r in rows if r.patient_id == gone.id]
+    assert [r.action for r in carried] == ["create", "read"]
+    assert all(r.detail.startswith("carried over") for r in carried)
+    assert {audit_patient_text(r, patients) for r in carried} == {
+        f"#{gone.id} (not in this clinic)"
+    }
+    novaks = [r for r in rows if r.patient_id == novak.id]
+    assert [r.action for r in novaks] == ["create", "read"]
+    assert {audit_patient_text(r, patients) for r in novaks} == {"MRN-3003 (Novak, Samir)"}
+    service.close()
+
+
+def test_events_of_an_earlier_holder_of_a_reused_id_are_not_named_for_this_one(tmp_path, kb):
+    """A clinic whose ids were reused by an older version: what it already holds."""
+    from dataclasses import replace
+
+    from app.security import roles
+
+    path = tmp_path / "clinic.db"
+    service = create_encrypted_clinic(path, kb)
+    admin = AdminService(service)
+    backup = admin.back_up().path
+    gone = service.create_patient(make_patient(mrn="MRN-2002", family_name="Lindqvist"))
+    service.open_chart(gone.id)
+    admin.restore(backup)
+    # As an older version did: the next patient is given the freed id.
+    novak = replace(make_patient(mrn="MRN-3003", family_name="Novak"), id=gone.id)
+    with service.audited_write(roles.PATIENT_WRITE, "create", "demographics", gone.id):
+        service.patients_repo.add_many([novak])
+    service.open_chart(gone.id)
 
     rows = [r for r in admin.audit_rows() if r.patient_id == gone.id]
     patients = admin.audit_patients(rows)
