@@ -285,10 +285,22 @@ class Importer:
         The original file is written beside the clinic as ``.part`` inside the
         transaction and renamed only after the commit, so a failed import leaves
         neither rows nor a stray file.
+
+        Raises:
+            NothingToImport: No row would be added; no batch is made. Test names the
+                user mapped or marked not tracked are remembered all the same (they
+                are choices about later files too).
         """
         self._service.session.require(roles.IMPORT_COMMIT, "lab results")
         if not self.importable_rows(preview, create_patients):
-            raise NothingToImport(nothing_to_import_text(preview))
+            why = nothing_to_import_text(preview)
+            if self._new_mappings:
+                self._remember_mappings_alone(user_id)
+                why += (
+                    f" The {len(self._new_mappings)} test names you mapped or marked not "
+                    "tracked are remembered."
+                )
+            raise NothingToImport(why)
         stored = self._stored_path(preview)
         pending = stored.with_name(stored.name + ".part") if stored else None
         try:
@@ -416,6 +428,19 @@ class Importer:
         end_for_new_results(
             self._service, changed, f"new results imported from {preview.file_name}"
         )
+
+    def _remember_mappings_alone(self, user_id: int | None) -> None:
+        """Remember the new mappings when no batch carries them (audited on their own)."""
+        with self._service.database.transaction():
+            for text, analyte_key in self._new_mappings.items():
+                self._repo.remember_mapping(text, analyte_key, user_id)
+            self._service.session.record(
+                "update",
+                "import settings",
+                detail="remembered test names: "
+                + "; ".join(f"{text} = {key}" for text, key in self._new_mappings.items()),
+            )
+        self._service.session.audit.sync_anchor()
 
     def importable_rows(self, preview: ImportPreview, create_patients: bool) -> int:
         """Rows a commit would add: new ones, plus those of patients it would create."""

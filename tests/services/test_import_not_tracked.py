@@ -87,3 +87,18 @@ def test_a_knowledge_base_analyte_is_never_left_out_by_a_remembered_text(clinic)
     assert preview.statuses[0] == NEW and preview.analyte_keys[0] == "zinc"
     with pytest.raises(KeyError):
         importer.map_analyte("qaly", "not-an-analyte")
+
+
+def test_choices_made_on_a_file_with_nothing_new_are_remembered_all_the_same(clinic):
+    importer, data, preview = _preview(clinic, FIRST, "first.csv")
+    importer.commit(preview, data)  # zinc imported; the two unknown tests left out
+    importer, data, again = _preview(clinic, FIRST, "again.csv")  # nothing new in it
+    importer.map_analyte("qaly", NOT_TRACKED)
+    again = importer.preview(data, "again.csv", again.parsed)
+    with pytest.raises(NothingToImport, match="1 test names you mapped or marked not tracked"):
+        importer.commit(again, data)
+    assert [b.file_name for b in importer.batches()] == ["first.csv"]
+    _, _, later = _preview(clinic, LATER, "later.csv")
+    assert later.untracked_analytes == {"qaly": [4]}
+    events = [e for e in clinic.session.audit.rows() if e.category == "import settings"]
+    assert [e.detail for e in events] == ["remembered test names: qaly = (not tracked)"]
