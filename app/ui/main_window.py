@@ -7,7 +7,6 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QMessageBox, QSplitter
 
 from app import __version__
 from app.services.findings import FindingsService
-from app.ui.patient_form import PatientFormDialog
 from app.ui.patient_list import PatientListPane
 from app.ui.patient_view import PatientView
 
@@ -74,9 +73,7 @@ class MainWindow(QMainWindow):
 
     def _build_admin_menu(self, before_menu) -> None:
         """The Administration menu, holding only what the signed-in role may do."""
-        from app.ui.backup_actions import BackupActions
-
-        self.backup_actions = BackupActions(self, self._service)
+        self._backup_actions = None
         self.users_action = QAction("&Users…", self)
         self.audit_action = QAction("&Audit trail…", self)
         self.backup_action = QAction("&Back up now", self)
@@ -97,6 +94,16 @@ class MainWindow(QMainWindow):
             self.menuBar().insertMenu(before_menu.menuAction(), self.admin_menu)
             self.admin_menu.addActions(allowed)
 
+    @property
+    def backup_actions(self):
+        """Back up now and restore, made on first use (they import the backup machinery)."""
+        if self._backup_actions is None:
+            from app.ui.backup_actions import BackupActions
+
+            self._backup_actions = BackupActions(self, self._service)
+            self._backup_actions.restored.connect(lambda: self._after_import(0))
+        return self._backup_actions
+
     def _status_text(self) -> str:
         total = self._service.count_patients()
         where = self._service.path or "in memory"
@@ -116,14 +123,15 @@ class MainWindow(QMainWindow):
         self.about_action.triggered.connect(self.show_about)
         self.users_action.triggered.connect(self.show_users)
         self.audit_action.triggered.connect(self.show_audit)
-        self.backup_action.triggered.connect(self.backup_actions.back_up_now)
-        self.restore_action.triggered.connect(self.backup_actions.choose_and_restore)
-        self.backup_actions.restored.connect(lambda: self._after_import(0))
+        self.backup_action.triggered.connect(lambda: self.backup_actions.back_up_now())
+        self.restore_action.triggered.connect(lambda: self.backup_actions.choose_and_restore())
         self.patient_list.new_patient_requested.connect(self.new_patient)
         self.patient_list.patient_selected.connect(self.patient_view.show_patient)
         self.patient_view.patient_changed.connect(self._patient_changed)
 
     def new_patient(self) -> None:
+        from app.ui.patient_form import PatientFormDialog
+
         dialog = PatientFormDialog(self._service, None, self)
         if dialog.exec() and dialog.saved_patient:
             self.patient_list.search.clear()

@@ -1,29 +1,29 @@
-"""The right-hand side: one patient's header, actions and tabs."""
+"""The right-hand side: one patient's header, actions and tabs, or a hint when none is chosen."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMessageBox,
-    QPushButton,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMessageBox, QStackedWidget, QVBoxLayout, QWidget
 
 from app.core.models import Patient
-from app.ui.findings_panel import FindingsPanel
-from app.ui.labs_panel import LabsPanel
-from app.ui.lazy_tab import LazyTab
-from app.ui.patient_form import PatientFormDialog
-from app.ui.regimen_panel import RegimenPanel
+
+if TYPE_CHECKING:
+    from app.ui.patient_page import PatientPage
+
+
+def _page_part(name: str) -> property:
+    """A part of the patient page (header widget, tab or panel); asking for it builds the page."""
+    return property(lambda self: getattr(self.page, name), doc=f"The patient page's ``{name}``.")
 
 
 class PatientView(QWidget):
-    """Shows the chosen patient, or a hint when none is chosen."""
+    """Shows the chosen patient, or a hint when none is chosen.
+
+    The window opens on the hint, so the patient page (its panels, their dialogs and
+    imports) is built the first time a patient is shown, or a part of it is asked for.
+    """
 
     patient_changed = Signal(int)
 
@@ -32,164 +32,57 @@ class PatientView(QWidget):
         self._service = service
         self._findings_service = findings_service
         self.patient: Patient | None = None
+        self._page: PatientPage | None = None
 
-        self.title = QLabel(objectName="patient_title")
-        self.title.setStyleSheet("font-size: 18px; font-weight: 600;")
-        self.details = QLabel(objectName="patient_details")
-        self.details.setStyleSheet("color: #444;")
-        self.edit_button = QPushButton("Edit…", objectName="edit_patient")
-        self.archive_button = QPushButton("Archive", objectName="archive_patient")
-        header = QHBoxLayout()
-        names = QVBoxLayout()
-        names.addWidget(self.title)
-        names.addWidget(self.details)
-        header.addLayout(names, 1)
-        header.addWidget(self.edit_button)
-        header.addWidget(self.archive_button)
-
-        self.tabs = QTabWidget(objectName="patient_tabs")
-        self.regimen = RegimenPanel(service, self)
-        self.labs = LabsPanel(service, self)
-        self.findings = FindingsPanel(service, findings_service, self)
-        self.trends_page = LazyTab(self._build_trends)
-        # An assistant keeps demographics and imports; clinical tabs need clinical.read.
-        self._clinical = service.can("clinical.read")
-        if self._clinical:
-            self.tabs.addTab(self.findings, "Findings")
-            self.tabs.addTab(self.trends_page, "Trends")
-            self.tabs.addTab(self.regimen, "Regimen")
-            self.tabs.addTab(self.labs, "Results")
-            self.reports_page = LazyTab(self._build_reports)
-            self.tabs.addTab(self.reports_page, "Reports")
-        else:
-            note = QLabel("Your role shows demographics only; clinical records need a clinician.")
-            note.setWordWrap(True)
-            self.tabs.addTab(note, "Clinical")
-        self.edit_button.setEnabled(service.can("patient.write"))
-        self.archive_button.setEnabled(service.can("patient.write"))
-
-        page = QWidget()
-        page_layout = QVBoxLayout(page)
-        page_layout.addLayout(header)
-        page_layout.addWidget(self.tabs)
-        empty = QLabel(
+        self._empty = QLabel(
             "Choose a patient on the left, or create one with File ▸ New patient (Ctrl+N)."
         )
-        empty.setStyleSheet("color: #666; font-size: 14px;")
-        empty.setWordWrap(True)
+        self._empty.setStyleSheet("color: #666; font-size: 14px;")
+        self._empty.setWordWrap(True)
         self.stack = QStackedWidget()
-        self.stack.addWidget(empty)
-        self.stack.addWidget(page)
+        self.stack.addWidget(self._empty)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
 
-        self.edit_button.clicked.connect(self.edit_patient)
-        self.archive_button.clicked.connect(self.toggle_archived)
-        # A new dose or result changes what the findings say, and a dose the chart's
-        # protocol lane.
-        self.regimen.changed.connect(lambda: self._refresh(self.findings))
-        self.regimen.changed.connect(lambda: self._refresh(self.trends_page))
-        self.labs.changed.connect(lambda: self._refresh(self.findings))
-        # A result corrected or excluded in one view redraws the other.
-        self.labs.changed.connect(self._results_changed_for_trends)
-        # The Reports tab offers the findings to explain in a handout: any of these
-        # changes which findings there are.
-        for changed in (self.regimen.changed, self.labs.changed, self.findings.changed):
-            changed.connect(self._refresh_report_findings)
-        # Opening a patient fills only the tab on screen; the others fill when shown.
-        self._showing: dict[QWidget, int | None] = {}
-        self.tabs.currentChanged.connect(lambda _index: self._fill_current())
+    @property
+    def page(self) -> PatientPage:
+        """The patient's header and tabs, built on first use."""
+        if self._page is None:
+            from app.ui.patient_page import PatientPage
+
+            page = PatientPage(self._service, self._findings_service)
+            page.edit_button.clicked.connect(self.edit_patient)
+            page.archive_button.clicked.connect(self.toggle_archived)
+            self.stack.addWidget(page)
+            self._page = page
+        return self._page
+
+    title = _page_part("title")
+    details = _page_part("details")
+    edit_button = _page_part("edit_button")
+    archive_button = _page_part("archive_button")
+    tabs = _page_part("tabs")
+    findings = _page_part("findings")
+    regimen = _page_part("regimen")
+    labs = _page_part("labs")
+    trends_page = _page_part("trends_page")
+    reports_page = _page_part("reports_page")
+    trends = _page_part("trends")  # the Trends panel (built when its tab is first shown)
+    reports = _page_part("reports")  # the Reports panel (likewise)
 
     def show_patient(self, patient_id: int | None) -> None:
         self.patient = self._service.open_chart(patient_id) if patient_id else None
-        self.stack.setCurrentIndex(1 if self.patient else 0)
-        if self.patient:
-            self._fill_header(self.patient)
-        self._showing.clear()
-        self._fill_current()
-
-    @property
-    def trends(self):
-        """The Trends tab's panel (built on first use: its chart imports pyqtgraph)."""
-        return self.trends_page.panel()
-
-    @property
-    def reports(self):
-        """The Reports tab's panel (built on first use: it imports the PDF writer's data)."""
-        return self.reports_page.panel()
-
-    def _results_changed_for_trends(self) -> None:
-        """A result added or corrected elsewhere: the chart's checklist and lanes follow."""
-        page = self.trends_page
-        if page.is_built and self.patient and self._showing.get(page.panel()) == self.patient.id:
-            page.panel().results_changed()
-
-    def _build_reports(self, parent: QWidget) -> QWidget:
-        from app.ui.reports_panel import ReportsPanel
-
-        return ReportsPanel(self._service, self._findings_service, parent)
-
-    def _build_trends(self, parent: QWidget) -> QWidget:
-        from app.ui.trends_panel import TrendsPanel
-
-        panel = TrendsPanel(self._service, parent)
-        panel.changed.connect(lambda: self._refresh(self.labs))
-        panel.changed.connect(lambda: self._refresh(self.findings))
-        panel.changed.connect(self._refresh_report_findings)
-        return panel
-
-    def _fill_current(self) -> None:
-        """Show the patient in the current tab unless it already shows them."""
-        page = self.tabs.currentWidget()
-        if not self._clinical or page not in (
-            self.findings,
-            self.trends_page,
-            self.regimen,
-            self.labs,
-            self.reports_page,
-        ):
-            return
-        panel = page.panel() if isinstance(page, LazyTab) else page
-        patient_id = self.patient.id if self.patient else None
-        if self._showing.get(panel, -1) != patient_id:
-            panel.show_patient(patient_id)
-            self._showing[panel] = patient_id
-
-    def _refresh(self, page) -> None:
-        """Redraw a tab that shows this patient; one not yet filled fills when shown."""
-        if isinstance(page, LazyTab):
-            if not page.is_built:
-                return
-            page = page.panel()
-        if self.patient and self._showing.get(page) == self.patient.id:
-            page.refresh()
-
-    def _refresh_report_findings(self) -> None:
-        """Re-list the Reports tab's findings if it shows this patient (else it fills when shown)."""
-        page = getattr(self, "reports_page", None)  # an assistant has no Reports tab
-        if page is None or not page.is_built:
-            return
-        panel = page.panel()
-        if self.patient and self._showing.get(panel) == self.patient.id:
-            panel.refresh_findings()
-
-    def _fill_header(self, patient: Patient) -> None:
-        age = patient.age_on(self._service.today())
-        archived = "  ·  ARCHIVED" if patient.archived else ""
-        self.title.setText(f"{patient.display_name}{archived}")
-        identity = (
-            f"  ·  gender identity: {patient.gender_identity}" if patient.gender_identity else ""
-        )
-        self.details.setText(
-            f"MRN {patient.mrn}  ·  born {patient.date_of_birth.isoformat()} ({age} y)  ·  "
-            f"sex at birth: {patient.sex_at_birth}{identity}"
-        )
-        self.archive_button.setText("Unarchive" if patient.archived else "Archive")
+        if self.patient is None and self._page is None:
+            return  # the hint is on screen and there is no page to clear
+        self.stack.setCurrentWidget(self.page if self.patient else self._empty)
+        self.page.show_patient(self.patient)
 
     def edit_patient(self) -> None:
         if not self.patient:
             return
+        from app.ui.patient_form import PatientFormDialog
+
         dialog = PatientFormDialog(self._service, self.patient, self)
         if dialog.exec():
             self.show_patient(self.patient.id)
