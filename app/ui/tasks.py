@@ -44,9 +44,17 @@ class _Runnable(QRunnable):
             result = self._fn(self._task)
         except BaseException as exc:  # delivered to the GUI thread, which decides
             log.debug("background task failed", exc_info=True)
-            self._task.failed.emit(exc)
+            self._deliver("failed", exc)
         else:
-            self._task.finished.emit(result)
+            self._deliver("finished", result)
+
+    def _deliver(self, signal: str, value: object) -> None:
+        try:
+            getattr(self._task, signal).emit(value)
+        except RuntimeError:
+            # The user quit while the job ran: Qt deleted the task with the application,
+            # and nobody is left to tell. Not a crash.
+            log.debug("background task ended after the application closed")
 
 
 def run_task(
