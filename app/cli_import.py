@@ -70,7 +70,10 @@ def run_import(service, args) -> int:
     for text in args.not_tracked:
         if not normal_test_name(text):
             raise ImportUserError("--not-tracked needs the test's name as the import lists it.")
-        importer.map_analyte(normal_test_name(text), NOT_TRACKED)
+        try:
+            importer.map_analyte(normal_test_name(text), NOT_TRACKED)
+        except ValueError as exc:
+            raise ImportUserError(f"--not-tracked {text}: {exc}") from exc
     preview = importer.preview(data, path.name, parsed, profile_name)
     if args.assign:
         # Every assignment is checked before anything is written: one bad one stops all.

@@ -566,3 +566,5 @@ def test_not_tracked_tests_are_left_out_of_later_imports(tmp_path, capsys):
     code, text, err = _run(capsys, *base, "import", str(later))
     assert "left out, not tracked by this clinic: 'respiratory rate' (1)" in text
     assert "1 of tests not tracked" in text and "Imported 1 results" in text
+    code, text, err = _run(capsys, *base, "import", str(later), "--not-tracked", "ZINC")
+    assert code == 1 and "is Zinc, serum in the knowledge base" in err and text == ""

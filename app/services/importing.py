@@ -120,8 +120,21 @@ class Importer:
 
         ``NOT_TRACKED`` says the clinic does not track this test: its rows are left
         out of this import and of every later one (until it is mapped to an analyte).
+
+        Raises:
+            KeyError: ``analyte_key`` is no analyte of the knowledge base.
+            ValueError: ``NOT_TRACKED`` for a name the knowledge base knows.
         """
-        if analyte_key != NOT_TRACKED and analyte_key not in self._service.knowledge.analytes:
+        knowledge = self._service.knowledge
+        if analyte_key == NOT_TRACKED:
+            known = knowledge.analyte_for_name(text)
+            if known is not None:
+                # The knowledge base's match always wins: the choice would do nothing.
+                raise ValueError(
+                    f"{text!r} is {known.name} in the knowledge base; its results are always "
+                    "imported."
+                )
+        elif analyte_key not in knowledge.analytes:
             raise KeyError(analyte_key)
         self.matcher.remember(text, analyte_key)
         self._new_mappings[text] = analyte_key
@@ -295,10 +308,9 @@ class Importer:
         if not self.importable_rows(preview, create_patients):
             why = nothing_to_import_text(preview)
             if self._new_mappings:
-                self._remember_mappings_alone(user_id)
+                remembered = self._remember_mappings_alone(user_id)
                 why += (
-                    f" The {len(self._new_mappings)} test names you mapped or marked not "
-                    "tracked are remembered."
+                    f" The {remembered} test names you mapped or marked not tracked are remembered."
                 )
             raise NothingToImport(why)
         stored = self._stored_path(preview)
@@ -429,7 +441,11 @@ class Importer:
             self._service, changed, f"new results imported from {preview.file_name}"
         )
 
-    def _remember_mappings_alone(self, user_id: int | None) -> None:
+    def choices_to_remember(self) -> int:
+        """How many test names were mapped or marked not tracked and not yet stored."""
+        return len(self._new_mappings)
+
+    def _remember_mappings_alone(self, user_id: int | None) -> int:
         """Remember the new mappings when no batch carries them (audited on their own)."""
         with self._service.database.transaction():
             for text, analyte_key in self._new_mappings.items():
@@ -441,6 +457,9 @@ class Importer:
                 + "; ".join(f"{text} = {key}" for text, key in self._new_mappings.items()),
             )
         self._service.session.audit.sync_anchor()
+        remembered = len(self._new_mappings)
+        self._new_mappings.clear()
+        return remembered
 
     def importable_rows(self, preview: ImportPreview, create_patients: bool) -> int:
         """Rows a commit would add: new ones, plus those of patients it would create."""

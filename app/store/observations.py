@@ -61,6 +61,10 @@ _BULK_CACHE_SIZE = -16384  # KiB, while such a batch is written
 _SHARED_TABLE = "temp.observation_batch_parts"
 _ROWS_TABLE = "temp.observation_batch_rows"
 _STAGED_ROWS = 100_000  # batch rows held in the temporary table at a time (a few MB)
+_PARTLESS_ROW_SQL = (
+    f"SELECT 1 FROM {_ROWS_TABLE} AS r WHERE NOT EXISTS "
+    f"(SELECT 1 FROM {_SHARED_TABLE} AS p WHERE p.id = r.shared_id) LIMIT 1"
+)
 # How each inserted column is computed from a batch row ``r`` (BATCH_ROW_COLUMNS) and
 # its shared part ``p``; BATCH_CONSTANTS are filled in as literals.
 _BATCH_VALUES = {
@@ -239,7 +243,7 @@ class ObservationRepository:
         insert = batch_insert_sql(constants, ignore=False)
         insert_or_skip = batch_insert_sql(constants, ignore=True)
         if duplicates_expected or size < self.bulk_from or size < self._stored_upper_bound():
-            return self._insert_staged(insert_or_skip, make_rows())
+            return self._insert_staged(insert_or_skip, make_rows(), skipping=True)
         conn = self._clinic.conn
         cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
         # Appending to the table needs little cache and the rebuild sorts in memory of
@@ -250,24 +254,28 @@ class ObservationRepository:
         finally:
             conn.execute(f"PRAGMA cache_size = {int(cache_size)}")
         if added is None:
-            return self._insert_staged(insert_or_skip, make_rows())
+            return self._insert_staged(insert_or_skip, make_rows(), skipping=True)
         if added != size:
             # A row naming no shared part would vanish from the insert unseen; with no
             # duplicate possible here every row must have been written.
             raise RuntimeError(f"an import batch of {size} rows wrote {added}")
         return added
 
-    def _insert_staged(self, sql: str, rows: Iterable[tuple]) -> int:
+    def _insert_staged(self, sql: str, rows: Iterable[tuple], *, skipping: bool = False) -> int:
         """Stage ``rows`` a chunk at a time and insert each chunk with ``sql``.
 
         Temporary tables live in memory (SQLCipher keeps them off the disk), so a
         chunk, not the batch, is held there. Returns how many rows ``sql`` wrote.
+        ``skipping``: ``sql`` skips stored rows, so the count cannot show a row lost
+        for naming no shared part; each chunk is checked for one instead.
         """
         conn = self._clinic.conn
         stage = f"INSERT INTO {_ROWS_TABLE} VALUES ({','.join('?' * len(BATCH_ROW_COLUMNS))})"
         rows = iter(rows)
         added = 0
         while conn.executemany(stage, islice(rows, _STAGED_ROWS)).rowcount > 0:
+            if skipping and conn.execute(_PARTLESS_ROW_SQL).fetchone() is not None:
+                raise RuntimeError("an import batch row names no shared part")
             added += conn.execute(sql).rowcount
             conn.execute(f"DELETE FROM {_ROWS_TABLE}")
         return added

@@ -40,6 +40,7 @@ from app.core.labfiles.role_labels import describe_columns
 from app.services.importing import (
     NOT_TRACKED,
     Importer,
+    NothingToImport,
     apply_profile,
     nothing_to_import_text,
     problems_report,
@@ -369,13 +370,29 @@ class ImportWizard(QDialog):
         self._update_commit_button()
 
     def _update_commit_button(self) -> None:
-        """Import only when the commit would add rows; say why not otherwise."""
+        """Import only when the commit would add rows; say why not otherwise.
+
+        A file with nothing new may still carry choices about later files (a test
+        mapped or marked not tracked): the button then remembers those alone.
+        """
         if self._preview is None:
             return
         create = self.create_patients.isChecked()
         importable = self._importer.importable_rows(self._preview, create)
-        self.commit_button.setEnabled(importable > 0)
-        self.commit_button.setToolTip("" if importable else nothing_to_import_text(self._preview))
+        choices = 0 if importable else self._importer.choices_to_remember()
+        self.commit_button.setText("Remember choices" if choices else "Import")
+        self.commit_button.setEnabled(importable > 0 or choices > 0)
+        self.commit_button.setToolTip(
+            ""
+            if importable
+            else nothing_to_import_text(self._preview)
+            + (
+                f" The {choices} test names you mapped or marked not tracked can still be "
+                "remembered for later files."
+                if choices
+                else ""
+            )
+        )
 
     def _fill_mappings(self) -> None:
         """Unknown tests to map, then those the clinic said it does not track (to undo)."""
@@ -463,6 +480,10 @@ class ImportWizard(QDialog):
     def _commit_failed(self, exc: BaseException) -> None:
         self.progress.setRange(0, 100)
         self._busy(False)
+        if isinstance(exc, NothingToImport):
+            self.counts.setText(str(exc))  # says what was remembered, if anything
+            self._update_commit_button()
+            return
         self.counts.setText(f"Nothing was imported: {exc}")
 
     def cancel(self) -> None:

@@ -82,7 +82,10 @@ def test_a_file_of_only_untracked_tests_imports_nothing_and_says_so(clinic):
 
 def test_a_knowledge_base_analyte_is_never_left_out_by_a_remembered_text(clinic):
     importer, data, preview = _preview(clinic, FIRST, "first.csv")
-    importer.map_analyte("zinc", NOT_TRACKED)  # a name the knowledge base knows
+    with pytest.raises(ValueError, match="is Zinc, serum in the knowledge base"):
+        importer.map_analyte("zinc", NOT_TRACKED)  # a name the knowledge base knows
+    # Even a mapping remembered by an older version would not hide it.
+    importer.matcher.remember("zinc", NOT_TRACKED)
     preview = importer.preview(data, "first.csv", preview.parsed)
     assert preview.statuses[0] == NEW and preview.analyte_keys[0] == "zinc"
     with pytest.raises(KeyError):

@@ -32,6 +32,16 @@ def upgraded(tmp_path):
     target = tmp_path / "v3.db"
     shutil.copyfile(FROZEN_V3, target)
     conn = dbapi2.connect(str(target), isolation_level=None)
+    # Two text results that differ only after a NUL (a FHIR valueString can hold one),
+    # written as schema 3 wrote them: SQLite's text functions stop at the NUL.
+    for text in ("pending\x00a", "pending\x00b"):
+        conn.execute(
+            "INSERT INTO observations (patient_id, analyte_key, collected_at, raw_value, lab, "
+            "source, dedupe_key, created_at) VALUES ((SELECT id FROM patients WHERE mrn = "
+            "'FROZEN-1'), 'shbg', '2024-07-01T08:00', ?, '', "
+            "'fhir', ?, '2026-12-07T10:00:00+00:00')",
+            (text, f"shbg|2024-07-01T08:00|{text}|"),
+        )
     before = conn.execute(f"SELECT {_OTHER_COLUMNS}, dedupe_key FROM observations ORDER BY id")
     before = before.fetchall()
     conn.close()
@@ -46,13 +56,15 @@ def test_rows_keep_their_values_and_their_key_becomes_the_value_key(upgraded):
         f"SELECT {_OTHER_COLUMNS}, value_key FROM observations ORDER BY id"
     ).fetchall()
     assert [row[:-1] for row in after] == [row[:-1] for row in before]
-    assert len(after) == 6  # numbers, a censored value, a text result, a µg unit
+    assert len(after) == 8  # numbers, a censored value, text results, a µg unit
     for row in after:
         raw, value, comparator, unit = row[4], row[5], row[6], row[7]
         assert row[-1] == value_key(value, comparator, raw, unit)
     old_keys = {row[-1] for row in before}
     assert "zinc|2024-05-02T09:15|78|ug/dL" in old_keys
-    assert {row[-1] for row in after} >= {"78|ug/dL", "pending|", ">150|ng/mL", "<5|pg/mL"}
+    assert {row[-1] for row in after} >= {
+        "78|ug/dL", "pending|", ">150|ng/mL", "<5|pg/mL", "pending\x00a|", "pending\x00b|"
+    }  # fmt: skip
 
 
 def test_one_unique_index_replaces_the_key_and_the_patient_index(upgraded):
@@ -96,7 +108,7 @@ def test_a_result_stored_before_the_upgrade_is_still_a_duplicate(upgraded):
             {"comparator": "<"},
         ):
             repo.add(_frozen_zinc(clinic, **changed))
-    assert repo.count() == 11
+    assert repo.count() == 13
 
 
 @pytest.mark.parametrize(

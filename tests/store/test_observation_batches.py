@@ -212,3 +212,15 @@ def test_batch_constants_are_written_as_quoted_literals():
     assert "?" not in sql
     with pytest.raises(TypeError):
         batch_insert_sql(dict(CONSTANTS, batch_id=1.5), ignore=False)
+
+
+@pytest.mark.parametrize("bulk_from", [1, 10**9], ids=["index rebuilt", "row by row"])
+def test_a_row_naming_no_shared_part_stops_the_batch_on_either_path(clinic, bulk_from):
+    patient_id = _patient_id(clinic)
+    repo = ObservationRepository(clinic)
+    repo.bulk_from = bulk_from
+    batch_rows, shared = _batch(_rows(patient_id, ["1", "2"]))
+    batch_rows[1] = (99, *batch_rows[1][1:])  # no part 99: the row would vanish unseen
+    with pytest.raises(RuntimeError), clinic.transaction():
+        repo.add_batch(lambda: iter(batch_rows), len(batch_rows), CONSTANTS, shared)
+    assert repo.count() == 0

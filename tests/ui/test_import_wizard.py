@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.importing import NOT_TRACKED
 from app.ui.import_wizard import ImportWizard
 from tests.conftest import make_patient
 
@@ -219,3 +220,26 @@ def test_a_test_marked_not_tracked_is_not_asked_about_again(qtbot, wizard, servi
     later.apply_mappings()
     assert "0 of tests not tracked" not in later.counts.text()
     assert "3 new" in later.counts.text()
+
+
+def test_a_choice_made_on_a_file_with_nothing_new_can_still_be_remembered(qtbot, wizard):
+    first = wizard(CSV)
+    _read(qtbot, first)
+    first.commit()
+    qtbot.waitUntil(lambda: first.pages.currentIndex() == 2, timeout=10_000)
+
+    again = wizard(CSV, "again.csv")  # every known row is stored now
+    _read(qtbot, again)
+    assert not again.commit_button.isEnabled()
+    combo = again.mapping_table.cellWidget(0, 2)
+    combo.setCurrentIndex(combo.findData(NOT_TRACKED))
+    again.apply_mappings()
+    assert again.commit_button.isEnabled() and again.commit_button.text() == "Remember choices"
+    again.commit()
+    qtbot.waitUntil(lambda: "remembered" in again.counts.text(), timeout=10_000)
+    assert "Nothing new to import" in again.counts.text()
+    assert not again.commit_button.isEnabled() and again.commit_button.text() == "Import"
+
+    later = wizard(CSV, "later.csv")
+    _read(qtbot, later)
+    assert "1 of tests not tracked" in later.counts.text()

@@ -21,8 +21,10 @@ STATEMENTS = [
     "DROP INDEX observations_dedupe",
     "DROP INDEX observations_by_patient",
     "ALTER TABLE observations RENAME COLUMN dedupe_key TO value_key",
-    "UPDATE observations SET value_key = "
-    "substr(value_key, length(analyte_key) + length(collected_at) + 3)",
+    # Cut by bytes, not characters: SQLite's length() and substr() of a text stop at a
+    # NUL, which a FHIR valueString may carry into a value.
+    "UPDATE observations SET value_key = CAST(substr(CAST(value_key AS BLOB), "
+    "length(CAST(analyte_key AS BLOB)) + length(CAST(collected_at AS BLOB)) + 3) AS TEXT)",
     "CREATE UNIQUE INDEX observations_identity "
     "ON observations (patient_id, analyte_key, collected_at, value_key)",
 ]
