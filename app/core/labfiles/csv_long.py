@@ -6,14 +6,21 @@ texts (dates, reference ranges, units) are parsed once and cached, formula check
 only when a whole-file scan found a candidate, and duplicates are found on the texts
 as written. ISO dates are read on the spot; only day/month dates wait for the
 file-wide order (``ctx.pending``), so most files need no second pass.
+
+Most rows are plain and take a fast branch (:mod:`.csv_long_fast`): the value cell,
+the test cells and the visit cells are looked up, each distinct text worked out
+once by the loop's own rules, and the row is appended as ids. A row the lookups
+cannot settle (a problem, a date waiting for the order, a possible repeat, a ragged
+or formula row) goes through the full loop below, so the result is the full loop's.
+Where the lookups do not pay (every row its own visit), the full loop reads alone.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from .csv_context import DEFER, LOINC_CODE, SEX, CsvContext, duplicate_reason, parse_cell
+from .csv_long_fast import ODD, UNIT_OF_VALUE, FastTexts, first_look_dob
 from .finish import Ticker
 from .model import RowProblem
 from .values import normalise_flag
@@ -23,6 +30,12 @@ __all__ = ["read_long"]
 # At most this many parsed cells are remembered (a few MB), whatever the file holds.
 _CELLS_REMEMBERED = 50_000
 _TEXT_TYPES = frozenset(("text", "string", "st", "tx", "ft", "cwe", "ce", "coded"))
+# The fast branch is judged over this many rows; when it did not pay, the full loop
+# reads the next _REST rows before it is tried again.
+_SAMPLE = 5_000
+_REST = 200_000
+# False reads every row through the full loop (the tests compare the two).
+_FAST_BRANCH = True
 
 
 def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> int:
@@ -85,6 +98,22 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
     # Censored and flagged cells ('<5', '612 H') repeat; the full parser reads each once.
     cells: dict[str, tuple] = {}
     first_look = ctx.first_look
+    # The fast branch: a plain row's texts looked up, each distinct one worked out once.
+    texts = FastTexts(ctx, born_of)
+    values_of, tests_of, visits_of = texts.values, texts.tests, texts.visits
+    tests_with_unit = texts.tests_with_unit
+    details_of = texts.details if "flag" in roles or "note" in roles else None
+    test_cells, visit_cells, flag_note = texts.test_cells, texts.visit_cells, texts.flag_note
+    plain_detail, plain_written = texts.plain_detail, texts.plain_written
+    visit_id, test_id, detail_id = rows.part_ids()
+    add_line, add_raw, add_value = kept.append, rows.raw_values.append, rows.values.append
+    add_visit, add_test, add_detail = (
+        rows.visit_ids.append, rows.test_ids.append, rows.detail_ids.append,
+    )  # fmt: skip
+    seen_at = seen.setdefault
+    use_fast = _FAST_BRANCH
+    sampled = 0
+    sample_at = _SAMPLE if use_fast else 1 << 62
     total = max(ctx.total_lines, 1)
     last = reader.line_num
     count = 0
@@ -98,14 +127,79 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
         count += 1
         if count >= next_at:
             next_at = ticker.tick(count, last / total)
+        if count >= sample_at:
+            # Every so often: keep the fast branch only while most rows' texts repeat.
+            if use_fast:
+                use_fast = texts.worth_it(count - sampled)
+                sample_at = count + (_SAMPLE if use_fast else _REST)
+            else:
+                use_fast = True
+                sample_at = count + _SAMPLE
+                texts.worth_it(0)
+            sampled = count
         if len(row) != width or not row[0]:
             row = ragged(row, line)
             if row is None:
                 continue
-        else:
+            if check_formulas and ctx.formula_cell(row, line):
+                continue
+        elif not use_fast:
             row.append("")
-        if check_formulas and ctx.formula_cell(row, line):
-            continue
+            if check_formulas and ctx.formula_cell(row, line):
+                continue
+        else:
+            if check_formulas and ctx.formula_cell(row, line):
+                continue
+            # The fast branch (see csv_long_fast): the rest of the loop, by lookups.
+            raw = row[i_val]
+            value = None
+            if fast:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    pass
+                else:
+                    if value - value or "_" in raw:
+                        value = None
+            if value is not None:
+                raw = raw.strip()
+                detail, cell_unit, written = plain_detail, "", plain_written
+            else:
+                got = values_of[raw]
+                if got is ODD:
+                    raw = None
+                else:
+                    raw, value, detail, cell_unit, written = got
+            if raw is not None:
+                test = tests_of[test_key := test_cells(row)]
+                if test is UNIT_OF_VALUE:
+                    test = tests_with_unit[test_key, cell_unit]
+                if test is not ODD:
+                    visit = visits_of[visit_cells(row)]
+                    if visit is not ODD:
+                        at = len(kept)
+                        if seen_at(hash((visit[1], test[1], raw)), at) == at:
+                            add_line(line)
+                            add_raw(raw)
+                            add_value(value)
+                            found = visit[0]
+                            if found < 0:
+                                found = visit[0] = visit_id(visit[2])
+                            add_visit(found)
+                            found = test[0]
+                            if found < 0:
+                                found = test[0] = test_id(test[2])
+                            add_test(found)
+                            if details_of is not None:
+                                detail = details_of[written, flag_note(row)]
+                            found = detail[0]
+                            if found < 0:
+                                found = detail[0] = detail_id(detail[2])
+                            add_detail(found)
+                            continue
+                        # The digest came before: the full loop decides (a duplicate,
+                        # or a hash collision kept under its full key).
+            row.append("")
         raw = row[i_val]
         value = None
         if fast:
@@ -173,7 +267,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             dob_text = row[i_dob].strip()
             born = born_of.get(dob_text)
             if born is None and dob_text:
-                born = born_of[dob_text] = _first_look_dob(first_look(dob_text))
+                born = born_of[dob_text] = first_look_dob(first_look(dob_text))
             if born.__class__ is str:
                 problems.append(RowProblem(line, dob_header, born))
                 continue
@@ -181,9 +275,11 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
         # tuple). A hash match is confirmed field by field before a row is dropped (a
         # date still waiting for the file's order by its text, kept in ``pending``);
         # the rows of a hash collision are kept under their full key instead.
-        key = (mrn, pid, family, given, analyte, loinc, local, date_text, raw, unit, sample)
+        who = (mrn, pid, family, given, date_text, sample)
+        what = (analyte, loinc, local, unit)
+        key = (who, what, raw)
         by_full_key = False
-        digest = hash(key)
+        digest = hash((hash(who), hash(what), raw))  # as the fast branch makes it
         earlier = seen.get(digest)
         if earlier is None:
             seen[digest] = len(kept)
@@ -193,10 +289,13 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                 same_time = pending.collected_text(earlier) == date_text
             else:
                 same_time = prev.collected_at == when
-            if not same_time or key[:7] + key[8:] != (
-                prev.mrn, prev.source_patient_id, prev.family_name, prev.given_name,
-                prev.analyte_text, prev.loinc, prev.local_code, prev.raw_value, prev.unit,
-                prev.sample_id,
+            if (
+                not same_time
+                or raw != prev.raw_value
+                or sample != prev.sample_id
+                or what != (prev.analyte_text, prev.loinc, prev.local_code, prev.unit)
+                or who[:4] != (prev.mrn, prev.source_patient_id, prev.family_name,
+                               prev.given_name)
             ):  # fmt: skip
                 earlier = None
                 by_full_key = True  # a hash collision between different rows
@@ -263,12 +362,3 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             sample,
         )
     return 0
-
-
-def _first_look_dob(when: object) -> object:
-    """Turn a first-look collection datetime into a birth date (or keep the marker)."""
-    if when.__class__ is datetime:
-        return when.date()
-    if when.__class__ is str:
-        return when.replace("The date", "The birth date", 1)
-    return when

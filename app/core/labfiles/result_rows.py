@@ -205,6 +205,30 @@ class ResultRows(Sequence[RawResult]):
                 mapping[part] = parts.id_of(make(theirs[part]))
             own.extend(map(mapping.__getitem__, ids))
 
+    def part_ids(
+        self,
+    ) -> tuple[Callable[[tuple], int], Callable[[tuple], int], Callable[[tuple], int]]:
+        """For a reader appending its own columns (``lines``, ``raw_values``, ``values``
+        and the three id arrays, kept the same length): functions giving the id of a
+        visit, a test and a detail, each a plain tuple in :class:`Visit`, :class:`Test`
+        or :class:`Detail` field order. A part not seen yet is numbered next: call them
+        in the order the rows first use the parts, as :meth:`appender` numbers them."""
+
+        def ids(parts: _Parts, make: Callable[[tuple], tuple]) -> Callable[[tuple], int]:
+            known, new = parts.ids.get, parts.id_of
+
+            def id_of(part: tuple) -> int:
+                found = known(part)
+                return new(make(part)) if found is None else found
+
+            return id_of
+
+        return (
+            ids(self._visits, Visit._make),
+            ids(self._tests, Test._make),
+            ids(self._details, Detail._make),
+        )
+
     # -- the parts, for callers that work once per distinct visit or test ------------
 
     @property
