@@ -110,7 +110,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
     add_visit, add_test, add_detail = (
         rows.visit_ids.append, rows.test_ids.append, rows.detail_ids.append,
     )  # fmt: skip
-    seen_at = seen.setdefault
+    last_visit_key = last_visit = None
+    fast_kept = 0  # rows the fast branch kept since it was last judged
     use_fast = _FAST_BRANCH
     sampled = 0
     sample_at = _SAMPLE if use_fast else 1 << 62
@@ -130,13 +131,14 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
         if count >= sample_at:
             # Every so often: keep the fast branch only while most rows' texts repeat.
             if use_fast:
-                use_fast = texts.worth_it(count - sampled)
+                use_fast = texts.worth_it(count - sampled, fast_kept)
                 sample_at = count + (_SAMPLE if use_fast else _REST)
             else:
                 use_fast = True
                 sample_at = count + _SAMPLE
-                texts.worth_it(0)
+                texts.worth_it(0, 0)
             sampled = count
+            fast_kept = 0
         if len(row) != width or not row[0]:
             row = ragged(row, line)
             if row is None:
@@ -175,10 +177,16 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                 if test is UNIT_OF_VALUE:
                     test = tests_with_unit[test_key, cell_unit]
                 if test is not ODD:
-                    visit = visits_of[visit_cells(row)]
+                    visit_key = visit_cells(row)
+                    if visit_key == last_visit_key:  # rows of one visit come together
+                        visit = last_visit
+                    else:
+                        visit = last_visit = visits_of[visit_key]
+                        last_visit_key = visit_key
                     if visit is not ODD:
                         at = len(kept)
-                        if seen_at(hash((visit[1], test[1], raw)), at) == at:
+                        if visit[3](hash((test[1], raw)), at) == at:
+                            fast_kept += 1
                             add_line(line)
                             add_raw(raw)
                             add_value(value)
@@ -271,18 +279,23 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             if born.__class__ is str:
                 problems.append(RowProblem(line, dob_header, born))
                 continue
-        # Duplicates are found by the hash of the row's texts (an int per row, not a
-        # tuple). A hash match is confirmed field by field before a row is dropped (a
+        # Duplicates are found by the hash of the row's texts (ints, not tuples): the
+        # hash of who and when picks a small dict, in which the hash of the test and
+        # value text names the row kept first (the fast branch finds them the same
+        # way). A hash match is confirmed field by field before a row is dropped (a
         # date still waiting for the file's order by its text, kept in ``pending``);
         # the rows of a hash collision are kept under their full key instead.
         who = (mrn, pid, family, given, date_text, sample)
         what = (analyte, loinc, local, unit)
         key = (who, what, raw)
         by_full_key = False
-        digest = hash((hash(who), hash(what), raw))  # as the fast branch makes it
-        earlier = seen.get(digest)
+        bucket = seen.get(who_hash := hash(who))
+        if bucket is None:
+            bucket = seen[who_hash] = {}
+        digest = hash((hash(what), raw))
+        earlier = bucket.get(digest)
         if earlier is None:
-            seen[digest] = len(kept)
+            bucket[digest] = len(kept)
         else:
             prev = rows[earlier]
             if when is DEFER:

@@ -36,7 +36,8 @@ ODD = object()
 #: What test cells give when the unit cell is blank: the unit comes from the value cell.
 UNIT_OF_VALUE = object()
 
-#: ``[id or -1, hash for the duplicate key, fields as a plain tuple]``.
+#: ``[id or -1, hash for the duplicate key, fields as a plain tuple]``; a visit's also
+#: holds ``setdefault`` of its dict of rows kept (``ctx.seen`` by the hash of who and when).
 Part = list
 
 # A cache holding more entries than this is emptied: memory stays bounded (a few MB).
@@ -163,13 +164,15 @@ class FastTexts:
         self.plain_detail = self._detail_part((None, "", "", ""))
         self.plain_written = (None, "", "")
 
-    def worth_it(self, rows: int) -> bool:
-        """Whether the fast branch paid off over the last ``rows`` rows it read (and
-        start counting again): a text worked out costs about what three lookups save,
-        so a file whose every row has its own visit is read faster by the full loop."""
+    def worth_it(self, rows: int, kept: int) -> bool:
+        """Whether the fast branch paid off over the last ``rows`` rows, ``kept`` of
+        which it kept (and start counting again). A row it tried but left to the full
+        loop (a date waiting for the day/month order) cost lookups for nothing, and a
+        text worked out costs about what three lookups save: a day/month file, or one
+        whose every row has its own visit, is read faster by the full loop alone."""
         misses = self.misses[0]
         self.misses[0] = 0
-        return misses * 4 <= rows
+        return kept * 5 >= rows * 4 and misses * 4 <= rows
 
     def _detail_part(self, detail: tuple) -> Part:
         found = self._detail_parts.get(detail)
@@ -254,8 +257,13 @@ class FastTexts:
         if sex:
             sex = sex.strip().lower()
             sex = SEX.get(sex, sex)
-        who = (mrn, pid, family, given, date_text, sample)
-        return [-1, hash(who), (mrn, pid, family, given, born, sex, when, lab.strip(), sample)]
+        who = hash((mrn, pid, family, given, date_text, sample))
+        seen = self.ctx.seen
+        bucket = seen.get(who)
+        if bucket is None:
+            bucket = seen[who] = {}
+        visit = (mrn, pid, family, given, born, sex, when, lab.strip(), sample)
+        return [-1, who, visit, bucket.setdefault]
 
     def _detail(self, key: tuple) -> Part:
         (comparator, flag, non_result), (flag_cell, note) = key
