@@ -104,14 +104,15 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
     tests_with_unit = texts.tests_with_unit
     details_of = texts.details if "flag" in roles or "note" in roles else None
     test_cells, visit_cells, flag_note = texts.test_cells, texts.visit_cells, texts.flag_note
-    plain_detail, plain_written = texts.plain_detail, texts.plain_written
+    plain = (None, None, texts.plain_detail, "", texts.plain_written)  # a plain number
     visit_id, test_id, detail_id = rows.part_ids()
     add_line, add_raw, add_value = kept.append, rows.raw_values.append, rows.values.append
     add_visit, add_test, add_detail = (
         rows.visit_ids.append, rows.test_ids.append, rows.detail_ids.append,
     )  # fmt: skip
     last_visit_key = last_visit = None
-    fast_kept = 0  # rows the fast branch kept since it was last judged
+    left = 0  # rows the fast branch tried but left to the full loop, since last judged
+    n_kept = len(kept)  # len(rows), kept by both branches
     use_fast = _FAST_BRANCH
     sampled = 0
     sample_at = _SAMPLE if use_fast else 1 << 62
@@ -119,6 +120,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
     last = reader.line_num
     count = 0
     next_at = ticker.next_at
+    next_event = min(next_at, sample_at)
     stop = stop if stop >= 0 else 1 << 62
     for row in reader:
         line = last + 1
@@ -126,19 +128,21 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             return line
         last = reader.line_num
         count += 1
-        if count >= next_at:
-            next_at = ticker.tick(count, last / total)
-        if count >= sample_at:
-            # Every so often: keep the fast branch only while most rows' texts repeat.
-            if use_fast:
-                use_fast = texts.worth_it(count - sampled, fast_kept)
-                sample_at = count + (_SAMPLE if use_fast else _REST)
-            else:
-                use_fast = True
-                sample_at = count + _SAMPLE
-                texts.worth_it(0, 0)
-            sampled = count
-            fast_kept = 0
+        if count >= next_event:
+            if count >= next_at:
+                next_at = ticker.tick(count, last / total)
+            if count >= sample_at:
+                # Every so often: keep the fast branch only while it pays.
+                if use_fast:
+                    use_fast = texts.worth_it(count - sampled, left)
+                    sample_at = count + (_SAMPLE if use_fast else _REST)
+                else:
+                    use_fast = True
+                    sample_at = count + _SAMPLE
+                    texts.worth_it(0, 0)
+                sampled = count
+                left = 0
+            next_event = min(next_at, sample_at)
         if len(row) != width or not row[0]:
             row = ragged(row, line)
             if row is None:
@@ -165,17 +169,18 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                         value = None
             if value is not None:
                 raw = raw.strip()
-                detail, cell_unit, written = plain_detail, "", plain_written
+                got = plain
             else:
+                # (raw value kept, number, detail, unit in the cell, how it was written)
                 got = values_of[raw]
                 if got is ODD:
                     raw = None
                 else:
-                    raw, value, detail, cell_unit, written = got
+                    raw, value = got[0], got[1]
             if raw is not None:
                 test = tests_of[test_key := test_cells(row)]
                 if test is UNIT_OF_VALUE:
-                    test = tests_with_unit[test_key, cell_unit]
+                    test = tests_with_unit[test_key, got[3]]
                 if test is not ODD:
                     visit_key = visit_cells(row)
                     if visit_key == last_visit_key:  # rows of one visit come together
@@ -183,30 +188,31 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                     else:
                         visit = last_visit = visits_of[visit_key]
                         last_visit_key = visit_key
-                    if visit is not ODD:
-                        at = len(kept)
-                        if visit[3](hash((test[1], raw)), at) == at:
-                            fast_kept += 1
-                            add_line(line)
-                            add_raw(raw)
-                            add_value(value)
-                            found = visit[0]
-                            if found < 0:
-                                found = visit[0] = visit_id(visit[2])
-                            add_visit(found)
-                            found = test[0]
-                            if found < 0:
-                                found = test[0] = test_id(test[2])
-                            add_test(found)
-                            if details_of is not None:
-                                detail = details_of[written, flag_note(row)]
-                            found = detail[0]
-                            if found < 0:
-                                found = detail[0] = detail_id(detail[2])
-                            add_detail(found)
-                            continue
-                        # The digest came before: the full loop decides (a duplicate,
-                        # or a hash collision kept under its full key).
+                    if visit is not ODD and visit[3](hash((test[1], raw)), n_kept) == n_kept:
+                        n_kept += 1
+                        add_line(line)
+                        add_raw(raw)
+                        add_value(value)
+                        found = visit[0]
+                        if found < 0:
+                            found = visit[0] = visit_id(visit[2])
+                        add_visit(found)
+                        found = test[0]
+                        if found < 0:
+                            found = test[0] = test_id(test[2])
+                        add_test(found)
+                        if details_of is None:
+                            detail = got[2]
+                        else:
+                            detail = details_of[got[4], flag_note(row)]
+                        found = detail[0]
+                        if found < 0:
+                            found = detail[0] = detail_id(detail[2])
+                        add_detail(found)
+                        continue
+                    # Else the full loop decides: a problem or a date waiting for the
+                    # order; a repeat, or a hash collision kept under its full key.
+            left += 1  # tried, and left to the full loop
             row.append("")
         raw = row[i_val]
         value = None
@@ -374,4 +380,5 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             row[i_note].strip() if has_note else "",
             sample,
         )
+        n_kept += 1
     return 0

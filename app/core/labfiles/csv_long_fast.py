@@ -164,15 +164,15 @@ class FastTexts:
         self.plain_detail = self._detail_part((None, "", "", ""))
         self.plain_written = (None, "", "")
 
-    def worth_it(self, rows: int, kept: int) -> bool:
-        """Whether the fast branch paid off over the last ``rows`` rows, ``kept`` of
-        which it kept (and start counting again). A row it tried but left to the full
-        loop (a date waiting for the day/month order) cost lookups for nothing, and a
-        text worked out costs about what three lookups save: a day/month file, or one
-        whose every row has its own visit, is read faster by the full loop alone."""
+    def worth_it(self, rows: int, left: int) -> bool:
+        """Whether the fast branch paid off over the last ``rows`` rows, ``left`` of
+        which it tried but left to the full loop (and start counting again). Such a row
+        (a date waiting for the day/month order) cost lookups for nothing, and a text
+        worked out costs about what three lookups save: a day/month file, or one whose
+        every row has its own visit, is read faster by the full loop alone."""
         misses = self.misses[0]
         self.misses[0] = 0
-        return kept * 5 >= rows * 4 and misses * 4 <= rows
+        return left * 5 <= rows and misses * 4 <= rows
 
     def _detail_part(self, detail: tuple) -> Part:
         found = self._detail_parts.get(detail)
