@@ -40,8 +40,11 @@ UNIT_OF_VALUE = object()
 #: holds ``setdefault`` of its dict of rows kept (``ctx.seen`` by the hash of who and when).
 Part = list
 
-# A cache holding more entries than this is emptied: memory stays bounded (a few MB).
+# A cache holding this many entries is emptied: memory stays bounded (a few MB). A
+# visit takes the most room and its rows mostly come together (the loop also keeps
+# the last one apart), so fewer visits are remembered.
 _CACHE_LIMIT = 50_000
+_VISITS_LIMIT = 5_000
 
 _TEST_ROLES = ("analyte", "loinc", "code", "unit", "ref_range", "ref_low", "ref_high")
 _VISIT_ROLES = (
@@ -95,16 +98,19 @@ def _padder(
 class _Cache(dict):
     """A dict that works out a missing key with ``work`` (and empties itself when full)."""
 
-    __slots__ = ("counter", "work")
+    __slots__ = ("counter", "limit", "work")
 
-    def __init__(self, work: Callable[[Any], Any], counter: list[int]) -> None:
+    def __init__(
+        self, work: Callable[[Any], Any], counter: list[int], limit: int = _CACHE_LIMIT
+    ) -> None:
         super().__init__()
         self.work = work
         self.counter = counter
+        self.limit = limit
 
     def __missing__(self, key: Any) -> Any:
         self.counter[0] += 1
-        if len(self) >= _CACHE_LIMIT:
+        if len(self) >= self.limit:
             self.clear()
         found = self[key] = self.work(key)
         return found
@@ -157,7 +163,7 @@ class FastTexts:
         self.values = _Cache(self._value, self.misses)
         self.tests = _Cache(self._test, self.misses)
         self.tests_with_unit = _Cache(self._test_with_unit, self.misses)
-        self.visits = _Cache(self._visit, self.misses)
+        self.visits = _Cache(self._visit, self.misses, _VISITS_LIMIT)
         self.details = _Cache(self._detail, self.misses)
         self._detail_parts: dict[tuple, Part] = {}
         #: The detail of a plain number, and how it was written.
