@@ -9,10 +9,11 @@ file-wide order (``ctx.pending``), so most files need no second pass.
 
 Most rows are plain and take a fast branch (:mod:`.csv_long_fast`): the value cell,
 the test cells and the visit cells are looked up, each distinct text worked out
-once by the loop's own rules, and the row is appended as ids. A row the lookups
-cannot settle (a problem, a date waiting for the order, a possible repeat, a ragged
-or formula row) goes through the full loop below, so the result is the full loop's.
-Where the lookups do not pay (every row its own visit), the full loop reads alone.
+once by the loop's own rules, and the row is appended as ids (and, when its dates
+wait for the day/month order, to ``ctx.pending``). A row the lookups cannot settle
+(a problem, a possible repeat, a ragged or formula row) goes through the full loop
+below, so the result is the full loop's. Where the lookups do not pay (every row its
+own visit), the full loop reads alone.
 """
 
 from __future__ import annotations
@@ -113,6 +114,10 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
     last_visit_key = last_visit = None
     left = 0  # rows the fast branch tried but left to the full loop, since last judged
     n_kept = len(kept)  # len(rows), kept by both branches
+
+    def waiting(index: int, collected: str | None, born: str | None) -> None:
+        pending.append((index, collected, born))
+
     use_fast = _FAST_BRANCH
     sampled = 0
     sample_at = _SAMPLE if use_fast else 1 << 62
@@ -209,9 +214,11 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                         if found < 0:
                             found = detail[0] = detail_id(detail[2])
                         add_detail(found)
+                        if visit[4] is not None:  # dates waiting for the day/month order
+                            waiting(n_kept - 1, *visit[4])
                         continue
-                    # Else the full loop decides: a problem or a date waiting for the
-                    # order; a repeat, or a hash collision kept under its full key.
+                    # Else the full loop decides: a problem; a repeat, or a hash
+                    # collision kept under its full key.
             left += 1  # tried, and left to the full loop
             row.append("")
         raw = row[i_val]

@@ -7,8 +7,9 @@ steps: its value cell, its test cells (analyte, codes, unit, range) and its visi
 cells (patient, time, birth date, sex, lab), each as written, give what the row
 loop would make of them, worked out here once per distinct text or tuple by the
 row loop's own rules. A row whose texts give :data:`ODD` (a missing or unreadable
-value, no analyte, a date that is a problem or waits for the file's day/month
-order) goes through the full row loop instead, as does any row that is not plain.
+value, no analyte, a date that is a problem) goes through the full row loop
+instead, as does any row that is not plain. A date waiting for the file's day/month
+order is kept as the loop keeps it: the row joins ``ctx.pending``.
 
 What a visit, test or detail becomes in the rows is a :data:`Part`: a list
 ``[id, hash, fields]`` whose id (-1 until then) is given when a kept row first uses
@@ -37,7 +38,9 @@ ODD = object()
 UNIT_OF_VALUE = object()
 
 #: ``[id or -1, hash for the duplicate key, fields as a plain tuple]``; a visit's also
-#: holds ``setdefault`` of its dict of rows kept (``ctx.seen`` by the hash of who and when).
+#: holds ``setdefault`` of its dict of rows kept (``ctx.seen`` by the hash of who and when)
+#: and the texts of its dates that wait for the file's day/month order (or None): its
+#: rows go to ``ctx.pending`` with them, and its fields hold None for those dates.
 Part = list
 
 # A cache holding this many entries is emptied: memory stays bounded (a few MB). A
@@ -249,8 +252,8 @@ class FastTexts:
         when = when_of.get(date_text)
         if when is None:
             when = when_of[date_text] = ctx.first_look(date_text)
-        if when.__class__ is str or when is DEFER:
-            return ODD  # a problem, or waits for the file's date order
+        if when.__class__ is str:
+            return ODD  # a problem
         born = None
         if "date_of_birth" in roles:
             dob_text = dob_text.strip()
@@ -258,8 +261,13 @@ class FastTexts:
             born = born_of.get(dob_text)
             if born is None and dob_text:
                 born = born_of[dob_text] = first_look_dob(ctx.first_look(dob_text))
-            if born.__class__ is str or born is DEFER:
+            if born.__class__ is str:
                 return ODD
+        waiting = None  # the date texts that wait for the file's day/month order
+        if when is DEFER or born is DEFER:
+            waiting = (date_text if when is DEFER else None, dob_text if born is DEFER else None)
+            when = None if when is DEFER else when
+            born = None if born is DEFER else born
         if sex:
             sex = sex.strip().lower()
             sex = SEX.get(sex, sex)
@@ -269,7 +277,7 @@ class FastTexts:
         if bucket is None:
             bucket = seen[who] = {}
         visit = (mrn, pid, family, given, born, sex, when, lab.strip(), sample)
-        return [-1, who, visit, bucket.setdefault]
+        return [-1, who, visit, bucket.setdefault, waiting]
 
     def _detail(self, key: tuple) -> Part:
         (comparator, flag, non_result), (flag_cell, note) = key
