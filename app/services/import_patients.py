@@ -7,6 +7,8 @@ the reason is kept for the user. Nothing is attached to a patient by a fuzzy gue
 
 from __future__ import annotations
 
+from datetime import date
+
 from app.core.importing import FilePatient
 from app.core.models import Patient
 from app.services.import_assignments import Assignments
@@ -19,6 +21,9 @@ class FilePatients:
     def __init__(self, service):
         self._service = service
         self.assignments = Assignments(service)
+        # The clinic patients the last resolve matched, by id (their birth dates are
+        # checked against every draw next).
+        self._matched: dict[int, Patient] = {}
 
     def resolve(
         self, people: list[FilePatient], preview: ImportPreview
@@ -27,15 +32,16 @@ class FilePatients:
         date of birth, exactly."""
         repo = self._service.patients_repo
         found: dict[FilePatient, int | None] = {}
-        for who in people:
-            if who in found:
-                continue
+        distinct = list(dict.fromkeys(people))
+        by_mrn = repo.by_mrns(who.mrn for who in distinct if who.mrn)
+        self._matched = {patient.id: patient for patient in by_mrn.values()}
+        for who in distinct:
             found[who] = self.assignments.get(who)
             if found[who] is not None:
                 preview.assigned_to[who] = found[who]
                 continue
             if who.mrn:
-                patient = repo.by_mrn(who.mrn)
+                patient = by_mrn.get(who.mrn)
                 if patient is None:
                     preview.patient_notes[who] = _no_mrn_match_text(who.mrn)
                 elif _conflicts(patient, who):
@@ -52,6 +58,7 @@ class FilePatients:
                 )
                 if len(matches) == 1:
                     found[who] = matches[0].id
+                    self._matched[matches[0].id] = matches[0]
                 elif matches:
                     preview.patient_notes[who] = "several patients have this name and birth date"
                 else:
@@ -61,6 +68,13 @@ class FilePatients:
             else:
                 preview.patient_notes[who] = "the file gives no MRN, or no name with birth date"
         return found
+
+    def birth_date(self, patient_id: int) -> date:
+        """A matched or assigned patient's date of birth (read once per resolve)."""
+        patient = self._matched.get(patient_id)
+        if patient is None:
+            patient = self._matched[patient_id] = self._service.get_patient(patient_id)
+        return patient.date_of_birth
 
     def why_not_created(self, who: FilePatient) -> str:
         """Why ``--create-patients`` would not create this file patient ("" if it would)."""

@@ -238,7 +238,7 @@ class Importer:
             rows,
             visit_patients,
             self._service.knowledge,
-            lambda patient_id: self._service.get_patient(patient_id).date_of_birth,
+            self.patients.birth_date,
         )
         preview.unknown_analytes = dict(unknown)
         preview.untracked_analytes = dict(untracked)

@@ -262,3 +262,16 @@ def test_impossible_rows_are_rejected_with_their_reason_and_left_out(clinic):
     assert (result.imported, result.rejected, result.skipped) == (2, 2, 0)
     stored = clinic.observations(clinic.find_patient("MRN-1001").id)
     assert sorted((o.analyte_key, o.value) for o in stored) == [("bmd_tscore", -2.6), ("zinc", 80)]
+
+
+def test_an_mrn_in_other_letter_case_matches_as_the_clinic_compares_mrns(clinic):
+    text = (
+        "MRN,Test,Result,Units,Collected\n"
+        "mrn-1001,Zinc,70,ug/dL,2026-03-02 08:10\n"
+        "MRN-1001,Zinc,71,ug/dL,2026-03-03 08:10\n"
+        "MRN-1002,Zinc,72,ug/dL,2026-03-04 08:10\n"
+    )
+    _, _, preview = _preview(clinic, text)
+    okafor = clinic.find_patient("MRN-1001").id
+    assert preview.patient_ids == [okafor, okafor, None]
+    assert preview.statuses == [NEW, NEW, UNMATCHED_PATIENT]
