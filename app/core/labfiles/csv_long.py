@@ -112,6 +112,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
         rows.visit_ids.append, rows.test_ids.append, rows.detail_ids.append,
     )  # fmt: skip
     last_visit_key = last_visit = None
+    seen_at = seen.setdefault
     left = 0  # rows the fast branch tried but left to the full loop, since last judged
     n_kept = len(kept)  # len(rows), kept by both branches
 
@@ -193,7 +194,10 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                     else:
                         visit = last_visit = visits_of[visit_key]
                         last_visit_key = visit_key
-                    if visit is not ODD and visit[3](hash((test[1], raw)), n_kept) == n_kept:
+                    if (
+                        visit is not ODD
+                        and seen_at(hash((visit[1], test[1], raw)), n_kept) == n_kept
+                    ):
                         n_kept += 1
                         add_line(line)
                         add_raw(raw)
@@ -214,8 +218,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                         if found < 0:
                             found = detail[0] = detail_id(detail[2])
                         add_detail(found)
-                        if visit[4] is not None:  # dates waiting for the day/month order
-                            waiting(n_kept - 1, *visit[4])
+                        if visit[3] is not None:  # dates waiting for the day/month order
+                            waiting(n_kept - 1, *visit[3])
                         continue
                     # Else the full loop decides: a problem; a repeat, or a hash
                     # collision kept under its full key.
@@ -292,23 +296,19 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             if born.__class__ is str:
                 problems.append(RowProblem(line, dob_header, born))
                 continue
-        # Duplicates are found by the hash of the row's texts (ints, not tuples): the
-        # hash of who and when picks a small dict, in which the hash of the test and
-        # value text names the row kept first (the fast branch finds them the same
-        # way). A hash match is confirmed field by field before a row is dropped (a
-        # date still waiting for the file's order by its text, kept in ``pending``);
-        # the rows of a hash collision are kept under their full key instead.
+        # Duplicates are found by the hash of the row's texts (an int per row, not a
+        # tuple), made of the hashes of who and when and of the test, as the fast
+        # branch makes it. A hash match is confirmed field by field before a row is
+        # dropped (a date still waiting for the file's order by its text, kept in
+        # ``pending``); the rows of a hash collision are kept under their full key.
         who = (mrn, pid, family, given, date_text, sample)
         what = (analyte, loinc, local, unit)
         key = (who, what, raw)
         by_full_key = False
-        bucket = seen.get(who_hash := hash(who))
-        if bucket is None:
-            bucket = seen[who_hash] = {}
-        digest = hash((hash(what), raw))
-        earlier = bucket.get(digest)
+        digest = hash((hash(who), hash(what), raw))
+        earlier = seen.get(digest)
         if earlier is None:
-            bucket[digest] = len(kept)
+            seen[digest] = len(kept)
         else:
             prev = rows[earlier]
             if when is DEFER:

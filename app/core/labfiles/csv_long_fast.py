@@ -38,8 +38,7 @@ ODD = object()
 UNIT_OF_VALUE = object()
 
 #: ``[id or -1, hash for the duplicate key, fields as a plain tuple]``; a visit's also
-#: holds ``setdefault`` of its dict of rows kept (``ctx.seen`` by the hash of who and when)
-#: and the texts of its dates that wait for the file's day/month order (or None): its
+#: holds the texts of its dates that wait for the file's day/month order (or None): its
 #: rows go to ``ctx.pending`` with them, and its fields hold None for those dates.
 Part = list
 
@@ -272,12 +271,8 @@ class FastTexts:
             sex = sex.strip().lower()
             sex = SEX.get(sex, sex)
         who = hash((mrn, pid, family, given, date_text, sample))
-        seen = self.ctx.seen
-        bucket = seen.get(who)
-        if bucket is None:
-            bucket = seen[who] = {}
         visit = (mrn, pid, family, given, born, sex, when, lab.strip(), sample)
-        return [-1, who, visit, bucket.setdefault, waiting]
+        return [-1, who, visit, waiting]
 
     def _detail(self, key: tuple) -> Part:
         (comparator, flag, non_result), (flag_cell, note) = key
