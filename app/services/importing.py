@@ -342,7 +342,7 @@ class Importer:
         service = self._service
         parsed = preview.parsed
         source = _SOURCE_OF_FORMAT.get(parsed.format, "csv")
-        with service.database.transaction():
+        with service.database.checkpoint_after(), service.database.transaction():
             batch_id = self._repo.create_batch(
                 preview.file_name,
                 preview.sha256,
