@@ -165,7 +165,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             # The fast branch (see csv_long_fast): the rest of the loop, by lookups.
             raw = row[i_val]
             value = None
-            if fast:
+            # A cell ending in a letter ('12.3 H') is no plain number: looked up at once.
+            if fast and raw[-1:] <= "9":
                 try:
                     value = float(raw)
                 except ValueError:

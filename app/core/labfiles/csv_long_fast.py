@@ -189,7 +189,16 @@ class FastTexts:
         return found
 
     def _value(self, raw: str) -> Any:
-        """A value cell ``float()`` does not read as a plain number (the loop tried)."""
+        """A value cell the loop did not read as a plain number (it may not have tried)."""
+        if self.fast:
+            try:
+                value = float(raw)
+            except ValueError:
+                pass
+            else:
+                # float() also reads 'nan', 'inf' and '1_000'; the full parser decides.
+                if not (value - value or "_" in raw):
+                    return raw.strip(), value, self.plain_detail, "", self.plain_written
         raw = raw.strip()
         if not raw:
             return ODD  # a problem
