@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import csv
 
-from app.cli import main
-
-
-def _run(capsys, *args) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _demo(tmp_path, capsys) -> list[str]:
-    """A one-patient demo clinic plus patient R1 (Amin, Ola); the options that open it."""
-    out, data = tmp_path / "demo.db", str(tmp_path / "data")
-    base = ["--data-dir", data, "--clinic", str(out)]
-    assert _run(capsys, "--data-dir", data, "demo", "--patients", "1", "--out", str(out))[0] == 0
-    add = ["patients", "add", "--mrn", "R1", "--family", "Amin", "--given", "Ola"]
-    assert _run(capsys, *base, *add, "--dob", "1980-02-02", "--sex", "male")[0] == 0
-    return base
+from tests.test_cli import _demo_with_r1, _run
 
 
 def test_audit_list_names_the_patient_by_mrn_and_name(tmp_path, capsys):
-    base = _demo(tmp_path, capsys)
+    base = _demo_with_r1(tmp_path, capsys)
     assert _run(capsys, *base, "evaluate", "--patient", "R1")[0] == 0
     code, text, err = _run(capsys, *base, "audit", "list")
     assert code == 0, err
@@ -36,7 +20,7 @@ def test_audit_list_names_the_patient_by_mrn_and_name(tmp_path, capsys):
 
 
 def test_audit_csv_names_the_patient_mrn_and_keeps_the_stored_columns(tmp_path, capsys):
-    base = _demo(tmp_path, capsys)
+    base = _demo_with_r1(tmp_path, capsys)
     target = tmp_path / "audit.csv"
     code, text, err = _run(capsys, *base, "audit", "list", "--csv", str(target))
     assert code == 0 and "written" in text, err
@@ -51,7 +35,7 @@ def test_audit_csv_names_the_patient_mrn_and_keeps_the_stored_columns(tmp_path, 
 
 
 def test_a_synthea_name_with_digits_is_found_from_the_command_line(tmp_path, capsys):
-    base = _demo(tmp_path, capsys)
+    base = _demo_with_r1(tmp_path, capsys)
     add = ["patients", "add", "--mrn", "SYN-7", "--family", "Brekke496", "--given", "Aaron697"]
     assert _run(capsys, *base, *add, "--dob", "1990-03-04", "--sex", "male")[0] == 0
     code, text, _ = _run(capsys, *base, "patients", "list", "--search", "Aaron697")

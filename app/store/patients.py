@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
 
@@ -192,17 +192,20 @@ class PatientRepository:
         wanted: dict[str, list[str]] = {}
         for mrn in {mrn.strip() for mrn in mrns}:
             wanted.setdefault(mrn.translate(_ASCII_LOWER), []).append(mrn)
-        asked = sorted(wanted)
         found: dict[str, Patient] = {}
-        for start in range(0, len(asked), _IDS_PER_QUERY):
-            chunk = asked[start : start + _IDS_PER_QUERY]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT {self._COLUMNS} FROM patients WHERE mrn IN ({marks})"
-            for row in self._conn.execute(sql, chunk):
-                patient = _patient_from_row(row)
-                for mrn in wanted[patient.mrn.translate(_ASCII_LOWER)]:
-                    found[mrn] = patient
+        for row in self._rows_where_in(f"SELECT {self._COLUMNS} FROM patients", "mrn", wanted):
+            patient = _patient_from_row(row)
+            for mrn in wanted[patient.mrn.translate(_ASCII_LOWER)]:
+                found[mrn] = patient
         return found
+
+    def _rows_where_in(self, select: str, column: str, values: Iterable) -> Iterator[tuple]:
+        """``select`` + ``WHERE column IN (...)`` over ``values``, a few hundred a query."""
+        wanted = sorted(set(values))
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            sql = f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})"
+            yield from self._conn.execute(sql, chunk)
 
     def by_name_and_birth_date(self, family: str, given: str, born: date) -> list[Patient]:
         rows = self._conn.execute(
@@ -214,15 +217,11 @@ class PatientRepository:
 
     def summaries(self, patient_ids: Iterable[int]) -> dict[int, PatientSummary]:
         """The patients with these ids, archived ones too; ids with no patient are left out."""
-        wanted = sorted(set(patient_ids))
-        found: dict[int, PatientSummary] = {}
-        for start in range(0, len(wanted), _IDS_PER_QUERY):
-            chunk = wanted[start : start + _IDS_PER_QUERY]
-            marks = ",".join("?" * len(chunk))
-            sql = f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.id IN ({marks})"
-            for row in self._conn.execute(sql, chunk):
-                found[row[0]] = _summary_from_row(row)
-        return found
+        select = f"SELECT {_SUMMARY_COLUMNS} FROM patients p"
+        return {
+            row[0]: _summary_from_row(row)
+            for row in self._rows_where_in(select, "p.id", patient_ids)
+        }
 
     def all(self, include_archived: bool = False) -> list[Patient]:
         where = "" if include_archived else " WHERE archived = 0"
