@@ -156,8 +156,27 @@ class ImportWizard(QDialog):
         self.preview_table.horizontalHeader().setStretchLastSection(True)
         self.mapping_table = QTableWidget(0, 3, objectName="analyte_mapping")
         self.mapping_table.setHorizontalHeaderLabels(["Name in the file", "Rows", "Analyte"])
-        self.mapping_table.horizontalHeader().setStretchLastSection(True)
+        header = self.mapping_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)  # the name, read in full
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.Fixed)
+        header.resizeSection(2, 230)
+        self.mapping_table.setWordWrap(False)
         self.mapping_table.verticalHeader().hide()
+        self.mapping_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.mapping_table.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        # An EHR export can name dozens of tests the clinic does not track: room for ten
+        # rows at least (the side panel scrolls), not three.
+        self.mapping_table.setMinimumHeight(
+            11 * self.mapping_table.verticalHeader().defaultSectionSize()
+        )
+        self.not_tracked_button = QPushButton(
+            "Selected: not tracked", objectName="mark_not_tracked"
+        )
+        self.not_tracked_button.setToolTip(
+            "Choose 'Not tracked' for every selected name (vital signs, questionnaires); "
+            "then apply the mappings."
+        )
         self.apply_mapping_button = QPushButton("Apply mappings")
         self.patients_box = FilePatientsBox(self._service.search_patients)
         self.patients_label = self.patients_box.summary
@@ -182,7 +201,10 @@ class ImportWizard(QDialog):
         unknown.setWordWrap(True)
         side.addWidget(unknown)
         side.addWidget(self.mapping_table, 1)
-        side.addWidget(self.apply_mapping_button)
+        mapping_buttons = QHBoxLayout()
+        mapping_buttons.addWidget(self.not_tracked_button)
+        mapping_buttons.addWidget(self.apply_mapping_button)
+        side.addLayout(mapping_buttons)
         side.addWidget(QLabel("<b>Patients</b>"))
         side.addWidget(self.patients_box, 1)
         side.addWidget(self.create_patients)
@@ -233,6 +255,7 @@ class ImportWizard(QDialog):
         self.commit_button.clicked.connect(self.commit)
         self.close_button.clicked.connect(self.accept)
         self.apply_mapping_button.clicked.connect(self.apply_mappings)
+        self.not_tracked_button.clicked.connect(self.mark_selected_not_tracked)
         self.save_report_button.clicked.connect(self.save_report)
         self.columns_box.reread_requested.connect(self.reread_with_columns)
         self.patients_box.assignment_changed.connect(self.assign_patient)
@@ -401,7 +424,9 @@ class ImportWizard(QDialog):
         self.mapping_table.setRowCount(len(unknown) + len(untracked))
         choices = self._service.analyte_choices()
         for row, (text, lines) in enumerate([*unknown, *untracked]):
-            self.mapping_table.setItem(row, 0, QTableWidgetItem(text))
+            name = QTableWidgetItem(text)
+            name.setToolTip(text)  # long names are cut short in the column
+            self.mapping_table.setItem(row, 0, name)
             self.mapping_table.setItem(row, 1, QTableWidgetItem(str(len(lines))))
             combo = QComboBox()
             combo.addItem("— leave out this time —", "")
@@ -416,6 +441,12 @@ class ImportWizard(QDialog):
                 "questionnaires): its rows are then left out of every import without asking."
             )
             self.mapping_table.setCellWidget(row, 2, combo)
+
+    def mark_selected_not_tracked(self) -> None:
+        """Set the selected names' choice to 'Not tracked' (applied with the others)."""
+        for index in self.mapping_table.selectionModel().selectedRows():
+            combo = self.mapping_table.cellWidget(index.row(), 2)
+            combo.setCurrentIndex(combo.findData(NOT_TRACKED))
 
     def apply_mappings(self) -> None:
         """Take the chosen mappings; each is remembered when the import is committed."""

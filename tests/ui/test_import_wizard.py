@@ -243,3 +243,17 @@ def test_a_choice_made_on_a_file_with_nothing_new_can_still_be_remembered(qtbot,
     later = wizard(CSV, "later.csv")
     _read(qtbot, later)
     assert "1 of tests not tracked" in later.counts.text()
+
+
+def test_selected_names_are_marked_not_tracked_together(qtbot, wizard):
+    text = CSV + "MRN-1001,Respiratory rate,16,/min,2026-10-02 08:15\n"
+    dialog = wizard(text)
+    _read(qtbot, dialog)
+    names = [dialog.mapping_table.item(r, 0).text() for r in range(2)]
+    assert names == ["glorbulin", "respiratory rate"]
+    dialog.mapping_table.selectAll()
+    dialog.not_tracked_button.click()
+    assert {dialog.mapping_table.cellWidget(r, 2).currentData() for r in range(2)} == {NOT_TRACKED}
+    dialog.apply_mappings()
+    assert "2 of tests not tracked" in dialog.counts.text()
+    assert "0 with unknown analytes" in dialog.counts.text()
