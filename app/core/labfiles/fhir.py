@@ -7,6 +7,7 @@ become a row problem, never a crash.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from datetime import date, datetime
 
@@ -289,14 +290,29 @@ class _Reader:
         )
 
 
+# A JSON escape for NUL: an odd number of backslashes before u0000 (an even number is
+# a backslash written as text, then the letters).
+_ESCAPED_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def read_fhir(
     text: str, encoding: str, line_ending: str, today: date, ticker: Ticker
 ) -> ParsedFile:
     """Read a FHIR R4 JSON Bundle, Observation, DiagnosticReport, or NDJSON of them.
 
     Raises:
-        FileRejected: For invalid JSON and for files holding no Observation or report.
+        FileRejected: For invalid JSON, for files holding no Observation or report, and
+            for a NUL character written into a text (``\\u0000``; a text file holds none).
     """
+    nul = _ESCAPED_NUL.search(text)
+    if nul:
+        # SQLite's text functions stop at a NUL; a NUL byte makes any other file be
+        # refused as binary (``sniff``), so a NUL spelt as a JSON escape is refused too.
+        line = text.count("\n", 0, nul.start()) + 1
+        raise FileRejected(
+            f"Line {line} holds a NUL character (\\u0000) inside a text; a lab value or "
+            "name cannot contain one. Export the file again, or remove it."
+        )
     docs, lines = load_json(text)
     reader = _Reader(docs, Locator(text, docs, lines))
     kinds = {as_text(r.get("resourceType")) for r in reader.top}

@@ -175,3 +175,11 @@ def test_wrong_types_everywhere_do_not_crash() -> None:
     }
     parsed = _read(weird)
     assert all(p.line >= 1 and p.reason for p in parsed.problems)
+
+
+def test_a_nul_character_in_a_text_refuses_the_file_and_names_its_line() -> None:
+    with pytest.raises(FileRejected, match=r"Line 14 holds a NUL character"):
+        _read(_obs(valueString="pending\u0000a"))
+    # A backslash written as text before 'u0000' is no NUL: the file reads.
+    parsed = _read(_obs(valueString="pending \\u0000 later"))
+    assert [r.raw_value for r in parsed.rows] == ["pending \\u0000 later"]
