@@ -50,6 +50,10 @@ _TIME_TYPES = frozenset(("DT", "TS", "DTM", "TM"))
 _SEX = {"M": "male", "F": "female", "U": "unknown", "O": "other", "A": "other", "N": "unknown"}
 
 
+# Characters an escape may spell that no lab text holds (tab and line breaks stay).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 @dataclass(slots=True)
 class _Encoding:
     """The separators of one message (MSH-1 and MSH-2)."""
@@ -82,7 +86,8 @@ class _Encoding:
             if code in simple:
                 return simple[code]
             if code[:1] == "X" and re.fullmatch(r"(?:[0-9A-Fa-f]{2})+", code[1:]):
-                return bytes.fromhex(code[1:]).decode("latin-1")
+                # Control characters (a NUL above all) are dropped: no value holds one.
+                return _CONTROL.sub("", bytes.fromhex(code[1:]).decode("latin-1"))
             return ""
 
         return re.sub(pattern, one, text)

@@ -162,3 +162,9 @@ def test_garbage_lines_are_problems_not_crashes() -> None:
     parsed = _read(_hl7(MSH, PID, OBR, "this is not a segment", "OBX|1|NM|1-8^A^LN||5||||||F"))
     assert [r.line for r in parsed.rows] == [5]
     assert parsed.problems[0].line == 4
+
+
+def test_a_hex_escape_spelling_a_control_character_leaves_it_out() -> None:
+    data = _hl7(MSH, PID, OBR, "OBX|1|ST|2986-8^T^LN||pend\\X00\\ing\\X41\\||||||F")
+    parsed = _read(data)
+    assert [r.raw_value for r in parsed.rows] == ["pendingA"]
