@@ -61,7 +61,7 @@ class ClinicDatabase:
         self._verified = threading.Event()
         self._verifying = threading.Lock()
         self._connection_number = 0
-        self._checkpointer: threading.Thread | None = None
+        self._checkpointers: list[threading.Thread] = []
 
     @property
     def conn(self) -> dbapi2.Connection:
@@ -138,10 +138,9 @@ class ClinicDatabase:
         finally:
             conn.execute(f"PRAGMA wal_autocheckpoint = {pages}")
         if self.path is not None:
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint, name="checkpoint", daemon=True
-            )
-            self._checkpointer.start()
+            thread = threading.Thread(target=self._checkpoint, name="checkpoint", daemon=True)
+            self._checkpointers = [t for t in self._checkpointers if t.is_alive()] + [thread]
+            thread.start()
 
     def _checkpoint(self) -> None:
         try:
@@ -154,9 +153,9 @@ class ClinicDatabase:
             log.debug("checkpoint after a large write failed", exc_info=True)
 
     def wait_checkpoint(self, timeout: float = 60) -> None:
-        """Wait for the copy ``checkpoint_after`` started, if one is running."""
-        if self._checkpointer is not None:
-            self._checkpointer.join(timeout)
+        """Wait for the copies ``checkpoint_after`` started, if any is running."""
+        for thread in self._checkpointers:
+            thread.join(timeout)
 
     def close(self) -> None:
         # Callers that close first (restore, quitting) expect no other connection left.
