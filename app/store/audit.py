@@ -29,6 +29,7 @@ from app.core.audit_chain import (
 )
 from app.core.csv_safety import neutralize_row
 from app.store.database import ClinicDatabase
+from app.store.sqlite import rows_where_in
 
 SIGN_IN = "signin"
 CLOCK_SKEW = "clock_skew"
@@ -36,8 +37,6 @@ OUTCOMES = ("success", "failure", "denied")
 _LIMITS = {"username": 64, "action": 64, "category": 64, "workstation": 128, "detail": 4000}
 _ORDERS = {"seq": "seq", "-seq": "seq DESC"}
 _TRIGGERS = ("audit_events_no_update", "audit_events_no_delete")
-# Bound parameters per IN (...) look-up, well under SQLite's limit.
-_IDS_PER_QUERY = 500
 _COLUMNS = (
     "seq, at_utc, user_id, username, patient_id, action, category, outcome, workstation, "
     "detail, prev_mac, mac"
@@ -289,16 +288,15 @@ class AuditLog:
 
         Patients with no such event are left out.
         """
-        wanted = sorted(set(patient_ids))
-        found: dict[int, int] = {}
-        for start in range(0, len(wanted), _IDS_PER_QUERY):
-            chunk = wanted[start : start + _IDS_PER_QUERY]
-            sql = (
-                "SELECT patient_id, max(seq) FROM audit_events WHERE action = ? AND category = ? "
-                f"AND patient_id IN ({','.join('?' * len(chunk))}) GROUP BY patient_id"
-            )
-            found.update(self._clinic.conn.execute(sql, (action, category, *chunk)).fetchall())
-        return found
+        sql = (
+            "SELECT patient_id, max(seq) FROM audit_events WHERE action = ? AND category = ? "
+            "AND patient_id IN"
+        )
+        # Grouped within each query: a patient's events all fall in the one that asks.
+        found = rows_where_in(
+            self._clinic.conn, sql, patient_ids, (action, category), "GROUP BY patient_id"
+        )
+        return dict(found)
 
     def rows_after(self, head: dict | None) -> list[AuditRow] | None:
         """The events written after ``head`` (``{"seq", "mac"}``) in this trail, oldest first.

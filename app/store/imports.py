@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from app.store.database import ClinicDatabase, utc_now
+from app.store.sqlite import rows_where_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +112,8 @@ class ImportRepository:
 
     def patients_with_results(self, patient_ids: Iterable[int]) -> set[int]:
         """Those of these patients who have any stored result."""
-        found: set[int] = set()
-        ids = list(patient_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            found.update(
-                r[0]
-                for r in self._conn.execute(
-                    "SELECT DISTINCT patient_id FROM observations WHERE patient_id IN "
-                    f"({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-            )
-        return found
+        sql = "SELECT DISTINCT patient_id FROM observations WHERE patient_id IN"
+        return {row[0] for row in rows_where_in(self._conn, sql, patient_ids)}
 
     def stored_identities(
         self, identities: Sequence[tuple[int, str, str, str]]

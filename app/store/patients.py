@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
 
 from app.core.models import Patient, PatientSummary
 from app.store.database import ClinicDatabase, utc_now
-from app.store.sqlite import IntegrityError
+from app.store.sqlite import IntegrityError, rows_where_in
 
 _SUMMARY_COLUMNS = (
     "p.id, p.mrn, p.family_name, p.given_name, p.date_of_birth, p.sex_at_birth, p.archived"
@@ -18,8 +18,6 @@ _SUMMARY_COLUMNS = (
 _WORD = re.compile(r"\w+", re.UNICODE)
 # A search matching this many patients shows its first matches, not the first by name.
 BROAD_MATCH = 5000
-# Bound parameters per IN (...) look-up, well under SQLite's limit.
-_IDS_PER_QUERY = 500
 _WRITE_COLUMNS = (
     "mrn, family_name, given_name, date_of_birth, sex_at_birth, gender_identity, phone, "
     "email, address, notes, archived, search_text"
@@ -193,19 +191,12 @@ class PatientRepository:
         for mrn in {mrn.strip() for mrn in mrns}:
             wanted.setdefault(mrn.translate(_ASCII_LOWER), []).append(mrn)
         found: dict[str, Patient] = {}
-        for row in self._rows_where_in(f"SELECT {self._COLUMNS} FROM patients", "mrn", wanted):
+        select = f"SELECT {self._COLUMNS} FROM patients WHERE mrn IN"
+        for row in rows_where_in(self._conn, select, wanted):
             patient = _patient_from_row(row)
             for mrn in wanted[patient.mrn.translate(_ASCII_LOWER)]:
                 found[mrn] = patient
         return found
-
-    def _rows_where_in(self, select: str, column: str, values: Iterable) -> Iterator[tuple]:
-        """``select`` + ``WHERE column IN (...)`` over ``values``, a few hundred a query."""
-        wanted = sorted(set(values))
-        for start in range(0, len(wanted), _IDS_PER_QUERY):
-            chunk = wanted[start : start + _IDS_PER_QUERY]
-            sql = f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})"
-            yield from self._conn.execute(sql, chunk)
 
     def by_name_and_birth_date(self, family: str, given: str, born: date) -> list[Patient]:
         rows = self._conn.execute(
@@ -217,10 +208,9 @@ class PatientRepository:
 
     def summaries(self, patient_ids: Iterable[int]) -> dict[int, PatientSummary]:
         """The patients with these ids, archived ones too; ids with no patient are left out."""
-        select = f"SELECT {_SUMMARY_COLUMNS} FROM patients p"
+        select = f"SELECT {_SUMMARY_COLUMNS} FROM patients p WHERE p.id IN"
         return {
-            row[0]: _summary_from_row(row)
-            for row in self._rows_where_in(select, "p.id", patient_ids)
+            row[0]: _summary_from_row(row) for row in rows_where_in(self._conn, select, patient_ids)
         }
 
     def all(self, include_archived: bool = False) -> list[Patient]:

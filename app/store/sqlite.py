@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import sqlcipher3
@@ -39,6 +40,26 @@ OperationalError = dbapi2.OperationalError
 sqlite_version = dbapi2.sqlite_version
 
 
+# Values bound per ``IN (...)`` look-up, well under SQLite's limit of bound parameters.
+IN_CHUNK = 500
+
+
+def rows_where_in(
+    conn: Connection, sql: str, values: Iterable, params: Sequence = (), after: str = ""
+) -> Iterator[tuple]:
+    """The rows of ``sql`` for every value, asked a few hundred values per query.
+
+    ``sql`` ends with ``IN``; the list of values is added here, then ``after`` (a
+    ``GROUP BY``, say, which then groups within each query). ``params`` are bound
+    before the values. Each distinct value is asked once, in sorted order.
+    """
+    wanted = sorted(set(values))
+    for start in range(0, len(wanted), IN_CHUNK):
+        chunk = wanted[start : start + IN_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(f"{sql} ({marks}) {after}", (*params, *chunk))
+
+
 def create_private_file(path: Path) -> None:
     """Create an empty database file only its owner can read (0600 on POSIX).
 
@@ -56,6 +77,7 @@ __all__ = [
     "DatabaseError",
     "IntegrityError",
     "OperationalError",
+    "rows_where_in",
     "dbapi2",
     "sqlite_utils",
     "sqlite_version",
