@@ -389,8 +389,7 @@ class Importer:
             )
             offered, skipped = records.offered, records.skipped
             self._end_suppressions(preview, rows, test_keys, visit_patients)
-            for text, analyte_key in self._new_mappings.items():
-                self._repo.remember_mapping(text, analyte_key, user_id)
+            self._store_mappings(user_id)
             if save_profile:
                 self._repo.save_profile(save_profile[0], parsed.fingerprint, save_profile[1])
             if pending is not None:
@@ -445,18 +444,19 @@ class Importer:
         """How many test names were mapped or marked not tracked and not yet stored."""
         return len(self._new_mappings)
 
+    def _store_mappings(self, user_id: int | None) -> None:
+        for text, analyte_key in self._new_mappings.items():
+            self._repo.remember_mapping(text, analyte_key, user_id)
+
     def _remember_mappings_alone(self, user_id: int | None) -> int:
         """Remember the new mappings when no batch carries them (audited on their own)."""
-        with self._service.database.transaction():
-            for text, analyte_key in self._new_mappings.items():
-                self._repo.remember_mapping(text, analyte_key, user_id)
-            self._service.session.record(
-                "update",
-                "import settings",
-                detail="remembered test names: "
-                + "; ".join(f"{text} = {key}" for text, key in self._new_mappings.items()),
-            )
-        self._service.session.audit.sync_anchor()
+        detail = "remembered test names: " + "; ".join(
+            f"{text} = {key}" for text, key in self._new_mappings.items()
+        )
+        with self._service.audited_write(
+            roles.IMPORT_COMMIT, "update", "import settings", detail=detail
+        ):
+            self._store_mappings(user_id)
         remembered = len(self._new_mappings)
         self._new_mappings.clear()
         return remembered
