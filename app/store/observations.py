@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, replace
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
 
 from app.core.dedupe import timestamp_text, value_key
 from app.core.models import Observation
 from app.store.database import ClinicDatabase, utc_now
+from app.store.prefetch import ChunksAhead
 from app.store.sqlite import IntegrityError
 
 _COLUMNS = (
@@ -271,13 +271,18 @@ class ObservationRepository:
         """
         conn = self._clinic.conn
         stage = f"INSERT INTO {_ROWS_TABLE} VALUES ({','.join('?' * len(BATCH_ROW_COLUMNS))})"
-        rows = iter(rows)
         added = 0
-        while conn.executemany(stage, islice(rows, _STAGED_ROWS)).rowcount > 0:
-            if skipping and conn.execute(_PARTLESS_ROW_SQL).fetchone() is not None:
-                raise RuntimeError("an import batch row names no shared part")
-            added += conn.execute(sql).rowcount
-            conn.execute(f"DELETE FROM {_ROWS_TABLE}")
+        with ChunksAhead(rows, _STAGED_ROWS) as chunks:
+            while chunk := chunks.take():
+                conn.executemany(stage, chunk)
+                del chunk
+                if skipping and conn.execute(_PARTLESS_ROW_SQL).fetchone() is not None:
+                    raise RuntimeError("an import batch row names no shared part")
+                # SQLite's insert runs in C without the GIL: the next chunk is built
+                # meanwhile.
+                chunks.build_next()
+                added += conn.execute(sql).rowcount
+                conn.execute(f"DELETE FROM {_ROWS_TABLE}")
         return added
 
     def _add_skipping_stored(self, sql: str, rows: Iterable[tuple]) -> int:

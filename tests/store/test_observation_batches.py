@@ -224,3 +224,24 @@ def test_a_row_naming_no_shared_part_stops_the_batch_on_either_path(clinic, bulk
     with pytest.raises(RuntimeError), clinic.transaction():
         repo.add_batch(lambda: iter(batch_rows), len(batch_rows), CONSTANTS, shared)
     assert repo.count() == 0
+
+
+@pytest.mark.parametrize("bulk_from", [1, 10**9], ids=["index rebuilt", "row by row"])
+def test_rows_that_cannot_all_be_made_leave_nothing_written(clinic, monkeypatch, bulk_from):
+    """A row failing in the next chunk, built while the last one is written, undoes all."""
+    import app.store.observations as observations
+
+    monkeypatch.setattr(observations, "_STAGED_ROWS", 2)
+    patient_id = _patient_id(clinic)
+    repo = ObservationRepository(clinic)
+    repo.bulk_from = bulk_from
+    batch_rows, shared = _batch(_rows(patient_id, ["1", "2", "3", "4", "5"]))
+
+    def make_rows():
+        yield from batch_rows[:3]
+        raise ValueError("the fourth row could not be made")
+
+    with pytest.raises(ValueError, match="fourth row"), clinic.transaction():
+        repo.add_batch(make_rows, len(batch_rows), CONSTANTS, shared)
+    assert repo.count() == 0
+    assert clinic.conn.execute("SELECT name FROM temp.sqlite_master").fetchall() == []
