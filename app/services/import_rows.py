@@ -10,7 +10,7 @@ arrays, in C: a million rows cost no Python-level loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import add, and_, getitem, mul, ne
 
@@ -52,7 +52,6 @@ class BatchRows:
             "created_by": user_id,
         }
         self._analytes = test_keys
-        self._unit_ends = ["|" + normal_unit(test.unit) for test in rows.tests]
         self._patients = visit_patients
         self._stamps = [
             None if patient_id is None else timestamp_text(visit.collected_at)
@@ -113,24 +112,29 @@ class BatchRows:
             column(rows.raw_values),
             column(rows.values),
             map(self._labs.__getitem__, column(rows.visit_ids)),
-            # dedupe.key_from_parts, spelt for map(): the value, then '|' and the unit.
-            map(add, self._shown(), map(self._unit_ends.__getitem__, column(rows.test_ids))),
+            value_keys(rows, column),
             strict=True,
         )
 
-    def _shown(self) -> Iterator[str]:
-        """Each written row's value as the value key spells it (``dedupe.value_text``).
 
-        A number is its comparator and ``format(value, '.9g')``; a row without a number
-        (NaN) is its text, stripped and casefolded.
-        """
-        rows, column = self._rows, self._column
-        numbers = map(format, column(rows.values), repeat(".9g"))
-        prefixes = [detail.comparator or "" for detail in rows.details]
-        if any(prefixes):
-            numbers = map(add, map(prefixes.__getitem__, column(rows.detail_ids)), numbers)
-        if not any(map(ne, rows.values, rows.values)):  # no NaN: every row has a number
-            return numbers
+def value_keys(rows: ResultRows, column: Callable[[Sequence], Iterator]) -> Iterator[str]:
+    """The value key (``dedupe.value_key``) of each row ``column`` picks, built in C.
+
+    ``column`` turns one of the rows' per-row columns into the picked rows' values, in
+    order (all rows, the rows kept, the rows at some indexes). A number is its
+    comparator and ``format(value, '.9g')``; a row without a number (NaN) is its text,
+    stripped and casefolded; then ``'|'`` and the unit's normal spelling
+    (``dedupe.key_from_parts``, spelt for ``map``).
+    """
+    numbers = map(format, column(rows.values), repeat(".9g"))
+    prefixes = [detail.comparator or "" for detail in rows.details]
+    if any(prefixes):
+        numbers = map(add, map(prefixes.__getitem__, column(rows.detail_ids)), numbers)
+    if not any(map(ne, rows.values, rows.values)):  # no NaN: every row has a number
+        shown = numbers
+    else:
         texts = map(str.casefold, map(str.strip, column(rows.raw_values)))
         no_number = map(ne, column(rows.values), column(rows.values))
-        return map(getitem, zip(numbers, texts, strict=True), no_number)
+        shown = map(getitem, zip(numbers, texts, strict=True), no_number)
+    unit_ends = ["|" + normal_unit(test.unit) for test in rows.tests]
+    return map(add, shown, map(unit_ends.__getitem__, column(rows.test_ids)))

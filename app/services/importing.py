@@ -12,12 +12,12 @@ import logging
 import re
 from array import array
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from itertools import compress, repeat
 from operator import and_, getitem, is_
 from pathlib import Path
 
-from app.core.dedupe import result_identity
+from app.core.dedupe import timestamp_text
 from app.core.importing import (
     NOT_TRACKED,
     AnalyteMatcher,
@@ -45,7 +45,7 @@ from app.services.import_model import (
     profile_settings,
 )
 from app.services.import_patients import FilePatients
-from app.services.import_rows import BatchRows
+from app.services.import_rows import BatchRows, value_keys
 from app.services.suppression_expiry import end_for_new_results
 from app.store.database import utc_now
 from app.store.imports import BatchRecord, ImportRepository
@@ -259,23 +259,20 @@ class Importer:
         Keys are built and looked up a chunk of rows at a time, so memory follows the
         chunk, neither the file nor the clinic.
         """
-        visits, details = rows.visits, rows.details
+        # A visit's rows share its time: each visit's text is made once, lazily.
+        stamp_of = _VisitStamps(rows.visits).__getitem__
         for start in range(0, len(candidates), 10_000):
             chunk = candidates[start : start + 10_000]
-            identities = [
-                (
-                    patient_ids[index],
-                    *result_identity(
-                        keys[index],
-                        visits[rows.visit_ids[index]].collected_at,
-                        rows.value(index),
-                        details[rows.detail_ids[index]].comparator,
-                        rows.raw_values[index],
-                        rows.tests[rows.test_ids[index]].unit,
-                    ),
+            pick = _picker(chunk)
+            identities = list(
+                zip(
+                    pick(patient_ids),
+                    pick(keys),
+                    map(stamp_of, pick(rows.visit_ids)),
+                    value_keys(rows, pick),
+                    strict=True,
                 )
-                for index in chunk
-            ]
+            )
             stored = self._repo.stored_identities(identities)
             if stored:
                 for index, identity in zip(chunk, identities, strict=True):
@@ -499,6 +496,23 @@ class Importer:
             )
         self._service.session.audit.sync_anchor()
         return removed
+
+
+def _picker(indexes: Sequence[int]) -> Callable[[Sequence], Iterator]:
+    """A function giving a per-row column's values at ``indexes``, in order."""
+    return lambda column: map(column.__getitem__, indexes)
+
+
+class _VisitStamps(dict):
+    """Visit id -> its collection time as the identity spells it (``timestamp_text``)."""
+
+    def __init__(self, visits: list) -> None:
+        super().__init__()
+        self._visits = visits
+
+    def __missing__(self, visit_id: int) -> str:
+        found = self[visit_id] = timestamp_text(self._visits[visit_id].collected_at)
+        return found
 
 
 def _rows_where(statuses: list[str], status: str) -> Iterator[int]:

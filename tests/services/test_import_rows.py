@@ -98,3 +98,35 @@ def test_stored_rows_are_the_per_row_computation(tmp_path, kb, bulk):
         assert temp == []
     finally:
         service.close()
+
+
+def test_a_reimport_marks_every_stored_row_a_duplicate_by_its_identity(tmp_path, kb):
+    """The preview's identities (built in C) are the stored ones, row for row.
+
+    Rows differing only in spelling (``umol/L`` and ``µmol/L``, ``70.0`` and ``70``, a
+    text result's case and spaces) are the same result; rows differing in comparator or
+    time are not.
+    """
+    service = ClinicService.create(tmp_path / "c.db", name="T", today=lambda: TODAY, knowledge=kb)
+    service.create_patient(make_patient())
+    try:
+        importer = Importer(service)
+        data = MIXED_CSV.encode()
+        first = importer.commit(
+            importer.preview(data, "mixed.csv", importer.read(data, "mixed.csv")), data
+        )
+        respelt = (
+            MIXED_CSV.replace("11.2,NM,umol/L", "11.20,NM,µmol/L")
+            .replace(",70.0,NM,ug/dL", ",70,NM,ug/dL")
+            .replace(" Haemolysed ,", "HAEMOLYSED,")
+            .replace(",<5,NM,pg/mL,10-42,,2026-03-02", ",<=5,NM,pg/mL,10-42,,2026-03-02")
+            .replace(",1e2,NM,ug/dL,60-120,,2026-03-23", ",1e2,NM,ug/dL,60-120,,2026-03-24")
+        )
+        again = Importer(service)
+        data = respelt.encode()
+        preview = again.preview(data, "again.csv", again.read(data, "again.csv"))
+        summary = preview.summary()
+        assert summary["duplicates"] == first.imported - 2  # the comparator and the day
+        assert summary["new"] == 2
+    finally:
+        service.close()
