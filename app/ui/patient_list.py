@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -69,6 +69,31 @@ class PatientListPane(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.new_button.clicked.connect(self.new_patient_requested)
         self._audit_timer.timeout.connect(self._audit_search)
+        self.search.returnPressed.connect(self.open_first_match)
+        self.search.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        """Down (or Page Down) in the search box moves into the list, as in any finder."""
+        if (
+            watched is self.search
+            and event.type() == QEvent.KeyPress
+            and event.key() in (Qt.Key_Down, Qt.Key_PageDown)
+            and self.model.rowCount()
+        ):
+            self._enter_list()
+            return True
+        return super().eventFilter(watched, event)
+
+    def open_first_match(self) -> None:
+        """Enter in the search box opens the match (the first one when several are listed)."""
+        if self.model.rowCount():
+            self._enter_list()
+
+    def _enter_list(self) -> None:
+        """Give the list the keyboard, on the chosen patient or else the first row."""
+        if self.selected_patient_id() is None or not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+        self.table.setFocus(Qt.ShortcutFocusReason)
 
     def refresh(self, *_args) -> None:
         """Run the search for the current text (called on every keystroke)."""
