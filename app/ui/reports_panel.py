@@ -240,8 +240,20 @@ class ReportsPanel(QWidget):
             options = dict(
                 ticked_rule_ids=self.ticked_rule_ids(),
                 clinician_note=self.note.toPlainText(),
-                discuss=self.discuss.toPlainText().splitlines(),
+                discuss=[line for line in self.discuss.toPlainText().splitlines() if line.strip()],
             )
+            if not (
+                options["ticked_rule_ids"]
+                or options["clinician_note"].strip()
+                or options["discuss"]
+            ):
+                # The archive keeps every report for good: a handout holding only its
+                # disclaimer would be archived, printed and handed over with nothing in it.
+                self.status.setText(
+                    "The handout would be empty: tick a finding to explain, or write a note "
+                    "or a topic for the next visit."
+                )
+                return
         self.generate_button.setEnabled(False)
         self.progress.show()
         self.status.setText(f"Generating the {KIND_LABELS[kind].lower()}…")

@@ -120,3 +120,19 @@ def test_without_report_permission_the_tab_is_disabled(qtbot, service, trt_patie
     panel.show_patient(trt_patient.id)
     assert not panel.denied.isHidden()
     assert not panel.generate_button.isEnabled() and panel.archive_table.rowCount() == 0
+
+
+def test_an_empty_handout_is_not_generated_or_archived(qtbot, service, trt_patient):
+    panel = ReportsPanel(service, FindingsService(service))
+    qtbot.addWidget(panel)
+    panel.show_patient(trt_patient.id)
+    panel.handout_choice.setChecked(True)
+    panel.discuss.setPlainText("\n  \n")  # blank lines are not a topic
+    panel.generate_button.click()
+    assert panel.task is None
+    assert panel.archive_table.rowCount() == 0
+    assert ReportService(service).archive(trt_patient.id) == []
+    assert "would be empty" in panel.status.text()
+
+    panel.note.setPlainText("Drink water before the next blood test.")
+    _generate(qtbot, panel, 0)
