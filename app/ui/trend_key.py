@@ -10,6 +10,8 @@ from app.ui.trend_colours import STATUS_COLOURS
 
 def _swatch(colour: QColor | str, text: str, glyph: str = "■") -> str:
     name = colour.name() if isinstance(colour, QColor) else colour
+    # One entry never breaks across lines: the key wraps between entries only.
+    text = text.replace(" ", "&nbsp;")
     return f'<span style="color:{name}">{glyph}</span>&nbsp;{text}'
 
 
@@ -24,6 +26,9 @@ def chart_key_html() -> str:
         _swatch(STATUS_COLOURS["low"], "low", "●"),
         _swatch(STATUS_COLOURS["normal"], "in range", "●"),
         _swatch(STATUS_COLOURS["high"], "high", "●"),
+        # No range to judge it by (calculated free T, symptom scores), or a censored value
+        # the range cannot place.
+        _swatch(STATUS_COLOURS["unknown"], "not judged (no range)", "●"),
         _swatch("#555555", "censored (&lt; or &gt; a limit)", "▽"),
         _swatch("#bbbbbb", "excluded (faded)", "●"),
         _swatch(reference, "reference range"),
