@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -47,6 +48,14 @@ SEVERITY_COLOURS = {
     "warning": "#c25e00",
     "consider": "#1f5fa8",
     "info": "#555",
+}
+# The list's Evidence column: one word each, so the finding's title keeps the width.
+GRADE_SHORT = {
+    "guideline": "guideline",
+    "randomised_trial": "trial",
+    "observational": "observational",
+    "mechanistic": "mechanistic",
+    "expert_opinion": "expert opinion",
 }
 GRADE_WORDS = {
     "guideline": "guideline",
@@ -104,9 +113,13 @@ class FindingsPanel(QWidget):
         self.summary.setWordWrap(True)
         self.tree = QTreeWidget(objectName="findings_tree")
         self.tree.setHeaderLabels(["Finding", "Status", "Evidence"])
-        # Title, status and evidence grade all fit the pane's usual width (about 420 px).
-        self.tree.setColumnWidth(0, 300)
-        self.tree.setColumnWidth(1, 80)
+        # The title takes what status and evidence leave; those two are short words
+        # (the detail pane spells the grade out), so a title is not cut at the usual width.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeToContents)
         self.detail = QTextBrowser(objectName="finding_detail")
         self.detail.setOpenExternalLinks(True)
         self.suppress_button = QPushButton("Suppress…", objectName="suppress_finding")
@@ -121,7 +134,7 @@ class FindingsPanel(QWidget):
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self.tree)
         splitter.addWidget(self.detail)
-        splitter.setSizes([600, 540])
+        splitter.setSizes([620, 480])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.summary)
@@ -190,13 +203,12 @@ class FindingsPanel(QWidget):
             if title in repeated:
                 title += f": {self._service.analyte_label(finding.marker)}"
             title += "  (suppressed)" if finding.suppressed else ""
-            item = QTreeWidgetItem(
-                [
-                    title,
-                    finding.status.replace("_", " "),
-                    GRADE_WORDS.get(finding.evidence_grade, finding.evidence_grade),
-                ]
-            )
+            status = finding.status.replace("_", " ")
+            grade = GRADE_WORDS.get(finding.evidence_grade, finding.evidence_grade)
+            item = QTreeWidgetItem([title, status, GRADE_SHORT.get(finding.evidence_grade, grade)])
+            # The whole title, status and grade, whatever width the pane is given.
+            for column, tip in enumerate((title, status, grade)):
+                item.setToolTip(column, tip)
             item.setData(0, Qt.UserRole, finding)
             item.setForeground(0, self.palette().text())
             group.addChild(item)
