@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.findings import WORKLIST_COLUMNS, worklist_cells
-from app.ui.item_roles import DISPLAY, HORIZONTAL, USER
+from app.ui.item_roles import DISPLAY, HORIZONTAL, TOOLTIP, USER
 from app.ui.tasks import run_task
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -60,7 +61,7 @@ class WorklistTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row = self.rows[index.row()]
-        if role == DISPLAY:
+        if role in (DISPLAY, TOOLTIP):  # the tooltip: a long next step is cut in its cell
             return worklist_cells(row, self._analyte_label)[index.column()]
         if role == USER:
             return row.patient_id
@@ -127,6 +128,7 @@ class WorklistDialog(QDialog):
         self.handouts_button.clicked.connect(lambda: self.batch_reports("handout"))
         self.summaries_button.clicked.connect(lambda: self.batch_reports("summary"))
         self.table.doubleClicked.connect(self._open)
+        self.table.installEventFilter(self)
         self.export_button.setEnabled(False)
         self._may_export = service.can("data.export")
         self._may_report = service.can("report.generate")
@@ -213,6 +215,18 @@ class WorklistDialog(QDialog):
         self.progress.hide()
         stopped = " (cancelled)" if result.cancelled else ""
         self.count.setText(f"{len(result.written)} of {result.total} PDFs written{stopped}.")
+
+    def eventFilter(self, watched, event) -> bool:
+        """Enter on a row opens its patient, as a double click does."""
+        if (
+            watched is self.table
+            and event.type() == QEvent.KeyPress
+            and event.key() in (Qt.Key_Return, Qt.Key_Enter)
+            and self.table.currentIndex().isValid()
+        ):
+            self._open(self.table.currentIndex())
+            return True
+        return super().eventFilter(watched, event)
 
     def _open(self, index) -> None:
         source = self.proxy.mapToSource(index)
