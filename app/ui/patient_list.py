@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.ui.patient_table_model import PatientTableModel
 
 LIST_LIMIT = 500
+SEX_COLUMN_WIDTH = 60  # "female" with the cell's margins
 
 
 class PatientListPane(QWidget):
@@ -43,6 +44,9 @@ class PatientListPane(QWidget):
         # keystroke, which costs more than the search itself on a large clinic.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.Interactive)
+        # The last column (Sex) stretches to the edge but never past it: at its default
+        # 100 px the four columns overran the pane and a horizontal scroll bar showed.
+        header.setDefaultSectionSize(SEX_COLUMN_WIDTH)
         header.setStretchLastSection(True)
         for column, width in enumerate((140, 104, 84)):  # leaves room for "female"
             header.resizeSection(column, width)

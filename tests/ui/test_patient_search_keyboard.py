@@ -1,4 +1,4 @@
-"""From the search box to a patient by keyboard alone: type, then Enter or Down."""
+"""The patient list by keyboard (type, then Enter or Down) and at its default width."""
 
 from __future__ import annotations
 
@@ -54,3 +54,15 @@ def test_enter_with_no_match_changes_nothing(qtbot, pane):
     qtbot.keyClick(pane.search, Qt.Key_Return)
     assert opened == []
     assert pane.search.hasFocus()
+
+
+def test_the_list_fits_its_default_width_without_a_horizontal_scroll_bar(qtbot, pane):
+    # The main window gives the list pane 420 px; the Sex column kept a 100 px minimum
+    # there, so the four columns overran the pane by a few pixels and a scroll bar showed.
+    pane.resize(420, 600)
+    qtbot.wait(10)
+    table = pane.table
+    header = table.horizontalHeader()
+    assert header.length() <= table.viewport().width()
+    assert table.horizontalScrollBar().maximum() == 0
+    assert header.sectionSize(3) >= table.fontMetrics().horizontalAdvance("female") + 8
