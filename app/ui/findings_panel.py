@@ -215,6 +215,19 @@ class FindingsPanel(QWidget):
         first = self.tree.topLevelItem(0)
         if first is not None and first.childCount():
             self.tree.setCurrentItem(first.child(0))
+        elif not shown:
+            # Say so, rather than leave both panes blank as if nothing had loaded.
+            hint = (
+                f" {hidden} suppressed finding(s) are hidden: tick Show suppressed to see them."
+                if hidden
+                else ""
+            )
+            self.detail.setHtml(
+                "<p style='color:#555'>No findings as of "
+                f"{escape(self.as_of.date().toString('yyyy-MM-dd'))}: the rules for this "
+                f"patient's protocol found nothing to flag in the results on file.{escape(hint)}"
+                "</p>"
+            )
         self._update_buttons()
 
     def selected_finding(self) -> Finding | None:

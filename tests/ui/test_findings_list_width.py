@@ -1,4 +1,4 @@
-"""The findings list shows whole titles at the usual width, and every cell has its full text."""
+"""The findings list: whole titles at the usual width, full text in tooltips, an empty list explained."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from app.services import ClinicService
 from app.services.demo import build_demo_clinic
 from app.services.findings import FindingsService
 from app.ui.findings_panel import GRADE_WORDS, FindingsPanel
-from tests.conftest import TODAY
+from tests.conftest import TODAY, make_patient
 
 # The Findings tab's width in a 1400 px window with the patient list at its default width.
 USUAL_WIDTH = 940
@@ -63,3 +63,12 @@ def test_titles_status_and_evidence_are_not_cut_at_the_usual_width(qtbot, demo):
         assert item.toolTip(0) == item.text(0)
         assert item.toolTip(1) == finding.status.replace("_", " ")
         assert item.toolTip(2) == GRADE_WORDS[finding.evidence_grade]
+
+
+def test_a_patient_without_findings_is_told_so(qtbot, service):
+    patient = service.create_patient(make_patient())
+    panel = FindingsPanel(service, FindingsService(service))
+    qtbot.addWidget(panel)
+    panel.show_patient(patient.id)
+    assert panel.tree.topLevelItemCount() == 0
+    assert "No findings as of" in panel.detail.toPlainText()
