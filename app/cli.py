@@ -186,9 +186,12 @@ def _cmd_batches_list(args: argparse.Namespace, paths: AppPaths) -> int:
         print(json.dumps([_batch_dict(b) for b in batches], indent=2))
         return 0
     for b in batches:
-        undone = f"  undone {b.undone_at}" if b.undone_at else ""
+        by = f" by {b.created_by}" if b.created_by else ""
+        undone = ""
+        if b.undone_at:
+            undone = f"  undone {b.undone_at}" + (f" by {b.undone_by}" if b.undone_by else "")
         print(
-            f"{b.id:>5}  {b.created_at}  {b.file_name:<32} {b.rows_imported:>8} imported, "
+            f"{b.id:>5}  {b.created_at}{by}  {b.file_name:<32} {b.rows_imported:>8} imported, "
             f"{b.rows_duplicate} duplicate, {b.rows_rejected} rejected{undone}"
         )
     print(f"{len(batches)} batch(es)")

@@ -344,7 +344,7 @@ class ClinicService(ClinicSession, KnowledgeLabels):
                 patient_id,
                 detail=f"{analyte_key} entered by hand",
             ):
-                saved = self.observations_repo.add(observation)
+                saved = self.observations_repo.add(observation, self.session.user.id)
                 end_for_new_results(
                     self, {patient_id: [analyte_key]}, f"a new {analyte_key} result was entered"
                 )

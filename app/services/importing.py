@@ -48,7 +48,7 @@ from app.services.import_patients import FilePatients
 from app.services.import_rows import BatchRows, value_keys
 from app.services.suppression_expiry import end_for_new_results
 from app.store.database import utc_now
-from app.store.imports import BatchRecord, ImportRepository
+from app.store.imports import BatchImpact, BatchRecord, ImportRepository
 from app.store.suppressions import SuppressionRepository
 
 __all__ = [
@@ -287,10 +287,12 @@ class Importer:
         data: bytes,
         *,
         create_patients: bool = False,
-        user_id: int | None = None,
         save_profile: tuple[str, dict] | None = None,
     ) -> ImportResult:
         """Write the batch in one transaction: all of its rows or none of them.
+
+        The batch, its results and any mappings it remembers are recorded as the
+        signed-in user's.
 
         The original file is written beside the clinic as ``.part`` inside the
         transaction and renamed only after the commit, so a failed import leaves
@@ -302,6 +304,7 @@ class Importer:
                 are choices about later files too).
         """
         self._service.session.require(roles.IMPORT_COMMIT, "lab results")
+        user_id = self._service.user.id
         if not self.importable_rows(preview, create_patients):
             why = nothing_to_import_text(preview)
             if self._new_mappings:
@@ -480,9 +483,19 @@ class Importer:
     # -- batches ---------------------------------------------------------------------
 
     def batches(self) -> list[BatchRecord]:
+        """Every import batch, newest first (undone ones too, marked)."""
         return self._repo.batches()
 
-    def undo(self, batch_id: int, user_id: int | None = None) -> int:
+    def batch_impact(self, batch_id: int) -> BatchImpact:
+        """What undoing the batch would remove now: results, patients, later changes."""
+        return self._repo.batch_impact(batch_id)
+
+    def batch_report(self, batch_id: int) -> str:
+        """The batch's rejected rows as saved when it was imported (tab-separated)."""
+        return self._repo.batch_report(batch_id)
+
+    def undo(self, batch_id: int) -> int:
+        """Remove exactly the batch's results (and their corrections), as the signed-in user."""
         batch = self._repo.batch(batch_id)
         if batch is None:
             raise KeyError(f"No import batch {batch_id}")
@@ -490,7 +503,7 @@ class Importer:
             raise ValueError(f"Import batch {batch_id} was already undone on {batch.undone_at}.")
         self._service.session.require(roles.IMPORT_UNDO, "lab results")
         with self._service.database.transaction():
-            removed = self._repo.undo_batch(batch_id, user_id)
+            removed = self._repo.undo_batch(batch_id, self._service.user.id)
             self._service.session.record(
                 "delete", "lab results", detail=f"import batch {batch_id} undone: {removed} rows"
             )

@@ -25,11 +25,26 @@ class BatchRecord:
     stored_path: str
     created_at: str
     undone_at: str | None
+    #: User names ('' for a batch imported before batches named their user).
+    created_by: str = ""
+    undone_by: str = ""
 
 
-_BATCH_COLUMNS = (
-    "id, file_name, sha256, size_bytes, format, profile_name, rows_read, rows_imported, "
-    "rows_duplicate, rows_rejected, stored_path, created_at, undone_at"
+@dataclass(frozen=True, slots=True)
+class BatchImpact:
+    """What undoing a batch would remove, counted now."""
+
+    results: int
+    patients: int
+    #: Results of the batch corrected, excluded or included again since the import.
+    changed: int
+
+
+_BATCH_SELECT = (
+    "SELECT b.id, b.file_name, b.sha256, b.size_bytes, b.format, b.profile_name, b.rows_read, "
+    "b.rows_imported, b.rows_duplicate, b.rows_rejected, b.stored_path, b.created_at, "
+    "b.undone_at, coalesce(c.username, ''), coalesce(u.username, '') FROM import_batches AS b "
+    "LEFT JOIN users AS c ON c.id = b.created_by LEFT JOIN users AS u ON u.id = b.undone_by"
 )
 
 
@@ -79,21 +94,38 @@ class ImportRepository:
         )
 
     def batch(self, batch_id: int) -> BatchRecord | None:
-        row = self._conn.execute(
-            f"SELECT {_BATCH_COLUMNS} FROM import_batches WHERE id = ?", (batch_id,)
-        ).fetchone()
+        row = self._conn.execute(f"{_BATCH_SELECT} WHERE b.id = ?", (batch_id,)).fetchone()
         return BatchRecord(*row) if row else None
 
     def batches(self) -> list[BatchRecord]:
-        rows = self._conn.execute(f"SELECT {_BATCH_COLUMNS} FROM import_batches ORDER BY id DESC")
+        rows = self._conn.execute(f"{_BATCH_SELECT} ORDER BY b.id DESC")
         return [BatchRecord(*r) for r in rows]
 
     def batches_with_sha(self, sha256: str) -> list[BatchRecord]:
         rows = self._conn.execute(
-            f"SELECT {_BATCH_COLUMNS} FROM import_batches WHERE sha256 = ? AND undone_at IS NULL",
-            (sha256,),
+            f"{_BATCH_SELECT} WHERE b.sha256 = ? AND b.undone_at IS NULL", (sha256,)
         )
         return [BatchRecord(*r) for r in rows]
+
+    def batch_report(self, batch_id: int) -> str:
+        """The batch's rejected rows as saved at import (line, column, reason), or ''."""
+        row = self._conn.execute(
+            "SELECT report FROM import_batches WHERE id = ?", (batch_id,)
+        ).fetchone()
+        return row[0] if row else ""
+
+    def batch_impact(self, batch_id: int) -> BatchImpact:
+        """The batch's results still stored, their patients, and how many changed since."""
+        results, patients = self._conn.execute(
+            "SELECT count(*), count(DISTINCT patient_id) FROM observations WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+        (changed,) = self._conn.execute(
+            "SELECT count(DISTINCT observation_id) FROM observation_revisions "
+            "WHERE observation_id IN (SELECT id FROM observations WHERE batch_id = ?)",
+            (batch_id,),
+        ).fetchone()
+        return BatchImpact(results, patients, changed)
 
     def undo_batch(self, batch_id: int, user_id: int | None) -> int:
         """Delete exactly the batch's observations (and their revisions); returns how many."""

@@ -44,8 +44,8 @@ _COLUMNS = (
 )
 
 
-def _expected(importer: Importer, preview, batch_id: int) -> list[tuple]:
-    """The rows the per-row computation writes, in file order."""
+def _expected(importer: Importer, preview, batch_id: int, user_id: int) -> list[tuple]:
+    """The rows the per-row computation writes, in file order, as ``user_id``'s."""
     rows = ResultRows.of(preview.parsed.rows)
     expected = []
     for index, row in enumerate(rows):
@@ -65,7 +65,7 @@ def _expected(importer: Importer, preview, batch_id: int) -> list[tuple]:
         expected.append(
             (patient_id, key, stamp, row.raw_value, value, row.comparator, row.unit, canonical,
              canonical_unit, row.lab, "csv", row.loinc, row.ref_low, row.ref_high, row.ref_text,
-             row.flag, batch_id, row.note, "", dedupe, None)
+             row.flag, batch_id, row.note, "", dedupe, user_id)
         )  # fmt: skip
     return expected
 
@@ -80,7 +80,7 @@ def test_stored_rows_are_the_per_row_computation(tmp_path, kb, bulk):
         data = MIXED_CSV.encode()
         preview = importer.preview(data, "mixed.csv", importer.read(data, "mixed.csv"))
         result = importer.commit(preview, data)
-        expected = _expected(importer, preview, result.batch_id)
+        expected = _expected(importer, preview, result.batch_id, service.user.id)
         stored = service.database.conn.execute(
             f"SELECT {_COLUMNS} FROM observations ORDER BY id"
         ).fetchall()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -275,3 +275,50 @@ def test_an_mrn_in_other_letter_case_matches_as_the_clinic_compares_mrns(clinic)
     okafor = clinic.find_patient("MRN-1001").id
     assert preview.patient_ids == [okafor, okafor, None]
     assert preview.statuses == [NEW, NEW, UNMATCHED_PATIENT]
+
+
+def test_a_batch_names_who_imported_it_and_who_undid_it(clinic):
+    """The batch, its results and its undo are the signed-in user's, not left blank."""
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    result = importer.commit(preview, data)
+    me = clinic.user
+    (batch,) = importer.batches()
+    assert (batch.created_by, batch.undone_by) == (me.username, "")
+    owners = clinic.database.conn.execute(
+        "SELECT DISTINCT created_by FROM observations WHERE batch_id = ?", (result.batch_id,)
+    ).fetchall()
+    assert owners == [(me.id,)]
+    importer.undo(result.batch_id)
+    (batch,) = importer.batches()
+    assert batch.undone_at and batch.undone_by == me.username
+
+
+def test_a_result_entered_by_hand_names_its_user(clinic):
+    saved = clinic.record_result(
+        clinic.find_patient("MRN-1001").id, "zinc", "70", "ug/dL", datetime(2025, 1, 5, 9, 0)
+    )
+    (owner,) = clinic.database.conn.execute(
+        "SELECT created_by FROM observations WHERE id = ?", (saved.id,)
+    ).fetchone()
+    assert owner == clinic.user.id
+
+
+def test_undoing_counts_what_goes_first_with_later_corrections(clinic):
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    result = importer.commit(preview, data)
+    impact = importer.batch_impact(result.batch_id)
+    assert (impact.results, impact.patients, impact.changed) == (4, 1, 0)
+    zinc = next(
+        o
+        for o in clinic.observations(clinic.find_patient("MRN-1001").id)
+        if o.analyte_key == "zinc"
+    )
+    clinic.exclude_result(zinc.id, "haemolysed sample")
+    impact = importer.batch_impact(result.batch_id)
+    assert (impact.results, impact.changed) == (4, 1)
+    report = importer.batch_report(result.batch_id)
+    assert report.splitlines()[0] == "line\tcolumn\treason" and report.splitlines()[1].startswith(
+        "8\t"
+    )
+    importer.undo(result.batch_id)
+    assert importer.batch_impact(result.batch_id) == type(impact)(0, 0, 0)
