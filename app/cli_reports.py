@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from app.cli import UserError
-from app.services.reports import ReportService
+from app.services.reports import EmptyHandoutError, ReportService
 
 
 def run_report(service, args) -> int:
@@ -27,15 +27,20 @@ def run_report(service, args) -> int:
     if out.is_dir():
         raise UserError(f"{out} is a folder; give a file name such as report.pdf.")
     reports = ReportService(service)
-    report_id, pdf = reports.generate(
-        patient.id,
-        args.kind,
-        as_of=args.as_of,
-        ticked_rule_ids=args.tick or (),
-        clinician_note=args.note or "",
-        discuss=args.discuss or (),
-        paper=args.paper,
-    )
+    try:
+        report_id, pdf = reports.generate(
+            patient.id,
+            args.kind,
+            as_of=args.as_of,
+            ticked_rule_ids=args.tick or (),
+            clinician_note=args.note or "",
+            discuss=args.discuss or (),
+            paper=args.paper,
+        )
+    except EmptyHandoutError as exc:
+        raise UserError(
+            f"{exc.errors['handout']} Give --tick RULE_ID, --note TEXT or --discuss TOPIC."
+        ) from exc
     reports.save_copy(report_id, out)
     print(f"Report {report_id} ({args.kind}, {len(pdf) // 1024 + 1} KB) written to {out}.")
     return 0
@@ -60,4 +65,9 @@ def run_batch(service, args) -> int:
     if result.total:
         print(file=sys.stderr)
     print(f"{len(result.written)} {kind}(s) for worklist {args.worklist} written to {out_dir}.")
+    if result.empty:
+        print(
+            f"No handout for {', '.join(result.empty)}: none of their findings on this "
+            "worklist is shown any more, so the handout would be empty."
+        )
     return 0

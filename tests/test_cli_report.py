@@ -124,3 +124,30 @@ def test_report_for_a_worklist_needs_an_out_dir(tmp_path, capsys):
     )  # fmt: skip
     _, err = capsys.readouterr()
     assert code == 1 and "--out-dir" in err
+
+
+def test_an_empty_handout_is_a_one_line_error_and_nothing_is_archived(tmp_path, capsys):
+    from app.services.reports import EMPTY_HANDOUT
+
+    data = str(tmp_path / "data")
+    clinic = tmp_path / "demo.db"
+    main(["demo", "--patients", "1", "--out", str(clinic), "--today", TODAY, "--data-dir", data])
+    capsys.readouterr()
+    out = tmp_path / "handout.pdf"
+    common = ["--clinic", str(clinic), "--data-dir", data]
+    for extra in ([], ["--discuss", "  "], ["--tick", "no_such_rule"]):
+        code = main(
+            ["report", "--patient", "DEMO-000001", "--kind", "handout", "-o", str(out)]
+            + extra
+            + common
+        )
+        text, err = capsys.readouterr()
+        assert code == 1 and text == ""
+        assert err.startswith(f"cofactor: {EMPTY_HANDOUT} Give --tick") and err.count("\n") == 1
+        assert not out.exists()
+    # Nothing was archived: the next report made is report 1.
+    code = main(["report", "--patient", "DEMO-000001", "--kind", "handout", "-o", str(out)]
+                + ["--note", "See you in May."] + common)  # fmt: skip
+    text, err = capsys.readouterr()
+    assert code == 0, err
+    assert text.startswith("Report 1 (handout")

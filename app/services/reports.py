@@ -51,6 +51,10 @@ GRADE_WORDS = {
     "mechanistic": "mechanistic reasoning",
     "expert_opinion": "expert opinion",
 }
+EMPTY_HANDOUT = (
+    "The handout would be empty: tick a finding to explain, or write a note or a topic "
+    "for the next visit."
+)
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,27 @@ class BatchResult:
     written: tuple[tuple[int, Path], ...]
     total: int
     cancelled: bool = False
+    empty: tuple[str, ...] = ()  # MRNs left out: their handout would hold nothing
 
 
 class ReportIntegrityError(Exception):
     """An archived PDF no longer matches the SHA-256 recorded when it was made."""
+
+
+class EmptyHandoutError(ValidationError):
+    """A handout would print only its disclaimer; nothing was rendered or archived."""
+
+    def __init__(self):
+        super().__init__({"handout": EMPTY_HANDOUT})
+
+
+def handout_has_content(findings: Iterable, clinician_note: str, discuss: Iterable[str]) -> bool:
+    """Whether a handout says something: a finding explained, a note, or a topic to discuss.
+
+    The archive keeps every report for good, so a handout holding only its disclaimer
+    must not be made: callers (the Reports tab, the CLI, a batch) all ask this one rule.
+    """
+    return bool(list(findings)) or bool(clinician_note.strip()) or any(d.strip() for d in discuss)
 
 
 class ReportService:
@@ -353,6 +374,12 @@ class ReportService:
             discuss=discuss,
             paper=paper,
         )
+        if kind == "handout" and not handout_has_content(
+            data.handout_items, data.clinician_note, data.discuss
+        ):
+            # Checked on what would print: a --tick naming no finding of the patient
+            # explains nothing either.
+            raise EmptyHandoutError()
         pdf = render_pdf(data)
         digest = hashlib.sha256(pdf).hexdigest()
         user_id = service.user.id
@@ -396,7 +423,9 @@ class ReportService:
         """One PDF per patient on a worklist, each archived, audited and saved to ``out_dir``.
 
         ``worklist`` is a rule id (the worklist is built as of ``as_of``) or worklist
-        rows. A handout explains the patient's worklist findings. Files are named
+        rows. A handout explains the patient's worklist findings; a patient none of
+        whose findings is shown any more gets no handout (listed in ``empty``), never one
+        holding only its disclaimer. Files are named
         ``<MRN>-<kind>.pdf``. ``is_cancelled`` is checked before each patient, so a
         cancel leaves whole reports only; ``progress(done, total)`` follows each one.
         """
@@ -414,21 +443,28 @@ class ReportService:
         out_dir.mkdir(parents=True, exist_ok=True)
         total = len(by_patient)
         written: list[tuple[int, Path]] = []
+        empty: list[str] = []
         for done, (patient_id, patient_rows) in enumerate(by_patient.items(), start=1):
             if is_cancelled and is_cancelled():
-                return BatchResult(tuple(written), total, cancelled=True)
-            report_id, _ = self.generate(
-                patient_id,
-                kind,
-                as_of=as_of,
-                ticked_rule_ids=[r.rule_id for r in patient_rows] if kind == "handout" else (),
-            )
-            target = out_dir / f"{_safe_name(patient_rows[0].mrn)}-{kind}.pdf"
-            self.save_copy(report_id, target)
-            written.append((report_id, target))
+                return BatchResult(tuple(written), total, cancelled=True, empty=tuple(empty))
+            try:
+                report_id, _ = self.generate(
+                    patient_id,
+                    kind,
+                    as_of=as_of,
+                    ticked_rule_ids=[r.rule_id for r in patient_rows] if kind == "handout" else (),
+                )
+            except EmptyHandoutError:
+                # The patient's worklist findings are no longer shown (suppressed or
+                # resolved since the list was made): no handout rather than an empty one.
+                empty.append(patient_rows[0].mrn)
+            else:
+                target = out_dir / f"{_safe_name(patient_rows[0].mrn)}-{kind}.pdf"
+                self.save_copy(report_id, target)
+                written.append((report_id, target))
             if progress:
                 progress(done, total)
-        return BatchResult(tuple(written), total, cancelled=False)
+        return BatchResult(tuple(written), total, cancelled=False, empty=tuple(empty))
 
     def archive(self, patient_id: int) -> list[ReportRecord]:
         """The patient's archived reports, newest first (without their bytes)."""

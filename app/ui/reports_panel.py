@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.validation import ValidationError
 from app.services.findings import FindingsService
-from app.services.reports import ReportService
+from app.services.reports import EMPTY_HANDOUT, ReportService, handout_has_content
 from app.ui.tasks import run_task
 
 KIND_LABELS = {"summary": "Clinician summary", "handout": "Patient handout"}
@@ -242,17 +243,12 @@ class ReportsPanel(QWidget):
                 clinician_note=self.note.toPlainText(),
                 discuss=[line for line in self.discuss.toPlainText().splitlines() if line.strip()],
             )
-            if not (
-                options["ticked_rule_ids"]
-                or options["clinician_note"].strip()
-                or options["discuss"]
+            if not handout_has_content(
+                options["ticked_rule_ids"], options["clinician_note"], options["discuss"]
             ):
-                # The archive keeps every report for good: a handout holding only its
-                # disclaimer would be archived, printed and handed over with nothing in it.
-                self.status.setText(
-                    "The handout would be empty: tick a finding to explain, or write a note "
-                    "or a topic for the next visit."
-                )
+                # The service refuses it too (the archive keeps every report for good);
+                # asking first spares a background task and says it beside the button.
+                self.status.setText(EMPTY_HANDOUT)
                 return
         self.generate_button.setEnabled(False)
         self.progress.show()
@@ -275,7 +271,11 @@ class ReportsPanel(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.task = None
         self.progress.hide()
-        self.status.setText(f"The report could not be generated: {exc}")
+        if isinstance(exc, ValidationError):
+            # The service's own words (a ticked finding may have gone since it was listed).
+            self.status.setText(" ".join(exc.errors.values()))
+        else:
+            self.status.setText(f"The report could not be generated: {exc}")
         self._update_buttons()
 
     # -- the archive ---------------------------------------------------------------

@@ -335,3 +335,37 @@ def test_handout_gives_each_subject_one_paragraph(service, trt_patient, reports)
     (zinc_item,) = [item for item in data.handout_items if item.heading == "Zinc"]
     for finding in zinc:
         assert zinc_item.text.count(finding.patient_text) == 1
+
+
+def test_an_empty_handout_is_refused_and_nothing_archived(service, trt_patient, reports):
+    from app.services.reports import EMPTY_HANDOUT, EmptyHandoutError
+
+    audited = len(service.session.audit.rows(patient_id=trt_patient.id))
+    for options in (
+        {},
+        {"clinician_note": "  \n", "discuss": ["", "  "]},
+        {"ticked_rule_ids": ["no_such_rule"]},  # a tick that explains nothing
+    ):
+        with pytest.raises(EmptyHandoutError) as raised:
+            reports.generate(trt_patient.id, "handout", **options)
+        assert raised.value.errors == {"handout": EMPTY_HANDOUT}
+    assert reports.archive(trt_patient.id) == []
+    actions = [r.action for r in service.session.audit.rows(patient_id=trt_patient.id)]
+    assert "report" not in actions[audited:]
+
+    report_id, _ = reports.generate(trt_patient.id, "handout", discuss=["Sleep"])
+    assert [r.id for r in reports.archive(trt_patient.id)] == [report_id]
+
+
+def test_batch_leaves_out_a_patient_whose_handout_would_be_empty(service, reports, tmp_path):
+    ids = _three_trt_patients(service)
+    rows = FindingsService(service).worklist([_hematocrit_rule(service, ids[0])])
+    # The second patient's finding has gone since the list was made.
+    rows = [replace(r, rule_id="gone") if r.patient_id == ids[1] else r for r in rows]
+    result = reports.batch(rows, "handout", tmp_path)
+    assert result.total == 3 and len(result.written) == 2 and result.empty == ("MRN-201",)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "MRN-200-handout.pdf",
+        "MRN-202-handout.pdf",
+    ]
+    assert reports.archive(ids[1]) == []

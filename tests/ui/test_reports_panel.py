@@ -136,3 +136,27 @@ def test_an_empty_handout_is_not_generated_or_archived(qtbot, service, trt_patie
 
     panel.note.setPlainText("Drink water before the next blood test.")
     _generate(qtbot, panel, 0)
+
+
+def test_a_handout_whose_ticked_finding_went_away_says_so_in_the_services_words(
+    qtbot, service, trt_patient
+):
+    from app.services.reports import EMPTY_HANDOUT
+
+    findings = FindingsService(service)
+    panel = ReportsPanel(service, findings)
+    qtbot.addWidget(panel)
+    panel.show_patient(trt_patient.id)
+    panel.handout_choice.setChecked(True)
+    item = panel.findings_list.item(0)
+    item.setCheckState(Qt.Checked)
+    # Suppressed elsewhere after the list was shown: the tick now explains nothing.
+    finding = next(
+        f for f in findings.evaluate(trt_patient.id).visible if f.rule_id == item.data(Qt.UserRole)
+    )
+    findings.suppress(trt_patient.id, finding, "Discussed by phone.")
+    panel.generate_button.click()
+    qtbot.waitUntil(lambda: panel.task is None, timeout=20_000)
+    assert panel.status.text() == EMPTY_HANDOUT
+    assert panel.archive_table.rowCount() == 0
+    assert ReportService(service).archive(trt_patient.id) == []
