@@ -73,7 +73,7 @@ def rows_of_part(task: PartTask) -> tuple[list[WorklistRow], int]:
         rows: list[WorklistRow] = []
         hidden = 0
         for patient, evaluation in run:
-            rows += task.keep.rows(patient, evaluation)
+            rows += task.keep.rows(patient, evaluation, kb)
             hidden += task.keep.hidden(evaluation)
         return rows, hidden
     finally:

@@ -209,7 +209,7 @@ class FindingsService:
         for done, (patient, evaluation) in enumerate(clinic, start=1):
             if is_cancelled and is_cancelled():
                 break
-            rows += keep.rows(patient, evaluation)
+            rows += keep.rows(patient, evaluation, self._service.knowledge)
             self.suppressed_left_out += keep.hidden(evaluation)
             # With workers, this part is about one in ``parts`` of the patients.
             shown = min(done * parts, total)

@@ -15,6 +15,10 @@ from app.core.models import Patient
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
     from app.core.evaluation import Evaluation, Finding
+    from app.core.evaluation.findings import TraceValue
+    from app.core.knowledge import KnowledgeBase
+
+NO_RESULT = "no usable result"
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,12 @@ class WorklistFilter:
     statuses: frozenset[str] | None = None
     include_suppressed: bool = False
 
-    def rows(self, patient: Patient, evaluation: Evaluation) -> list[WorklistRow]:
+    def rows(
+        self, patient: Patient, evaluation: Evaluation, kb: KnowledgeBase
+    ) -> list[WorklistRow]:
         """The rows of one patient's evaluation that pass the filter."""
         return [
-            worklist_row(patient, finding)
+            worklist_row(patient, finding, kb)
             for finding in evaluation.findings
             if _wanted(finding, self.rule_ids, self.statuses, self.include_suppressed)
         ]
@@ -78,13 +84,8 @@ def _wanted(
     return statuses is None or finding.status in statuses
 
 
-def worklist_row(patient: Patient, finding: Finding) -> WorklistRow:
-    latest = ""
-    values = [v for v in finding.trace.values if v.collected_at is not None]
-    if values:
-        newest = max(values, key=lambda v: v.collected_at)
-        shown = f"{newest.comparator or ''}{newest.value:g}" if newest.value is not None else ""
-        latest = f"{shown} {newest.unit} on {newest.collected_at.date().isoformat()}".strip()
+def worklist_row(patient: Patient, finding: Finding, kb: KnowledgeBase) -> WorklistRow:
+    """One finding's row; its latest value is that of the finding's own test."""
     return WorklistRow(
         patient_id=patient.id,
         mrn=patient.mrn,
@@ -95,6 +96,43 @@ def worklist_row(patient: Patient, finding: Finding) -> WorklistRow:
         status=finding.status,
         severity=finding.severity,
         marker=finding.marker,
-        latest=latest,
+        latest=latest_value(finding, kb),
         next_step=finding.next_step,
     )
+
+
+def marker_analytes(marker: str, kb: KnowledgeBase) -> tuple[str, ...]:
+    """The analytes that measure a finding's marker, the one it is judged on first.
+
+    A marker is an analyte (``hematocrit``) or a nutrient, measured by its related
+    analytes in the order the knowledge base lists them (magnesium: serum, then RBC).
+    """
+    nutrient = kb.nutrients.get(marker)
+    related = nutrient.related_analytes if nutrient is not None else ()
+    return tuple(dict.fromkeys([marker, *related] if marker in kb.analytes else related))
+
+
+def latest_value(finding: Finding, kb: KnowledgeBase) -> str:
+    """The newest result of the finding's own test, as the worklist shows it.
+
+    Never another input's value: a magnesium finding also reads SHBG, and the newest
+    of all its inputs may be that SHBG. Empty when the finding reads no result of
+    its test (an intake finding); ``NO_RESULT`` when it looked for one and had none.
+    """
+    values = finding.trace.values
+    for analyte in marker_analytes(finding.marker, kb):
+        own = [v for v in values if v.analyte == analyte]
+        if not own:
+            continue
+        dated = [v for v in own if v.value is not None and v.collected_at is not None]
+        if not dated:
+            return NO_RESULT
+        return _shown(max(dated, key=lambda v: v.collected_at), kb)
+    return ""
+
+
+def _shown(value: TraceValue, kb: KnowledgeBase) -> str:
+    """``<0.5 µg/L on 2026-12-01``: the number as reported, the unit as people write it."""
+    unit = kb.unit_label(value.unit) if value.unit else ""
+    shown = f"{value.comparator or ''}{value.value:g} {unit}".strip()
+    return f"{shown} on {value.collected_at.date().isoformat()}"

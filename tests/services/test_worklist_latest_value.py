@@ -1,0 +1,87 @@
+"""The worklist's latest value is the finding's own test, never another input's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+
+from app.core.evaluation.findings import TraceValue
+from app.core.models import RegimenItem
+from app.services.findings import FindingsService, export_worklist_csv, worklist_cells
+from app.services.worklist_rows import NO_RESULT, latest_value
+
+MAGNESIUM = "magnesium_on_testosterone"
+
+
+def _on_testosterone(service, patient) -> None:
+    service.add_regimen_item(
+        RegimenItem(
+            None,
+            patient.id,
+            "hormone",
+            "testosterone_cypionate",
+            100.0,
+            "mg",
+            "IM",
+            7.0,
+            date(2026, 1, 5),
+        )
+    )
+
+
+def _rows(service, rule_id: str = MAGNESIUM):
+    return FindingsService(service).worklist([rule_id])
+
+
+def test_latest_value_is_the_findings_analyte_when_another_result_is_newer(service, patient):
+    _on_testosterone(service, patient)
+    service.record_result(patient.id, "magnesium_serum", "1.6", "mg/dL", datetime(2026, 5, 29))
+    # The newest result the rule reads is SHBG, months after the magnesium.
+    service.record_result(patient.id, "shbg", "14.9", "nmol/L", datetime(2026, 11, 4))
+    [row] = _rows(service)
+    assert row.latest == "1.6 mg/dL on 2026-05-29"
+
+
+def test_a_finding_without_its_own_result_says_so(service, patient):
+    _on_testosterone(service, patient)
+    service.record_result(patient.id, "shbg", "14.9", "nmol/L", datetime(2026, 11, 4))
+    [row] = _rows(service)
+    assert row.latest == NO_RESULT
+    assert "14.9" not in row.latest
+
+
+def test_the_latest_value_is_in_the_unit_people_write(kb):
+    zinc = TraceValue(
+        "zinc", "zinc", "used", 1, datetime(2026, 3, 2, 9), 55.0, None, "ug/dL", 55.0, "ug/dL"
+    )
+    estradiol = TraceValue(
+        "e2", "estradiol", "used", 2, datetime(2026, 10, 1, 9), 60.0, None, "pg/mL", 60.0, "pg/mL"
+    )
+    finding = SimpleNamespace(marker="zinc", trace=SimpleNamespace(values=(estradiol, zinc)))
+    assert latest_value(finding, kb) == "55 µg/dL on 2026-03-02"
+
+
+def test_a_nutrient_is_measured_by_its_first_related_analyte_in_the_trace(kb):
+    calcium = TraceValue("ca", "calcium_total", "used", 1, datetime(2026, 3, 2), 8.1, None, "mg/dL")
+    pth = TraceValue("pth", "pth", "used", 2, datetime(2026, 9, 2), 80.0, None, "pg/mL")
+    finding = SimpleNamespace(marker="calcium", trace=SimpleNamespace(values=(pth, calcium)))
+    assert latest_value(finding, kb) == "8.1 mg/dL on 2026-03-02"
+
+
+def test_a_finding_that_reads_no_result_of_its_test_shows_none(kb):
+    bmd = TraceValue("bmd", "bmd_tscore", "used", 1, datetime(2026, 3, 2), -1.2, None, "{T-score}")
+    finding = SimpleNamespace(marker="boron", trace=SimpleNamespace(values=(bmd,)))
+    assert latest_value(finding, kb) == ""
+
+
+def test_the_csv_export_carries_the_same_latest_value(service, patient, tmp_path):
+    _on_testosterone(service, patient)
+    service.record_result(patient.id, "magnesium_serum", "1.6", "mg/dL", datetime(2026, 5, 29))
+    service.record_result(patient.id, "shbg", "14.9", "nmol/L", datetime(2026, 11, 4))
+    rows = _rows(service)
+    path = tmp_path / "worklist.csv"
+    export_worklist_csv(rows, path, service.analyte_label)
+    text = path.read_text(encoding="utf-8")
+    assert "1.6 mg/dL on 2026-05-29" in text
+    assert "14.9" not in text
+    assert worklist_cells(rows[0], service.analyte_label)[7] == "1.6 mg/dL on 2026-05-29"
