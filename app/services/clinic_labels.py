@@ -66,8 +66,16 @@ class KnowledgeLabels:
         return sorted(choices, key=lambda c: c.label.casefold())
 
     def analyte_label(self, key: str) -> str:
+        """What a test or a finding's marker is called: an analyte's name, else a nutrient's.
+
+        A finding's marker may be a nutrient (``magnesium``, measured by serum and RBC
+        magnesium); the worklist's Test column shows it as "Magnesium", not its key.
+        """
         analyte = self.knowledge.analytes.get(key)
-        return analyte.name if analyte else key
+        if analyte is not None:
+            return analyte.name
+        nutrient = self.knowledge.nutrients.get(key)
+        return nutrient.name if nutrient is not None else key
 
     def unit_refusal(self, analyte_key: str, unit: str) -> str:
         """Why results in ``unit`` are kept as reported for the analyte ("" if converted)."""
