@@ -152,7 +152,8 @@ class ChangeDoseDialog(QDialog):
         self._service = service
         self._item = item
         self.new_item: RegimenItem | None = None
-        self.setWindowTitle(f"Change dose: {item.label}")
+        # The label the regimen table shows ("Testosterone cypionate"), not the raw key.
+        self.setWindowTitle(f"Change dose: {service.substance_label(item)}")
         self.current = QLabel(f"Current: {dose_text(item)} since {item.start_date.isoformat()}")
         self.dose = QLineEdit(objectName="dose")
         self.dose.setText(f"{item.dose:g}" if item.dose is not None else "")
@@ -206,12 +207,13 @@ class StopItemDialog(QDialog):
         super().__init__(parent)
         self._service = service
         self._item = item
-        self.setWindowTitle(f"Stop: {item.label}")
+        label = service.substance_label(item)
+        self.setWindowTitle(f"Stop: {label}")
         self.stop_date = _date_edit(service.today(), "stop_date")
         self.reason = QLineEdit(objectName="reason")
         self.reason.setPlaceholderText("e.g. side effects, patient choice")
         form = QFormLayout()
-        form.addRow(QLabel(f"{item.label}: {dose_text(item)} since {item.start_date.isoformat()}"))
+        form.addRow(QLabel(f"{label}: {dose_text(item)} since {item.start_date.isoformat()}"))
         self.errors = FieldErrors()
         self.errors.add_row(form, "Stop on", "stop_date", self.stop_date)
         self.errors.add_row(form, "Reason", "reason", self.reason)
