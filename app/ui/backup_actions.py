@@ -9,7 +9,6 @@ connection, so nothing else may use it meanwhile.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.services.admin import AdminService
 from app.services.admin_refusals import BACKUP_REFUSALS, refusal_message
+from app.ui.local_time import local_time_text
 from app.ui.tasks import run_task
 
 log = logging.getLogger(__name__)
@@ -47,13 +47,6 @@ def _setting(service, key: str, default, kind):
     except (TypeError, ValueError):
         return default
     return value if value > 0 else default
-
-
-def _local_time(created_at: str) -> str:
-    try:
-        return datetime.fromisoformat(created_at).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return created_at
 
 
 class RestoreChooser(QDialog):
@@ -77,7 +70,7 @@ class RestoreChooser(QDialog):
         header.setStretchLastSection(True)
         for row, (path, manifest) in enumerate(self._backups):
             counts = manifest.get("tables", {})
-            cells = [_local_time(manifest.get("created_at", ""))]
+            cells = [local_time_text(manifest.get("created_at", ""))]
             cells += [f"{counts.get(key, 0):,}" for key, _label in _SHOWN_COUNTS]
             cells.append(path.name)
             for column, text in enumerate(cells):

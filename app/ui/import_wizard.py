@@ -498,12 +498,7 @@ class ImportWizard(QDialog):
     def _committed(self, result) -> None:
         self.progress.setRange(0, 100)
         self._busy(False)
-        self.result_text = (
-            f"Imported {result.imported} results as batch {result.batch_id}. "
-            f"{result.duplicates} duplicates were skipped, {result.rejected} rows were rejected, "
-            f"{result.skipped} rows were left out (unmatched patient or unknown analyte), "
-            f"{result.patients_created} patients were created."
-        )
+        self.result_text = done_text(result, self._preview.file_name)
         self.done_label.setText(self.result_text)
         self._show_page(2)
         self.imported.emit(result.batch_id)
@@ -522,3 +517,23 @@ class ImportWizard(QDialog):
             self._task.cancel()
             return
         self.reject()
+
+
+def done_text(result, file_name: str) -> str:  # noqa: ANN001 - ImportResult
+    """What the import did, in counts a clinician reads at a glance (zeros left out)."""
+    imported = f"{result.imported:,} result{'' if result.imported == 1 else 's'}"
+    lines = [f"Imported {imported} from {file_name} as batch {result.batch_id}."]
+    for count, one, many in (
+        (result.patients_created, "patient was created", "patients were created"),
+        (result.duplicates, "result already in the clinic was skipped",
+         "results already in the clinic were skipped"),
+        (result.rejected, "row was rejected", "rows were rejected"),
+        (result.skipped, "row was left out (unmatched patient or a test not imported)",
+         "rows were left out (unmatched patients or tests not imported)"),
+    ):  # fmt: skip
+        if count:
+            lines.append(f"{count:,} {one if count == 1 else many}.")
+    if result.stored_path:
+        lines.append(f"The original file is kept at {result.stored_path}.")
+    lines.append("File > Import history… shows this batch and can undo it.")
+    return "\n".join(lines)

@@ -55,6 +55,8 @@ class MainWindow(QMainWindow):
         self.import_action = QAction("&Import lab results…", self)
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         file_menu.addAction(self.import_action)
+        self.import_history_action = QAction("Import &history…", self)
+        file_menu.addAction(self.import_history_action)
         self.import_list_action = QAction("Import &patient list…", self)
         self.import_list_action.setEnabled(self._service.can("patient.write"))
         file_menu.addAction(self.import_list_action)
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
         self.new_patient_action.triggered.connect(self.new_patient)
         self.import_action.triggered.connect(lambda: self.import_file(None))
         self.import_list_action.triggered.connect(lambda: self.import_patient_list(None))
+        self.import_history_action.triggered.connect(self.show_import_history)
         self.worklist_action.triggered.connect(self.show_worklist)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
@@ -172,6 +175,13 @@ class MainWindow(QMainWindow):
         if path:
             wizard.read_file()
         wizard.exec()
+
+    def show_import_history(self) -> None:
+        from app.ui.import_history_dialog import ImportHistoryDialog
+
+        dialog = ImportHistoryDialog(self._service, self)
+        dialog.undone.connect(self._after_import)
+        dialog.exec()
 
     def import_patient_list(self, path: str | None) -> None:
         from app.ui.patient_list_dialog import PatientListDialog

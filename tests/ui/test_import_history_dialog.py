@@ -1,0 +1,150 @@
+"""File > Import history, used as a clinician would: see each batch, save its rejected
+rows, read what an undo removes, undo it; and the wizard's summary of an import."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from app.services.importing import Importer, ImportResult
+from app.ui.import_history_dialog import ImportHistoryDialog
+from app.ui.import_wizard import done_text
+from tests.conftest import create_encrypted_clinic, make_patient, sign_in
+
+CSV = (
+    "MRN,Test,Result,Units,Collected\n"
+    "MRN-1001,Zinc,58,ug/dL,2026-10-02 08:15\n"
+    "MRN-1001,Estradiol,<5,pg/mL,2026-10-02 08:15\n"
+    "MRN-1001,Zinc,abc,ug/dL,2026-10-03 08:15\n"
+)
+
+
+def _import(service, text: str = CSV, name: str = "labs.csv") -> int:
+    importer = Importer(service)
+    data = text.encode()
+    preview = importer.preview(data, name, importer.read(data, name))
+    return importer.commit(preview, data).batch_id
+
+
+@pytest.fixture
+def history(qtbot):
+    def make(service) -> ImportHistoryDialog:
+        dialog = ImportHistoryDialog(service)
+        qtbot.addWidget(dialog)
+        return dialog
+
+    return make
+
+
+def _cells(dialog: ImportHistoryDialog, row: int = 0) -> list[str]:
+    model = dialog.model
+    return [model.index(row, column).data() for column in range(model.columnCount())]
+
+
+def test_a_clinic_without_imports_says_so(history, service):
+    dialog = history(service)
+    assert dialog.model.rowCount() == 0
+    assert "No lab file has been imported" in dialog.detail.text()
+    assert not dialog.undo_button.isEnabled() and not dialog.save_report_button.isEnabled()
+
+
+def test_each_batch_shows_who_imported_what_newest_first(history, service):
+    service.create_patient(make_patient())
+    first = _import(service)
+    second = _import(service, CSV.replace("58", "61"), "again.csv")
+    dialog = history(service)
+    rows = [_cells(dialog, row) for row in range(dialog.model.rowCount())]
+    assert [row[0] for row in rows] == [str(second), str(first)]
+    batch, _when, by, file_name, results, duplicates, rejected, status = rows[1]
+    assert (by, file_name, results, duplicates, rejected, status) == (
+        service.user.username, "labs.csv", "2", "0", "1", "in the clinic"
+    )  # fmt: skip
+    assert rows[0][4:7] == ["1", "1", "1"]  # the estradiol row was already there
+    assert dialog.save_report_button.isEnabled()
+
+
+def test_the_rejected_rows_of_a_batch_are_saved_as_imported(history, service, tmp_path):
+    service.create_patient(make_patient())
+    batch_id = _import(service)
+    dialog = history(service)
+    target = tmp_path / "rejected.tsv"
+    dialog.write_report(batch_id, target)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "line\tcolumn\treason" and lines[1].startswith("4\t")
+
+
+def test_undo_says_what_goes_then_removes_exactly_the_batch(qtbot, history, service):
+    patient = service.create_patient(make_patient())
+    by_hand = service.record_result(patient.id, "zinc", "70", "ug/dL", datetime(2025, 1, 5, 9))
+    batch_id = _import(service)
+    zinc = next(
+        o for o in service.observations(patient.id) if o.batch_id == batch_id and o.value == 58
+    )
+    service.exclude_result(zinc.id, "haemolysed")
+    dialog = history(service)
+    question = dialog.undo_question(dialog.selected_batch())
+    assert "removes its 2 results for 1 patient." in question
+    assert "1 of them was corrected, excluded or included again since" in question
+    with qtbot.waitSignal(dialog.undone, timeout=10_000) as undone:
+        dialog.undo(batch_id)
+    assert undone.args == [batch_id]
+    assert [o.id for o in service.observations(patient.id)] == [by_hand.id]
+    status = _cells(dialog)[7]
+    assert status.startswith("undone ") and status.endswith(f"by {service.user.username}")
+    assert "2 results removed" in dialog.detail.text()
+    assert not dialog.undo_button.isEnabled()
+
+
+def test_undo_asks_first_and_cancel_changes_nothing(history, service, monkeypatch):
+    service.create_patient(make_patient())
+    _import(service)
+    dialog = history(service)
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    dialog.ask_undo()
+    assert len(asked) == 1 and "Undo batch" in asked[0]
+    assert service.observations_repo.count() == 2
+    assert _cells(dialog)[7] == "in the clinic"
+
+
+def test_a_role_that_cannot_undo_sees_the_history_but_not_the_undo(qtbot, history, tmp_path, kb):
+    from app.services.admin import AdminService
+
+    path = tmp_path / "clinic.db"
+    admin = create_encrypted_clinic(path, kb)
+    _import(admin)
+    AdminService(admin).add_user("desk1", "assistant", "front desk phrase 2024 ok")
+    admin.close()
+    assistant = sign_in(path, kb, "desk1", "front desk phrase 2024 ok")
+    try:
+        dialog = history(assistant)
+        assert dialog.model.rowCount() == 1
+        assert not dialog.undo_button.isEnabled()
+        assert "cannot undo" in dialog.undo_button.toolTip()
+        assert "The original file is kept at" in dialog.detail.text()
+    finally:
+        assistant.close()
+
+
+def test_the_wizard_summary_leaves_out_zeros_and_says_where_to_undo():
+    quiet = ImportResult(7, 1_000_000, 0, 0, 0, 0, "")
+    assert done_text(quiet, "big.csv").splitlines() == [
+        "Imported 1,000,000 results from big.csv as batch 7.",
+        "File > Import history… shows this batch and can undo it.",
+    ]
+    busy = ImportResult(8, 3, 1, 2, 4, 1, "/data/imports/x.csv")
+    lines = done_text(busy, "x.csv").splitlines()
+    assert lines[1:5] == [
+        "1 patient was created.",
+        "1 result already in the clinic was skipped.",
+        "2 rows were rejected.",
+        "4 rows were left out (unmatched patients or tests not imported).",
+    ]
+    assert "kept at /data/imports/x.csv" in lines[5]
