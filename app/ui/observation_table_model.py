@@ -131,6 +131,10 @@ class ObservationTableModel(RowsTableModel):
                 return "not converted" if obs.value is not None else ""
             if obs.unit_canonical == normalise_unit(obs.unit):
                 return ""  # reported in the canonical unit already (``mm[Hg]`` is ``mmHg``)
+            if obs.value_canonical == obs.value:
+                # A factor of 1: the same quantity in another spelling (TSH 0.60 mIU/L is
+                # 0.60 uIU/mL, estradiol pg/mL is ng/L); repeating it adds nothing.
+                return ""
             shown = f"{obs.comparator or ''}{self._format(obs.analyte_key, obs.value_canonical)}"
             return f"{shown} {self._unit(obs.unit_canonical)}"
         if column == COL_LAB:

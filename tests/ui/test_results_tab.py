@@ -80,3 +80,21 @@ def test_converted_column_uses_the_analyte_decimals_and_skips_a_respelt_unit(
     assert _cell(panel, bilirubin, COL_CANONICAL) == "0.7 mg/dL"  # 12 / 17.10, 1 decimal
     systolic = _row(panel, service.analyte_label("bp_systolic"))
     assert _cell(panel, systolic, COL_CANONICAL) == ""  # mm[Hg] is the canonical mmHg
+
+
+def test_converted_column_is_blank_when_the_conversion_only_respells_the_unit(
+    qtbot, service, patient
+):
+    from app.ui.observation_table_model import COL_CANONICAL
+
+    when = datetime(2026, 10, 1, 8)
+    service.record_result(patient.id, "tsh", "0.60", "mIU/L", when)  # uIU/mL, factor 1
+    service.record_result(patient.id, "testosterone_total", "12", "nmol/L", when)
+    panel = LabsPanel(service)
+    qtbot.addWidget(panel)
+    panel.show_patient(patient.id)
+    assert panel.model.observation_at(_row(panel, service.analyte_label("tsh"))).unit == "mIU/L"
+    assert _cell(panel, _row(panel, service.analyte_label("tsh")), COL_CANONICAL) == ""
+    # A real conversion is still shown.
+    testosterone = _row(panel, service.analyte_label("testosterone_total"))
+    assert _cell(panel, testosterone, COL_CANONICAL).endswith(" ng/dL")
