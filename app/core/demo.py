@@ -8,6 +8,7 @@ here judges a value, it only invents plausible ones.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,6 +20,19 @@ from app.core.models import Observation, Patient, RegimenItem
 from app.core.resources import resources_dir
 
 DEFAULT_SEED = 20261123
+
+# How a patient's series moves, in units of the profile's between-person spread
+# (shapes for made-up data, not clinical numbers). A patient keeps one place among
+# people for each analyte (PERSON_SD); visit to visit a result varies by a fraction of
+# the spread between people (VISIT_SD), as a person's results do; after a change
+# (therapy, a supplement started or stopped) the level moves towards its new mean
+# with a time constant of SETTLE_DAYS instead of jumping.
+PERSON_SD = 0.9
+VISIT_SD = 0.3
+SETTLE_DAYS = 30.0
+# Units whose values are scores or differences from a mean, not amounts: they vary
+# by adding, where amounts vary by multiplying (and stay above zero).
+_ADDITIVE_UNITS = frozenset({"{T-score}", "{score}"})
 
 # (analyte_key, value, unit) -> (canonical value, canonical unit), or None when unknown.
 Canonicaliser = Callable[[str, float, str], tuple[float, str] | None]
@@ -210,7 +224,8 @@ def _observations_for(
     max_draws: int | None,
 ) -> list[Observation]:
     sex = patient.sex_at_birth
-    offsets = {key: rng.gauss(0, 0.5) for key in spec["panel"]}
+    places = {key: rng.gauss(0, PERSON_SD) for key in spec["panel"]}
+    levels: dict[str, tuple[date, float]] = {}  # each analyte's level at its last draw
     observations: list[Observation] = []
     for number, day in enumerate(_draw_dates(rng, start, today, max_draws)):
         on_therapy = day >= start
@@ -230,11 +245,44 @@ def _observations_for(
                 moves = supplements.get(item.substance, {}).get("moves", {})
                 if key in moves and item.kind == "supplement" and item.active_on(day):
                     mean, sd = moves[key]
-            value = mean + sd * (offsets[key] + rng.gauss(0, 0.8))
+            additive = profile["unit"] in _ADDITIVE_UNITS
+            level = _settled(levels.get(key), day, _target(mean, sd, places[key], additive))
+            levels[key] = (day, level)
+            value = _visit_value(rng, level, mean, sd, additive)
             observations.append(
                 _observation(patient.id, key, profile, value, taken_at, lab, canonicalise)
             )
     return observations
+
+
+def _log_sd(mean: float, sd: float) -> float:
+    """The spread on a log scale of a positive amount with this mean and SD."""
+    return math.sqrt(math.log1p((sd / mean) ** 2)) if mean > 0 else 0.0
+
+
+def _target(mean: float, sd: float, place: float, additive: bool) -> float:
+    """The level a patient at ``place`` (SDs from the middle) settles at: an amount is
+    log-normal among people, so a low patient is low, never zero or below."""
+    if additive:
+        return mean + sd * place
+    sigma = _log_sd(mean, sd)
+    return mean * math.exp(sigma * place - sigma * sigma / 2)
+
+
+def _settled(last: tuple[date, float] | None, day: date, target: float) -> float:
+    """The level on ``day``, moved from the last one towards ``target`` over time."""
+    if last is None:
+        return target
+    since, level = last
+    kept = math.exp(-max((day - since).days, 0) / SETTLE_DAYS)
+    return target + (level - target) * kept
+
+
+def _visit_value(rng: Random, level: float, mean: float, sd: float, additive: bool) -> float:
+    """One result around the patient's level: a small share of the spread between people."""
+    if additive:
+        return level + sd * VISIT_SD * rng.gauss(0, 1)
+    return level * math.exp(_log_sd(mean, sd) * VISIT_SD * rng.gauss(0, 1))
 
 
 def _observation(
