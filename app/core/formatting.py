@@ -73,6 +73,27 @@ def bounds_text(low: float | None, high: float | None) -> str:
     return ""
 
 
+def result_text(comparator: str | None, value: float, unit_label: str, also: str = "") -> str:
+    """A result as reported, ``1 nmol/L``; with ``also`` (``converted_text``) beside it,
+    ``1 nmol/L (0.2472 µg/L)``."""
+    shown = f"{comparator or ''}{format_number(value)} {unit_label}".strip()
+    return f"{shown} ({also})" if also else shown
+
+
+def converted_text(
+    comparator: str | None, converted: float | None, converted_label: str, unit_label: str
+) -> str:
+    """The result in the unit its limits are written in, ``0.2472 µg/L``; empty when
+    that is the reported unit (``unit_label``) or there is no converted value.
+
+    A reader then compares a result with limits in the same unit, never 1 nmol/L
+    against 3.4 µg/L. The caller converts with the knowledge base's factor.
+    """
+    if converted is None or not converted_label or converted_label == unit_label:
+        return ""
+    return f"{comparator or ''}{format_number(converted)} {converted_label}"
+
+
 def trace_range_text(applied, unit_label) -> str:
     """A range a finding applied, for its trace: ``Endocrine Society 2011: ≥ 30 ng/mL``.
 

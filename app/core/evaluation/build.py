@@ -22,9 +22,11 @@ from app.core.evaluation.findings import (
     deferred_finding,
 )
 from app.core.evaluation.patient import PatientData
+from app.core.evaluation.points import Point
 from app.core.evaluation.rules_model import InputSpec, Rule
 from app.core.evaluation.run import RuleRun
 from app.core.evaluation.texts import format_age, format_number, join_words, render
+from app.core.formatting import converted_text, result_text
 
 Lookup = Callable[[str, str | None], str]
 # The three texts (clinician, patient, next step), each finished or a ``Later``; or a
@@ -78,12 +80,13 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
     point = resolved.point
     if point is None:
         return "not measured"
-    value = f"{point.comparator or ''}{format_number(point.value)} {data.unit_label(point.unit)}"
     day = point.collected_at.date().isoformat()
-    if field is None:
-        return f"{value.strip()} ({day})"
+    label = data.unit_label(point.unit)
+    also = converted_in_canonical(data, point)
+    if field is None:  # ``1 nmol/L (0.2472 µg/L, 2026-10-26)``: one pair of brackets
+        return result_text(point.comparator, point.value, label, f"{also}, {day}" if also else day)
     if field == "value":
-        return value.strip()
+        return result_text(point.comparator, point.value, label, also)
     if field == "date":
         return day
     if field == "age":
@@ -99,6 +102,24 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
         if entry.name == name and entry.kind in _RANGE_KINDS:
             return range_text(entry, data)
     return "no range applied"
+
+
+def converted_in_canonical(data: PatientData, point: Point) -> str:
+    """A result reported in another unit, in the canonical unit that every threshold,
+    default range, target and rule cut-off is written in (``0.2472 µg/L``); empty when
+    it was reported in that unit. The canonical value is the knowledge base's conversion."""
+    return converted_text(
+        point.comparator,
+        point.canonical,
+        data.unit_label(point.unit_canonical) if point.unit_canonical else "",
+        data.unit_label(point.unit),
+    )
+
+
+def point_text(data: PatientData, point: Point) -> str:
+    """``1 nmol/L (0.2472 µg/L)``: as reported, and in the canonical unit when that differs."""
+    label = data.unit_label(point.unit)
+    return result_text(point.comparator, point.value, label, converted_in_canonical(data, point))
 
 
 def range_text(entry: TraceRange, data: PatientData) -> str:

@@ -8,12 +8,12 @@ trace either way (including "no recent hs-CRP: inflammation not excluded").
 
 from __future__ import annotations
 
-from app.core.evaluation.build import marker_label
+from app.core.evaluation.build import marker_label, point_text
 from app.core.evaluation.judgement import Tri
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Applicability
 from app.core.evaluation.run import RuleRun
-from app.core.evaluation.texts import format_number, render
+from app.core.evaluation.texts import render
 
 
 def gate_active(data: PatientData, name: str) -> Tri:
@@ -39,10 +39,7 @@ def gate_state(data: PatientData, name: str) -> tuple[Tri, str]:
     shown = "not measured"
     if resolved.point is not None:
         point = resolved.point
-        shown = (
-            f"{point.comparator or ''}{format_number(point.value)} "
-            f"{data.unit_label(point.unit)} on {point.collected_at.date().isoformat()}"
-        )
+        shown = f"{point_text(data, point)} on {point.collected_at.date().isoformat()}"
     if answer is True:
         note = f"Gate '{name}' active: " + render(gate.note, lambda _n, _f: shown)
     elif answer is False:
