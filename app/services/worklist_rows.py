@@ -12,6 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from app.core.models import Patient
+from app.core.units import normalise_unit
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
     from app.core.evaluation import Evaluation, Finding
@@ -132,7 +133,20 @@ def latest_value(finding: Finding, kb: KnowledgeBase) -> str:
 
 
 def _shown(value: TraceValue, kb: KnowledgeBase) -> str:
-    """``<0.5 µg/L on 2026-12-01``: the number as reported, the unit as people write it."""
+    """``2.00 mg/dL on 2026-12-01``: the unit as people write it, the analyte's usual
+    decimals in a unit the knowledge base gives them for (else the number as reported)."""
     unit = kb.unit_label(value.unit) if value.unit else ""
-    shown = f"{value.comparator or ''}{value.value:g} {unit}".strip()
+    shown = f"{value.comparator or ''}{_number(value, kb)} {unit}".strip()
     return f"{shown} on {value.collected_at.date().isoformat()}"
+
+
+def _number(value: TraceValue, kb: KnowledgeBase) -> str:
+    analyte = kb.analytes.get(value.analyte)
+    decimals = None
+    if analyte is not None:
+        unit = normalise_unit(value.unit)
+        if unit == analyte.canonical_unit:
+            decimals = analyte.decimals
+        elif unit == analyte.si_unit:
+            decimals = analyte.si_decimals
+    return f"{value.value:g}" if decimals is None else f"{value.value:.{decimals}f}"

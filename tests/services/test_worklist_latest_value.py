@@ -39,7 +39,7 @@ def test_latest_value_is_the_findings_analyte_when_another_result_is_newer(servi
     # The newest result the rule reads is SHBG, months after the magnesium.
     service.record_result(patient.id, "shbg", "14.9", "nmol/L", datetime(2026, 11, 4))
     [row] = _rows(service)
-    assert row.latest == "1.6 mg/dL on 2026-05-29"
+    assert row.latest == "1.60 mg/dL on 2026-05-29"
 
 
 def test_a_finding_without_its_own_result_says_so(service, patient):
@@ -82,6 +82,18 @@ def test_the_csv_export_carries_the_same_latest_value(service, patient, tmp_path
     path = tmp_path / "worklist.csv"
     export_worklist_csv(rows, path, service.analyte_label)
     text = path.read_text(encoding="utf-8")
-    assert "1.6 mg/dL on 2026-05-29" in text
+    assert "1.60 mg/dL on 2026-05-29" in text
     assert "14.9" not in text
-    assert worklist_cells(rows[0], service.analyte_label)[7] == "1.6 mg/dL on 2026-05-29"
+    assert worklist_cells(rows[0], service.analyte_label)[7] == "1.60 mg/dL on 2026-05-29"
+
+
+def test_the_latest_value_keeps_the_analytes_decimals_only_in_its_own_units(kb):
+    def magnesium(value: float, unit: str) -> str:
+        mg = TraceValue("mg", "magnesium_serum", "used", 1, datetime(2026, 3, 2), value, None, unit)
+        return latest_value(
+            SimpleNamespace(marker="magnesium", trace=SimpleNamespace(values=(mg,))), kb
+        )
+
+    assert magnesium(2.0, "mg/dL") == "2.00 mg/dL on 2026-03-02"  # not "2 mg/dL"
+    assert magnesium(0.8, "mmol/L") == "0.80 mmol/L on 2026-03-02"
+    assert magnesium(1.65, "mEq/L") == "1.65 mEq/L on 2026-03-02"  # as reported
