@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -69,6 +70,12 @@ class TrendsPanel(QWidget):
         self.search = QLineEdit(objectName="trend_search", placeholderText="Search analytes…")
         self.search.setClearButtonEnabled(True)
         self.checklist = QListWidget(objectName="trend_analytes")
+        # Long names ("Testosterone, free (calculated, Vermeulen)") wrap onto a second
+        # line at the pane's width instead of running under a horizontal scroll bar.
+        self.checklist.setWordWrap(True)
+        self.checklist.setTextElideMode(Qt.ElideNone)
+        self.checklist.setResizeMode(QListView.Adjust)
+        self.checklist.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.preset_combo = QComboBox(objectName="trend_presets")
         self.unit_buttons = self._toggle_group(UNIT_SYSTEMS, "conventional")
         self.range_buttons = self._toggle_group(RANGES, 3.0)
@@ -214,6 +221,7 @@ class TrendsPanel(QWidget):
     def _fill_checklist(self, patient_id: int) -> None:
         for key in trends.analytes_with_results(self._service, patient_id):
             item = QListWidgetItem(self._service.analyte_label(key))
+            item.setToolTip(item.text())
             item.setData(KEY_ROLE, key)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked)
