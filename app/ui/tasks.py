@@ -6,6 +6,7 @@ the GUI thread through the returned ``Task``'s signals.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -33,28 +34,76 @@ class Task(QObject):
         return self._cancelled.is_set()
 
 
-class _Runnable(QRunnable):
-    def __init__(self, task: Task, fn: Callable[[Task], object]):
+class _Reaper(QObject):
+    """Lets go of finished jobs on the GUI thread (see :class:`_Runnable`)."""
+
+    done = Signal(int)
+
+    def __init__(self) -> None:
         super().__init__()
-        self._task = task
-        self._fn = fn
+        #: Job number -> (task, function): what a running job holds, kept here too.
+        self.kept: dict[int, tuple[Task, Callable]] = {}
+        self.numbers = itertools.count()
+        self.done.connect(self._let_go)
+
+    def _let_go(self, number: int) -> None:
+        self.kept.pop(number, None)
+
+
+_reaper: _Reaper | None = None
+
+
+def _the_reaper() -> _Reaper:
+    """The one reaper, made on the GUI thread by the first ``run_task``."""
+    global _reaper
+    if _reaper is None:
+        _reaper = _Reaper()
+    return _reaper
+
+
+class _Runnable(QRunnable):
+    """Runs one job on a pool thread and hands everything it held back to the GUI thread.
+
+    The job's function usually closes over a widget (``lambda task: self._x.y()``). If
+    the pool thread dropped the last reference to it, Python would free the widget
+    there, and Qt crashes destroying a widget off the GUI thread (seen when a dialog
+    closed while its job was ending). So the reaper keeps a reference to the function
+    and the task until this thread has let go of its own; only then is it told, and
+    it lets go on the GUI thread.
+    """
+
+    def __init__(self, task: Task, fn: Callable[[Task], object], number: int, reaper: _Reaper):
+        super().__init__()
+        self._task: Task | None = task
+        self._fn: Callable[[Task], object] | None = fn
+        self._number = number
+        self._reaper = reaper
 
     def run(self) -> None:
+        task, fn = self._task, self._fn
+        self._task = self._fn = None
         try:
-            result = self._fn(self._task)
+            result = fn(task)
         except BaseException as exc:  # delivered to the GUI thread, which decides
             log.debug("background task failed", exc_info=True)
-            self._deliver("failed", exc)
+            _deliver(task, "failed", exc)
         else:
-            self._deliver("finished", result)
-
-    def _deliver(self, signal: str, value: object) -> None:
+            _deliver(task, "finished", result)
+            del result
+        del task, fn  # this thread holds nothing of the job any more
         try:
-            getattr(self._task, signal).emit(value)
+            self._reaper.done.emit(self._number)
         except RuntimeError:
-            # The user quit while the job ran: Qt deleted the task with the application,
-            # and nobody is left to tell. Not a crash.
             log.debug("background task ended after the application closed")
+
+
+def _deliver(task: Task, signal: str, value: object) -> None:
+    try:
+        getattr(task, signal).emit(value)
+    except RuntimeError:
+        # The user quit while the job ran: Qt deleted the task with the application,
+        # and nobody is left to tell. Not a crash.
+        log.debug("background task ended after the application closed")
 
 
 def run_task(
@@ -65,7 +114,11 @@ def run_task(
     on_progress: Callable[[float], None] | None = None,
     pool: QThreadPool | None = None,
 ) -> Task:
-    """Run ``fn(task)`` on the pool; the callbacks are connected before it starts."""
+    """Run ``fn(task)`` on the pool; the callbacks are connected before it starts.
+
+    Call it on the GUI thread: the callbacks run there, and whatever ``fn`` holds
+    (a widget, say) is let go there.
+    """
     task = Task()
     if on_finished:
         task.finished.connect(on_finished)
@@ -73,5 +126,8 @@ def run_task(
         task.failed.connect(on_failed)
     if on_progress:
         task.progress.connect(on_progress)
-    (pool or QThreadPool.globalInstance()).start(_Runnable(task, fn))
+    reaper = _the_reaper()
+    number = next(reaper.numbers)
+    reaper.kept[number] = (task, fn)
+    (pool or QThreadPool.globalInstance()).start(_Runnable(task, fn, number, reaper))
     return task
