@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.core.models import Observation
 from app.core.result_range import ResultLine
-from app.core.units import normalise_unit
+from app.ui.converted_value import converted_value_text
 from app.ui.item_roles import DISPLAY, FOREGROUND, TOOLTIP, USER
 from app.ui.table_model import Index, RowsTableModel
 
@@ -127,16 +127,7 @@ class ObservationTableModel(RowsTableModel):
         if column == COL_UNIT:
             return self._unit(obs.unit)
         if column == COL_CANONICAL:
-            if obs.value_canonical is None:
-                return "not converted" if obs.value is not None else ""
-            if obs.unit_canonical == normalise_unit(obs.unit):
-                return ""  # reported in the canonical unit already (``mm[Hg]`` is ``mmHg``)
-            if obs.value_canonical == obs.value:
-                # A factor of 1: the same quantity in another spelling (TSH 0.60 mIU/L is
-                # 0.60 uIU/mL, estradiol pg/mL is ng/L); repeating it adds nothing.
-                return ""
-            shown = f"{obs.comparator or ''}{self._format(obs.analyte_key, obs.value_canonical)}"
-            return f"{shown} {self._unit(obs.unit_canonical)}"
+            return converted_value_text(obs, self._format, self._unit)
         if column == COL_LAB:
             return obs.lab
         if column == COL_SOURCE:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.validation import ValidationError
+from app.ui.converted_value import NOT_CONVERTED, converted_value_text
 from app.ui.form_errors import FieldErrors
 
 RESULT_WRITE = "result.write"
@@ -211,11 +212,11 @@ class ResultRecordDialog(QDialog):
         f["analyte"].setText(service.analyte_label(obs.analyte_key))
         f["reported"].setText(obs.raw_value)
         f["unit"].setText(unit or "—")
-        if obs.value_canonical is None:
-            converted = "not converted (unit not recognised)" if obs.value is not None else "—"
-        else:
-            shown = service.format_value(obs.analyte_key, obs.value_canonical)
-            converted = f"{obs.comparator or ''}{shown} {service.unit_label(obs.unit_canonical)}"
+        converted = converted_value_text(obs, service.format_value, service.unit_label)
+        if converted == NOT_CONVERTED:
+            converted += " (unit not recognised)"
+        elif not converted:
+            converted = "same as reported" if obs.value is not None else "—"
         f["converted"].setText(converted)
         f["collected"].setText(f"{obs.collected_at:%Y-%m-%d %H:%M}")
         f["lab"].setText(obs.lab or "—")

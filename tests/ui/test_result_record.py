@@ -152,3 +152,23 @@ def test_correct_from_the_results_tab_refreshes_table_and_chart(qtbot, service, 
     assert dialog.history.item(0, 4).text() == "4100 ng/dL"
     updates = [r for r in service.session.audit.rows(patient_id=patient.id) if r.action == "update"]
     assert updates and "corrected" in updates[-1].detail
+
+
+@pytest.mark.parametrize(
+    ("analyte", "text", "unit", "shown"),
+    [
+        ("tsh", "0.60", "uIU/mL", "same as reported"),  # a factor of 1: mIU/L by another name
+        ("testosterone_total", "420", "ng/dL", "same as reported"),  # the canonical unit
+        ("testosterone_total", "14.6", "nmol/L", "ng/dL"),  # a real conversion is shown
+    ],
+)
+def test_the_record_shows_a_converted_value_only_when_it_differs(
+    qtbot, service, patient, analyte, text, unit, shown
+):
+    saved = service.record_result(patient.id, analyte, text, unit, datetime(2026, 5, 2, 8))
+    dialog = ResultRecordDialog(service, saved.id)
+    qtbot.addWidget(dialog)
+    converted = dialog.fields["converted"].text()
+    assert shown in converted
+    if shown == "ng/dL":
+        assert converted.startswith("421")  # 14.6 nmol/L x 28.84
