@@ -31,6 +31,7 @@ from reportlab.graphics.shapes import (
 from reportlab.lib import colors
 from reportlab.lib.attrmap import AttrMap, AttrMapValue
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.lib.validators import isAnything
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
@@ -67,6 +68,8 @@ STATUS = {status: colors.HexColor(hex_text) for status, hex_text in STATUS_COLOU
 FADED = colors.HexColor(EXCLUDED_COLOUR)
 STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
 POINT_RADIUS = 2.1
+NOTE_SIZE = 6.5
+NOTE_LEADING = 7.5  # a chart note wrapped under its title, line to line
 TRIANGLE = 3.0  # half the height of a censored-result triangle
 
 
@@ -167,7 +170,17 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
             )
         )
         return drawing
-    drawing = TrendChart(width, CHART_HEIGHT)
+    notes = []
+    if analyte.derived and analyte.inputs_note:
+        notes.append(analyte.inputs_note)
+    if analyte.unplotted:
+        notes.append(f"{analyte.unplotted} result(s) without a number not drawn")
+    note = "; ".join(notes)
+    # Beside the title when it fits there, else wrapped under it: never past the page.
+    beside = stringWidth(title, BOLD, 8) + 12 + stringWidth(note, REGULAR, NOTE_SIZE) <= width
+    lines = [] if not note or beside else simpleSplit(note, REGULAR, NOTE_SIZE, width)
+    height = CHART_HEIGHT + NOTE_LEADING * len(lines)
+    drawing = TrendChart(width, height)
     drawing.series = analyte
     gutter = width * GUTTER_SHARE
     low, high = _value_range(analyte)
@@ -176,24 +189,23 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
         x0=gutter,
         x1=width - 4,
         y0=BOTTOM_PAD + 11,
-        y1=CHART_HEIGHT - 13,
+        y1=height - 13 - NOTE_LEADING * len(lines),
         start=series.start,
         end=series.end,
         low=ticks[0],
         high=ticks[-1],
     )
     drawing.scale = scale
-    drawing.add(String(0, CHART_HEIGHT - 8, title, fontName=BOLD, fontSize=8, fillColor=INK))
-    notes = []
-    if analyte.derived and analyte.inputs_note:
-        notes.append(analyte.inputs_note)
-    if analyte.unplotted:
-        notes.append(f"{analyte.unplotted} result(s) without a number not drawn")
-    if notes:
-        note = _fit("; ".join(notes), width - stringWidth(title, BOLD, 8) - 12, 6.5)
+    drawing.add(String(0, height - 8, title, fontName=BOLD, fontSize=8, fillColor=INK))
+    if note and beside:
         drawing.add(
-            String(width, CHART_HEIGHT - 8, note, fontName=REGULAR, fontSize=6.5,
+            String(width, height - 8, note, fontName=REGULAR, fontSize=NOTE_SIZE,
                    fillColor=MUTED, textAnchor="end")
+        )  # fmt: skip
+    for number, line in enumerate(lines, start=1):
+        drawing.add(
+            String(0, height - 8 - NOTE_LEADING * number, line, fontName=REGULAR,
+                   fontSize=NOTE_SIZE, fillColor=MUTED)
         )  # fmt: skip
     _bands(drawing, analyte, scale)
     _axes(drawing, scale, ticks)

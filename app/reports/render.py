@@ -7,7 +7,7 @@ import io
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import SimpleDocTemplate
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
 from app.core.report_data import PAPER_SIZES, REPORT_KINDS, ReportData
 from app.reports.fonts import BOLD, REGULAR, register_fonts
@@ -28,7 +28,7 @@ def render_pdf(data: ReportData) -> bytes:
         raise ValueError(f"unknown paper size {data.paper!r}")
     register_fonts()
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
+    doc = BaseDocTemplate(
         buffer,
         pagesize=PAGE_SIZES[data.paper],
         leftMargin=MARGIN,
@@ -42,6 +42,14 @@ def render_pdf(data: ReportData) -> bytes:
         keywords=f"knowledge base {data.kb_version}",
         invariant=1,
     )
+    # No side padding: the story is ``doc.width`` wide, so tables and charts end at the
+    # margin (where the header and footer rules end), not 6 pt past it (the padding of
+    # SimpleDocTemplate's frame, which its ``width`` leaves out).
+    frame = Frame(
+        doc.leftMargin, doc.bottomMargin, doc.width, doc.height,
+        leftPadding=0, rightPadding=0, id="normal",
+    )  # fmt: skip
+    doc.addPageTemplates([PageTemplate(id="page", frames=[frame])])
     story_for = summary_story if data.kind == "summary" else handout_story
     doc.build(story_for(data, doc.width), canvasmaker=_canvas_class(data))
     return buffer.getvalue()

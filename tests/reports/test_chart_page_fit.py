@@ -5,14 +5,17 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 
+import pytest
 from pypdf import PdfReader
 from reportlab.graphics.shapes import Group, String
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.core.report_data import ReportData
 from app.core.series import AnalyteSeries, SeriesPoint, TrendSeries
 from app.reports import render_pdf
-from app.reports.charts import TrendChart, trend_chart_flowables
+from app.reports.charts import TrendChart, analyte_chart, trend_chart_flowables
 from app.reports.fonts import register_fonts
+from app.reports.render import MARGIN
 
 NOTE = "Calculated from Testosterone, total, Sex hormone-binding globulin, Albumin"
 
@@ -79,6 +82,12 @@ def _strings(drawing):
     return list(walk(drawing))
 
 
+def _span(item: String) -> tuple[float, float]:
+    width = stringWidth(item.text, item.fontName, item.fontSize)
+    start = {"start": item.x, "middle": item.x - width / 2, "end": item.x - width}
+    return start[item.textAnchor], start[item.textAnchor] + width
+
+
 def _titles(data: ReportData, width: float = 480.0) -> list[str]:
     charts = [f for f in trend_chart_flowables(data, width) if isinstance(f, TrendChart)]
     return [max(_strings(c), key=lambda s: s.y).text for c in charts]
@@ -91,3 +100,40 @@ def test_chart_titles_print_the_units_display_label_not_its_code():
     pdf = render_pdf(_data(BMD))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "(T-score)" in text and "{T-score}" not in text
+
+
+@pytest.mark.parametrize("width", [480.0, 300.0])
+def test_a_charts_note_is_whole_and_inside_the_chart_at_any_width(width):
+    """'Calculated from ...' ran past the page edge; where the title leaves it no room it
+    wraps under the title, whole, instead of running on or being cut."""
+    register_fonts()
+    chart = analyte_chart(_series(FREE_T), FREE_T, width)
+    strings = _strings(chart)
+    for item in strings:
+        left, right = _span(item)
+        assert -0.01 <= left and right <= width + 0.01, (item.text, left, right, width)
+    noted = " ".join(s.text for s in strings if s.fontSize == 6.5 and s.x in (0, width))
+    assert noted == NOTE
+    assert chart.scale.y1 < chart.height - 13 or width == 480.0  # the plot makes room
+
+
+def test_chart_text_ends_at_the_right_margin_of_the_page():
+    """The drawing was as wide as the frame but started 6 pt in (the frame's padding),
+    so its right-aligned note ended 6 pt past the margin the header and footer rules
+    end at."""
+    register_fonts()
+    for paper in ("A4", "Letter"):
+        reader = PdfReader(io.BytesIO(render_pdf(_data(FREE_T, paper=paper))))
+        rights = []
+        for page in reader.pages:
+            edge = float(page.mediabox.width) - MARGIN
+
+            def visit(text, cm, tm, font, size, edge=edge, rights=rights):
+                if NOTE[:20] in text:
+                    x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+                    name = str(font["/BaseFont"]).split("+")[-1].lstrip("/")
+                    rights.append((x + stringWidth(text.strip(), name, size), edge))
+
+            page.extract_text(visitor_text=visit)
+        assert rights, paper
+        assert all(right <= edge + 0.01 for right, edge in rights), (paper, rights)
