@@ -70,6 +70,7 @@ STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
 POINT_RADIUS = 2.1
 NOTE_SIZE = 6.5
 NOTE_LEADING = 7.5  # a chart note wrapped under its title, line to line
+JUDGED = ("low", "normal", "high")  # statuses a reference range gave; others draw grey
 TRIANGLE = 3.0  # half the height of a censored-result triangle
 
 
@@ -106,8 +107,9 @@ def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
     """Flowables drawing each ``TrendSeries`` in ``data.chart_series``, ``width`` points wide."""
     register_fonts()
     out: list[Flowable] = []
-    if any(isinstance(s, TrendSeries) and s.analytes for s in data.chart_series):
-        out.append(legend(width))
+    drawn = [s for s in data.chart_series if isinstance(s, TrendSeries) and s.analytes]
+    if drawn:
+        out.append(legend(width, unjudged=any(_has_unjudged(s) for s in drawn)))
     for series in data.chart_series:
         if not isinstance(series, TrendSeries) or series.start is None or series.end is None:
             continue
@@ -119,24 +121,47 @@ def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
     return out
 
 
-def legend(width: float) -> Drawing:
-    """What the marks mean, drawn with the same shapes as the charts."""
-    drawing = Drawing(width, 5 * mm)
-    x, y = 0.0, 5.0
+def _has_unjudged(series: TrendSeries) -> bool:
+    """True when a chart draws a result no range could judge (calculated free T, scores)."""
+    return any(not p.excluded and p.status not in JUDGED for a in series.analytes for p in a.points)
+
+
+def legend(width: float, unjudged: bool = False) -> Drawing:
+    """What the marks mean, drawn with the same shapes as the charts.
+
+    ``unjudged``: the charts draw results no range could judge, in dark grey; the key
+    says so in the screen's words. Entries wrap onto another row rather than run past
+    ``width``.
+    """
+    statuses = [("low", "low"), ("normal", "in range"), ("high", "high")]
+    if unjudged:
+        statuses.append(("unknown", "not judged (no range)"))
     items = [
         *(
             (Circle(0, 0, POINT_RADIUS, fillColor=STATUS[s], strokeColor=STATUS[s]), text)
-            for s, text in (("low", "low"), ("normal", "in range"), ("high", "high"))
+            for s, text in statuses
         ),
         (censored_marker(0, 0, "<", LINE), "censored (< or >), drawn at its limit"),
         (Circle(0, 0, POINT_RADIUS, fillColor=FADED, strokeColor=FADED), "excluded"),
         (Rect(-3, -3, 6, 6, fillColor=REFERENCE_FILL, strokeColor=None), "reference range"),
         (Rect(-3, -3, 6, 6, fillColor=TARGET_FILL, strokeColor=None), "protocol target"),
     ]
+    rows: list[list[tuple[float, object, str]]] = [[]]
+    x = 0.0
     for shape, text in items:
-        drawing.add(Group(shape, transform=(1, 0, 0, 1, x + 3, y + 2)))
-        drawing.add(String(x + 8, y, text, fontName=REGULAR, fontSize=6.5, fillColor=MUTED))
-        x += 16 + stringWidth(text, REGULAR, 6.5)
+        advance = 16 + stringWidth(text, REGULAR, 6.5)
+        if rows[-1] and x + advance - 8 > width:
+            rows.append([])
+            x = 0.0
+        rows[-1].append((x, shape, text))
+        x += advance
+    row_height = 5 * mm
+    drawing = Drawing(width, row_height * len(rows))
+    for number, row in enumerate(rows):
+        y = row_height * (len(rows) - 1 - number) + 5.0
+        for x, shape, text in row:
+            drawing.add(Group(shape, transform=(1, 0, 0, 1, x + 3, y + 2)))
+            drawing.add(String(x + 8, y, text, fontName=REGULAR, fontSize=6.5, fillColor=MUTED))
     return drawing
 
 

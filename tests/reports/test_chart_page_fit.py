@@ -137,3 +137,24 @@ def test_chart_text_ends_at_the_right_margin_of_the_page():
             page.extract_text(visitor_text=visit)
         assert rights, paper
         assert all(right <= edge + 0.01 for right, edge in rights), (paper, rights)
+
+
+def _key(data: ReportData, width: float = 480.0) -> list[String]:
+    return _strings(trend_chart_flowables(data, width)[0])
+
+
+def test_the_key_names_dark_grey_when_results_no_range_judged_are_drawn():
+    """Free T and T-scores draw dark grey; the key said what blue, green and red mean only."""
+    register_fonts()
+    assert "not judged (no range)" in [s.text for s in _key(_data(FREE_T, ZINC))]
+    assert "not judged (no range)" not in [s.text for s in _key(_data(ZINC))]
+
+
+@pytest.mark.parametrize("width", [480.0, 250.0])
+def test_the_key_wraps_inside_its_width(width):
+    register_fonts()
+    key = trend_chart_flowables(_data(FREE_T), width)[0]
+    for item in _key(_data(FREE_T), width):
+        left, right = _span(item)
+        assert right <= width + 0.01, (item.text, right)
+    assert key.height >= 5 * 2.83 * (2 if width < 400 else 1)
