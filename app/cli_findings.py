@@ -56,10 +56,8 @@ def run_evaluate(service, args) -> int:
         print(f"  Next: {finding.next_step}")
         for value in finding.trace.values:
             if value.collected_at is not None and value.value is not None:
-                print(
-                    f"  used: {value.analyte} {value.comparator or ''}{value.value:g} {value.unit}"
-                    f" on {value.collected_at.date().isoformat()}"
-                )
+                label = service.analyte_label(value.analyte) if value.analyte else value.name
+                print(f"  used: {label} {service.trace_value_text(value)}")
         print(
             f"  rule {finding.rule_id} v{finding.rule_version}; sources: "
             f"{', '.join(finding.citations)}"

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from app.core.formatting import converted_text
 from app.core.knowledge.errors import UnitNotConvertible
 from app.core.models import RegimenItem
+
+if TYPE_CHECKING:  # the evaluation package is loaded when a patient is evaluated
+    from app.core.evaluation.findings import TraceValue
 
 
 @dataclass(frozen=True)
@@ -108,3 +113,23 @@ class KnowledgeLabels:
     def unit_label(self, unit: str) -> str:
         """A unit as people write it (``µg/dL``, ``score (0-10)``), from its stored spelling."""
         return self.knowledge.unit_label(unit) if unit else ""
+
+    def trace_value_text(self, value: TraceValue) -> str:
+        """One input a finding used, as screen, PDF and command line show it.
+
+        ``1 nmol/L (0.2472 µg/L) on 2026-10-26``: as reported, then in the canonical
+        unit every limit is written in when that differs, the day, and the draw's
+        timing on a depot; an input without a number says why (``missing``, ``stale``).
+        """
+        if value.value is None:
+            return value.state.replace("_", " ")
+        unit = self.unit_label(value.unit)
+        shown = f"{value.comparator or ''}{self.format_value(value.analyte, value.value)} {unit}"
+        canonical = self.unit_label(value.unit_canonical) if value.unit_canonical else ""
+        also = converted_text(value.comparator, value.value_canonical, canonical, unit)
+        shown = f"{shown.strip()} ({also})" if also else shown.strip()
+        if value.collected_at is not None:
+            shown += f" on {value.collected_at.date().isoformat()}"
+        if value.timing is not None:
+            shown += f" — {value.timing.describe()}"
+        return shown

@@ -297,16 +297,7 @@ class ReportService:
         lines = []
         for value in finding.trace.values:
             label = service.analyte_label(value.analyte) if value.analyte else value.name
-            if value.value is None:
-                shown = value.state.replace("_", " ")
-            else:
-                number = service.format_value(value.analyte, value.value)
-                shown = f"{value.comparator or ''}{number} {service.unit_label(value.unit)}".strip()
-                if value.collected_at is not None:
-                    shown += f" on {value.collected_at.date().isoformat()}"
-                if value.timing is not None:
-                    shown += f" ({value.timing.describe()})"
-            lines.append(f"{label}: {shown}")
+            lines.append(f"{label}: {service.trace_value_text(value)}")
         for item in finding.trace.regimen:
             dose = f" {item.dose:g} {item.dose_unit}" if item.dose is not None else ""
             lines.append(

@@ -271,19 +271,6 @@ class FindingsPanel(QWidget):
         self.changed.emit()
 
 
-def _value_text(value, service) -> str:
-    if value.value is None:
-        return escape(value.state.replace("_", " "))
-    unit = service.unit_label(value.unit) if value.unit else ""
-    number = service.format_value(value.analyte, value.value)
-    shown = f"{value.comparator or ''}{number} {unit}".strip()
-    if value.collected_at is not None:
-        shown += f" on {value.collected_at.date().isoformat()}"
-    if value.timing is not None:
-        shown += f" — {value.timing.describe()}"
-    return escape(shown)
-
-
 def detail_html(finding: Finding, service) -> str:
     """The finding as HTML: texts, the trace and the citations, all data escaped."""
     colour = SEVERITY_COLOURS.get(finding.severity, "#333")
@@ -312,7 +299,9 @@ def detail_html(finding: Finding, service) -> str:
         )
         for value in finding.trace.values:
             label = service.analyte_label(value.analyte) if value.analyte else value.name
-            parts.append(f"<tr><td>{escape(label)}</td><td>{_value_text(value, service)}</td></tr>")
+            parts.append(
+                f"<tr><td>{escape(label)}</td><td>{escape(service.trace_value_text(value))}</td></tr>"
+            )
         parts.append("</table>")
     if finding.trace.regimen:
         parts.append("<p><b>Regimen used</b></p><ul>")
