@@ -77,6 +77,7 @@ class AnalyteSeries:
     derived: bool = False
     inputs_note: str = ""
     unplotted: int = 0  # results without a convertible number (QNS, unknown unit)
+    unit_label: str = ""  # the unit as people write it (``T-score``, ``µg/dL``)
 
     def band(self, kind: str) -> Band | None:
         """The first band of ``kind`` ('reference' or 'target'), if any."""
@@ -235,6 +236,7 @@ def _analyte_series(kb, key, rows, stored, patient, age, unit_system, protocols)
         derived=derived,
         inputs_note=_inputs_note(kb, key) if derived else "",
         unplotted=unplotted,
+        unit_label=kb.unit_label(unit) if unit else "",
     )
 
 

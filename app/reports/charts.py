@@ -45,7 +45,6 @@ from app.core.chart_palette import (
     TREND_LINE_COLOUR,
     over_white,
 )
-from app.core.knowledge import load_knowledge
 from app.core.report_data import ReportData
 from app.core.series import AnalyteSeries, RegimenLane, TrendSeries
 from app.reports.fonts import BOLD, REGULAR, register_fonts
@@ -165,20 +164,12 @@ def legend(width: float, unjudged: bool = False) -> Drawing:
     return drawing
 
 
-def unit_text(unit: str) -> str:
-    """A series unit as people read it: ``{T-score}`` -> ``T-score``, ``ug/L`` -> ``µg/L``.
-
-    The labels are the knowledge base's (units.toml), as on screen.
-    """
-    return load_knowledge().unit_label(unit) if unit else ""
-
-
 # -- one analyte ------------------------------------------------------------------------
 
 
 def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> TrendChart:
     """The chart of one analyte (a short strip saying so when it has no results)."""
-    unit = unit_text(analyte.unit)
+    unit = analyte.unit_label or analyte.unit
     title = f"{analyte.label} ({unit})" if unit else analyte.label
     if not analyte.points:
         drawing = TrendChart(width, EMPTY_HEIGHT)

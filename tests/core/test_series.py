@@ -238,3 +238,17 @@ def test_the_window_keeps_whole_days_at_both_ends(kb):
     ]
     series = build(kb, made, ["zinc"], start=date(2026, 2, 1), end=date(2026, 3, 1))
     assert [p.raw_value for p in series.analyte("zinc").points] == ["60", "70"]
+
+
+def test_a_lane_carries_its_unit_as_people_write_it(kb):
+    """Charts print it: the PDF's bone density chart read '({T-score})'."""
+    series = build(
+        kb,
+        [
+            obs("bmd_tscore", "-1.8", -1.8, "{T-score}", (2026, 1, 5)),
+            obs("zinc", "70", 70.0, "ug/dL", (2026, 1, 5)),
+        ],
+        ["bmd_tscore", "zinc"],
+    )
+    assert series.analyte("bmd_tscore").unit_label == "T-score"
+    assert series.analyte("zinc").unit_label == "µg/dL"

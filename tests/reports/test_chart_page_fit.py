@@ -42,7 +42,9 @@ def _analyte(key, label, unit, values, status="unknown", **extra) -> AnalyteSeri
     return AnalyteSeries(key=key, label=label, unit=unit, points=points, bands=(), **extra)
 
 
-BMD = _analyte("bmd_tscore", "Bone density T-score", "{T-score}", (-1.8, -1.9, -2.1))
+BMD = _analyte(
+    "bmd_tscore", "Bone density T-score", "{T-score}", (-1.8, -1.9, -2.1), unit_label="T-score"
+)
 FREE_T = _analyte(
     "free_testosterone_calc",
     "Testosterone, free (calculated, Vermeulen)",
@@ -51,7 +53,7 @@ FREE_T = _analyte(
     derived=True,
     inputs_note=NOTE,
 )
-ZINC = _analyte("zinc", "Zinc, serum", "ug/dL", (70, 80, 95), status="normal")
+ZINC = _analyte("zinc", "Zinc, serum", "ug/dL", (70, 80, 95), status="normal", unit_label="µg/dL")
 
 
 def _series(*analytes) -> TrendSeries:
