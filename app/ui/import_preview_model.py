@@ -50,12 +50,21 @@ class ImportPreviewTableModel(RowsTableModel):
 
     HEADERS = HEADERS
 
-    def __init__(self, analyte_label, parent=None, patient_label=None):  # noqa: ANN001
+    def __init__(
+        self,
+        analyte_label,  # noqa: ANN001
+        parent=None,  # noqa: ANN001
+        patient_label=None,  # noqa: ANN001
+        unit_refusal=None,  # noqa: ANN001
+    ):
         super().__init__(parent)
         self._label = analyte_label
         # A matched row names the clinic's patient (the file may name them by an id only).
         self._patient_label = patient_label
         self._patients: dict[int, str] = {}
+        # Why a unit is kept as reported (analyte key, unit -> text), asked once each.
+        self._unit_refusal = unit_refusal
+        self._unit_notes: dict[tuple[str, str], str] = {}
         self._preview = None
         self._read = ResultRows()
         self._rows = array("q")  # row index, or -1 - problem index
@@ -68,6 +77,7 @@ class ImportPreviewTableModel(RowsTableModel):
         self._read = ResultRows.of(preview.parsed.rows)
         self._rows = _file_order(self._read.lines, [p.line for p in preview.parsed.problems])
         self._cached = (-1, ())
+        self._unit_notes = {}
         self.endResetModel()
 
     def status_at(self, row: int) -> str:
@@ -103,7 +113,9 @@ class ImportPreviewTableModel(RowsTableModel):
                 raw.ref_text,
                 collected,
                 raw.lab,
-                problem.reason if (problem := preview.row_problems.get(entry)) else "",
+                problem.reason
+                if (problem := preview.row_problems.get(entry))
+                else self._unit_note(key, raw.unit, raw.value),
             )
         self._cached = (row, cells)
         return cells
@@ -116,9 +128,21 @@ class ImportPreviewTableModel(RowsTableModel):
             return str(value) if value is not None else ""
         if role == BACKGROUND:
             return self._brushes.get(self.status_at(index.row()))
-        if role == TOOLTIP and self._rows[index.row()] < 0:
-            return self._cells(index.row())[-1]
+        if role == TOOLTIP:
+            return self._cells(index.row())[-1] or None
         return None
+
+    def _unit_note(self, key: str | None, unit: str, value: float | None) -> str:
+        """Why a number's unit is kept as reported, as the counts line counts it; else ""."""
+        preview = self._preview
+        if key is None or value is None or (key, unit) not in preview.unrecognised_units:
+            return ""
+        note = self._unit_notes.get((key, unit))
+        if note is None:
+            why = self._unit_refusal(key, unit) if self._unit_refusal else ""
+            note = f"Unit {unit!r} kept as reported, not converted" + (f": {why}" if why else ".")
+            self._unit_notes[(key, unit)] = note
+        return note
 
     def _clinic_patient(self, patient_id: int | None) -> str:
         """``Family, Given (MRN)`` of a matched clinic patient, looked up once each."""

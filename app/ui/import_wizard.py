@@ -146,7 +146,10 @@ class ImportWizard(QDialog):
         self.counts = QLabel(objectName="import_counts")
         self.counts.setStyleSheet("font-weight: 600;")
         self.preview_model = ImportPreviewTableModel(
-            self._service.analyte_label, self, patient_label=self._patient_label
+            self._service.analyte_label,
+            self,
+            patient_label=self._patient_label,
+            unit_refusal=self._service.unit_refusal,
         )
         self.preview_table = QTableView(objectName="preview_table")
         self.preview_table.setModel(self.preview_model)

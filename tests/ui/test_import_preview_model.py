@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.services.importing import Importer
 from app.ui.import_preview_model import ImportPreviewTableModel, _file_order
+from app.ui.item_roles import TOOLTIP
 from tests.conftest import make_patient
 
 CSV = (
@@ -60,3 +61,28 @@ def test_an_impossible_row_shows_as_rejected_with_its_reason(service):
     row = [model.data(model.index(0, c)) for c in range(model.columnCount())]
     assert row[1] == "rejected" and row[9] == "-58 is below zero: Zinc, serum cannot be negative."
     assert model.status_at(0) == "rejected"
+
+
+def test_a_result_kept_in_its_reported_unit_says_so_in_its_row(service):
+    # An analyzer writes a scale factor into the unit (WBC in 10/uL): the counts line
+    # says "1 in units kept as reported"; the row must say which one and why.
+    service.create_patient(make_patient())
+    importer = Importer(service)
+    data = (
+        b"MRN,Test,Result,Units,Collected\n"
+        b"MRN-1001,Zinc,58,ug/dL,2026-10-02 08:15\n"
+        b"MRN-1001,WBC,806,10/uL,2026-10-02 08:15\n"
+    )
+    preview = importer.preview(data, "labs.csv", importer.read(data, "labs.csv"))
+    assert preview.summary()["unrecognised_unit_rows"] == 1
+    model = ImportPreviewTableModel(service.analyte_label, unit_refusal=service.unit_refusal)
+    model.set_preview(preview)
+    zinc, wbc = (
+        [model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(2)
+    )
+    assert zinc[9] == ""
+    assert wbc[1] == "new" and wbc[5] == "10/uL"
+    assert wbc[9].startswith("Unit '10/uL' kept as reported, not converted: ")
+    assert "10*3/uL" in wbc[9]  # the accepted units, from the knowledge base
+    assert model.data(model.index(1, 3), TOOLTIP) == wbc[9]
+    assert model.data(model.index(0, 3), TOOLTIP) is None
