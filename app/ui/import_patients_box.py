@@ -24,7 +24,11 @@ from PySide6.QtWidgets import (
 NOT_ASSIGNED = "— not assigned —"
 # A combo holds every choice; past this many patients the user narrows by typing a name.
 _CHOICES = 2000
-_WHO, _ROWS, _WHY, _ASSIGN = range(4)
+# The reason a file patient was not matched is the second line of its cell: as a column
+# of its own beside a long file patient (a Synthea id, an MRN with a name) it pushed the
+# chooser, the one thing to do here, out of the side panel and out of sight.
+_WHO, _ROWS, _ASSIGN = range(3)
+_ASSIGN_WIDTH = 190
 
 
 class FilePatientsBox(QWidget):
@@ -39,17 +43,17 @@ class FilePatientsBox(QWidget):
         self._people: list = []
         self.summary = QLabel(objectName="unmatched_patients")
         self.summary.setWordWrap(True)
-        self.table = QTableWidget(0, 4, objectName="file_patients")
-        self.table.setHorizontalHeaderLabels(
-            ["In the file", "Rows", "Not matched because", "Assign to"]
-        )
+        self.table = QTableWidget(0, 3, objectName="file_patients")
+        self.table.setHorizontalHeaderLabels(["In the file", "Rows", "Assign to"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
+        self.table.setWordWrap(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(_WHY, QHeaderView.Stretch)
-        header.setSectionResizeMode(_ASSIGN, QHeaderView.Interactive)
-        self.table.setColumnWidth(_ASSIGN, 220)
+        header.setSectionResizeMode(_WHO, QHeaderView.Stretch)
+        header.setSectionResizeMode(_ROWS, QHeaderView.ResizeToContents)
+        header.setSectionResizeMode(_ASSIGN, QHeaderView.Fixed)
+        self.table.setColumnWidth(_ASSIGN, _ASSIGN_WIDTH)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.summary)
@@ -72,20 +76,23 @@ class FilePatientsBox(QWidget):
                 cannot = why_not_created(who)
                 if cannot:
                     why += f" (cannot be created: {cannot})"
-            self.table.setItem(row, _WHO, QTableWidgetItem(who.describe()))
+            described = QTableWidgetItem(f"{who.describe()}\n{why}" if why else who.describe())
+            described.setToolTip(described.text())
+            self.table.setItem(row, _WHO, described)
             self.table.setItem(row, _ROWS, _number(len(lines or ())))
-            reason = QTableWidgetItem(why)
-            reason.setToolTip(why)
-            self.table.setItem(row, _WHY, reason)
-            self.table.setCellWidget(
-                row, _ASSIGN, self._chooser(who, choices, preview.assigned_to.get(who))
-            )
+            # At the top of a row made tall by its reason, not stretched down its height.
+            cell = QWidget()
+            cell_layout = QVBoxLayout(cell)
+            cell_layout.setContentsMargins(0, 0, 0, 0)
+            cell_layout.addWidget(self._chooser(who, choices, preview.assigned_to.get(who)))
+            cell_layout.addStretch(1)
+            self.table.setCellWidget(row, _ASSIGN, cell)
         self.table.setVisible(bool(self._people))
         self.summary.setText(_summary(preview))
 
     def chooser(self, row: int) -> QComboBox:
         """The "assign to" combo of table row ``row`` (for keyboard users and tests)."""
-        return self.table.cellWidget(row, _ASSIGN)
+        return self.table.cellWidget(row, _ASSIGN).findChild(QComboBox)
 
     def row_of(self, description: str) -> int:
         """The table row of the file patient described as ``description``, or -1."""

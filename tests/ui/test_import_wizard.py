@@ -107,7 +107,7 @@ def test_creating_patients_enables_import_only_for_patients_it_can_create(qtbot,
     dialog = wizard(text, "new-patients.csv")
     _read(qtbot, dialog)
     assert not dialog.commit_button.isEnabled()  # nobody matched, nothing new yet
-    why = dialog.patients_box.table.item(dialog.patients_box.row_of("MRN MRN-7001 · Doe, Jo"), 2)
+    why = dialog.patients_box.table.item(dialog.patients_box.row_of("MRN MRN-7001 · Doe, Jo"), 0)
     assert "cannot be created: the file gives no readable date of birth" in why.text()
     dialog.create_patients.setChecked(True)
     assert dialog.commit_button.isEnabled()
@@ -257,3 +257,23 @@ def test_selected_names_are_marked_not_tracked_together(qtbot, wizard):
     dialog.apply_mappings()
     assert "2 of tests not tracked" in dialog.counts.text()
     assert "0 with unknown analytes" in dialog.counts.text()
+
+
+def test_the_assign_chooser_is_in_sight_beside_a_long_file_patient(qtbot, wizard):
+    # An HL7 message names the patient by MRN and name; the reason it was not matched is
+    # long. Both used to sit before the chooser and push it out of the side panel.
+    text = (
+        "MRN,Last Name,First Name,DOB,Test,Result,Units,Collected\n"
+        "555-44-4444-000123,EVERYWOMAN-LONGFAMILYNAME,EVE ELIZABETH,,Zinc,81,ug/dL,"
+        "2026-03-02 08:10\n"
+    )
+    dialog = wizard(text, "hl7-like.csv")
+    _read(qtbot, dialog)
+    box = dialog.patients_box
+    row = box.row_of("MRN 555-44-4444-000123 · EVERYWOMAN-LONGFAMILYNAME, EVE ELIZABETH")
+    assert row == 0
+    chooser = box.chooser(row)
+    left = chooser.mapTo(box.table.viewport(), chooser.rect().topLeft()).x()
+    assert left >= 0 and left + chooser.width() <= box.table.viewport().width()
+    reason = box.table.item(row, 0).text()
+    assert "no patient with this MRN" in reason and "cannot be created" in reason
