@@ -196,10 +196,10 @@ def _print(
     )
     for who, a in assigned.items():
         wins = " (assigned, so --create-patients does not create it)" if a["not_created"] else ""
-        print(f"  assigned: {who} ({a['rows']} rows) → {a['name']}, MRN {a['mrn']}{wins}")
+        print(f"  assigned: {who} ({_rows(a['rows'])}) → {a['name']}, MRN {a['mrn']}{wins}")
     for who, count in unmatched.items():
         note = f": {notes[who]}" if notes.get(who) else ""
-        print(f"  unmatched patient: {who} ({count} rows){note}")
+        print(f"  unmatched patient: {who} ({_rows(count)}){note}")
         if not_created.get(who):
             print(f"    not created: {not_created[who]}")
         elif who in not_created and result is not None:
@@ -207,7 +207,7 @@ def _print(
     if unmatched:
         print("  assign a file patient to a clinic patient with --assign 'WHO=MRN'")
     for text, count in unknown.items():
-        print(f"  unknown analyte: {text!r} ({count} rows); map with --map '{text}=KEY'")
+        print(f"  unknown analyte: {text!r} ({_rows(count)}); map with --map '{text}=KEY'")
     if unknown:
         print(
             "  a test the clinic does not track: --not-tracked 'NAME' leaves it out of every "
@@ -219,7 +219,7 @@ def _print(
     for (key, unit), count in preview.unrecognised_units.items():
         why = unit_reasons.get((key, unit), "")
         print(
-            f"  unit not recognised for {key}: {unit!r} ({count} rows, kept as reported)"
+            f"  unit not recognised for {key}: {unit!r} ({_rows(count)}, kept as reported)"
             + (f": {why}" if why else "")
         )
     problems = preview.rejected
@@ -242,3 +242,7 @@ def _print(
             f"Imported {result.imported} results as batch {result.batch_id}"
             f" ({result.duplicates} duplicates skipped, {result.patients_created} patients created)."
         )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"

@@ -459,7 +459,7 @@ def test_assign_puts_one_sample_on_the_chosen_patient(tmp_path, capsys):
     code, text, err = _run(capsys, *base, "import", str(labs), "--dry-run")
     assert code == 0, err
     assert "unmatched patient: Sample 25255 (2 rows): the file gives no patient identifier" in text
-    assert "unmatched patient: Sample 25256 (1 rows)" in text
+    assert "unmatched patient: Sample 25256 (1 row)" in text
     # A wrong MRN or an unknown sample is one line, and nothing is written.
     for bad, says in (("25255=R9", "no patient in this clinic has MRN 'R9'"), ("999=R1", "999")):
         code, text, err = _run(capsys, *base, "import", str(labs), "--assign", bad)
@@ -469,7 +469,7 @@ def test_assign_puts_one_sample_on_the_chosen_patient(tmp_path, capsys):
     code, text, err = _run(capsys, *base, "import", str(labs), "--assign", "25255=R1")
     assert code == 0, err
     assert "assigned: Sample 25255 (2 rows) → Amin, Ola, MRN R1" in text
-    assert "unmatched patient: Sample 25256 (1 rows)" in text
+    assert "unmatched patient: Sample 25256 (1 row)" in text
     assert "Imported 2 results" in text
 
 
@@ -506,7 +506,7 @@ def test_a_unit_kept_as_reported_says_why(tmp_path, capsys):
     labs.write_text("MRN,Test,Result,Units,Collected\nR1,eGFR,72,mL/min,2026-10-01 08:00\n")
     code, text, err = _run(capsys, *base, "import", str(labs), "--dry-run")
     assert code == 0, err
-    assert "unit not recognised for egfr: 'mL/min' (1 rows, kept as reported): " in text
+    assert "unit not recognised for egfr: 'mL/min' (1 row, kept as reported): " in text
     assert "not normalised to 1.73 m2" in text
 
 
@@ -546,7 +546,7 @@ def test_not_tracked_tests_are_left_out_of_later_imports(tmp_path, capsys):
     )
     code, text, err = _run(capsys, *base, "import", str(labs), "--dry-run")
     assert code == 0, err
-    assert "unknown analyte: 'respiratory rate' (1 rows)" in text
+    assert "unknown analyte: 'respiratory rate' (1 row)" in text
     assert "--not-tracked 'NAME' leaves it out of every import" in text
     code, text, err = _run(capsys, *base, "import", str(labs), "--not-tracked", "Respiratory Rate")
     assert code == 0, err

@@ -90,5 +90,7 @@ def assignment_text(preview: ImportPreview) -> str:
     parts = []
     for who, patient_id in preview.assigned_to.items():
         rows = len(preview.assigned_lines.get(who, ()))
-        parts.append(f"{who.describe()} ({rows} rows) to patient {patient_id}")
+        parts.append(
+            f"{who.describe()} ({rows} row{'' if rows == 1 else 's'}) to patient {patient_id}"
+        )
     return "; assigned by the user: " + ", ".join(parts) if parts else ""

@@ -97,6 +97,25 @@ _DATE_SECOND = set(
     ]
 )
 _DATE_WORDS = re.compile(r"\b(?:date|time|datetime|dt|timestamp)\b")
+# Second-choice names for the sample: an analyzer export may number each tube only by
+# the order it was run for (``order_id``). Without one, all of a file's rows from many
+# tubes (QC material included) would read as one unidentified patient.
+_SAMPLE_SECOND = frozenset(
+    (
+        "order id",
+        "orderid",
+        "order no",
+        "order number",
+        "order nr",
+        "requisition",
+        "requisition id",
+        "requisition no",
+        "requisition number",
+        "request id",
+        "request no",
+        "request number",
+    )
+)
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _HEADER_UNIT = re.compile(
@@ -179,6 +198,11 @@ def guess_roles(headers: list[str], overrides: dict[str, str] | None = None) -> 
         if role and role not in roles and index not in taken:
             roles[role] = index
             taken.add(index)
+    if "sample_id" not in roles:
+        orders = [i for i, n in enumerate(names) if i not in taken and n in _SAMPLE_SECOND]
+        if orders:
+            roles["sample_id"] = orders[0]
+            taken.add(orders[0])
     if "collected_at" not in roles:
         candidates = [i for i, n in enumerate(names) if i not in taken and n in _DATE_SECOND]
         candidates += [i for i, n in enumerate(names) if i not in taken and _DATE_WORDS.search(n)]

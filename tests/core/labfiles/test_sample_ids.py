@@ -42,3 +42,22 @@ def test_a_wide_file_keeps_the_sample_id_too() -> None:
     parsed = read_lab_file(data, "wide.csv", ReadOptions())
     assert parsed.layout == "wide"
     assert {row.sample_id for row in parsed.rows} == {"A7"}
+
+
+def test_an_order_id_numbers_the_samples_when_no_sample_column_does() -> None:
+    """An analyzer export naming each tube only by its order (``order_id``, QC material
+    included) lists each order apart, not all of them as one unidentified patient."""
+    data = (
+        b"order_id,test_name,result_concentration,std_unit,Collected\n"
+        b"000003R0,Magnesium,0.74,mmol/L,2024-03-14 09:00\n"
+        b"ISE,Magnesium,1.80,mmol/L,2024-03-14 09:05\n"
+        b"PCCC1,Magnesium,0.95,mmol/L,2024-03-14 09:10\n"
+    )
+    parsed = read_lab_file(data, "analyzer.csv", ReadOptions())
+    assert parsed.columns["sample_id"] == "order_id"
+    assert [row.sample_id for row in parsed.rows] == ["000003R0", "ISE", "PCCC1"]
+
+
+def test_a_sample_column_wins_over_an_order_column_wherever_it_stands() -> None:
+    assert guess_roles(["Order ID", "Test", "Result", "Sample ID"])["sample_id"] == 3
+    assert guess_roles(["Order No", "Test", "Result"])["sample_id"] == 0
