@@ -130,7 +130,7 @@ def value_keys(rows: ResultRows, column: Callable[[Sequence], Iterator]) -> Iter
     prefixes = [detail.comparator or "" for detail in rows.details]
     if any(prefixes):
         numbers = map(add, map(prefixes.__getitem__, column(rows.detail_ids)), numbers)
-    if not any(map(ne, rows.values, rows.values)):  # no NaN: every row has a number
+    if not any(map(ne, column(rows.values), column(rows.values))):  # no NaN picked
         shown = numbers
     else:
         texts = map(str.casefold, map(str.strip, column(rows.raw_values)))
