@@ -395,28 +395,30 @@ class Importer:
             if pending is not None:
                 pending.parent.mkdir(parents=True, exist_ok=True)
                 pending.write_bytes(data)
+            # Unreadable rows and rows the preview found impossible (a value below zero).
+            rejected = preview.rejected
             self._repo.finish_batch(
                 batch_id,
                 read=len(parsed.rows) + len(parsed.problems),
                 imported=imported,
                 duplicate=offered - imported,
-                rejected=len(parsed.problems),
+                rejected=len(rejected),
                 stored_path=str(stored or ""),
-                report=problems_report(parsed.problems),
+                report=problems_report(rejected),
             )
             service.session.record(
                 "import",
                 "lab results",
                 detail=f"batch {batch_id}: {preview.file_name} sha256 {preview.sha256[:16]}; "
                 f"{imported} imported, {offered - imported} duplicate, "
-                f"{len(parsed.problems)} rejected, {len(created)} patients created"
+                f"{len(rejected)} rejected, {len(created)} patients created"
                 + assignment_text(preview),
             )
         return ImportResult(
             batch_id=batch_id,
             imported=imported,
             duplicates=offered - imported,
-            rejected=len(parsed.problems) + len(preview.row_problems),
+            rejected=len(rejected),
             skipped=skipped,
             patients_created=len(created),
             stored_path=str(stored or ""),

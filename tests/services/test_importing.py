@@ -322,3 +322,17 @@ def test_undoing_counts_what_goes_first_with_later_corrections(clinic):
     )
     importer.undo(result.batch_id)
     assert importer.batch_impact(result.batch_id) == type(impact)(0, 0, 0)
+
+
+def test_a_batch_counts_and_reports_the_rows_found_impossible_too(clinic):
+    """A negative zinc is refused by the preview, not the reader: the batch, its report,
+    its audit record and the wizard's count all name it."""
+    text = LONG_CSV.replace(",11.2,umol/L,", ",-5,umol/L,")
+    importer, data, preview = _preview(clinic, text)
+    result = importer.commit(preview, data)
+    (batch,) = importer.batches()
+    assert result.rejected == batch.rows_rejected == 2  # 'abc' and the negative zinc
+    report = importer.batch_report(result.batch_id).splitlines()
+    assert [line.split("\t")[0] for line in report[1:]] == ["4", "8"]
+    (event,) = [r for r in clinic.session.audit.rows() if r.action == "import"]
+    assert "2 rejected" in event.detail
