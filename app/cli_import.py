@@ -102,7 +102,7 @@ def run_import(service, args) -> int:
         except NothingToImport as exc:
             nothing = str(exc)  # not an error: re-running an import is safe
     if args.report:
-        Path(args.report).write_text(problems_report(preview.rejected) + "\n", encoding="utf-8")
+        importer.save_rejected(problems_report(preview.rejected), Path(args.report), path.name)
     assigned = _assigned(service, importer, preview, args.create_patients)
     unit_reasons = {
         (key, unit): service.unit_refusal(key, unit) for key, unit in preview.unrecognised_units

@@ -17,6 +17,7 @@ from itertools import compress, repeat
 from operator import and_, getitem, is_
 from pathlib import Path
 
+from app.core.csv_safety import neutralize_row
 from app.core.dedupe import timestamp_text
 from app.core.importing import (
     NOT_TRACKED,
@@ -496,21 +497,52 @@ class Importer:
         """The batch's rejected rows as saved when it was imported (tab-separated)."""
         return self._repo.batch_report(batch_id)
 
+    def save_rejected(self, report: str, path: Path, file_name: str) -> None:
+        """Write a rejected-rows report (``problems_report``) to ``path``, audited.
+
+        Whoever may import may save what an import refused (the file's own lines, to
+        fix them); it is recorded as an export, since a reason can quote a value or a
+        birth date. A cell that starts like a spreadsheet formula is neutralised.
+        """
+        self._service.session.require(roles.IMPORT_COMMIT, "lab results")
+        lines = report.split("\n")
+        safe = ["\t".join(map(str, neutralize_row(line.split("\t")))) for line in lines]
+        Path(path).write_text("\n".join(safe) + "\n", encoding="utf-8")
+        self._service.record_event(
+            "export",
+            "lab results",
+            detail=f"{len(lines) - 1} rejected rows of {file_name} to {Path(path).name}",
+        )
+
     def undo(self, batch_id: int) -> int:
-        """Remove exactly the batch's results (and their corrections), as the signed-in user."""
-        batch = self._repo.batch(batch_id)
-        if batch is None:
-            raise KeyError(f"No import batch {batch_id}")
-        if batch.undone_at:
-            raise ValueError(f"Import batch {batch_id} was already undone on {batch.undone_at}.")
+        """Remove exactly the batch's results (and their corrections), as the signed-in user.
+
+        Raises:
+            KeyError: No such batch.
+            ValueError: The batch was undone already (perhaps a moment ago elsewhere).
+        """
+        refusal = self._undo_refusal(batch_id)
+        if refusal is not None:
+            raise refusal
         self._service.session.require(roles.IMPORT_UNDO, "lab results")
         with self._service.database.transaction():
             removed = self._repo.undo_batch(batch_id, self._service.user.id)
+            if removed is None:  # undone since the check above, elsewhere: nothing changed
+                raise self._undo_refusal(batch_id) or ValueError(f"Batch {batch_id} changed.")
             self._service.session.record(
                 "delete", "lab results", detail=f"import batch {batch_id} undone: {removed} rows"
             )
         self._service.session.audit.sync_anchor()
         return removed
+
+    def _undo_refusal(self, batch_id: int) -> Exception | None:
+        """Why the batch cannot be undone (unknown, or undone already), or None."""
+        batch = self._repo.batch(batch_id)
+        if batch is None:
+            return KeyError(f"No import batch {batch_id}")
+        if batch.undone_at:
+            return ValueError(f"Import batch {batch_id} was already undone on {batch.undone_at}.")
+        return None
 
 
 def _picker(indexes: Sequence[int]) -> Callable[[Sequence], Iterator]:

@@ -127,20 +127,27 @@ class ImportRepository:
         ).fetchone()
         return BatchImpact(results, patients, changed)
 
-    def undo_batch(self, batch_id: int, user_id: int | None) -> int:
-        """Delete exactly the batch's observations (and their revisions); returns how many."""
+    def undo_batch(self, batch_id: int, user_id: int | None) -> int | None:
+        """Delete exactly the batch's observations (and their revisions); returns how many.
+
+        None, with nothing changed, when the batch is unknown or already undone: the
+        batch is marked first and only if it was not, so two undos racing (two windows,
+        the command line) cannot both run.
+        """
         conn = self._conn
+        marked = conn.execute(
+            "UPDATE import_batches SET undone_at = ?, undone_by = ? "
+            "WHERE id = ? AND undone_at IS NULL",
+            (utc_now(), user_id, batch_id),
+        ).rowcount
+        if not marked:
+            return None
         conn.execute(
             "DELETE FROM observation_revisions WHERE observation_id IN "
             "(SELECT id FROM observations WHERE batch_id = ?)",
             (batch_id,),
         )
-        removed = conn.execute("DELETE FROM observations WHERE batch_id = ?", (batch_id,)).rowcount
-        conn.execute(
-            "UPDATE import_batches SET undone_at = ?, undone_by = ? WHERE id = ?",
-            (utc_now(), user_id, batch_id),
-        )
-        return removed
+        return conn.execute("DELETE FROM observations WHERE batch_id = ?", (batch_id,)).rowcount
 
     def patients_with_results(self, patient_ids: Iterable[int]) -> set[int]:
         """Those of these patients who have any stored result."""

@@ -143,7 +143,8 @@ class ImportHistoryDialog(QDialog):
 
     def _show_selected(self, *_: QModelIndex) -> None:
         batch = self.selected_batch()
-        busy = self._task is not None
+        busy = self.busy()
+        self.close_button.setEnabled(not busy)
         if batch is None:
             self.detail.setText("No lab file has been imported into this clinic yet.")
             self.save_report_button.setEnabled(False)
@@ -187,7 +188,8 @@ class ImportHistoryDialog(QDialog):
             self.write_report(batch.id, Path(path))
 
     def write_report(self, batch_id: int, path: Path) -> None:
-        path.write_text(self._importer.batch_report(batch_id) + "\n", encoding="utf-8")
+        batch = next(b for b in self._importer.batches() if b.id == batch_id)
+        self._importer.save_rejected(self._importer.batch_report(batch_id), path, batch.file_name)
 
     def ask_undo(self) -> None:
         batch = self.selected_batch()
@@ -242,6 +244,23 @@ class ImportHistoryDialog(QDialog):
             + self.detail.text()
         )
         self.undone.emit(batch_id)
+
+    def busy(self) -> bool:
+        """An undo is running: the dialog stays open until it has ended."""
+        return self._task is not None
+
+    def done(self, result: int) -> None:
+        # Closing (Close, Esc, the window's X) waits for a running undo: its transaction
+        # shares the clinic's connection with the window, which must not write meanwhile.
+        if self.busy():
+            return
+        super().done(result)
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
+        if self.busy():
+            event.ignore()
+            return
+        super().closeEvent(event)
 
     def _undo_failed(self, exc: BaseException) -> None:
         self._task = None

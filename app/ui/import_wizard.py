@@ -476,9 +476,8 @@ class ImportWizard(QDialog):
     def save_report(self) -> None:
         target, _ = QFileDialog.getSaveFileName(self, "Save rejected rows", "rejected-rows.tsv")
         if target:
-            Path(target).write_text(
-                problems_report(self._preview.rejected) + "\n", encoding="utf-8"
-            )
+            report = problems_report(self._preview.rejected)
+            self._importer.save_rejected(report, Path(target), self._preview.file_name)
 
     # -- step 3: commit -----------------------------------------------------------------------
 
@@ -501,7 +500,9 @@ class ImportWizard(QDialog):
     def _committed(self, result) -> None:
         self.progress.setRange(0, 100)
         self._busy(False)
-        self.result_text = done_text(result, self._preview.file_name)
+        self.result_text = done_text(
+            result, self._preview.file_name, can_undo=self._service.can("import.undo")
+        )
         self.done_label.setText(self.result_text)
         self._show_page(2)
         self.imported.emit(result.batch_id)
@@ -522,7 +523,7 @@ class ImportWizard(QDialog):
         self.reject()
 
 
-def done_text(result, file_name: str) -> str:  # noqa: ANN001 - ImportResult
+def done_text(result, file_name: str, *, can_undo: bool = True) -> str:  # noqa: ANN001
     """What the import did, in counts a clinician reads at a glance (zeros left out)."""
     imported = f"{result.imported:,} result{'' if result.imported == 1 else 's'}"
     lines = [f"Imported {imported} from {file_name} as batch {result.batch_id}."]
@@ -538,5 +539,9 @@ def done_text(result, file_name: str) -> str:  # noqa: ANN001 - ImportResult
             lines.append(f"{count:,} {one if count == 1 else many}.")
     if result.stored_path:
         lines.append(f"The original file is kept at {result.stored_path}.")
-    lines.append("File > Import history… shows this batch and can undo it.")
+    lines.append(
+        "File > Import history… shows this batch and can undo it."
+        if can_undo
+        else "File > Import history… shows this batch; a clinician or an administrator can undo it."
+    )
     return "\n".join(lines)

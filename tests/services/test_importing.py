@@ -336,3 +336,20 @@ def test_a_batch_counts_and_reports_the_rows_found_impossible_too(clinic):
     assert [line.split("\t")[0] for line in report[1:]] == ["4", "8"]
     (event,) = [r for r in clinic.session.audit.rows() if r.action == "import"]
     assert "2 rejected" in event.detail
+
+
+def test_an_undo_that_lost_a_race_changes_nothing(clinic, monkeypatch):
+    """Two undos at once (two windows, the command line): the second finds the batch
+    undone inside its transaction and leaves the first one's record as it was."""
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    batch_id = importer.commit(preview, data).batch_id
+    importer.undo(batch_id)
+    (first,) = importer.batches()
+    # The second undo's check ran before the first committed: it saw the batch in place.
+    monkeypatch.setattr(importer, "_undo_refusal", lambda _id: None)
+    with pytest.raises(ValueError, match="changed"):
+        importer.undo(batch_id)
+    (after,) = importer.batches()
+    assert (after.undone_at, after.undone_by) == (first.undone_at, first.undone_by)
+    undos = [r for r in clinic.session.audit.rows() if r.action == "delete"]
+    assert len(undos) == 1

@@ -73,6 +73,20 @@ def test_the_rejected_rows_of_a_batch_are_saved_as_imported(history, service, tm
     dialog.write_report(batch_id, target)
     lines = target.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "line\tcolumn\treason" and lines[1].startswith("4\t")
+    (event,) = [r for r in service.session.audit.rows() if r.action == "export"]
+    assert event.detail == "1 rejected rows of labs.csv to rejected.tsv"
+
+
+def test_a_saved_report_cannot_smuggle_a_spreadsheet_formula(history, service, tmp_path):
+    """A header or value written into a reason is neutralised before a spreadsheet sees it."""
+    service.create_patient(make_patient())
+    batch_id = _import(service, CSV.replace("Result", "=Result"))
+    target = tmp_path / "rejected.tsv"
+    history(service).write_report(batch_id, target)
+    cells = [
+        c for line in target.read_text(encoding="utf-8").splitlines() for c in line.split("\t")
+    ]
+    assert "'=Result" in cells and "=Result" not in cells
 
 
 def test_undo_says_what_goes_then_removes_exactly_the_batch(qtbot, history, service):
@@ -139,6 +153,9 @@ def test_the_wizard_summary_leaves_out_zeros_and_says_where_to_undo():
         "Imported 1,000,000 results from big.csv as batch 7.",
         "File > Import history… shows this batch and can undo it.",
     ]
+    assert "a clinician or an administrator can undo it" in done_text(
+        quiet, "b.csv", can_undo=False
+    )
     busy = ImportResult(8, 3, 1, 2, 4, 1, "/data/imports/x.csv")
     lines = done_text(busy, "x.csv").splitlines()
     assert lines[1:5] == [
@@ -148,3 +165,30 @@ def test_the_wizard_summary_leaves_out_zeros_and_says_where_to_undo():
         "4 rows were left out (unmatched patients or tests not imported).",
     ]
     assert "kept at /data/imports/x.csv" in lines[5]
+
+
+def test_the_dialog_stays_open_while_an_undo_runs(qtbot, history, service, monkeypatch):
+    import threading
+
+    service.create_patient(make_patient())
+    batch_id = _import(service)
+    dialog = history(service)
+    dialog.show()
+    release = threading.Event()
+    real_undo = dialog._importer.undo
+
+    def slow_undo(batch):
+        release.wait(5)
+        return real_undo(batch)
+
+    monkeypatch.setattr(dialog._importer, "undo", slow_undo)
+    dialog.undo(batch_id)
+    assert not dialog.close_button.isEnabled() and not dialog.undo_button.isEnabled()
+    dialog.reject()  # Esc
+    dialog.close()  # the window's X
+    assert dialog.isVisible()
+    with qtbot.waitSignal(dialog.undone, timeout=10_000):
+        release.set()
+    assert dialog.close_button.isEnabled()
+    dialog.reject()
+    assert not dialog.isVisible()
