@@ -103,12 +103,10 @@ class KnowledgeLabels:
         protocol = self.knowledge.protocols.get(key)
         return protocol.name if protocol else key.replace("_", " ")
 
-    def format_value(self, analyte_key: str, value: float) -> str:
-        """A number with the analyte's usual decimals (``5.11``, not ``5.1104``)."""
-        analyte = self.knowledge.analytes.get(analyte_key)
-        if analyte is None:
-            return f"{value:.4g}"
-        return f"{value:.{analyte.decimals}f}"
+    def format_value(self, analyte_key: str, value: float, unit: str | None = None) -> str:
+        """A number with the analyte's usual decimals in ``unit`` (the canonical unit by
+        default): ``5.11``, not ``5.1104``; in a unit without known decimals, as reported."""
+        return self.knowledge.number_text(analyte_key, value, unit)
 
     def unit_label(self, unit: str) -> str:
         """A unit as people write it (``µg/dL``, ``score (0-10)``), from its stored spelling."""
@@ -124,7 +122,8 @@ class KnowledgeLabels:
         if value.value is None:
             return value.state.replace("_", " ")
         unit = self.unit_label(value.unit)
-        shown = f"{value.comparator or ''}{self.format_value(value.analyte, value.value)} {unit}"
+        number = self.format_value(value.analyte, value.value, value.unit)
+        shown = f"{value.comparator or ''}{number} {unit}"
         canonical = self.unit_label(value.unit_canonical) if value.unit_canonical else ""
         also = converted_text(value.comparator, value.value_canonical, canonical, unit)
         shown = f"{shown.strip()} ({also})" if also else shown.strip()

@@ -12,7 +12,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from app.core.models import Patient
-from app.core.units import normalise_unit
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
     from app.core.evaluation import Evaluation, Finding
@@ -136,17 +135,6 @@ def _shown(value: TraceValue, kb: KnowledgeBase) -> str:
     """``2.00 mg/dL on 2026-12-01``: the unit as people write it, the analyte's usual
     decimals in a unit the knowledge base gives them for (else the number as reported)."""
     unit = kb.unit_label(value.unit) if value.unit else ""
-    shown = f"{value.comparator or ''}{_number(value, kb)} {unit}".strip()
+    number = kb.number_text(value.analyte, value.value, value.unit)
+    shown = f"{value.comparator or ''}{number} {unit}".strip()
     return f"{shown} on {value.collected_at.date().isoformat()}"
-
-
-def _number(value: TraceValue, kb: KnowledgeBase) -> str:
-    analyte = kb.analytes.get(value.analyte)
-    decimals = None
-    if analyte is not None:
-        unit = normalise_unit(value.unit)
-        if unit == analyte.canonical_unit:
-            decimals = analyte.decimals
-        elif unit == analyte.si_unit:
-            decimals = analyte.si_decimals
-    return f"{value.value:g}" if decimals is None else f"{value.value:.{decimals}f}"

@@ -152,7 +152,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
         self._slots: list[LaneSlot] = []
         self._master: TrendLane | None = None
         self._x_range: tuple[float, float] | None = None
-        self.format_value = lambda key, value: f"{value:.4g}"
+        self.format_value = lambda key, value, unit=None: f"{value:.4g}"
         self.unit_label = lambda unit: unit
 
     # -- drawing -------------------------------------------------------------------
@@ -514,7 +514,9 @@ class TrendChart(pg.GraphicsLayoutWidget):
         lane = self.series.analyte(key) if self.series else None
         unit = self.unit_label(lane.unit) if lane else ""
         label = lane.label if lane else key
-        shown = f"{point.comparator or ''}{self.format_value(key, point.value)}"
+        # The lane's unit: canonical or the SI display unit, each with its own decimals.
+        number = self.format_value(key, point.value, lane.unit if lane else None)
+        shown = f"{point.comparator or ''}{number}"
         lines = [
             f"{label}: {shown} {unit}".rstrip(),
             f"Date: {point.collected_at:%Y-%m-%d %H:%M}",

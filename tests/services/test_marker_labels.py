@@ -34,3 +34,13 @@ def test_the_worklist_test_column_names_the_nutrient(service, patient):
     [row] = FindingsService(service).worklist(["magnesium_on_testosterone"])
     assert row.marker == "magnesium"
     assert worklist_cells(row, service.analyte_label)[4] == "Magnesium"
+
+
+def test_numbers_keep_their_decimals_only_in_a_unit_the_knowledge_base_gives_them_for(kb):
+    """12.5 nmol/L reads 12.5 (it was rounded to 12 by ng/dL's decimals); the canonical
+    and SI units keep the analyte's usual decimals."""
+    assert kb.number_text("testosterone_total", 12.5, "nmol/L") == "12.5"
+    assert kb.number_text("testosterone_total", 360.5, "ng/dL") == "360"
+    assert kb.number_text("magnesium_serum", 2.0) == "2.00"
+    assert kb.number_text("glucose_fasting", 5.4, "mmol/L") == "5.4"
+    assert kb.number_text("no_such_analyte", 0.45) == "0.45"

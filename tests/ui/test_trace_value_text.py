@@ -28,7 +28,7 @@ def test_a_used_input_shows_its_canonical_value_beside_the_reported_one(service,
     (used,) = [v for v in finding.trace.values if v.analyte == "vitamin_b6_plp"]
     text = service.trace_value_text(used)
     # 4 nmol/L / 4.046 = 0.9886 µg/L, the unit of the deficiency limits.
-    assert text.startswith("4.0 nmol/L (0.9886 µg/L) on 2026-05-02")
+    assert text.startswith("4 nmol/L (0.9886 µg/L) on 2026-05-02")  # as reported: "4"
     assert "0.9886 µg/L" in detail_html(finding, service)
 
 

@@ -125,6 +125,23 @@ class KnowledgeBase:
         info = self.units.get(normal)
         return info.label if info else unit
 
+    def number_text(self, key: str, value: float, unit: str | None = None) -> str:
+        """A result's number with the analyte's usual decimals for ``unit``.
+
+        Decimals are known for the canonical unit (the default) and the SI unit; a
+        number in any other unit, or of an unknown analyte, is shown as reported
+        (``12.5 nmol/L`` is not rounded to the decimals of ng/dL).
+        """
+        analyte = self.analytes.get(key)
+        decimals = None
+        if analyte is not None:
+            normal = analyte.canonical_unit if unit is None else normalise_unit(unit)
+            if normal == analyte.canonical_unit:
+                decimals = analyte.decimals
+            elif normal == analyte.si_unit:
+                decimals = analyte.si_decimals
+        return f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
+
     def _is_unitless(self, analyte: Analyte) -> bool:
         info = self.units.get(analyte.canonical_unit)
         return info is not None and info.dimension in _UNITLESS_DIMENSIONS
