@@ -120,15 +120,14 @@ def latest_value(finding: Finding, kb: KnowledgeBase) -> str:
     its test (an intake finding); ``NO_RESULT`` when it looked for one and had none.
     """
     values = finding.trace.values
+    looked = False
     for analyte in marker_analytes(finding.marker, kb):
         own = [v for v in values if v.analyte == analyte]
-        if not own:
-            continue
+        looked = looked or bool(own)
         dated = [v for v in own if v.value is not None and v.collected_at is not None]
-        if not dated:
-            return NO_RESULT
-        return _shown(max(dated, key=lambda v: v.collected_at), kb)
-    return ""
+        if dated:  # else the next test of the marker (B12 missing: its MMA)
+            return _shown(max(dated, key=lambda v: v.collected_at), kb)
+    return NO_RESULT if looked else ""
 
 
 def _shown(value: TraceValue, kb: KnowledgeBase) -> str:

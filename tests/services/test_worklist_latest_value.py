@@ -97,3 +97,16 @@ def test_the_latest_value_keeps_the_analytes_decimals_only_in_its_own_units(kb):
     assert magnesium(2.0, "mg/dL") == "2.00 mg/dL on 2026-03-02"  # not "2 mg/dL"
     assert magnesium(0.8, "mmol/L") == "0.80 mmol/L on 2026-03-02"
     assert magnesium(1.65, "mEq/L") == "1.65 mEq/L on 2026-03-02"  # as reported
+
+
+def test_a_missing_first_test_of_a_nutrient_gives_way_to_the_next_one(kb):
+    """B12 was looked for and missing, its MMA was used: the row shows the MMA."""
+    b12 = TraceValue("b12", "b12", "missing")
+    mma = TraceValue(
+        "mma", "mma", "used", 3, datetime(2026, 4, 2, 9), 0.52, None, "umol/L", 0.52, "umol/L"
+    )
+    finding = SimpleNamespace(marker="vitamin_b12", trace=SimpleNamespace(values=(b12, mma)))
+    assert latest_value(finding, kb).endswith("on 2026-04-02")
+    assert latest_value(finding, kb).startswith("0.52")
+    alone = SimpleNamespace(marker="vitamin_b12", trace=SimpleNamespace(values=(b12,)))
+    assert latest_value(alone, kb) == NO_RESULT
