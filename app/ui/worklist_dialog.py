@@ -214,7 +214,13 @@ class WorklistDialog(QDialog):
     def _batch_done(self, result) -> None:
         self.progress.hide()
         stopped = " (cancelled)" if result.cancelled else ""
-        self.count.setText(f"{len(result.written)} of {result.total} PDFs written{stopped}.")
+        text = f"{len(result.written)} of {result.total} PDFs written{stopped}."
+        if result.empty:
+            text += (
+                f" Left out, their handout would be empty (the finding is no longer shown): "
+                f"{', '.join(result.empty)}."
+            )
+        self.count.setText(text)
 
     def eventFilter(self, watched, event) -> bool:
         """Enter on a row opens its patient, as a double click does."""

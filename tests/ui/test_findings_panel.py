@@ -201,3 +201,16 @@ def test_worklist_says_how_many_suppressed_findings_it_left_out(qtbot, service, 
     assert (
         dialog.count.text() == "0 findings for 0 patients; 1 suppressed by a clinician not listed"
     )
+
+
+def test_worklist_dialog_names_the_patients_whose_handout_would_be_empty(qtbot, service):
+    from pathlib import Path
+
+    from app.services.reports import BatchResult
+    from app.ui.worklist_dialog import WorklistDialog
+
+    dialog = WorklistDialog(service, FindingsService(service))
+    qtbot.addWidget(dialog)
+    dialog._batch_done(BatchResult(written=((1, Path("a.pdf")),), total=2, empty=("MRN-9",)))
+    assert dialog.count.text().startswith("1 of 2 PDFs written.")
+    assert "handout would be empty" in dialog.count.text() and "MRN-9" in dialog.count.text()
