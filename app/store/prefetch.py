@@ -27,6 +27,8 @@ class ChunksAhead:
     """
 
     def __init__(self, rows: Iterable, size: int) -> None:
+        if size < 1:
+            raise ValueError(f"a chunk holds at least one row, not {size}")
         self._source = iter(rows)
         self._size = size
         self._builder: threading.Thread | None = None
@@ -76,4 +78,6 @@ class ChunksAhead:
 
     def __exit__(self, *exc_info: object) -> None:
         self._wait()
-        self._chunk = []
+        # An error not taken (the caller left raising its own) and its traceback, which
+        # holds the part-built chunk, go now.
+        self._chunk, self._error = [], None

@@ -80,6 +80,7 @@ class _Runnable(QRunnable):
         self._reaper = reaper
 
     def run(self) -> None:
+        # The result is let go here once delivered: jobs return plain data, not widgets.
         task, fn = self._task, self._fn
         self._task = self._fn = None
         try:

@@ -157,7 +157,8 @@ def test_correct_from_the_results_tab_refreshes_table_and_chart(qtbot, service, 
 @pytest.mark.parametrize(
     ("analyte", "text", "unit", "shown"),
     [
-        ("tsh", "0.60", "uIU/mL", "same as reported"),  # a factor of 1: mIU/L by another name
+        ("tsh", "0.60", "mIU/L", "same as reported"),  # a factor of 1 to µIU/mL
+        ("tsh", "0.60", "uIU/mL", "same as reported"),  # the canonical unit
         ("testosterone_total", "420", "ng/dL", "same as reported"),  # the canonical unit
         ("testosterone_total", "14.6", "nmol/L", "ng/dL"),  # a real conversion is shown
     ],
