@@ -23,6 +23,11 @@ def mapping_text(raw: RawResult | Test) -> str:
     return normal_test_name(raw.analyte_text or raw.local_code or raw.loinc)
 
 
+def written_test(analyte_text: str, loinc: str, local_code: str) -> Test:
+    """A test as a row wrote it, with nothing else known (a row whose value was not read)."""
+    return Test(analyte_text, loinc, local_code, "", "", None, None, "")
+
+
 def normal_test_name(text: str) -> str:
     """A test's name as mappings remember it: one space between words, case folded."""
     return _SPACES.sub(" ", text.strip()).casefold()

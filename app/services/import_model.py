@@ -42,6 +42,9 @@ class ImportPreview:
     # Rows read well but impossible for their patient or analyte (a negative
     # concentration, a draw before birth): row index -> why; never written.
     row_problems: dict[int, RowProblem] = field(default_factory=dict)
+    # Problems of the reader with a value of a test the clinic does not track: left out
+    # (counted with the untracked rows), not rejected.
+    untracked_problems: list[RowProblem] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return self.statuses.count(status)
@@ -49,9 +52,13 @@ class ImportPreview:
     @property
     def rejected(self) -> list[RowProblem]:
         """Every row not imported for a problem: unreadable ones and impossible ones."""
+        problems = self.parsed.problems
+        if self.untracked_problems:
+            left_out = set(map(id, self.untracked_problems))
+            problems = [p for p in problems if id(p) not in left_out]
         if not self.row_problems:
-            return self.parsed.problems
-        return sorted([*self.parsed.problems, *self.row_problems.values()], key=lambda p: p.line)
+            return problems
+        return sorted([*problems, *self.row_problems.values()], key=lambda p: p.line)
 
     def summary(self) -> dict[str, int]:
         return {
@@ -60,8 +67,8 @@ class ImportPreview:
             "duplicates": self.count(DUPLICATE),
             "unmatched_patient_rows": self.count(UNMATCHED_PATIENT),
             "unknown_analyte_rows": self.count(UNKNOWN_ANALYTE),
-            "untracked_analyte_rows": self.count(UNTRACKED_ANALYTE),
-            "rejected": len(self.parsed.problems) + len(self.row_problems),
+            "untracked_analyte_rows": self.count(UNTRACKED_ANALYTE) + len(self.untracked_problems),
+            "rejected": len(self.rejected),
             "unrecognised_unit_rows": sum(self.unrecognised_units.values()),
             "assigned_rows": sum(map(len, self.assigned_lines.values())),
         }

@@ -26,6 +26,7 @@ from app.core.importing import (
     UnitConverter,
     file_patient,
     mapping_text,
+    written_test,
 )
 from app.core.labfiles import ParsedFile, ReadOptions, ResultRows, read_lab_file
 from app.security import roles
@@ -208,6 +209,7 @@ class Importer:
             unknown[mapping_text(tests[by_test[index]])].append(lines[index])
         for index in _rows_where(statuses, UNTRACKED_ANALYTE):
             untracked[mapping_text(tests[by_test[index]])].append(lines[index])
+        self._sort_value_problems(preview, unknown, untracked)
         # A number in a unit the analyte cannot be converted from (NaN: no number).
         unconverted = [
             key is not None and not ok for key, ok in zip(test_keys, convertible, strict=True)
@@ -246,6 +248,28 @@ class Importer:
         preview.unmatched_patients = dict(unmatched)
         preview.unrecognised_units = dict(units)
         return preview
+
+    def _sort_value_problems(
+        self,
+        preview: ImportPreview,
+        unknown: dict[str, list[int]],
+        untracked: dict[str, list[int]],
+    ) -> None:
+        """Rows whose value could not be read, by their test (an EHR's text answers to a
+        questionnaire: 'Never smoker'). A test the clinic does not track leaves them out
+        with it, not rejected; an unknown test lists them with its other rows, so it can
+        be marked not tracked even when none of its values is a number."""
+        for problem in preview.parsed.problems:
+            if not any(problem.test):
+                continue
+            test = written_test(*problem.test)
+            if self.matcher.not_tracked(test):
+                preview.untracked_problems.append(problem)
+                untracked[mapping_text(test)].append(problem.line)
+            elif self.matcher.match(test) is None:
+                unknown[mapping_text(test)].append(problem.line)
+        for lines in (*unknown.values(), *untracked.values()):
+            lines.sort()
 
     def _mark_stored(
         self,
@@ -388,7 +412,8 @@ class Importer:
                 records.shared,
                 duplicates_expected=DUPLICATE in preview.statuses,
             )
-            offered, skipped = records.offered, records.skipped
+            offered = records.offered
+            skipped = records.skipped + len(preview.untracked_problems)
             self._end_suppressions(preview, rows, test_keys, visit_patients)
             self._store_mappings(user_id)
             if save_profile:

@@ -69,6 +69,7 @@ class ImportPreviewTableModel(RowsTableModel):
         self._read = ResultRows()
         self._rows = array("q")  # row index, or -1 - problem index
         self._cached: tuple[int, tuple] = (-1, ())
+        self._untracked: set[int] = set()  # ids of problems left out as not tracked
         self._brushes = {k: QBrush(v) for k, v in _COLOURS.items() if v is not None}
 
     def set_preview(self, preview) -> None:
@@ -78,11 +79,15 @@ class ImportPreviewTableModel(RowsTableModel):
         self._rows = _file_order(self._read.lines, [p.line for p in preview.parsed.problems])
         self._cached = (-1, ())
         self._unit_notes = {}
+        self._untracked = set(map(id, preview.untracked_problems))
         self.endResetModel()
 
     def status_at(self, row: int) -> str:
         entry = self._rows[row]
-        return self._preview.statuses[entry] if entry >= 0 else REJECTED
+        if entry >= 0:
+            return self._preview.statuses[entry]
+        problem = self._preview.parsed.problems[-1 - entry]
+        return UNTRACKED_ANALYTE if id(problem) in self._untracked else REJECTED
 
     def _cells(self, row: int) -> tuple:
         if self._cached[0] == row:
@@ -92,7 +97,11 @@ class ImportPreviewTableModel(RowsTableModel):
         if entry < 0:
             problem = preview.parsed.problems[-1 - entry]
             where = f"{problem.column}: " if problem.column else ""
-            cells = (problem.line, REJECTED, "", "", "", "", "", "", "", where + problem.reason)
+            if id(problem) in self._untracked:  # a text answer to a test not tracked
+                test = problem.test[0] or problem.test[2] or problem.test[1]
+                cells = (problem.line, UNTRACKED_ANALYTE, "", test, "", "", "", "", "", "")
+            else:
+                cells = (problem.line, REJECTED, "", "", "", "", "", "", "", where + problem.reason)
         else:
             raw = self._read[entry]
             key = preview.analyte_keys[entry]

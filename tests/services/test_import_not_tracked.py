@@ -105,3 +105,32 @@ def test_choices_made_on_a_file_with_nothing_new_are_remembered_all_the_same(cli
     assert later.untracked_analytes == {"qaly": [4]}
     events = [e for e in clinic.session.audit.rows() if e.category == "import settings"]
     assert [e.detail for e in events] == ["remembered test names: qaly = (not tracked)"]
+
+
+def test_text_answers_to_a_test_not_tracked_are_left_out_not_rejected(clinic):
+    """An EHR export answers questionnaires in its value column ('Never smoker'). Once the
+    test is marked not tracked those rows are left out with it, not rejected each time."""
+    answers = (
+        "MRN,Test,Result,Units,Collected\n"
+        "MRN-1001,Zinc,72,ug/dL,2026-05-04 08:10\n"
+        "MRN-1001,Tobacco smoking status,Never smoker,,2026-05-04 08:10\n"
+        "MRN-1001,Tobacco smoking status,,,2026-05-05 08:10\n"
+        "MRN-1001,Zinc,abc,ug/dL,2026-05-06 08:10\n"
+    )
+    importer, data, preview = _preview(clinic, answers, "first.csv")
+    assert preview.summary()["rejected"] == 3  # nothing is known about that test yet
+    # Listed to be decided on, though no value of it is a number.
+    assert preview.unknown_analytes == {"tobacco smoking status": [3, 4]}
+    importer.map_analyte("tobacco smoking status", NOT_TRACKED)
+    preview = importer.preview(data, "first.csv", preview.parsed)
+    summary = preview.summary()
+    assert (summary["rejected"], summary["untracked_analyte_rows"]) == (1, 2)
+    assert [p.line for p in preview.rejected] == [5]  # zinc 'abc' is still a problem
+    assert preview.untracked_analytes == {"tobacco smoking status": [3, 4]}
+    assert preview.unknown_analytes == {}
+    result = importer.commit(preview, data)
+    assert (result.imported, result.rejected, result.skipped) == (1, 1, 2)
+    (batch,) = importer.batches()
+    assert batch.rows_rejected == 1
+    _, _, later = _preview(clinic, answers.replace("2026-05", "2026-07"), "later.csv")
+    assert later.summary()["untracked_analyte_rows"] == 2  # remembered for later files

@@ -86,3 +86,23 @@ def test_a_result_kept_in_its_reported_unit_says_so_in_its_row(service):
     assert "10*3/uL" in wbc[9]  # the accepted units, from the knowledge base
     assert model.data(model.index(1, 3), TOOLTIP) == wbc[9]
     assert model.data(model.index(0, 3), TOOLTIP) is None
+
+
+def test_a_text_answer_to_a_test_not_tracked_shows_as_not_tracked(service):
+    from app.services.importing import NOT_TRACKED
+
+    service.create_patient(make_patient())
+    importer = Importer(service)
+    data = (
+        b"MRN,Test,Result,Units,Collected\n"
+        b"MRN-1001,Tobacco smoking status,Never smoker,,2026-10-02 08:15\n"
+        b"MRN-1001,Zinc,abc,ug/dL,2026-10-03 08:15\n"
+    )
+    parsed = importer.read(data, "labs.csv")
+    importer.map_analyte("tobacco smoking status", NOT_TRACKED)
+    preview = importer.preview(data, "labs.csv", parsed)
+    model = ImportPreviewTableModel(service.analyte_label)
+    model.set_preview(preview)
+    rows = [[model.data(model.index(r, c)) for c in range(4)] for r in range(2)]
+    assert rows == [["2", "not tracked", "", "Tobacco smoking status"], ["3", "rejected", "", ""]]
+    assert [model.status_at(r) for r in range(2)] == ["not tracked", "rejected"]

@@ -146,5 +146,5 @@ def _merge_problems(ctx: CsvContext, tail: dict, repeats: dict[int, int]) -> Non
     problems = ctx.problems
     for index, line in repeats.items():
         problems.append(RowProblem(lines[index], "", duplicate_reason(line)))
-    for line, column, reason in tail["problems"]:
-        problems.append(RowProblem(line, column, renamed.get(reason, reason)))
+    for line, column, reason, test in tail["problems"]:
+        problems.append(RowProblem(line, column, renamed.get(reason, reason), test))

@@ -47,7 +47,7 @@ def _add(
     try:
         value, comparator, flag, cell_unit, non_result = parse_cell(cell, ctx.decimal_mark)
     except ValueError as exc:
-        ctx.problems.append(RowProblem(line, column, str(exc)))
+        ctx.problems.append(RowProblem(line, column, str(exc), (analyte, *codes)))
         return
     mrn, pid, family, given, sex = ctx.patient(row)
     sample = row[ctx.index("sample_id")].strip()

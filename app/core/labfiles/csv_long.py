@@ -119,6 +119,10 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
     def waiting(index: int, collected: str | None, born: str | None) -> None:
         pending.append((index, collected, born))
 
+    def test_of(row: list[str]) -> tuple[str, str, str]:
+        """The row's test as written, for a problem with its value (absent columns: '')."""
+        return row[i_an].strip(), row[i_loinc].strip(), row[i_code].strip()
+
     use_fast = _FAST_BRANCH
     sampled = 0
     sample_at = _SAMPLE if use_fast else 1 << 62
@@ -244,7 +248,9 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
         else:
             raw = raw.strip()
             if not raw:
-                problems.append(RowProblem(line, value_header, "The value is missing."))
+                problems.append(
+                    RowProblem(line, value_header, "The value is missing.", test_of(row))
+                )
                 continue
             cell = cells.get(raw)
             if cell is None:
@@ -252,7 +258,7 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
                     cell = parse_cell(raw, dm)
                 except ValueError as exc:
                     if row[i_type].strip().lower() not in _TEXT_TYPES:
-                        problems.append(RowProblem(line, value_header, str(exc)))
+                        problems.append(RowProblem(line, value_header, str(exc), test_of(row)))
                         continue
                     cell = (None, None, "", "", "text")
                 else:

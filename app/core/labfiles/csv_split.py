@@ -138,7 +138,7 @@ def read_tail(task: TailTask, ticker: Ticker) -> dict:
         "tests": [tuple(t) for t in rows.tests],
         "details": [tuple(d) for d in rows.details],
         "pending": pending.columns(),
-        "problems": [(p.line, p.column, p.reason) for p in ctx.problems],
+        "problems": [(p.line, p.column, p.reason, p.test) for p in ctx.problems],
         # The times read from each text (problems and DEFER markers stay behind).
         "collected": {k: v for k, v in ctx.collected.items() if v.__class__ is datetime},
     }

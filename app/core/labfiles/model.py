@@ -170,11 +170,15 @@ class RowProblem:
         line: 1-based physical line in the file where the row starts.
         column: Header, HL7 field (``'OBX-5'``) or FHIR element; ``''`` for the whole row.
         reason: One sentence for the user.
+        test: For a value that could not be read, the row's test as written (name,
+            LOINC, local code), so an importer can leave out, not reject, a test the
+            clinic does not track (an EHR's text answers to questionnaires); else ().
     """
 
     line: int
     column: str
     reason: str
+    test: tuple[str, str, str] = ()
 
 
 def _no_rows() -> Sequence[RawResult]:

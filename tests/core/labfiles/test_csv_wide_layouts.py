@@ -90,3 +90,15 @@ def test_layout_can_be_forced_and_unknown_layout_is_refused(read) -> None:
     assert read("date_columns.csv", layout="long").rows == []
     with pytest.raises(FileRejected, match="layout"):
         read("date_columns.csv", layout="sideways")
+
+
+def test_an_unreadable_value_names_its_test_so_an_importer_can_leave_it_out():
+    from app.core.labfiles import ReadOptions, read_lab_file
+
+    data = (
+        b"MRN,Date,Zinc (ug/dL),Copper (ug/dL)\n"
+        b"A-1,2024-03-14,80,95\nA-2,2024-03-14,81,97\nA-3,2024-03-14,82,abc\n"
+    )
+    parsed = read_lab_file(data, "wide.csv", ReadOptions())
+    (problem,) = parsed.problems
+    assert problem.column == "Copper (ug/dL)" and problem.test == ("Copper", "", "")
