@@ -163,10 +163,19 @@ class ImportHistoryDialog(QDialog):
             f"Batch {batch.id}: {batch.file_name} ({_LAYOUT_TEXT.get(batch.format, batch.format)}, "
             f"{_size_text(batch.size_bytes)}, "
             "SHA-256 "
-            f"{batch.sha256[:16]}…), {batch.rows_read:,} rows read"
+            f"{batch.sha256[:16]}…)"
             + (f", profile {batch.profile_name}" if batch.profile_name else "")
-            + "."
+            + f": {_plural(batch.rows_read, 'row', 'rows')} read"
         )
+        left_out = (
+            batch.rows_read - batch.rows_imported - batch.rows_duplicate - batch.rows_rejected
+        )
+        if left_out > 0:
+            text += (
+                f", of which {left_out:,} left out (unmatched patients, or tests unknown or "
+                "not tracked)"
+            )
+        text += "."
         if batch.stored_path:
             kept = Path(batch.stored_path)
             text += f" The original file is kept at {kept}" + (

@@ -138,7 +138,12 @@ class ImportPreviewTableModel(RowsTableModel):
         if role == BACKGROUND:
             return self._brushes.get(self.status_at(index.row()))
         if role == TOOLTIP:
-            return self._cells(index.row())[-1] or None
+            # The cell's whole text (a capped column cuts it), then why, if anything is wrong.
+            cells = self._cells(index.row())
+            value = cells[index.column()]
+            text = str(value) if value not in (None, "") else ""
+            why = cells[-1] if index.column() != len(cells) - 1 else ""
+            return "\n".join(t for t in (text, why) if t) or None
         return None
 
     def _unit_note(self, key: str | None, unit: str, value: float | None) -> str:

@@ -390,6 +390,11 @@ class ImportWizard(QDialog):
             self.columns_box.set_file(list(parsed.headers), dict(parsed.columns))
         self.preview_model.set_preview(preview)
         self.preview_table.resizeColumnsToContents()
+        # A patient with a 36-character EHR id or a long test name would push Result,
+        # Unit and Problem out of sight; each cell's full text is its tooltip.
+        header = self.preview_table.horizontalHeader()
+        for column in range(header.count() - 1):
+            header.resizeSection(column, min(header.sectionSize(column), PREVIEW_COLUMN_MAX))
         self._fill_mappings()
         self.patients_box.set_preview(preview, self._importer.patients.why_not_created)
         self.create_patients.setEnabled(bool(preview.unmatched_patients))
@@ -501,7 +506,10 @@ class ImportWizard(QDialog):
         self.progress.setRange(0, 100)
         self._busy(False)
         self.result_text = done_text(
-            result, self._preview.file_name, can_undo=self._service.can("import.undo")
+            result,
+            self._preview.file_name,
+            can_undo=self._service.can("import.undo"),
+            kept_units=self._preview.summary()["unrecognised_unit_rows"],
         )
         self.done_label.setText(self.result_text)
         self._show_page(2)
@@ -523,7 +531,13 @@ class ImportWizard(QDialog):
         self.reject()
 
 
-def done_text(result, file_name: str, *, can_undo: bool = True) -> str:  # noqa: ANN001
+#: Widest a preview column starts (pixels), the last (Problem) excepted.
+PREVIEW_COLUMN_MAX = 240
+
+
+def done_text(  # noqa: ANN001 - an ImportResult
+    result, file_name: str, *, can_undo: bool = True, kept_units: int = 0
+) -> str:
     """What the import did, in counts a clinician reads at a glance (zeros left out)."""
     imported = f"{result.imported:,} result{'' if result.imported == 1 else 's'}"
     lines = [f"Imported {imported} from {file_name} as batch {result.batch_id}."]
@@ -534,6 +548,8 @@ def done_text(result, file_name: str, *, can_undo: bool = True) -> str:  # noqa:
         (result.rejected, "row was rejected", "rows were rejected"),
         (result.skipped, "row was left out (unmatched patient or a test not imported)",
          "rows were left out (unmatched patients or tests not imported)"),
+        (kept_units, "result is kept in the unit the lab wrote, not converted",
+         "results are kept in the unit the lab wrote, not converted"),
     ):  # fmt: skip
         if count:
             lines.append(f"{count:,} {one if count == 1 else many}.")

@@ -165,6 +165,16 @@ def test_the_wizard_summary_leaves_out_zeros_and_says_where_to_undo():
         "4 rows were left out (unmatched patients or tests not imported).",
     ]
     assert "kept at /data/imports/x.csv" in lines[5]
+    kept = done_text(quiet, "b.csv", kept_units=3).splitlines()[1]
+    assert kept == "3 results are kept in the unit the lab wrote, not converted."
+
+
+def test_a_batch_says_how_many_rows_were_left_out(history, service):
+    service.create_patient(make_patient())
+    _import(service, CSV + "MRN-0000,Zinc,60,ug/dL,2026-10-02 08:15\n")  # no such patient
+    dialog = history(service)
+    detail = dialog.detail.text()
+    assert "4 rows read, of which 1 left out (unmatched patients" in detail
 
 
 def test_the_dialog_stays_open_while_an_undo_runs(qtbot, history, service, monkeypatch):

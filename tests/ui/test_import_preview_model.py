@@ -84,8 +84,10 @@ def test_a_result_kept_in_its_reported_unit_says_so_in_its_row(service):
     assert wbc[1] == "new" and wbc[5] == "10/uL"
     assert wbc[9].startswith("Unit '10/uL' kept as reported, not converted: ")
     assert "10*3/uL" in wbc[9]  # the accepted units, from the knowledge base
-    assert model.data(model.index(1, 3), TOOLTIP) == wbc[9]
-    assert model.data(model.index(0, 3), TOOLTIP) is None
+    # A cell's tooltip is its whole text (a narrow column cuts it), then what is wrong.
+    assert model.data(model.index(1, 3), TOOLTIP) == f"{wbc[3]}\n{wbc[9]}"
+    assert model.data(model.index(0, 3), TOOLTIP) == zinc[3]
+    assert model.data(model.index(0, 9), TOOLTIP) is None
 
 
 def test_a_text_answer_to_a_test_not_tracked_shows_as_not_tracked(service):
