@@ -366,21 +366,21 @@ class ImportWizard(QDialog):
         )
         summary = preview.summary()
         assigned = (
-            f" (of them {summary['assigned_rows']} assigned by you)"
+            f" (of them {summary['assigned_rows']:,} assigned by you)"
             if summary["assigned_rows"]
             else ""
         )
         self.counts.setText(
-            f"{summary['new']} new{assigned} · {summary['duplicates']} already in the clinic · "
-            f"{summary['rejected']} rejected · {summary['unmatched_patient_rows']} for unmatched "
-            f"patients · {summary['unknown_analyte_rows']} with unknown analytes"
+            f"{summary['new']:,} new{assigned} · {summary['duplicates']:,} already in the clinic · "
+            f"{summary['rejected']:,} rejected · {summary['unmatched_patient_rows']:,} for "
+            f"unmatched patients · {summary['unknown_analyte_rows']:,} with unknown analytes"
             + (
-                f" · {summary['untracked_analyte_rows']} of tests not tracked"
+                f" · {summary['untracked_analyte_rows']:,} of tests not tracked"
                 if summary["untracked_analyte_rows"]
                 else ""
             )
             + (
-                f" · {summary['unrecognised_unit_rows']} in units kept as reported"
+                f" · {summary['unrecognised_unit_rows']:,} in units kept as reported"
                 if summary["unrecognised_unit_rows"]
                 else ""
             )

@@ -293,3 +293,14 @@ def test_long_patient_ids_and_test_names_leave_the_result_in_sight(qtbot, wizard
     assert all(header.sectionSize(c) <= PREVIEW_COLUMN_MAX for c in range(header.count() - 1))
     model = dialog.preview_table.model()
     assert model.data(model.index(0, 3), TOOLTIP).startswith(test)
+
+
+def test_counts_read_with_thousands_separators(qtbot, wizard):
+    rows = "".join(
+        f"MRN-1001,Zinc,{60 + i % 40},ug/dL,2025-{1 + i // 28 % 12:02d}-{1 + i % 28:02d} "
+        f"{8 + i // 336:02d}:00\n"
+        for i in range(1200)
+    )
+    dialog = wizard("MRN,Test,Result,Units,Collected\n" + rows)
+    _read(qtbot, dialog)
+    assert dialog.counts.text().startswith("1,200 new ·")
