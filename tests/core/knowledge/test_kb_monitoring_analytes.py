@@ -256,3 +256,14 @@ def test_default_ranges_come_from_a_lab_directory(kb):
     assert (creatinine.low, creatinine.high, creatinine.citation) == (0.4, 1.2, "arup_creatinine")
     assert kb.reference_range("egfr", "female", 40).low == 60
     assert kb.reference_range("cholesterol_ldl", "male", 40) is None  # the lab's range wins
+
+
+def test_older_analyzer_volume_units_are_the_same_counts(kb):
+    """mm³ is µL and µm³ is fL by definition (UCUM); such exports are converted, not kept."""
+    from app.core.units import normalise_unit
+
+    assert kb.to_canonical("wbc", 6.7, normalise_unit("10^3/mm3")) == 6.7
+    assert kb.to_canonical("rbc", 4.9, normalise_unit("10^6/mm3")) == 4.9
+    assert kb.to_canonical("platelets", 162, normalise_unit("10^3/mm3")) == 162
+    assert kb.to_canonical("mcv", 45.0, normalise_unit("µm3")) == 45.0
+    assert kb.unit_label("10*3/mm3") == "×10³/mm³" and kb.unit_label("um3") == "µm³"
