@@ -9,7 +9,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.core.models import Patient  # noqa: E402
+from app.core.models import Patient, RegimenItem  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 
@@ -46,6 +46,13 @@ def make_patient(**overrides) -> Patient:
 @pytest.fixture
 def patient(service) -> Patient:
     return service.create_patient(make_patient())
+
+
+def cypionate(patient_id: int, dose: float = 100.0, start: date = date(2026, 1, 5)) -> RegimenItem:
+    """Testosterone cypionate IM every 7 days from ``start``: a patient on TRT."""
+    return RegimenItem(
+        None, patient_id, "hormone", "testosterone_cypionate", dose, "mg", "IM", 7.0, start
+    )
 
 
 # Encrypted clinics for tests: real key slots and argon2id, with parameters cheap enough

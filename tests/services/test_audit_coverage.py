@@ -6,14 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from app.core.models import RegimenItem
 from app.core.validation import DoseChange
 from app.services.admin import AdminService
 from app.services.findings import FindingsService
 from app.services.importing import Importer
 from app.services.session import SignInError
 from tests.conftest import ADMIN_PASSWORD as PASSWORD
-from tests.conftest import create_encrypted_clinic
+from tests.conftest import create_encrypted_clinic, cypionate
 from tests.conftest import sign_in as _sign_in
 
 
@@ -32,19 +31,7 @@ def test_every_action_writes_an_audit_row(clinic_path, kb, tmp_path):
     service.update_patient(service.get_patient(patient.id))
     service.archive_patient(patient.id)
     service.archive_patient(patient.id, archived=False)
-    item = service.add_regimen_item(
-        RegimenItem(
-            None,
-            patient.id,
-            "hormone",
-            "testosterone_cypionate",
-            100.0,
-            "mg",
-            "IM",
-            7.0,
-            date(2026, 1, 5),
-        )
-    )
+    item = service.add_regimen_item(cypionate(patient.id))
     item = service.change_dose(DoseChange(item.id, 120.0, "mg", 7.0, date(2026, 3, 2)))
     service.record_result(patient.id, "hematocrit", "55.1", "%", datetime(2026, 9, 1, 8, 0))
     importer = Importer(service)

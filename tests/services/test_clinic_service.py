@@ -9,7 +9,7 @@ import pytest
 
 from app.core.models import RegimenItem
 from app.core.validation import DoseChange, ValidationError
-from tests.conftest import TODAY, make_patient
+from tests.conftest import TODAY, cypionate, make_patient
 
 
 def test_create_patient_saves_and_finds(service):
@@ -50,22 +50,8 @@ def test_archive_and_unarchive(service, patient):
     assert len(service.search_patients("okafor")) == 1
 
 
-def _cypionate(patient_id: int) -> RegimenItem:
-    return RegimenItem(
-        None,
-        patient_id,
-        "hormone",
-        "testosterone_cypionate",
-        100.0,
-        "mg",
-        "IM",
-        7.0,
-        date(2026, 1, 5),
-    )
-
-
 def test_dose_change_ends_the_old_row_and_chains_a_new_one(service, patient):
-    first = service.add_regimen_item(_cypionate(patient.id))
+    first = service.add_regimen_item(cypionate(patient.id))
     second = service.change_dose(
         DoseChange(first.id, 140.0, "mg", 7.0, date(2026, 4, 6), "low trough")
     )
@@ -81,14 +67,14 @@ def test_dose_change_ends_the_old_row_and_chains_a_new_one(service, patient):
 
 
 def test_a_dose_change_before_the_current_start_changes_nothing(service, patient):
-    first = service.add_regimen_item(_cypionate(patient.id))
+    first = service.add_regimen_item(cypionate(patient.id))
     with pytest.raises(ValidationError):
         service.change_dose(DoseChange(first.id, 140.0, "mg", 7.0, date(2025, 12, 1)))
     assert service.regimen(patient.id) == [first]
 
 
 def test_stopping_keeps_the_row_with_its_reason(service, patient):
-    item = service.add_regimen_item(_cypionate(patient.id))
+    item = service.add_regimen_item(cypionate(patient.id))
     service.stop_regimen_item(item.id, date(2026, 9, 1), "polycythaemia review")
     (stopped,) = service.regimen(patient.id)
     assert stopped.stop_date == date(2026, 9, 1) and stopped.stop_reason == "polycythaemia review"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from app.core.models import RegimenItem
 from app.services.findings import FindingsService, worklist_cells
+from tests.conftest import cypionate
 
 
 def test_a_nutrient_marker_is_named_from_the_knowledge_base(service):
@@ -17,19 +17,7 @@ def test_a_nutrient_marker_is_named_from_the_knowledge_base(service):
 
 
 def test_the_worklist_test_column_names_the_nutrient(service, patient):
-    service.add_regimen_item(
-        RegimenItem(
-            None,
-            patient.id,
-            "hormone",
-            "testosterone_cypionate",
-            100.0,
-            "mg",
-            "IM",
-            7.0,
-            date(2026, 1, 5),
-        )
-    )
+    service.add_regimen_item(cypionate(patient.id))
     service.record_result(patient.id, "magnesium_serum", "1.6", "mg/dL", datetime(2026, 5, 29))
     [row] = FindingsService(service).worklist(["magnesium_on_testosterone"])
     assert row.marker == "magnesium"

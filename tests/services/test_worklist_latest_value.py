@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from types import SimpleNamespace
 
 from app.core.evaluation.findings import TraceValue
-from app.core.models import RegimenItem
 from app.services.findings import FindingsService, export_worklist_csv, worklist_cells
 from app.services.worklist_rows import NO_RESULT, latest_value
+from tests.conftest import cypionate
 
 MAGNESIUM = "magnesium_on_testosterone"
 
 
 def _on_testosterone(service, patient) -> None:
-    service.add_regimen_item(
-        RegimenItem(
-            None,
-            patient.id,
-            "hormone",
-            "testosterone_cypionate",
-            100.0,
-            "mg",
-            "IM",
-            7.0,
-            date(2026, 1, 5),
-        )
-    )
+    service.add_regimen_item(cypionate(patient.id))
 
 
 def _rows(service, rule_id: str = MAGNESIUM):

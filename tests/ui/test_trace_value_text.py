@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.core.models import RegimenItem
 from app.services.findings import FindingsService
 from app.services.reports import ReportService
 from app.ui.findings_panel import detail_html
+from tests.conftest import cypionate
 
 
 def _b6_finding(service, patient):
     service.add_regimen_item(
-        RegimenItem(
-            None, patient.id, "hormone", "testosterone_cypionate", 100.0, "mg", "IM", 7.0,
-            date(2026, 1, 5),
-        )
+        cypionate(patient.id)
     )  # fmt: skip
     service.record_result(patient.id, "vitamin_b6_plp", "4", "nmol/L", datetime(2026, 5, 2, 8))
     evaluation = FindingsService(service).evaluate(patient.id, date(2026, 6, 1))
