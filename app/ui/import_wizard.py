@@ -195,8 +195,9 @@ class ImportWizard(QDialog):
         self.profile_name.setPlaceholderText("optional: save these settings as a profile")
         self.save_report_button = QPushButton("Save rejected rows…")
         self.columns_box = ColumnMappingBox()
+        # What needs a decision first (unknown tests, unmatched patients); the column
+        # guesses, named above the counts already, are corrected below when wrong.
         side = QVBoxLayout()
-        side.addWidget(self.columns_box)
         unknown = QLabel(
             "<b>Unknown analytes</b>: map each once to an analyte, or mark it not tracked; "
             "the clinic remembers either."
@@ -211,6 +212,7 @@ class ImportWizard(QDialog):
         side.addWidget(QLabel("<b>Patients</b>"))
         side.addWidget(self.patients_box, 1)
         side.addWidget(self.create_patients)
+        side.addWidget(self.columns_box)
         side.addWidget(self.profile_name)
         side.addWidget(self.save_report_button)
         # The side panel and the file's notes scroll, so a file with many columns or
