@@ -87,6 +87,8 @@ class ImportResult:
     skipped: int
     patients_created: int
     stored_path: str
+    #: Results written with a number in a unit the knowledge base cannot convert.
+    unconverted: int = 0
 
 
 def problems_report(problems: list[RowProblem]) -> str:

@@ -209,7 +209,8 @@ class Importer:
             unknown[mapping_text(tests[by_test[index]])].append(lines[index])
         for index in _rows_where(statuses, UNTRACKED_ANALYTE):
             untracked[mapping_text(tests[by_test[index]])].append(lines[index])
-        self._sort_value_problems(preview, unknown, untracked)
+        matched = {mapping_text(t) for t, k in zip(rows.tests, test_keys, strict=True) if k}
+        self._sort_value_problems(preview, matched, unknown, untracked)
         # A number in a unit the analyte cannot be converted from (NaN: no number).
         unconverted = [
             key is not None and not ok for key, ok in zip(test_keys, convertible, strict=True)
@@ -252,22 +253,39 @@ class Importer:
     def _sort_value_problems(
         self,
         preview: ImportPreview,
+        matched: set[str],
         unknown: dict[str, list[int]],
         untracked: dict[str, list[int]],
     ) -> None:
         """Rows whose value could not be read, by their test (an EHR's text answers to a
         questionnaire: 'Never smoker'). A test the clinic does not track leaves them out
         with it, not rejected; an unknown test lists them with its other rows, so it can
-        be marked not tracked even when none of its values is a number."""
+        be marked not tracked even when none of its values is a number. A test some read
+        row of the file matched (by LOINC, say) keeps them rejected whatever its name.
+
+        ``matched``: the mapping texts of the file's tests that matched an analyte.
+        """
+        lists = {"unknown": unknown, "untracked": untracked}
+        decided: dict[tuple[str, str, str], tuple[str, str]] = {}  # a file has few tests
         for problem in preview.parsed.problems:
             if not any(problem.test):
                 continue
-            test = written_test(*problem.test)
-            if self.matcher.not_tracked(test):
+            found = decided.get(problem.test)
+            if found is None:
+                test = written_test(*problem.test)
+                text = mapping_text(test)
+                if text in matched or self.matcher.match(test) is not None:
+                    found = ("rejected", text)
+                elif self.matcher.not_tracked(test):
+                    found = ("untracked", text)
+                else:
+                    found = ("unknown", text)
+                decided[problem.test] = found
+            kind, text = found
+            if kind == "untracked":
                 preview.untracked_problems.append(problem)
-                untracked[mapping_text(test)].append(problem.line)
-            elif self.matcher.match(test) is None:
-                unknown[mapping_text(test)].append(problem.line)
+            if kind in lists:
+                lists[kind][text].append(problem.line)
         for lines in (*unknown.values(), *untracked.values()):
             lines.sort()
 
@@ -414,6 +432,11 @@ class Importer:
             )
             offered = records.offered
             skipped = records.skipped + len(preview.untracked_problems)
+            # Counted among the rows written (not duplicates or rejected ones), and only
+            # when the preview saw such a unit: a million-row batch is not read again.
+            unconverted = (
+                self._repo.unconverted_results(batch_id) if preview.unrecognised_units else 0
+            )
             self._end_suppressions(preview, rows, test_keys, visit_patients)
             self._store_mappings(user_id)
             if save_profile:
@@ -448,6 +471,7 @@ class Importer:
             skipped=skipped,
             patients_created=len(created),
             stored_path=str(stored or ""),
+            unconverted=unconverted,
         )
 
     def _end_suppressions(self, preview, rows, test_keys, visit_patients) -> None:  # noqa: ANN001

@@ -114,6 +114,15 @@ class ImportRepository:
         ).fetchone()
         return row[0] if row else ""
 
+    def unconverted_results(self, batch_id: int) -> int:
+        """The batch's results with a number kept in a unit that could not be converted."""
+        (count,) = self._conn.execute(
+            "SELECT count(*) FROM observations WHERE batch_id = ? "
+            "AND value IS NOT NULL AND value_canonical IS NULL",
+            (batch_id,),
+        ).fetchone()
+        return count
+
     def batch_impact(self, batch_id: int) -> BatchImpact:
         """The batch's results still stored, their patients, and how many changed since."""
         results, patients = self._conn.execute(

@@ -511,7 +511,6 @@ class ImportWizard(QDialog):
             result,
             self._preview.file_name,
             can_undo=self._service.can("import.undo"),
-            kept_units=self._preview.summary()["unrecognised_unit_rows"],
         )
         self.done_label.setText(self.result_text)
         self._show_page(2)
@@ -537,9 +536,7 @@ class ImportWizard(QDialog):
 PREVIEW_COLUMN_MAX = 240
 
 
-def done_text(  # noqa: ANN001 - an ImportResult
-    result, file_name: str, *, can_undo: bool = True, kept_units: int = 0
-) -> str:
+def done_text(result, file_name: str, *, can_undo: bool = True) -> str:  # noqa: ANN001
     """What the import did, in counts a clinician reads at a glance (zeros left out)."""
     imported = f"{result.imported:,} result{'' if result.imported == 1 else 's'}"
     lines = [f"Imported {imported} from {file_name} as batch {result.batch_id}."]
@@ -550,7 +547,7 @@ def done_text(  # noqa: ANN001 - an ImportResult
         (result.rejected, "row was rejected", "rows were rejected"),
         (result.skipped, "row was left out (unmatched patient or a test not imported)",
          "rows were left out (unmatched patients or tests not imported)"),
-        (kept_units, "result is kept in the unit the lab wrote, not converted",
+        (result.unconverted, "result is kept in the unit the lab wrote, not converted",
          "results are kept in the unit the lab wrote, not converted"),
     ):  # fmt: skip
         if count:

@@ -134,3 +134,18 @@ def test_text_answers_to_a_test_not_tracked_are_left_out_not_rejected(clinic):
     assert batch.rows_rejected == 1
     _, _, later = _preview(clinic, answers.replace("2026-05", "2026-07"), "later.csv")
     assert later.summary()["untracked_analyte_rows"] == 2  # remembered for later files
+
+
+def test_an_unreadable_value_of_a_test_matched_by_loinc_stays_rejected(clinic):
+    """Synthea writes the LOINC in its code column under a name the knowledge base does
+    not know: the readable rows match by the code, so the unreadable ones are problems
+    of a known test, never listed as unknown nor left out as not tracked."""
+    text = (
+        "PATIENT,CODE,DESCRIPTION,VALUE,UNITS,DATE\n"
+        "MRN-1001,4548-4,Hemoglobin A1c/Hemoglobin.total in Blood,5.6,%,2026-03-02\n"
+        "MRN-1001,4548-4,Hemoglobin A1c/Hemoglobin.total in Blood,,%,2026-03-03\n"
+        "MRN-1001,4548-4,Hemoglobin A1c/Hemoglobin.total in Blood,abc,%,2026-03-04\n"
+    )
+    importer, data, preview = _preview(clinic, text, "synthea.csv")
+    assert preview.unknown_analytes == {} and preview.untracked_analytes == {}
+    assert preview.summary()["rejected"] == 2

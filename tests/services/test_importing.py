@@ -353,3 +353,17 @@ def test_an_undo_that_lost_a_race_changes_nothing(clinic, monkeypatch):
     assert (after.undone_at, after.undone_by) == (first.undone_at, first.undone_by)
     undos = [r for r in clinic.session.audit.rows() if r.action == "delete"]
     assert len(undos) == 1
+
+
+def test_the_result_counts_only_written_rows_kept_in_an_unconvertible_unit(clinic):
+    text = (
+        "MRN,Test,Result,Units,Collected\n"
+        "MRN-1001,Zinc,70,furlongs,2026-03-02 08:10\n"
+        "MRN-1001,Zinc,71,furlongs,2026-03-03 08:10\n"
+        "MRN-9999,Zinc,72,furlongs,2026-03-03 08:10\n"
+    )
+    importer, data, preview = _preview(clinic, text)
+    assert preview.summary()["unrecognised_unit_rows"] == 3  # the unmatched patient's too
+    assert importer.commit(preview, data).unconverted == 2
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    assert importer.commit(preview, data).unconverted == 0

@@ -3,6 +3,7 @@ rows, read what an undo removes, undo it; and the wizard's summary of an import.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -165,7 +166,7 @@ def test_the_wizard_summary_leaves_out_zeros_and_says_where_to_undo():
         "4 rows were left out (unmatched patients or tests not imported).",
     ]
     assert "kept at /data/imports/x.csv" in lines[5]
-    kept = done_text(quiet, "b.csv", kept_units=3).splitlines()[1]
+    kept = done_text(replace(quiet, unconverted=3), "b.csv").splitlines()[1]
     assert kept == "3 results are kept in the unit the lab wrote, not converted."
 
 

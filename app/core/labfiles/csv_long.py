@@ -120,8 +120,12 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
         pending.append((index, collected, born))
 
     def test_of(row: list[str]) -> tuple[str, str, str]:
-        """The row's test as written, for a problem with its value (absent columns: '')."""
-        return row[i_an].strip(), row[i_loinc].strip(), row[i_code].strip()
+        """The row's test as its rows name it, for a problem with its value (absent
+        columns: ''): a LOINC code in the code column is a LOINC, as for a read row."""
+        loinc, local = row[i_loinc].strip(), row[i_code].strip()
+        if local and not loinc and LOINC_CODE.match(local):
+            loinc, local = local, ""
+        return row[i_an].strip(), loinc, local
 
     use_fast = _FAST_BRANCH
     sampled = 0
