@@ -45,6 +45,9 @@ def run_import(service, args) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportUserError(f"Cannot read {path}: {exc.strerror}.") from exc
+    if args.report and not Path(args.report).expanduser().parent.is_dir():
+        # Said before anything is written: the report is saved after the commit.
+        raise ImportUserError(f"--report {args.report}: its folder does not exist.")
     importer = Importer(service)
     options, profile_name = _options(args, importer)
     try:
@@ -206,8 +209,13 @@ def _print(
             print("    created as a new patient")
     if unmatched:
         print("  assign a file patient to a clinic patient with --assign 'WHO=MRN'")
+    rejected_lines = {p.line for p in preview.rejected}
     for text, count in unknown.items():
-        print(f"  unknown analyte: {text!r} ({_rows(count)}); map with --map '{text}=KEY'")
+        # Rows whose value was unreadable are listed with their test (so it can be marked
+        # not tracked) but counted among the rejected above.
+        unreadable = sum(line in rejected_lines for line in preview.unknown_analytes[text])
+        also = f", {unreadable:,} of them rejected above" if unreadable else ""
+        print(f"  unknown analyte: {text!r} ({_rows(count)}{also}); map with --map '{text}=KEY'")
     if unknown:
         print(
             "  a test the clinic does not track: --not-tracked 'NAME' leaves it out of every "
@@ -239,10 +247,15 @@ def _print(
         print("Dry run: nothing was written.")
     else:
         print(
-            f"Imported {result.imported} results as batch {result.batch_id}"
-            f" ({result.duplicates} duplicates skipped, {result.patients_created} patients created)."
+            f"Imported {_count(result.imported, 'result')} as batch {result.batch_id}"
+            f" ({_count(result.duplicates, 'duplicate')} skipped, "
+            f"{_count(result.patients_created, 'patient')} created)."
         )
 
 
+def _count(count: int, thing: str) -> str:
+    return f"{count:,} {thing}" if count == 1 else f"{count:,} {thing}s"
+
+
 def _rows(count: int) -> str:
-    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+    return _count(count, "row")

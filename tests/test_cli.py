@@ -421,7 +421,7 @@ def test_importing_a_file_again_makes_no_empty_batch(tmp_path, capsys):
     labs = tmp_path / "labs.csv"
     labs.write_text("MRN,Test,Result,Units,Collected\nR1,Zinc,70,ug/dL,2026-10-01 08:00\n")
     code, text, err = _run(capsys, *base, "import", str(labs))
-    assert code == 0 and "Imported 1 results" in text, err
+    assert code == 0 and "Imported 1 result " in text, err
     code, text, err = _run(capsys, *base, "import", str(labs))
     assert code == 0, err
     assert "Nothing new to import from labs.csv (1 already in the clinic)" in text
@@ -444,7 +444,7 @@ def test_created_patients_are_reported_as_created(tmp_path, capsys):
     amin, nameless = text.split("unmatched patient: ")[1:3]
     assert "created as a new patient" in amin and "not created" not in amin
     assert "not created: the file gives no full name" in nameless
-    assert "Imported 1 results" in text and "1 patients created" in text
+    assert "Imported 1 result " in text and "1 patient created" in text
 
 
 def test_assign_puts_one_sample_on_the_chosen_patient(tmp_path, capsys):
@@ -523,7 +523,7 @@ def test_columns_and_a_collection_date_can_be_given_for_a_file_the_reader_cannot
     code, text, err = _run(
         capsys, *base, "import", str(run), *chosen, "--collected-at", "2026-10-01 08:00"
     )
-    assert code == 0 and "Imported 1 results" in text, text + err
+    assert code == 0 and "Imported 1 result " in text, text + err
     code, text, err = _run(capsys, *base, "import", str(run), "--column", "mrn")
     assert code == 1 and "ROLE=HEADER" in err
 
@@ -550,7 +550,7 @@ def test_not_tracked_tests_are_left_out_of_later_imports(tmp_path, capsys):
     assert "--not-tracked 'NAME' leaves it out of every import" in text
     code, text, err = _run(capsys, *base, "import", str(labs), "--not-tracked", "Respiratory Rate")
     assert code == 0, err
-    assert "Imported 1 results" in text and "unknown analyte:" not in text
+    assert "Imported 1 result " in text and "unknown analyte:" not in text
     later = tmp_path / "later.csv"
     later.write_text(
         "MRN,Test,Result,Units,Collected\n"
@@ -565,6 +565,27 @@ def test_not_tracked_tests_are_left_out_of_later_imports(tmp_path, capsys):
     }
     code, text, err = _run(capsys, *base, "import", str(later))
     assert "left out, not tracked by this clinic: 'respiratory rate' (1)" in text
-    assert "1 of tests not tracked" in text and "Imported 1 results" in text
+    assert "1 of tests not tracked" in text and "Imported 1 result " in text
     code, text, err = _run(capsys, *base, "import", str(later), "--not-tracked", "ZINC")
     assert code == 1 and "is Zinc, serum in the knowledge base" in err and text == ""
+
+
+def test_a_report_is_saved_audited_and_a_missing_folder_stops_before_writing(tmp_path, capsys):
+    base = _demo_with_r1(tmp_path, capsys)
+    labs = tmp_path / "labs.csv"
+    labs.write_text(
+        "MRN,Test,Result,Units,Collected\n"
+        "R1,Zinc,70,ug/dL,2026-10-01 08:00\n"
+        "R1,Zinc,-5,ug/dL,2026-10-02 08:00\n"
+    )
+    code, _, err = _run(capsys, *base, "import", str(labs), "--report", str(tmp_path / "no/r.tsv"))
+    assert code == 1 and "its folder does not exist" in err
+    code, text, _ = _run(capsys, *base, "batches", "list")
+    assert "0 batch(es)" in text  # nothing was imported
+    report = tmp_path / "r.tsv"
+    code, text, err = _run(capsys, *base, "import", str(labs), "--report", str(report))
+    assert code == 0 and "Imported 1 result as batch" in text, err
+    lines = report.read_text(encoding="utf-8").splitlines()
+    assert lines[1].startswith("3\t") and "'-5 is below zero" in lines[1]  # neutralised
+    code, text, _ = _run(capsys, *base, "audit", "list")
+    assert "1 rejected rows of labs.csv to r.tsv" in text
