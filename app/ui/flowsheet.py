@@ -37,12 +37,12 @@ class FlowsheetModel(RowsTableModel):
 
     def __init__(
         self,
-        format_value: Callable[[str, float], str] | None = None,
+        format_value: Callable[[str, float, str], str] | None = None,
         unit_label: Callable[[str], str] = str,
         parent=None,
     ):
         super().__init__(parent)
-        self._format = format_value or (lambda key, value: f"{value:.4g}")
+        self._format = format_value or (lambda key, value, unit=None: f"{value:.4g}")
         self._unit = unit_label
         self._rows: list[AnalyteSeries] = []
         self.days: list[date] = []
@@ -113,14 +113,14 @@ class FlowsheetModel(RowsTableModel):
     def _text(self, lane: AnalyteSeries, point: SeriesPoint) -> str:
         """The value as reported; its unit too when it is not the row's unit."""
         if lane.derived or point.observation_id is None:
-            return f"{point.comparator or ''}{self._format(lane.key, point.value)}"
+            return f"{point.comparator or ''}{self._format(lane.key, point.value, lane.unit)}"
         text = point.raw_value
         if point.unit_reported and normalise_unit(point.unit_reported) != normalise_unit(lane.unit):
             text = f"{text} {self._unit(point.unit_reported)}"
         return text
 
     def _tooltip(self, lane: AnalyteSeries, point: SeriesPoint) -> str:
-        shown = f"{point.comparator or ''}{self._format(lane.key, point.value)}"
+        shown = f"{point.comparator or ''}{self._format(lane.key, point.value, lane.unit)}"
         lines = [
             f"{point.collected_at:%Y-%m-%d %H:%M}  {lane.label}: {shown} {self._unit(lane.unit)}",
             f"Reported: {point.raw_value} {self._unit(point.unit_reported)}".rstrip(),

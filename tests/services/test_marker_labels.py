@@ -32,3 +32,5 @@ def test_numbers_keep_their_decimals_only_in_a_unit_the_knowledge_base_gives_the
     assert kb.number_text("magnesium_serum", 2.0) == "2.00"
     assert kb.number_text("glucose_fasting", 5.4, "mmol/L") == "5.4"
     assert kb.number_text("no_such_analyte", 0.45) == "0.45"
+    # An SI unit the knowledge base gives no decimals for (a chart converts into it).
+    assert kb.number_text("b12", 303.974, "pmol/L") == "304"

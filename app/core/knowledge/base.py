@@ -128,19 +128,22 @@ class KnowledgeBase:
     def number_text(self, key: str, value: float, unit: str | None = None) -> str:
         """A result's number with the analyte's usual decimals for ``unit``.
 
-        Decimals are known for the canonical unit (the default) and the SI unit; a
-        number in any other unit, or of an unknown analyte, is shown as reported
-        (``12.5 nmol/L`` is not rounded to the decimals of ng/dL).
+        Decimals are known for the canonical unit (the default) and the SI unit; an SI
+        unit without them shows four significant digits (a chart converts into it:
+        B12 412 pg/mL is 304 pmol/L, not 303.974); a number in any other unit, or of an
+        unknown analyte, is shown as reported (``12.5 nmol/L`` is not rounded to the
+        decimals of ng/dL).
         """
         analyte = self.analytes.get(key)
-        decimals = None
         if analyte is not None:
             normal = analyte.canonical_unit if unit is None else normalise_unit(unit)
             if normal == analyte.canonical_unit:
-                decimals = analyte.decimals
-            elif normal == analyte.si_unit:
-                decimals = analyte.si_decimals
-        return f"{value:g}" if decimals is None else f"{value:.{decimals}f}"
+                return f"{value:.{analyte.decimals}f}"
+            if normal == analyte.si_unit:
+                if analyte.si_decimals is None:
+                    return f"{value:.4g}"
+                return f"{value:.{analyte.si_decimals}f}"
+        return f"{value:g}"
 
     def _is_unitless(self, analyte: Analyte) -> bool:
         info = self.units.get(analyte.canonical_unit)
