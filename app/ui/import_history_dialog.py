@@ -155,17 +155,18 @@ class ImportHistoryDialog(QDialog):
         may_undo = self._service.can(UNDO_PERMISSION)
         self.undo_button.setEnabled(may_undo and not batch.undone_at and not busy)
         self.undo_button.setToolTip(
-            "" if may_undo else "Your role cannot undo an import; ask a clinician or an admin."
+            ""
+            if may_undo
+            else "Your role cannot undo an import; ask a clinician or an administrator."
         )
 
     def _detail_text(self, batch) -> str:  # noqa: ANN001 - BatchRecord
+        layout = _LAYOUT_TEXT.get(batch.format, batch.format)
+        size = _size_text(batch.size_bytes)
+        profile = f", profile {batch.profile_name}" if batch.profile_name else ""
         text = (
-            f"Batch {batch.id}: {batch.file_name} ({_LAYOUT_TEXT.get(batch.format, batch.format)}, "
-            f"{_size_text(batch.size_bytes)}, "
-            "SHA-256 "
-            f"{batch.sha256[:16]}…)"
-            + (f", profile {batch.profile_name}" if batch.profile_name else "")
-            + f": {_plural(batch.rows_read, 'row', 'rows')} read"
+            f"Batch {batch.id}: {batch.file_name} ({layout}, {size}, SHA-256 "
+            f"{batch.sha256[:16]}…){profile}: {_plural(batch.rows_read, 'row', 'rows')} read"
         )
         left_out = (
             batch.rows_read - batch.rows_imported - batch.rows_duplicate - batch.rows_rejected
