@@ -5,26 +5,12 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QPushButton
 
+from app.core.labfiles.model import ROLES
 from app.core.labfiles.role_labels import role_label
 
-# The roles a clinic's CSV columns usually play, in the order a person reads a row.
-EDITABLE_ROLES = (
-    "mrn",
-    "source_patient_id",
-    "sample_id",
-    "family_name",
-    "given_name",
-    "patient_name",
-    "date_of_birth",
-    "analyte",
-    "loinc",
-    "value",
-    "unit",
-    "ref_range",
-    "flag",
-    "collected_at",
-    "lab",
-)
+# Every role a column can play (the command line's --column takes the same), in the
+# order a person reads a row: a wrong guess of any of them can be put right here.
+EDITABLE_ROLES = ROLES
 NONE = "— none —"
 
 

@@ -182,6 +182,11 @@ def test_an_ehr_export_names_its_columns_in_words_on_the_check_page(qtbot, wizar
     # The column box shows the same guess, not "MRN: none" beside an unnamed id column.
     assert dialog.columns_box.combos["source_patient_id"].currentData() == "PATIENT"
     assert "1 new" in dialog.counts.text()
+    # Every guess the info line names can be put right in the box (Test code included).
+    assert dialog.columns_box.combos["code"].currentData() == "CODE"
+    assert {"sex", "note", "ref_low", "ref_high", "collected_time"} <= set(
+        dialog.columns_box.combos
+    )
 
 
 def test_a_file_with_many_notes_keeps_the_wizard_within_a_laptop_screen(qtbot, wizard):
