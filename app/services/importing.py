@@ -570,10 +570,10 @@ class Importer:
             KeyError: No such batch.
             ValueError: The batch was undone already (perhaps a moment ago elsewhere).
         """
+        self._service.session.require(roles.IMPORT_UNDO, "lab results")  # audited if refused
         refusal = self._undo_refusal(batch_id)
         if refusal is not None:
             raise refusal
-        self._service.session.require(roles.IMPORT_UNDO, "lab results")
         with self._service.database.transaction():
             removed = self._repo.undo_batch(batch_id, self._service.user.id)
             if removed is None:  # undone since the check above, elsewhere: nothing changed

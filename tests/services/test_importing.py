@@ -367,3 +367,26 @@ def test_the_result_counts_only_written_rows_kept_in_an_unconvertible_unit(clini
     assert importer.commit(preview, data).unconverted == 2
     importer, data, preview = _preview(clinic, LONG_CSV)
     assert importer.commit(preview, data).unconverted == 0
+
+
+def test_a_role_that_may_not_undo_is_refused_and_audited_whatever_the_batch(tmp_path, kb):
+    from app.security.roles import PermissionDenied
+    from app.services.admin import AdminService
+    from tests.conftest import create_encrypted_clinic, sign_in
+
+    path = tmp_path / "clinic.db"
+    admin = create_encrypted_clinic(path, kb)
+    importer, data, preview = _preview(admin, LONG_CSV)
+    batch_id = importer.commit(preview, data).batch_id
+    importer.undo(batch_id)  # already undone: the assistant's try is still a refusal
+    AdminService(admin).add_user("desk1", "assistant", "front desk phrase 2024 ok")
+    admin.close()
+    assistant = sign_in(path, kb, "desk1", "front desk phrase 2024 ok")
+    try:
+        for batch in (batch_id, 999):
+            with pytest.raises(PermissionDenied):
+                Importer(assistant).undo(batch)
+        denied = [r for r in assistant.session.audit.rows() if r.outcome == "denied"]
+        assert [r.action for r in denied] == ["import.undo", "import.undo"]
+    finally:
+        assistant.close()
