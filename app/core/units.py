@@ -47,6 +47,10 @@ _ATOMS = {
     "meq": "mEq",
     "24h": "24h",
     "fl": "fL",
+    "mm3": "mm3",
+    "mm\u00b3": "mm3",
+    "um3": "um3",
+    "um\u00b3": "um3",
     "min": "min",
     "mmhg": "mmHg",
     "cm": "cm",
@@ -94,6 +98,11 @@ _WHOLE = {
     "thou/ul": "10*3/uL",
     "m/ul": "10*6/uL",
     "mil/ul": "10*6/uL",
+    # The same per cubic millimetre, as older analyzers write it.
+    "k/mm3": "10*3/mm3",
+    "thou/mm3": "10*3/mm3",
+    "m/mm3": "10*6/mm3",
+    "mil/mm3": "10*6/mm3",
 }
 
 # A leading power of ten in a count unit: 10*3/uL (UCUM), 10^3/uL, x10E3/uL (Labcorp),

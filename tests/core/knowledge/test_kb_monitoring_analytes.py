@@ -267,3 +267,8 @@ def test_older_analyzer_volume_units_are_the_same_counts(kb):
     assert kb.to_canonical("platelets", 162, normalise_unit("10^3/mm3")) == 162
     assert kb.to_canonical("mcv", 45.0, normalise_unit("µm3")) == 45.0
     assert kb.unit_label("10*3/mm3") == "×10³/mm³" and kb.unit_label("um3") == "µm³"
+    # The spellings such exports use, the knowledge base's own label included.
+    for spelt in ("K/mm3", "thou/mm3", "10³/mm³", "×10³/mm³", "10^3/mm3"):
+        assert normalise_unit(spelt) == "10*3/mm3", spelt
+    assert normalise_unit("M/mm3") == normalise_unit("×10⁶/mm³") == "10*6/mm3"
+    assert normalise_unit("µm³") == normalise_unit("um3") == "um3"
