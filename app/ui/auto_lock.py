@@ -2,13 +2,21 @@
 
 Any keyboard or mouse input anywhere in the app restarts the idle timer (one
 application-wide event filter). On time-out the service audits the lock and
-closes its connection; the window's pages and any open dialogs are hidden, not
-closed, so what the user was typing is still there after signing in again.
+closes its connection; the window's pages are swapped for a lock screen and every
+other open window is covered by one, so what the user was typing is still there
+after signing in again.
+
+Open dialogs are covered, not hidden: hiding a dialog ends its ``exec()``, and the
+code that opened it would go on as if it had been cancelled (an account added after
+unlocking never reached the Users list), while a message box Qt built itself would
+be deleted under the lock. A covered modal dialog keeps its modality, so its cover
+has its own password field.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -26,6 +34,11 @@ _INPUT_EVENTS = {
     QEvent.Wheel,
     QEvent.TouchBegin,
 }
+LOCKED_TITLE = "Cofactor is locked"
+
+
+def _alive(widget) -> bool:
+    return widget is not None and shiboken6.isValid(widget)
 
 
 class LockScreen(QWidget):
@@ -61,6 +74,61 @@ class LockScreen(QWidget):
         self.password.clear()
 
 
+class _Cover:
+    """One open window while locked: its contents and title hidden under a lock screen.
+
+    The window itself stays shown, so a dialog's ``exec()`` keeps waiting for it.
+    """
+
+    def __init__(self, window: QWidget, username: str, unlock):
+        self.window = window
+        self.title = window.windowTitle()
+        self.size = window.size()
+        self.focus = window.focusWidget()
+        self.hidden = [
+            child
+            for child in window.findChildren(QWidget, options=Qt.FindDirectChildrenOnly)
+            if not child.isWindow() and not child.isHidden()
+        ]
+        for child in self.hidden:
+            child.hide()
+        self.screen = LockScreen(username, window)
+        self.screen.setAutoFillBackground(True)
+        # Queued: the Return that unlocks must not reach the dialog's own default
+        # button, which is shown again by the unlock.
+        self.screen.unlock_requested.connect(unlock, Qt.QueuedConnection)
+        window.setWindowTitle(LOCKED_TITLE)
+        window.resize(window.size().expandedTo(self.screen.sizeHint()))
+        self.grown_to = window.size()  # put back on unlock unless the user resized it
+        self.fit()
+        self.screen.show()
+        self.screen.raise_()
+
+    def fit(self) -> None:
+        if _alive(self.screen) and _alive(self.window):
+            self.screen.setGeometry(self.window.rect())
+
+    def say(self, text: str) -> None:
+        if _alive(self.screen):
+            self.screen.error.setText(text)
+
+    def remove(self) -> None:
+        """Show the window's contents again (it may have been closed meanwhile)."""
+        if _alive(self.screen):
+            self.screen.hide()
+            self.screen.deleteLater()
+        if not _alive(self.window):
+            return
+        for child in self.hidden:
+            if _alive(child):
+                child.show()
+        self.window.setWindowTitle(self.title)
+        if self.window.size() == self.grown_to:
+            self.window.resize(self.size)
+        if _alive(self.focus) and self.focus.isVisible():
+            self.focus.setFocus()
+
+
 class IdleLock(QObject):
     """Watches for input and locks ``window`` after ``minutes`` without any."""
 
@@ -71,7 +139,7 @@ class IdleLock(QObject):
         super().__init__(window)
         self._window = window
         self._service = service
-        self._hidden_dialogs: list[QWidget] = []
+        self._covers: list[_Cover] = []
         self._saved_central = None
         self.screen: LockScreen | None = None
         self.timer = QTimer(self, singleShot=True)
@@ -87,6 +155,10 @@ class IdleLock(QObject):
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
         if event.type() in _INPUT_EVENTS and not self.is_locked:
             self.timer.start()
+        elif event.type() == QEvent.Resize and self._covers:
+            for cover in self._covers:
+                if cover.window is watched:
+                    cover.fit()
         return False
 
     def stop(self) -> None:
@@ -98,14 +170,20 @@ class IdleLock(QObject):
         if self.is_locked or not self._window.isVisible():
             return
         self._service.lock("timeout")
-        app = QApplication.instance()
-        self._hidden_dialogs = [
-            w for w in app.topLevelWidgets() if w is not self._window and w.isVisible()
-        ]
-        for widget in self._hidden_dialogs:
-            widget.hide()
+        username = self._service.user.username
+        for widget in QApplication.instance().topLevelWidgets():
+            if widget is self._window or not widget.isVisible():
+                continue
+            if widget.windowType() in (Qt.Popup, Qt.ToolTip) or widget.testAttribute(
+                Qt.WA_DontShowOnScreen
+            ):
+                # A menu or tooltip is fleeting; a native dialog (shown by the platform,
+                # not by Qt) cannot be covered: closing them loses nothing typed.
+                widget.hide()
+                continue
+            self._covers.append(_Cover(widget, username, self.unlock))
         self._saved_central = self._window.takeCentralWidget()
-        self.screen = LockScreen(self._service.user.username)
+        self.screen = LockScreen(username)
         self.screen.unlock_requested.connect(self.unlock)
         self._window.setCentralWidget(self.screen)
         self._window.menuBar().setEnabled(False)
@@ -114,19 +192,23 @@ class IdleLock(QObject):
     def unlock(self, password: str) -> bool:
         from app.services.session import SignInError
 
+        if not self.is_locked:
+            return True  # a queued request from a cover after another screen unlocked
         try:
             self._service.unlock(password)
         except SignInError as exc:
             if self.screen is not None:
                 self.screen.error.setText(str(exc))
+            for cover in self._covers:
+                cover.say(str(exc))
             return False
         self._window.setCentralWidget(self._saved_central)
         self._saved_central = None
         self.screen = None
         self._window.menuBar().setEnabled(True)
-        for widget in self._hidden_dialogs:
-            widget.show()
-        self._hidden_dialogs = []
         self.timer.start()
+        covers, self._covers = self._covers, []
+        for cover in covers:
+            cover.remove()
         self.unlocked.emit()
         return True

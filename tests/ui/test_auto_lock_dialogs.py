@@ -1,0 +1,88 @@
+"""Auto-lock with a dialog open: its contents hidden, the dialog itself kept waiting.
+
+Hiding a dialog ends its ``exec()``: the code that opened it went on as if it had
+been cancelled (an account added after unlocking never reached the Users list), and
+a message box Qt had built itself was deleted, so unlocking raised. The lock now
+covers each open window instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QVBoxLayout
+
+from app.ui.auto_lock import LockScreen
+from app.ui.main_window import MainWindow
+from tests.conftest import ADMIN_PASSWORD as PASSWORD
+from tests.conftest import create_encrypted_clinic
+from tests.conftest import sign_in as _sign_in
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, kb):
+    path = tmp_path / "clinic.db"
+    create_encrypted_clinic(path, kb).close()
+    service = _sign_in(path, kb)
+    main = MainWindow(service)
+    qtbot.addWidget(main)
+    main.show()
+    yield main
+    main.close()
+    service.close()
+
+
+def _lock_screens(widget) -> list[LockScreen]:
+    return [s for s in widget.findChildren(LockScreen) if s.isVisible()]
+
+
+def test_a_dialog_open_in_exec_stays_open_and_waiting_across_a_lock(qtbot, window):
+    dialog = QDialog(window)
+    dialog.setWindowTitle("Testcase, One")
+    typed = QLineEdit("half-typed")
+    QVBoxLayout(dialog).addWidget(typed)
+    seen: dict = {}
+
+    def while_open() -> None:
+        window.idle_lock.lock()
+        seen["locked_visible"] = typed.isVisible()
+        seen["locked_title"] = dialog.windowTitle()
+        seen["covers"] = len(_lock_screens(dialog))
+        seen["unlocked"] = window.idle_lock.unlock(PASSWORD)
+        seen["after_visible"] = dialog.isVisible() and typed.isVisible()
+        seen["after_title"] = dialog.windowTitle()
+        seen["after_covers"] = len(_lock_screens(dialog))
+        QTimer.singleShot(0, dialog.accept)  # the user finishes the dialog after unlocking
+
+    QTimer.singleShot(0, while_open)
+    result = dialog.exec()
+    assert seen["locked_visible"] is False, "the dialog's contents showed while locked"
+    assert seen["locked_title"] != "Testcase, One"
+    assert seen["covers"] == 1
+    assert seen["unlocked"] is True
+    assert seen["after_visible"] and seen["after_title"] == "Testcase, One"
+    assert seen["after_covers"] == 0
+    assert typed.text() == "half-typed"
+    assert result == QDialog.Accepted, "exec() ended at the lock as if cancelled"
+
+
+def test_unlocking_with_a_qt_built_message_box_open_does_not_raise(qtbot, window):
+    seen: dict = {}
+
+    def while_open() -> None:
+        box = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()
+        )
+        window.idle_lock.lock()
+        seen["covered"] = len(_lock_screens(box)) == 1
+        seen["unlocked"] = window.idle_lock.unlock(PASSWORD)
+        seen["timer"] = window.idle_lock.timer.isActive()
+        box.button(QMessageBox.Yes).click()
+
+    QTimer.singleShot(0, while_open)
+    answer = QMessageBox.question(window, "Disable account", "Disable desk1?")
+    assert seen == {"covered": True, "unlocked": True, "timer": True}
+    assert answer == QMessageBox.Yes
+    assert not window.idle_lock.is_locked and window.menuBar().isEnabled()
