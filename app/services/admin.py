@@ -289,6 +289,7 @@ class AdminService:
             clinic.mark_verified(None)
         self._session.audit.sync_anchor()
         carried = self._carry_over(later or [])
+        matched = self.match_key_slots_to_accounts()
         if damaged:
             where = f"the damaged clinic file is kept as {info.damaged_copy}"
         else:
@@ -298,8 +299,43 @@ class AdminService:
                 where += "the replaced trail is kept only in the safety copy"
             else:
                 where += f"; {carried} later audit events carried over"
+        if matched:
+            where += "; " + "; ".join(matched)
         self._service.record_event("restore", "backup", detail=f"from {Path(backup).name}; {where}")
         return info
+
+    def match_key_slots_to_accounts(self) -> list[str]:
+        """After a restore: make the key slots (the live file's) fit the accounts (the
+        backup's), and say what changed.
+
+        A slot with no enabled account (added or kept after the backup) would still
+        unwrap the clinic key for a password nobody can revoke: it is removed. An enabled
+        account without a slot (disabled after the backup) could never sign in while
+        the list called it active: it is disabled, to be re-enabled with a new password.
+        A plain clinic has no slots.
+        """
+        slots = self._slots()
+        if slots is None:
+            return []
+        accounts = {user.username.casefold(): user for user in self._users.list()}
+        changes = []
+        for name in slots.usernames():
+            account = accounts.get(name.casefold())
+            if account is None or account.disabled:
+                slots.remove(name)
+                changes.append(f"key slot of {name} removed (no enabled account in the backup)")
+        with_slot = {name.casefold() for name in slots.usernames()}
+        stranded = [u for u in accounts.values() if not u.disabled and u.username.casefold()
+                    not in with_slot]  # fmt: skip
+        if stranded:
+            with self._service.database.transaction():
+                for user in stranded:
+                    self._users.set_disabled(user.id, True)
+                    changes.append(
+                        f"{user.username} disabled (no key slot since the backup; re-enable "
+                        "with a new password)"
+                    )
+        return changes
 
     def _carry_over(self, events) -> int:  # noqa: ANN001 - AuditRows of the replaced trail
         """Write the replaced trail's later events into the restored one, marked as such."""

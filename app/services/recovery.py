@@ -89,16 +89,19 @@ def _require_administrator(account: dict | None, key: bytes | None, password: st
 def _audit_restore(clinic_path, backup, info, username, password, params) -> None:
     """Sign in to the restored clinic and record the restore in its audit trail."""
     from app.services import ClinicService  # the full service only once the file is back
+    from app.services.admin import AdminService
 
     service = ClinicService.sign_in(clinic_path, username, password, params=params)
     try:
         # The anchor beside the clinic may name a later audit head than the backup has.
         service.session.audit.sync_anchor()
+        matched = AdminService(service).match_key_slots_to_accounts()
         service.record_event(
             "restore",
             "backup",
             detail=f"from {backup.name}, the clinic file could not be opened; "
-            f"the damaged file is kept as {info.damaged_copy}",
+            f"the damaged file is kept as {info.damaged_copy}"
+            + "".join(f"; {change}" for change in matched),
         )
     finally:
         service.close()

@@ -50,3 +50,30 @@ def test_events_after_the_backup_are_carried_into_the_restored_trail(tmp_path, k
     assert before.session.audit.verify().ok
     assert before.find_patient("MRN-2002") is None  # the data is the backup's
     before.close()
+
+
+def test_a_restore_fits_the_key_slots_to_the_restored_accounts(tmp_path, kb):
+    """The backup's accounts come back but the key slots are the live file's: an account
+    added after the backup would keep a password that opens the clinic key, which nobody
+    could revoke; one disabled since would be listed active yet never sign in."""
+    from app.security.keyslots import KeySlots, slots_path_for
+    from app.services.session import SignInError
+
+    path = tmp_path / "clinic.db"
+    service = create_encrypted_clinic(path, kb)
+    admin = AdminService(service)
+    admin.add_user("desk1", "assistant", BEN_PASSWORD)
+    backup = admin.back_up().path
+    admin.add_user("ben", "clinician", BEN_PASSWORD)  # after the backup
+    admin.set_disabled("desk1", True)  # its slot goes with it
+    admin.restore(backup)
+    assert sorted(KeySlots(slots_path_for(path)).usernames()) == ["ana"]
+    desk1 = next(u for u in admin.users() if u.username == "desk1")
+    assert desk1.disabled  # listed as it really is: it cannot sign in
+    (restore,) = [r for r in service.session.audit.rows() if r.action == "restore"]
+    assert "key slot of ben removed" in restore.detail and "desk1 disabled" in restore.detail
+    admin.set_disabled("desk1", False, password="a new long passphrase 2")
+    service.close()
+    with pytest.raises(SignInError):
+        sign_in(path, kb, "ben", BEN_PASSWORD)
+    sign_in(path, kb, "desk1", "a new long passphrase 2").close()
