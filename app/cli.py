@@ -239,12 +239,13 @@ def _cmd_kb_rules(args: argparse.Namespace, paths: AppPaths) -> int:
 def _security_errors() -> tuple[type[Exception], ...]:
     """Refusals that are the user's to fix: wrong password, weak password, no permission..."""
     from app.security.accounts import UsernameError
+    from app.security.keyslots import KeySlotError
     from app.security.passwords import PasswordPolicyError
     from app.security.roles import PermissionDenied
     from app.services.session import SignInError
     from app.store.backup import BackupError
     from app.store.locking import ClinicInUse
-    from app.store.users import DuplicateUsername, LastAdministrator
+    from app.store.users import DuplicateUsername, LastAdministrator, NoSuchUsername
 
     return (
         SignInError,
@@ -253,7 +254,9 @@ def _security_errors() -> tuple[type[Exception], ...]:
         ClinicInUse,
         UsernameError,
         DuplicateUsername,
+        NoSuchUsername,
         LastAdministrator,
+        KeySlotError,
         BackupError,
     )
 

@@ -293,6 +293,19 @@ def test_admin_commands_backup_restore_users_and_audit(tmp_path, capsys, monkeyp
         stdin=secret + "a long clinician passphrase 42\n",
     )
     assert code == 0 and "clin1" in text
+    # Ordinary mistakes are one-line refusals, not "unexpected error" (exit 70).
+    code, _, err = admin(
+        "users",
+        "add",
+        "--username",
+        "CLIN1",
+        "--role",
+        "clinician",
+        stdin=secret + "another long passphrase 43\n",
+    )
+    assert code == 1 and "already an account named CLIN1" in err
+    code, _, err = admin("users", "role", "--username", "nobody", "--role", "clinician")
+    assert code == 1 and "No user named nobody." in err
     code, _, err = _run(
         capsys,
         "users",

@@ -28,7 +28,7 @@ from app.store.backup import (
     verify_backup,
 )
 from app.store.backup_files import default_backup_dir, list_backups, prune
-from app.store.users import User, UserRepository
+from app.store.users import DuplicateUsername, NoSuchUsername, User, UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,8 @@ class AdminService:
         username = validate_username(username)
         validate_role(role)
         check_password_policy(password, username)
+        if self._users.by_username(username) is not None:  # before a key slot is written
+            raise DuplicateUsername(username)
         slots = self._slots()
         if slots is not None:
             slots.add(username, password, self._session.key, params=self._session.params)
@@ -154,7 +156,7 @@ class AdminService:
     def _user(self, username: str) -> User:
         user = self._users.by_username(username)
         if user is None:
-            raise KeyError(f"No user named {username}.")
+            raise NoSuchUsername(username)
         return user
 
     # -- audit -------------------------------------------------------------------------

@@ -72,6 +72,14 @@ class UnknownUser(KeyError):
     """No account has this id."""
 
 
+class NoSuchUsername(LookupError):
+    """No account has this username; the message is meant for the user."""
+
+    def __init__(self, username: str):
+        super().__init__(f"No user named {username}.")
+        self.username = username
+
+
 class LastAdministrator(Exception):
     """The change would leave the clinic without an enabled administrator."""
 
