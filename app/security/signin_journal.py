@@ -36,7 +36,9 @@ class FailureJournal:
             "at": (at or datetime.now(UTC)).isoformat(),
             "reason": reason,
         }
-        with open(self.path, "a", encoding="utf-8") as handle:
+        # Owner-only from its first write, as every other file of a clinic (it names users).
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        with open(os.open(self.path, flags, 0o600), "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
             handle.flush()
             os.fsync(handle.fileno())

@@ -112,3 +112,17 @@ def test_clinic_its_wal_and_its_backups_are_readable_by_the_owner_only(tmp_path,
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
     service.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_the_failed_sign_in_file_is_readable_by_the_owner_only(tmp_path, kb):
+    """It names the user names people typed: not world-readable either."""
+    from app.services.session import SignInError
+    from tests.conftest import create_encrypted_clinic, sign_in
+
+    path = tmp_path / "clinic.db"
+    create_encrypted_clinic(path, kb).close()
+    with pytest.raises(SignInError):
+        sign_in(path, kb, "ana", "not the password at all")
+    (journal,) = tmp_path.glob("clinic.db.signin-failures")
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
