@@ -22,10 +22,12 @@ from app.security.kdf import DEFAULT_PARAMS, Argon2Params
 from app.security.keyslots import KeySlots, WrongPassword, slots_path_for
 from app.security.passwords import verify_password
 from app.security.signin import SignInThrottle
+from app.security.signin_journal import FailureJournal, journal_path_for
 from app.services.session import (
     DEMO_USER,
     Session,
     SignInError,
+    audit_journaled_failures,
     create_session,
     sign_in_session,
 )
@@ -34,6 +36,7 @@ from app.store.observations import ObservationRepository
 from app.store.patients import PatientRepository
 from app.store.regimen import RegimenRepository
 from app.store.settings import SettingsRepository
+from app.store.users import UserRepository
 
 log = logging.getLogger(__name__)
 
@@ -248,10 +251,18 @@ class ClinicSession:
             return
         user = self.session.user
         throttle = self.session.throttle
-        locked_until = throttle.refuse_locked(user.username)
-        if locked_until is not None:
-            raise SignInError("Too many failed attempts; wait a few minutes and try again.")
         path = self._clinic.path
+        # The clinic is closed while locked: a wrong password is journaled beside it, as at
+        # sign-in, so it counts towards the lockout across restarts and is audited on the
+        # next unlock or sign-in.
+        journal = FailureJournal(journal_path_for(path)) if path is not None else None
+        locked_until = throttle.refuse_locked(user.username) or (
+            journal.locked_until(user.username) if journal is not None else None
+        )
+        if locked_until is not None:
+            if journal is not None:
+                journal.record(user.username, "locked")
+            raise SignInError("Too many failed attempts; wait a few minutes and try again.")
         key = None
         try:
             if path is not None and slots_path_for(path).exists():
@@ -260,12 +271,19 @@ class ClinicSession:
                 raise WrongPassword
         except WrongPassword as exc:
             throttle.record_failure(user.username)
+            if journal is not None:
+                journal.record(user.username, "wrong_password")
             raise SignInError("Wrong password.") from exc
         self._clinic.reattach(key)
         self.session.key = key
         self.session.locked = False
         throttle.record_success(user.username)
+        throttle.drain_pending()  # the journal holds the same failures
+        if journal is not None:
+            audit_journaled_failures(self.session.audit, UserRepository(self._clinic), journal)
         self.record_event("signin", "session", detail="unlocked")
+        if journal is not None:
+            journal.clear()
 
     def set_setting(self, key: str, value: str) -> None:
         """Change a clinic-wide setting (administrators; audited with old and new value)."""

@@ -226,6 +226,24 @@ def unwrap_clinic_key(
         raise SignInError("Wrong user name or password.") from exc
 
 
+def audit_journaled_failures(
+    audit: AuditLog, users: UserRepository, journal: FailureJournal
+) -> None:
+    """Write the failed sign-ins (and unlocks) journaled beside the clinic into its audit
+    trail: they could not be written when they happened (no key, or the clinic locked).
+    The caller clears the journal once its own event is recorded."""
+    for failure in journal.entries():
+        known = users.by_username(failure.username)
+        audit.append(
+            known.id if known else None,
+            failure.username,
+            "signin",
+            "session",
+            outcome="failure",
+            detail=f"{failure.reason} at {failure.at.isoformat()}",
+        )
+
+
 def _finish_sign_in(
     clinic: ClinicDatabase,
     key: bytes | None,
@@ -239,16 +257,8 @@ def _finish_sign_in(
     users = UserRepository(clinic)
     throttle.drain_pending()  # the journal below holds the same failures, across runs too
     journal = FailureJournal(journal_path_for(clinic.path)) if clinic.path else None
-    for failure in journal.entries() if journal else []:
-        known = users.by_username(failure.username)
-        audit.append(
-            known.id if known else None,
-            failure.username,
-            "signin",
-            "session",
-            outcome="failure",
-            detail=f"{failure.reason} at {failure.at.isoformat()}",
-        )
+    if journal is not None:
+        audit_journaled_failures(audit, users, journal)
     user = users.by_username(username)
     demo = key is None and user is not None and user.username == DEMO_USER
     if user is None or user.disabled:

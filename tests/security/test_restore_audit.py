@@ -77,3 +77,30 @@ def test_a_restore_fits_the_key_slots_to_the_restored_accounts(tmp_path, kb):
     with pytest.raises(SignInError):
         sign_in(path, kb, "ben", BEN_PASSWORD)
     sign_in(path, kb, "desk1", "a new long passphrase 2").close()
+
+
+def test_wrong_passwords_at_the_lock_screen_are_audited_and_outlast_a_restart(tmp_path, kb):
+    """security.md A5: failures at the lock screen are audited (on the unlock that follows)
+    and count towards the lockout, which a restart of the app does not reset."""
+    from app.services.session import SignInError
+    from tests.conftest import ADMIN_PASSWORD
+
+    path = tmp_path / "clinic.db"
+    service = create_encrypted_clinic(path, kb)
+    service.lock()
+    for _ in range(2):
+        with pytest.raises(SignInError, match="Wrong password"):
+            service.unlock("not my password at all")
+    service.unlock(ADMIN_PASSWORD)
+    rows = service.session.audit.rows()
+    failures = [r for r in rows if r.action == "signin" and r.outcome == "failure"]
+    assert len(failures) == 2 and all(r.username == "ana" for r in failures)
+    assert rows[-1].detail == "unlocked"
+    # Locked again, out of attempts, then the app quits: the next start still refuses.
+    service.lock()
+    for _ in range(10):
+        with pytest.raises(SignInError):
+            service.unlock("not my password at all")
+    service.close()
+    with pytest.raises(SignInError, match="Too many failed sign-ins"):
+        sign_in(path, kb)
