@@ -277,6 +277,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("users", "add"): _with_service("run_users"),
         ("users", "role"): _with_service("run_users"),
         ("users", "disable"): _with_service("run_users"),
+        ("users", "password"): _with_service("run_users"),
         ("audit", "verify"): _with_service("run_audit"),
         ("audit", "list"): _with_service("run_audit"),
         ("backup", None): _with_service("run_backup"),

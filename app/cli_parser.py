@@ -220,6 +220,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_off = user_cmds.add_parser("disable", parents=[common], help="disable an account")
     user_off.add_argument("--username", required=True)
+    user_pw = user_cmds.add_parser(
+        "password",
+        parents=[common],
+        help="change your own password, or (administrators) reset another's",
+        description=(
+            "Without --username, change your own password (every role may). The new "
+            "password is asked for; with --password-stdin, send your current password on "
+            "the first line and the new one on the second."
+        ),
+    )
+    user_pw.add_argument("--username", help="the account to reset (administrators)")
 
     audit = commands.add_parser("audit", parents=[common], help="the audit trail (administrators)")
     audit_cmds = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -75,17 +75,23 @@ def run_users(service, args) -> int:
         admin.set_disabled(args.username, True)
         print(f"{args.username} disabled; their key slot was removed.")
         return 0
+    if args.users_command == "password":
+        # Signing in to run this proved the current password.
+        target = args.username or service.user.username
+        admin.change_password(target, _new_password(args, "New password: "))
+        print(f"The password of {target} was changed.")
+        return 0
     raise UserError(f"unknown users action {args.users_command}")
 
 
-def _new_password(args) -> str:
-    """The new user's password: the second stdin line after the signed-in user's."""
+def _new_password(args, prompt: str = "New user's password: ") -> str:
+    """A new password: the second stdin line after the signed-in user's, or asked twice."""
     if getattr(args, "password_stdin", False):
         line = sys.stdin.readline()
         if not line:
-            raise UserError("Send the new user's password as the second line on standard input.")
+            raise UserError("Send the new password as the second line on standard input.")
         return line.rstrip("\r\n")
-    return read_password(args, "New user's password: ", confirm=True)
+    return read_password(args, prompt, confirm=True)
 
 
 def run_audit(service, args) -> int:

@@ -602,3 +602,33 @@ def test_a_report_is_saved_audited_and_a_missing_folder_stops_before_writing(tmp
     assert lines[1].startswith("3\t") and "'-5 is below zero" in lines[1]  # neutralised
     code, text, _ = _run(capsys, *base, "audit", "list")
     assert "1 rejected rows of labs.csv to r.tsv" in text
+
+
+def test_every_role_changes_its_own_password_on_the_command_line(tmp_path, capsys, monkeypatch):
+    data = str(tmp_path / "data")
+    _init(capsys, monkeypatch, data)
+    secret = ADMIN_PASSWORD + "\n"
+    clin = "a long clinician passphrase 42"
+    code, _, err = _run(
+        capsys,
+        *_as_admin(
+            "users", "add", "--username", "clin1", "--role", "clinician", "--data-dir", data
+        ),
+        stdin=secret + clin + "\n",
+        monkeypatch=monkeypatch,
+    )
+    assert code == 0, err
+
+    def as_clin(*args, stdin):
+        common = ["--user", "clin1", "--password-stdin", "--data-dir", data]
+        return _run(
+            capsys, "users", "password", *args, *common, stdin=stdin, monkeypatch=monkeypatch
+        )
+
+    renewed = "a renewed clinician phrase 77"
+    code, text, err = as_clin(stdin=f"{clin}\n{renewed}\n")
+    assert code == 0 and "The password of clin1 was changed." in text, err
+    code, _, err = as_clin(stdin=f"{clin}\n{renewed}x\n")  # the old one no longer opens it
+    assert code == 1 and err.count("\n") == 1
+    code, _, err = as_clin("--username", "admin1", stdin=f"{renewed}\nsomething else entirely 1\n")
+    assert code == 1 and "does not allow" in err  # resetting another's is for administrators

@@ -16,8 +16,8 @@ from app import __version__
 from app.core.models import PatientSummary
 from app.security import roles
 from app.security.accounts import validate_role, validate_username
-from app.security.keyslots import KeySlots, slots_path_for
-from app.security.passwords import check_password_policy, hash_password
+from app.security.keyslots import KeySlots, WrongPassword, slots_path_for
+from app.security.passwords import check_password_policy, hash_password, verify_password
 from app.store.audit import AuditLog, AuditRow
 from app.store.backup import (
     BackupInfo,
@@ -50,6 +50,13 @@ def audit_patient_text(row: AuditRow, patients: dict[int, PatientSummary]) -> st
         return f"#{row.patient_id} (not in this clinic)"
     archived = "; archived" if patient.archived else ""
     return f"{patient.mrn} ({patient.family_name}, {patient.given_name}{archived})"
+
+
+class CurrentPasswordWrong(ValueError):
+    """The current password given to change one's own password is not right."""
+
+    def __init__(self) -> None:
+        super().__init__("The current password is not right; the password was not changed.")
 
 
 class AdminService:
@@ -135,6 +142,26 @@ class AdminService:
         self._session.audit.sync_anchor()
         if disabled and slots is not None and slots.has(username):
             slots.remove(username)
+
+    def change_own_password(self, current_password: str, new_password: str) -> None:
+        """The signed-in user changes their password, proving the current one first (a
+        workstation left signed in must not let a passer-by take the account)."""
+        user = self._session.user
+        slots = self._slots()
+        try:
+            if slots is not None:
+                slots.unwrap(user.username, current_password)
+            elif not verify_password(user.password_hash, current_password):
+                raise WrongPassword
+        except WrongPassword as exc:
+            self._service.record_event(
+                "update",
+                "users",
+                detail=f"password of {user.username} not changed: the current one was wrong",
+                outcome="failure",
+            )
+            raise CurrentPasswordWrong from exc
+        self.change_password(user.username, new_password)
 
     def change_password(self, username: str, new_password: str) -> None:
         """A user changes their own password, or an administrator resets someone's."""

@@ -61,6 +61,10 @@ class MainWindow(QMainWindow):
         self.import_list_action.setEnabled(self._service.can("patient.write"))
         file_menu.addAction(self.import_list_action)
         file_menu.addSeparator()
+        self.password_action = QAction("Change my pass&word…", self)
+        # The demo clinic's built-in user has no password to change.
+        self.password_action.setEnabled(not self._service.is_demo)
+        file_menu.addAction(self.password_action)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         self.worklist_action = QAction("&Worklist…", self)
         self.worklist_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -121,6 +125,7 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(lambda: self.import_file(None))
         self.import_list_action.triggered.connect(lambda: self.import_patient_list(None))
         self.import_history_action.triggered.connect(self.show_import_history)
+        self.password_action.triggered.connect(self.change_my_password)
         self.worklist_action.triggered.connect(self.show_worklist)
         self.quit_action.triggered.connect(self.close)
         self.about_action.triggered.connect(self.show_about)
@@ -175,6 +180,12 @@ class MainWindow(QMainWindow):
         if path:
             wizard.read_file()
         wizard.exec()
+
+    def change_my_password(self) -> None:
+        from app.ui.users_dialog import own_password_dialog
+
+        if own_password_dialog(self._service, self).exec():
+            self.statusBar().showMessage("Your password was changed.", 10_000)
 
     def show_import_history(self) -> None:
         from app.ui.import_history_dialog import ImportHistoryDialog

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.services.admin import AdminService
+from app.services.admin import AdminService, CurrentPasswordWrong
 from app.services.admin_refusals import (
     ADMIN_REFUSALS,
     DUPLICATE_ACCOUNT,
@@ -124,7 +124,15 @@ class AddUserDialog(QDialog):
 class PasswordDialog(QDialog):
     """Ask for a new password twice, then hand it to ``apply`` (reset, re-enable)."""
 
-    def __init__(self, title: str, prompt: str, apply: Callable[[str], None], parent=None):
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        apply: Callable[[str], None],
+        parent=None,
+        *,
+        ask_current: bool = False,
+    ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self._apply = apply
@@ -133,6 +141,10 @@ class PasswordDialog(QDialog):
         text = QLabel(prompt)
         text.setWordWrap(True)
         form.addRow(text)
+        #: One's own password is changed only with the current one (``ask_current``).
+        self.current = _password_edit()
+        if ask_current:
+            self.errors.add_row(form, "Current password", "current", self.current)
         self.passwords = _PasswordFields(form, self.errors, "New password")
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.buttons.accepted.connect(self.try_apply)
@@ -149,6 +161,9 @@ class PasswordDialog(QDialog):
             return False
         try:
             self._apply(self.passwords.password.text())
+        except CurrentPasswordWrong as exc:
+            self.errors.show({"current": str(exc)})
+            return False
         except PasswordPolicyError as exc:
             self.errors.show({"password": str(exc)})
             return False
@@ -340,3 +355,18 @@ class UsersDialog(QDialog):
     def _say(self, text: str, error: bool = True) -> None:
         self.message.setStyleSheet(f"color: {'#b00020' if error else '#1b5e20'};")
         self.message.setText(text)
+
+
+def own_password_dialog(service, parent=None) -> PasswordDialog:  # noqa: ANN001
+    """File > Change my password: for the signed-in user, whatever the role; the current
+    password is proven first."""
+    admin = AdminService(service)
+    dialog = PasswordDialog(
+        "Change my password",
+        f"Signed in as {service.user.username}. Type your current password, then the new "
+        "one twice. Other users are not affected.",
+        lambda new: admin.change_own_password(dialog.current.text(), new),
+        parent,
+        ask_current=True,
+    )
+    return dialog
