@@ -94,6 +94,11 @@ class BatchRows:
             )  # fmt: skip
         return parts
 
+    def patient_ids(self) -> list[int]:
+        """The patients the written rows are for, each once, in id order."""
+        visits = set(self._column(self._rows.visit_ids))
+        return sorted({self._patients[visit] for visit in visits})
+
     def _part_ids(self) -> Iterator[int]:
         rows = self._rows
         return map(add, map(mul, rows.test_ids, repeat(self._details)), rows.detail_ids)

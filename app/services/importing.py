@@ -455,6 +455,11 @@ class Importer:
                 stored_path=str(stored or ""),
                 report=problems_report(rejected),
             )
+            # One row per patient whose chart the batch wrote to (security.md B1: every
+            # access to a patient's data names the patient), then the batch's own.
+            service.session.record_for_patients(
+                "import", "lab results", records.patient_ids(), detail=f"batch {batch_id}"
+            )
             service.session.record(
                 "import",
                 "lab results",

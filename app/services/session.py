@@ -85,6 +85,14 @@ class Session:
             self.user.id, self.user.username, action, category, patient_id, outcome, detail
         )
 
+    def record_for_patients(
+        self, action: str, category: str, patient_ids: list[int], detail: str = ""
+    ) -> None:
+        """Append one successful audit event per patient for the signed-in user."""
+        self.audit.append_for_patients(
+            self.user.id, self.user.username, action, category, patient_ids, detail
+        )
+
     def require(self, permission: str, category: str = "", patient_id: int | None = None) -> None:
         """Check the role; a refusal is audited and re-raised with its user-facing message."""
         if self.locked:

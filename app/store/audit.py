@@ -178,6 +178,57 @@ class AuditLog:
             self.sync_anchor()
         return seq
 
+    def append_for_patients(
+        self,
+        user_id: int | None,
+        username: str,
+        action: str,
+        category: str,
+        patient_ids: list[int],
+        detail: str = "",
+    ) -> None:
+        """Append one successful event per patient, as ``append`` would one by one.
+
+        One transaction (or savepoint) and one look-up of the chain's head for all of
+        them: an import writing to 5,000 charts records 5,000 rows in a fraction of the
+        time 5,000 ``append`` calls take.
+        """
+        if not patient_ids:
+            return
+        now = self._clock()
+        values = {
+            "user_id": user_id,
+            "username": clean_text(username, _LIMITS["username"]),
+            "action": clean_text(action, _LIMITS["action"]),
+            "category": clean_text(category, _LIMITS["category"]),
+            "outcome": "success",
+            "workstation": clean_text(self._workstation, _LIMITS["workstation"]),
+            "detail": clean_text(detail, _LIMITS["detail"]),
+        }
+        with self._clinic.transaction() as conn:
+            last = conn.execute(
+                "SELECT seq, at_utc, mac FROM audit_events ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+            if last is None or now < datetime.fromisoformat(last[1]):
+                # An empty trail, or a clock behind it (the skew row comes first): the
+                # one-by-one path says so exactly as it always does.
+                for patient_id in patient_ids:
+                    self.append(user_id, username, action, category, patient_id, "success", detail)
+                return
+            seq, prev_mac = last[0], last[2]
+            at_utc = _utc_text(now)
+            rows = []
+            for patient_id in patient_ids:
+                seq += 1
+                row = dict(values, patient_id=patient_id, seq=seq, at_utc=at_utc, prev_mac=prev_mac)
+                prev_mac = row["mac"] = row_mac(self._key, row)
+                rows.append(tuple(row[name] for name in CSV_HEADER))
+            conn.executemany(
+                f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
+            )
+        if not self._clinic.conn.in_transaction:
+            self.sync_anchor()
+
     def _insert(self, conn, seq: int, prev_mac: str, at_utc: str, values: dict) -> tuple[int, str]:
         row = dict(values, seq=seq, at_utc=at_utc, prev_mac=prev_mac)
         row["mac"] = row_mac(self._key, row)

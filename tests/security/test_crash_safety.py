@@ -165,8 +165,16 @@ def _state(clinic: Path) -> tuple[str, int, int, int]:
             "SELECT count(*) FROM observations WHERE batch_id IS NOT NULL"
         ).fetchone()[0]
         audited = conn.execute(
-            "SELECT count(*) FROM audit_events WHERE action = 'import'"
+            "SELECT count(*) FROM audit_events WHERE action = 'import' AND patient_id IS NULL"
         ).fetchone()[0]
+        # The batch's per-patient rows are written in its transaction too: all or none.
+        charts = conn.execute(
+            "SELECT count(DISTINCT patient_id) FROM audit_events WHERE action = 'import'"
+        ).fetchone()[0]
+        patients = conn.execute(
+            "SELECT count(DISTINCT patient_id) FROM observations WHERE batch_id IS NOT NULL"
+        ).fetchone()[0]
+        assert charts == patients
         indexes = [
             r[0]
             for r in conn.execute(

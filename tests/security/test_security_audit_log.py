@@ -273,3 +273,20 @@ def test_export_csv_neutralises_formulas(log, admin_id, tmp_path):
     assert table[0][:3] == ["seq", "at_utc", "user_id"]
     assert table[1][9] == '\'=HYPERLINK("http://x","y")' and table[2][9] == "'@SUM(A1)"
     assert table[1][0] == "1"
+
+
+def test_events_for_many_patients_at_once_chain_as_one_by_one(log, admin_id, clock):
+    """An import writing to many charts records one row each, in one go: the same rows
+    (and chain) that appending them one by one gives, the skew row included."""
+    _fill(log, admin_id, 2)
+    log.append_for_patients(admin_id, "admin", "import", "lab results", [7, 8, 9], "batch 4")
+    rows = log.rows()
+    assert [(r.patient_id, r.action, r.detail) for r in rows[-3:]] == [
+        (7, "import", "batch 4"), (8, "import", "batch 4"), (9, "import", "batch 4")
+    ]  # fmt: skip
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    assert log.verify().ok and log.sync_anchor().seq == rows[-1].seq
+    clock.now = T0 - timedelta(hours=2)  # the clock went back: said first, as append does
+    log.append_for_patients(admin_id, "admin", "import", "lab results", [10], "batch 5")
+    assert [r.action for r in log.rows()[-2:]] == ["clock_skew", "import"]
+    assert log.verify().ok

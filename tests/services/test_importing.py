@@ -334,7 +334,9 @@ def test_a_batch_counts_and_reports_the_rows_found_impossible_too(clinic):
     assert result.rejected == batch.rows_rejected == 2  # 'abc' and the negative zinc
     report = importer.batch_report(result.batch_id).splitlines()
     assert [line.split("\t")[0] for line in report[1:]] == ["4", "8"]
-    (event,) = [r for r in clinic.session.audit.rows() if r.action == "import"]
+    (event,) = [
+        r for r in clinic.session.audit.rows() if r.action == "import" and r.patient_id is None
+    ]
     assert "2 rejected" in event.detail
 
 
@@ -390,3 +392,15 @@ def test_a_role_that_may_not_undo_is_refused_and_audited_whatever_the_batch(tmp_
         assert [r.action for r in denied] == ["import.undo", "import.undo"]
     finally:
         assistant.close()
+
+
+def test_an_import_is_in_the_audit_trail_of_each_chart_it_wrote_to(clinic):
+    """security.md B1: every access to a patient's data names the patient, imports too."""
+    importer, data, preview = _preview(clinic, LONG_CSV)
+    result = importer.commit(preview, data)
+    patient = clinic.find_patient("MRN-1001")
+    events = [r for r in clinic.session.audit.rows() if r.action == "import"]
+    assert [(r.patient_id, r.category, r.detail) for r in events[:-1]] == [
+        (patient.id, "lab results", f"batch {result.batch_id}")
+    ]
+    assert events[-1].patient_id is None and "4 imported" in events[-1].detail
