@@ -580,9 +580,13 @@ class Importer:
         if refusal is not None:
             raise refusal
         with self._service.database.transaction():
+            charts = self._repo.batch_patients(batch_id)
             removed = self._repo.undo_batch(batch_id, self._service.user.id)
             if removed is None:  # undone since the check above, elsewhere: nothing changed
                 raise self._undo_refusal(batch_id) or ValueError(f"Batch {batch_id} changed.")
+            self._service.session.record_for_patients(
+                "delete", "lab results", charts, detail=f"import batch {batch_id} undone"
+            )
             self._service.session.record(
                 "delete", "lab results", detail=f"import batch {batch_id} undone: {removed} rows"
             )

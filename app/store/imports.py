@@ -158,6 +158,14 @@ class ImportRepository:
         )
         return conn.execute("DELETE FROM observations WHERE batch_id = ?", (batch_id,)).rowcount
 
+    def batch_patients(self, batch_id: int) -> list[int]:
+        """The patients the batch's stored results are for, in id order."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT patient_id FROM observations WHERE batch_id = ? ORDER BY patient_id",
+            (batch_id,),
+        )
+        return [patient_id for (patient_id,) in rows]
+
     def patients_with_results(self, patient_ids: Iterable[int]) -> set[int]:
         """Those of these patients who have any stored result."""
         sql = "SELECT DISTINCT patient_id FROM observations WHERE patient_id IN"
