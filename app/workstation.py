@@ -14,17 +14,28 @@ _FILE = "workstation.json"
 
 
 def current_clinic(paths: AppPaths) -> Path | None:
-    """The clinic this workstation opened last, if it still exists."""
+    """The clinic this workstation opened last, if it still exists.
+
+    A clinic inside the data folder is remembered relative to it, so a copied or moved
+    data folder (``--data-dir``) opens its own copy, never the original's.
+    """
     settings = _read(paths)
     chosen = settings.get("clinic")
-    if chosen and Path(chosen).exists():
-        return Path(chosen)
+    if chosen:
+        path = Path(chosen)
+        path = path if path.is_absolute() else paths.data_dir / path
+        if path.exists():
+            return path
     return paths.clinic_db if paths.clinic_db.exists() else None
 
 
 def remember_clinic(paths: AppPaths, clinic: Path) -> None:
     settings = _read(paths)
-    settings["clinic"] = str(Path(clinic).resolve())
+    clinic = Path(clinic).resolve()
+    try:
+        settings["clinic"] = clinic.relative_to(paths.data_dir.resolve()).as_posix()
+    except ValueError:  # a clinic kept elsewhere (a shared drive): its full path
+        settings["clinic"] = str(clinic)
     paths.data_dir.mkdir(parents=True, exist_ok=True)
     (paths.data_dir / _FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
 
