@@ -9,6 +9,8 @@ loses it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +30,13 @@ from app.store.backup import (
     verify_backup,
 )
 from app.store.backup_files import default_backup_dir, list_backups, prune
-from app.store.users import DuplicateUsername, NoSuchUsername, User, UserRepository
+from app.store.users import (
+    DuplicateUsername,
+    LastAdministrator,
+    NoSuchUsername,
+    User,
+    UserRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +96,9 @@ class AdminService:
         username = validate_username(username)
         validate_role(role)
         check_password_policy(password, username)
-        if self._users.by_username(username) is not None:  # before a key slot is written
-            raise DuplicateUsername(username)
+        with self._refusal_audited("create", f"user {username} ({role})"):
+            if self._users.by_username(username) is not None:  # before a key slot is written
+                raise DuplicateUsername(username)
         slots = self._slots()
         if slots is not None:
             slots.add(username, password, self._session.key, params=self._session.params)
@@ -113,7 +122,10 @@ class AdminService:
         self._session.require(roles.USER_MANAGE, "users")
         validate_role(role)
         user = self._user(username)
-        with self._service.database.transaction():
+        with (
+            self._refusal_audited("role change", f"{username} to {role}"),
+            self._service.database.transaction(),
+        ):
             change = self._users.set_role(user.id, role)
             self._session.record("role change", "users", detail=change.describe())
         self._session.audit.sync_anchor()
@@ -130,7 +142,10 @@ class AdminService:
                 )
             check_password_policy(password, username)
             slots.add(username, password, self._session.key, params=self._session.params)
-        with self._service.database.transaction():
+        with (
+            self._refusal_audited("disable" if disabled else "enable", username),
+            self._service.database.transaction(),
+        ):
             change = self._users.set_disabled(user.id, disabled)
             if password and not disabled:
                 self._users.set_password_hash(
@@ -179,6 +194,19 @@ class AdminService:
             self._users.set_password_hash(
                 user.id, hash_password(new_password, self._session.params)
             )
+
+    @contextmanager
+    def _refusal_audited(self, action: str, what: str) -> Iterator[None]:
+        """A change to accounts refused by a rule of the clinic (its last administrator, a
+        name already taken) is audited as a failure, then raised; its own transaction
+        rolled back, so the event is written after it."""
+        try:
+            yield
+        except (LastAdministrator, DuplicateUsername) as exc:
+            self._service.record_event(
+                action, "users", detail=f"{what} refused: {exc}", outcome="failure"
+            )
+            raise
 
     def _user(self, username: str) -> User:
         user = self._users.by_username(username)

@@ -137,3 +137,29 @@ def test_plaintext_password_never_reaches_the_database_files(tmp_path):
             assert password.encode() not in path.read_bytes()
     clinic.close()
     assert password.encode() not in db.read_bytes()
+
+
+def test_refusals_by_the_clinics_own_rules_are_audited(tmp_path, kb):
+    """Demoting or disabling the last administrator, or taking a name already used, is
+    refused and written to the trail as a failure (a permission refusal already was)."""
+    from app.services.admin import AdminService
+    from tests.conftest import create_encrypted_clinic
+
+    service = create_encrypted_clinic(tmp_path / "clinic.db", kb)
+    admin = AdminService(service)
+    with pytest.raises(LastAdministrator):
+        admin.set_role("ana", "clinician")
+    with pytest.raises(LastAdministrator):
+        admin.set_disabled("ana", True)
+    with pytest.raises(DuplicateUsername):
+        admin.add_user("ANA", "clinician", "another long passphrase 88")
+    failures = [
+        (r.action, r.detail.split(" refused")[0])
+        for r in service.session.audit.rows()
+        if r.outcome == "failure"
+    ]
+    assert failures == [
+        ("role change", "ana to clinician"), ("disable", "ana"), ("create", "user ANA (clinician)")
+    ]  # fmt: skip
+    assert [u.role for u in admin.users()] == ["administrator"]
+    service.close()
