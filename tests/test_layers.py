@@ -27,7 +27,11 @@ RULES = {
             "app",
         },
     ),
-    "app.ui": ({"PySide6", "pyqtgraph", "numpy"}, {"app.core", "app.services", "app.ui", "app"}),
+    # shiboken6 is PySide6's own binding runtime (isValid on a widget Qt may have deleted).
+    "app.ui": (
+        {"PySide6", "shiboken6", "pyqtgraph", "numpy"},
+        {"app.core", "app.services", "app.ui", "app"},
+    ),
 }
 THIRD_PARTY = {
     "PySide6",
