@@ -68,8 +68,8 @@ def run_users(service, args) -> int:
         print(f"User {user.username} ({user.role}) added.")
         return 0
     if args.users_command == "role":
-        admin.set_role(args.username, args.role)
-        print(f"{args.username} is now {args.role}.")
+        changed = admin.set_role(args.username, args.role)
+        print(f"{args.username} is {'now' if changed else 'already'} {args.role}.")
         return 0
     if args.users_command == "disable":
         admin.set_disabled(args.username, True)

@@ -118,10 +118,13 @@ class AdminService:
             raise
         return user
 
-    def set_role(self, username: str, role: str) -> None:
+    def set_role(self, username: str, role: str) -> bool:
+        """Give an account another role; False (nothing written) when it has it already."""
         self._session.require(roles.USER_MANAGE, "users")
         validate_role(role)
         user = self._user(username)
+        if user.role == role:
+            return False
         with (
             self._refusal_audited("role change", f"{username} to {role}"),
             self._service.database.transaction(),
@@ -129,6 +132,7 @@ class AdminService:
             change = self._users.set_role(user.id, role)
             self._session.record("role change", "users", detail=change.describe())
         self._session.audit.sync_anchor()
+        return True
 
     def set_disabled(self, username: str, disabled: bool, password: str | None = None) -> None:
         """Disable (its key slot goes) or re-enable (it needs a new password) an account."""

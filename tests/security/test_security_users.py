@@ -163,3 +163,15 @@ def test_refusals_by_the_clinics_own_rules_are_audited(tmp_path, kb):
     ]  # fmt: skip
     assert [u.role for u in admin.users()] == ["administrator"]
     service.close()
+
+
+def test_giving_an_account_the_role_it_has_writes_nothing(tmp_path, kb):
+    from app.services.admin import AdminService
+    from tests.conftest import create_encrypted_clinic
+
+    service = create_encrypted_clinic(tmp_path / "clinic.db", kb)
+    admin = AdminService(service)
+    before = service.session.audit.count()
+    assert admin.set_role("ana", "administrator") is False
+    assert service.session.audit.count() == before
+    service.close()
