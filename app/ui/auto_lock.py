@@ -19,6 +19,7 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -41,6 +42,9 @@ def _alive(widget) -> bool:
     return widget is not None and shiboken6.isValid(widget)
 
 
+LOCK_COLUMN_WIDTH = 460  # pixels: the lock screen's text and fields
+
+
 class LockScreen(QWidget):
     """What the window shows while locked: no patient data, a password field."""
 
@@ -61,10 +65,20 @@ class LockScreen(QWidget):
         self.error = QLabel(objectName="unlock_error")
         self.error.setStyleSheet("color: #b00020;")
         self.button = QPushButton("Unlock", objectName="unlock_button")
+        # A sign-in sized column in the middle, not fields across the whole window.
+        column = QWidget(objectName="lock_column")
+        column.setMaximumWidth(LOCK_COLUMN_WIDTH)
+        inner = QVBoxLayout(column)
+        inner.setContentsMargins(0, 0, 0, 0)
+        for widget in (title, self.message, self.password, self.error, self.button):
+            inner.addWidget(widget)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(column, 4)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (title, self.message, self.password, self.error, self.button):
-            layout.addWidget(widget)
+        layout.addLayout(row)
         layout.addStretch(2)
         self.button.clicked.connect(self._unlock)
         self.password.returnPressed.connect(self._unlock)

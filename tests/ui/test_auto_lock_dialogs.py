@@ -86,3 +86,15 @@ def test_unlocking_with_a_qt_built_message_box_open_does_not_raise(qtbot, window
     assert seen == {"covered": True, "unlocked": True, "timer": True}
     assert answer == QMessageBox.Yes
     assert not window.idle_lock.is_locked and window.menuBar().isEnabled()
+
+
+def test_the_lock_screen_keeps_its_fields_to_a_sign_in_sized_column(qtbot):
+    from app.ui.auto_lock import LOCK_COLUMN_WIDTH, LockScreen
+
+    screen = LockScreen("ana")
+    qtbot.addWidget(screen)
+    screen.resize(1400, 900)
+    screen.show()
+    qtbot.waitExposed(screen)
+    assert screen.password.width() <= LOCK_COLUMN_WIDTH
+    assert screen.password.mapTo(screen, screen.password.rect().center()).x() > 600  # centred
