@@ -22,8 +22,10 @@ from app.security.keyslots import KeySlots, WrongPassword, slots_path_for
 from app.security.passwords import check_password_policy, hash_password, verify_password
 from app.store.audit import AuditLog, AuditRow
 from app.store.backup import (
+    BackupError,
     BackupInfo,
     RestoreInfo,
+    backup_account,
     create_backup,
     restore_backup,
     restore_over_damaged,
@@ -326,6 +328,7 @@ class AdminService:
         clinic = self._service.database
         key = self._session.key
         checked = verify_backup(Path(backup), key)
+        self._refuse_unless_restorer_in(Path(backup), key)
         clinic.wait_verified()
         damaged = clinic.damage is not None
         # Events since the backup (who changed what, the refusals, the backup itself)
@@ -350,7 +353,11 @@ class AdminService:
             clinic.mark_verified(None)
         self._session.audit.sync_anchor()
         carried = self._carry_over(later or [])
-        matched = self.match_key_slots_to_accounts()
+        try:
+            matched = self.match_key_slots_to_accounts()
+        except Exception as exc:  # noqa: BLE001 - the restore happened: it is recorded anyway
+            log.exception("key slots not fitted to the restored accounts")
+            matched = [f"key slots NOT fitted to the restored accounts ({exc})"]
         if damaged:
             where = f"the damaged clinic file is kept as {info.damaged_copy}"
         else:
@@ -364,6 +371,23 @@ class AdminService:
             where += "; " + "; ".join(matched)
         self._service.record_event("restore", "backup", detail=f"from {Path(backup).name}; {where}")
         return info
+
+    def _refuse_unless_restorer_in(self, backup: Path, key: bytes | None) -> None:
+        """Refuse, with nothing changed, a restore whose restorer the backup does not know
+        as an enabled account allowed to restore: after it, their own key slot would go
+        (or be the last), and the clinic could be left with nobody able to sign in."""
+        restorer = self._session.user.username
+        account = backup_account(backup, key, restorer)
+        if (
+            account is None
+            or account["disabled"]
+            or not roles.allowed(account["role"], roles.BACKUP_RESTORE)
+        ):
+            raise BackupError(
+                f"In this backup {restorer} is not an enabled administrator, so restoring it "
+                "could leave the clinic with nobody able to sign in; ask an administrator the "
+                "backup knows to restore it."
+            )
 
     def match_key_slots_to_accounts(self) -> list[str]:
         """After a restore: make the key slots (the live file's) fit the accounts (the

@@ -104,3 +104,37 @@ def test_wrong_passwords_at_the_lock_screen_are_audited_and_outlast_a_restart(tm
     service.close()
     with pytest.raises(SignInError, match="Too many failed sign-ins"):
         sign_in(path, kb)
+
+
+@pytest.mark.parametrize("then", ["added after", "clinician in it", "disabled in it"])
+def test_a_restorer_the_backup_does_not_know_as_an_administrator_is_refused(tmp_path, kb, then):
+    """After such a restore their own key slot would go (or be the last): the clinic could
+    be left with nobody able to sign in. Refused before anything changes."""
+    from app.security.keyslots import KeySlots, slots_path_for
+    from app.store.backup import BackupError
+
+    path = tmp_path / "clinic.db"
+    service = create_encrypted_clinic(path, kb)
+    admin = AdminService(service)
+    if then == "clinician in it":
+        admin.add_user("ben", "clinician", BEN_PASSWORD)
+    elif then == "disabled in it":
+        admin.add_user("ben", "administrator", BEN_PASSWORD)
+        admin.set_disabled("ben", True)
+    backup = admin.back_up().path
+    if then == "added after":
+        admin.add_user("ben", "administrator", BEN_PASSWORD)
+    elif then == "clinician in it":
+        admin.set_role("ben", "administrator")
+    else:
+        admin.set_disabled("ben", False, password=BEN_PASSWORD)
+    service.close()
+    ben = sign_in(path, kb, "ben", BEN_PASSWORD)
+    slots_before = sorted(KeySlots(slots_path_for(path)).usernames())
+    try:
+        with pytest.raises(BackupError, match="not an enabled administrator"):
+            AdminService(ben).restore(backup)
+        assert sorted(KeySlots(slots_path_for(path)).usernames()) == slots_before
+        assert {u.username for u in AdminService(ben).users() if not u.disabled} >= {"ana", "ben"}
+    finally:
+        ben.close()
