@@ -28,6 +28,10 @@ from PySide6.QtWidgets import (
 )
 
 DEFAULT_MINUTES = 10
+# What a covered window must not receive while locked (see IdleLock.eventFilter).
+_KEPT_FROM_COVERED = frozenset(
+    {QEvent.KeyPress, QEvent.KeyRelease, QEvent.ShortcutOverride, QEvent.Shortcut, QEvent.Close}
+)
 _INPUT_EVENTS = {
     QEvent.KeyPress,
     QEvent.MouseButtonPress,
@@ -117,6 +121,8 @@ class _Cover:
         self.fit()
         self.screen.show()
         self.screen.raise_()
+        # Typing goes to the password field, never to a hidden button of the window.
+        self.screen.password.setFocus(Qt.OtherFocusReason)
 
     def fit(self) -> None:
         if _alive(self.screen) and _alive(self.window):
@@ -167,12 +173,33 @@ class IdleLock(QObject):
         return self.screen is not None
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt override)
-        if event.type() in _INPUT_EVENTS and not self.is_locked:
+        kind = event.type()
+        if kind in _INPUT_EVENTS and not self.is_locked:
             self.timer.start()
-        elif event.type() == QEvent.Resize and self._covers:
+        elif kind == QEvent.Resize and self._covers:
             for cover in self._covers:
                 if cover.window is watched:
                     cover.fit()
+        elif kind in _KEPT_FROM_COVERED and self._covers and self._reaches_covered(watched):
+            # Keys typed while locked go to the lock screen only: not to a covered
+            # dialog's buttons (its 'y' mnemonic answering "Disable desk1?"), nor an
+            # Escape or a close that would throw away what it holds.
+            if kind == QEvent.Close:
+                event.ignore()
+            return True
+        return False
+
+    def _reaches_covered(self, watched) -> bool:
+        """Whether ``watched`` is (in) a covered window, not its lock screen."""
+        if not isinstance(watched, QWidget) or not _alive(watched):
+            return False
+        for cover in self._covers:
+            if not (_alive(cover.window) and _alive(cover.screen)):
+                continue
+            inside = watched is cover.window or cover.window.isAncestorOf(watched)
+            on_screen = watched is cover.screen or cover.screen.isAncestorOf(watched)
+            if inside and not on_screen:
+                return True
         return False
 
     def stop(self) -> None:

@@ -98,3 +98,37 @@ def test_the_lock_screen_keeps_its_fields_to_a_sign_in_sized_column(qtbot):
     qtbot.waitExposed(screen)
     assert screen.password.width() <= LOCK_COLUMN_WIDTH
     assert screen.password.mapTo(screen, screen.password.rect().center()).x() > 600  # centred
+
+
+def test_keys_typed_while_locked_never_reach_a_covered_dialog(qtbot, window):
+    """Typing a password into the lock of a "Disable desk1?" box must not answer it (its
+    'y' is the Yes mnemonic), and Escape or the window's X must not throw it away."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QCloseEvent
+
+    seen: dict = {}
+
+    def while_open() -> None:
+        box = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()
+        )
+        window.idle_lock.lock()
+        (screen,) = _lock_screens(box)
+        seen["focus_on_password"] = box.focusWidget() is screen.password
+        yes = box.button(QMessageBox.Yes)
+        for target in (yes, box):  # where a stray key or close would land
+            qtbot.keyClick(target, Qt.Key_Y)
+            qtbot.keyClick(target, Qt.Key_Escape)
+            qtbot.keyClick(target, Qt.Key_Return)
+        QApplication.sendEvent(box, QCloseEvent())
+        seen["still_open"] = box.isVisible()
+        seen["unlocked"] = window.idle_lock.unlock(PASSWORD)
+        QTimer.singleShot(0, lambda: box.button(QMessageBox.No).click())
+
+    QTimer.singleShot(0, while_open)
+    QTimer.singleShot(8000, lambda: [w.close() for w in QApplication.topLevelWidgets()])
+    answer = QMessageBox.question(window, "Disable", "Disable desk1?")
+    assert seen["still_open"] and seen["unlocked"] and seen["focus_on_password"]
+    assert answer == QMessageBox.No, "a key typed while locked answered the dialog"
