@@ -65,8 +65,12 @@ def audit_patient_text(row: AuditRow, patients: dict[int, PatientSummary]) -> st
 class CurrentPasswordWrong(ValueError):
     """The current password given to change one's own password is not right."""
 
-    def __init__(self) -> None:
-        super().__init__("The current password is not right; the password was not changed.")
+    def __init__(self, too_many: bool = False) -> None:
+        super().__init__(
+            "Too many wrong passwords; wait a few minutes and try again."
+            if too_many
+            else "The current password is not right; the password was not changed."
+        )
 
 
 class AdminService:
@@ -168,6 +172,11 @@ class AdminService:
         """The signed-in user changes their password, proving the current one first (a
         workstation left signed in must not let a passer-by take the account)."""
         user = self._session.user
+        # Guesses at the current password count as sign-in failures do: a few, then a
+        # wait, so an unlocked workstation cannot be used to find it by trying.
+        throttle = self._session.throttle
+        if throttle.refuse_locked(user.username) is not None:
+            raise CurrentPasswordWrong(too_many=True)
         slots = self._slots()
         try:
             if slots is not None:
@@ -175,6 +184,7 @@ class AdminService:
             elif not verify_password(user.password_hash, current_password):
                 raise WrongPassword
         except WrongPassword as exc:
+            throttle.record_failure(user.username)
             self._service.record_event(
                 "update",
                 "users",
@@ -182,6 +192,7 @@ class AdminService:
                 outcome="failure",
             )
             raise CurrentPasswordWrong from exc
+        throttle.record_success(user.username)
         self.change_password(user.username, new_password)
 
     def change_password(self, username: str, new_password: str) -> None:
@@ -200,6 +211,8 @@ class AdminService:
             self._users.set_password_hash(
                 user.id, hash_password(new_password, self._session.params)
             )
+        if own:  # the session's copy of the account holds the hash an unlock checks
+            self._session.user = self._users.get(user.id)
 
     @contextmanager
     def _refusal_audited(self, action: str, what: str) -> Iterator[None]:

@@ -175,3 +175,39 @@ def test_giving_an_account_the_role_it_has_writes_nothing(tmp_path, kb):
     assert admin.set_role("ana", "administrator") is False
     assert service.session.audit.count() == before
     service.close()
+
+
+def test_guesses_at_ones_own_current_password_are_limited(tmp_path, kb):
+    from app.services.admin import AdminService, CurrentPasswordWrong
+    from tests.conftest import ADMIN_PASSWORD, create_encrypted_clinic
+
+    service = create_encrypted_clinic(tmp_path / "clinic.db", kb)
+    admin = AdminService(service)
+    messages = []
+    for _ in range(12):
+        with pytest.raises(CurrentPasswordWrong) as refused:
+            admin.change_own_password("a wrong guess of it", "a brand new passphrase 9")
+        messages.append(str(refused.value))
+    assert "Too many wrong passwords" in messages[-1]
+    with pytest.raises(CurrentPasswordWrong, match="Too many"):  # even the right one waits
+        admin.change_own_password(ADMIN_PASSWORD, "a brand new passphrase 9")
+    service.close()
+
+
+def test_a_plain_clinic_unlocks_with_the_new_password_after_a_change(tmp_path, kb):
+    """The session's copy of the account is the one an unlock checks on a plain clinic."""
+    from app.services import ClinicService
+    from app.services.admin import AdminService
+    from app.services.session import SignInError
+    from tests.conftest import TODAY
+
+    service = ClinicService.create(
+        tmp_path / "plain.db", name="Plain", admin="ana", password="the first passphrase 1",
+        today=lambda: TODAY, knowledge=kb, encrypted=False,
+    )  # fmt: skip
+    AdminService(service).change_own_password("the first passphrase 1", "a second passphrase 2")
+    service.lock()
+    with pytest.raises(SignInError):
+        service.unlock("the first passphrase 1")
+    service.unlock("a second passphrase 2")
+    service.close()
