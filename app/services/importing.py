@@ -457,8 +457,15 @@ class Importer:
             )
             # One row per patient whose chart the batch wrote to (security.md B1: every
             # access to a patient's data names the patient), then the batch's own.
+            # Every offered row was written when none was a duplicate (a first import);
+            # else the stored rows say which charts got any.
+            charts = (
+                records.patient_ids()
+                if imported == offered
+                else self._repo.batch_patients(batch_id)
+            )
             service.session.record_for_patients(
-                "import", "lab results", records.patient_ids(), detail=f"batch {batch_id}"
+                "import", "lab results", charts, detail=f"batch {batch_id}"
             )
             service.session.record(
                 "import",

@@ -214,18 +214,21 @@ class AuditLog:
                 # one-by-one path says so exactly as it always does.
                 for patient_id in patient_ids:
                     self.append(user_id, username, action, category, patient_id, "success", detail)
-                return
-            seq, prev_mac = last[0], last[2]
-            at_utc = _utc_text(now)
-            rows = []
-            for patient_id in patient_ids:
-                seq += 1
-                row = dict(values, patient_id=patient_id, seq=seq, at_utc=at_utc, prev_mac=prev_mac)
-                prev_mac = row["mac"] = row_mac(self._key, row)
-                rows.append(tuple(row[name] for name in CSV_HEADER))
-            conn.executemany(
-                f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
-            )
+            else:
+                seq, prev_mac = last[0], last[2]
+                at_utc = _utc_text(now)
+                rows = []
+                for patient_id in patient_ids:
+                    seq += 1
+                    row = dict(
+                        values, patient_id=patient_id, seq=seq, at_utc=at_utc, prev_mac=prev_mac
+                    )
+                    prev_mac = row["mac"] = row_mac(self._key, row)
+                    rows.append(tuple(row[name] for name in CSV_HEADER))
+                conn.executemany(
+                    f"INSERT INTO audit_events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows
+                )
+        # Also after the one-by-one path, whose appends ran inside this transaction.
         if not self._clinic.conn.in_transaction:
             self.sync_anchor()
 

@@ -72,12 +72,15 @@ class UnknownUser(KeyError):
     """No account has this id."""
 
 
-class NoSuchUsername(LookupError):
+class NoSuchUsername(KeyError):
     """No account has this username; the message is meant for the user."""
 
     def __init__(self, username: str):
         super().__init__(f"No user named {username}.")
         self.username = username
+
+    def __str__(self) -> str:  # not KeyError's quoted repr: the message is for the user
+        return str(self.args[0])
 
 
 class LastAdministrator(Exception):

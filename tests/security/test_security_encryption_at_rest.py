@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
 import subprocess
 import sys
@@ -122,7 +123,11 @@ def test_the_failed_sign_in_file_is_readable_by_the_owner_only(tmp_path, kb):
 
     path = tmp_path / "clinic.db"
     create_encrypted_clinic(path, kb).close()
-    with pytest.raises(SignInError):
-        sign_in(path, kb, "ana", "not the password at all")
+    old_umask = os.umask(0o022)  # a usual desktop's: files world-readable unless made private
+    try:
+        with pytest.raises(SignInError):
+            sign_in(path, kb, "ana", "not the password at all")
+    finally:
+        os.umask(old_umask)
     (journal,) = tmp_path.glob("clinic.db.signin-failures")
     assert stat.S_IMODE(journal.stat().st_mode) == 0o600

@@ -412,3 +412,19 @@ def test_an_import_is_in_the_audit_trail_of_each_chart_it_wrote_to(clinic):
         (patient.id, f"import batch {result.batch_id} undone"),
         (None, f"import batch {result.batch_id} undone: 4 rows"),
     ]
+
+
+def test_a_chart_whose_rows_were_all_duplicates_gets_no_import_row(clinic):
+    second = clinic.create_patient(make_patient(mrn="MRN-2002", family_name="Lindqvist"))
+    first_file = "MRN,Test,Result,Units,Collected\nMRN-1001,Zinc,70,ug/dL,2026-03-02 08:10\n"
+    importer, data, preview = _preview(clinic, first_file)
+    importer.commit(preview, data)
+    again = first_file + "MRN-2002,Zinc,81,ug/dL,2026-03-02 08:10\n"
+    importer, data, preview = _preview(clinic, again, "again.csv")
+    batch_id = importer.commit(preview, data).batch_id
+    charts = [
+        r.patient_id
+        for r in clinic.session.audit.rows()
+        if r.action == "import" and r.detail == f"batch {batch_id}"
+    ]
+    assert charts == [second.id]  # MRN-1001's only row was already there
