@@ -255,7 +255,9 @@ class ClinicSession:
         # The clinic is closed while locked: a wrong password is journaled beside it, as at
         # sign-in, so it counts towards the lockout across restarts and is audited on the
         # next unlock or sign-in.
-        journal = FailureJournal(journal_path_for(path)) if path is not None else None
+        journal = (
+            FailureJournal(journal_path_for(path), throttle.policy) if path is not None else None
+        )
         locked_until = throttle.refuse_locked(user.username) or (
             journal.locked_until(user.username) if journal is not None else None
         )
