@@ -19,7 +19,7 @@ from app.core.models import PatientSummary
 from app.security import roles
 from app.security.accounts import validate_role, validate_username
 from app.security.keyslots import KeySlots, WrongPassword, slots_path_for
-from app.security.passwords import check_password_policy, hash_password, verify_password
+from app.security.passwords import check_password_policy, hash_password
 from app.store.audit import AuditLog, AuditRow
 from app.store.backup import (
     BackupError,
@@ -177,12 +177,8 @@ class AdminService:
         throttle = self._session.throttle
         if throttle.refuse_locked(user.username) is not None:
             raise CurrentPasswordWrong(too_many=True)
-        slots = self._slots()
         try:
-            if slots is not None:
-                slots.unwrap(user.username, current_password)
-            elif not verify_password(user.password_hash, current_password):
-                raise WrongPassword
+            self._service.prove_password(current_password)
         except WrongPassword as exc:
             throttle.record_failure(user.username)
             self._service.record_event(

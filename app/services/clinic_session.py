@@ -245,6 +245,21 @@ class ClinicSession:
         self.session.key = None
         self.session.locked = True
 
+    def prove_password(self, password: str) -> bytes | None:
+        """Check the signed-in user's password: the clinic key it unwraps from their key
+        slot, or None on a plain clinic (its stored hash; the demo user has none).
+
+        Raises:
+            WrongPassword: It is not their password.
+        """
+        user = self.session.user
+        path = self._clinic.path
+        if path is not None and slots_path_for(path).exists():
+            return KeySlots(slots_path_for(path)).unwrap(user.username, password)
+        if user.username != DEMO_USER and not verify_password(user.password_hash, password):
+            raise WrongPassword
+        return None
+
     def unlock(self, password: str) -> None:
         """Sign the same user in again after a lock; a wrong password is audited."""
         if not self.session.locked:
@@ -265,12 +280,8 @@ class ClinicSession:
             if journal is not None:
                 journal.record(user.username, "locked")
             raise SignInError("Too many failed attempts; wait a few minutes and try again.")
-        key = None
         try:
-            if path is not None and slots_path_for(path).exists():
-                key = KeySlots(slots_path_for(path)).unwrap(user.username, password)
-            elif user.username != DEMO_USER and not verify_password(user.password_hash, password):
-                raise WrongPassword
+            key = self.prove_password(password)
         except WrongPassword as exc:
             throttle.record_failure(user.username)
             if journal is not None:
