@@ -550,6 +550,9 @@ class Importer:
         """Every import batch, newest first (undone ones too, marked)."""
         return self._repo.batches()
 
+    def batch(self, batch_id: int) -> BatchRecord | None:
+        return self._repo.batch(batch_id)
+
     def batch_impact(self, batch_id: int) -> BatchImpact:
         """What undoing the batch would remove now: results, patients, later changes."""
         return self._repo.batch_impact(batch_id)
@@ -602,7 +605,7 @@ class Importer:
 
     def _undo_refusal(self, batch_id: int) -> Exception | None:
         """Why the batch cannot be undone (unknown, or undone already), or None."""
-        batch = self._repo.batch(batch_id)
+        batch = self.batch(batch_id)
         if batch is None:
             return KeyError(f"No import batch {batch_id}")
         if batch.undone_at:

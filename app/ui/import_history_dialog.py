@@ -198,8 +198,8 @@ class ImportHistoryDialog(QDialog):
             self.write_report(batch.id, Path(path))
 
     def write_report(self, batch_id: int, path: Path) -> None:
-        batch = next(b for b in self._importer.batches() if b.id == batch_id)
-        self._importer.save_rejected(self._importer.batch_report(batch_id), path, batch.file_name)
+        file_name = self._importer.batch(batch_id).file_name
+        self._importer.save_rejected(self._importer.batch_report(batch_id), path, file_name)
 
     def ask_undo(self) -> None:
         batch = self.selected_batch()
