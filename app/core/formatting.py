@@ -94,6 +94,30 @@ def converted_text(
     return f"{comparator or ''}{format_number(converted)} {converted_label}"
 
 
+def used_value_text(value, kb) -> str:  # noqa: ANN001 - a TraceValue, a KnowledgeBase
+    """One result a finding used, as the findings trace and the worklist show it.
+
+    ``1 nmol/L (0.2472 µg/L) on 2026-10-26``: as reported (the analyte's usual decimals
+    in a unit the knowledge base gives them for), then in the canonical unit every limit
+    is written in when that differs, the day, and the draw's timing on a depot; an input
+    without a number says why (``missing``, ``stale``).
+    """
+    if value.value is None:
+        return value.state.replace("_", " ")
+    unit = kb.unit_label(value.unit) if value.unit else ""
+    shown = f"{value.comparator or ''}{kb.number_text(value.analyte, value.value, value.unit)}"
+    shown = f"{shown} {unit}".strip()
+    canonical = kb.unit_label(value.unit_canonical) if value.unit_canonical else ""
+    also = converted_text(value.comparator, value.value_canonical, canonical, unit)
+    if also:
+        shown += f" ({also})"
+    if value.collected_at is not None:
+        shown += f" on {value.collected_at.date().isoformat()}"
+    if value.timing is not None:
+        shown += f" — {value.timing.describe()}"
+    return shown
+
+
 def trace_range_text(applied, unit_label) -> str:
     """A range a finding applied, for its trace: ``Endocrine Society 2011: ≥ 30 ng/mL``.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.core.formatting import converted_text
+from app.core.formatting import used_value_text
 from app.core.knowledge.errors import UnitNotConvertible
 from app.core.models import RegimenItem
 
@@ -113,22 +113,5 @@ class KnowledgeLabels:
         return self.knowledge.unit_label(unit) if unit else ""
 
     def trace_value_text(self, value: TraceValue) -> str:
-        """One input a finding used, as screen, PDF and command line show it.
-
-        ``1 nmol/L (0.2472 µg/L) on 2026-10-26``: as reported, then in the canonical
-        unit every limit is written in when that differs, the day, and the draw's
-        timing on a depot; an input without a number says why (``missing``, ``stale``).
-        """
-        if value.value is None:
-            return value.state.replace("_", " ")
-        unit = self.unit_label(value.unit)
-        number = self.format_value(value.analyte, value.value, value.unit)
-        shown = f"{value.comparator or ''}{number} {unit}"
-        canonical = self.unit_label(value.unit_canonical) if value.unit_canonical else ""
-        also = converted_text(value.comparator, value.value_canonical, canonical, unit)
-        shown = f"{shown.strip()} ({also})" if also else shown.strip()
-        if value.collected_at is not None:
-            shown += f" on {value.collected_at.date().isoformat()}"
-        if value.timing is not None:
-            shown += f" — {value.timing.describe()}"
-        return shown
+        """One input a finding used, as screen, PDF and command line show it."""
+        return used_value_text(value, self.knowledge)

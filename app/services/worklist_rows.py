@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from app.core.formatting import used_value_text
 from app.core.models import Patient
 
 if TYPE_CHECKING:  # the engine is imported on first use, not when the app starts
     from app.core.evaluation import Evaluation, Finding
-    from app.core.evaluation.findings import TraceValue
     from app.core.knowledge import KnowledgeBase
 
 NO_RESULT = "no usable result"
@@ -126,14 +126,5 @@ def latest_value(finding: Finding, kb: KnowledgeBase) -> str:
         looked = looked or bool(own)
         dated = [v for v in own if v.value is not None and v.collected_at is not None]
         if dated:  # else the next test of the marker (B12 missing: its MMA)
-            return _shown(max(dated, key=lambda v: v.collected_at), kb)
+            return used_value_text(max(dated, key=lambda v: v.collected_at), kb)
     return NO_RESULT if looked else ""
-
-
-def _shown(value: TraceValue, kb: KnowledgeBase) -> str:
-    """``2.00 mg/dL on 2026-12-01``: the unit as people write it, the analyte's usual
-    decimals in a unit the knowledge base gives them for (else the number as reported)."""
-    unit = kb.unit_label(value.unit) if value.unit else ""
-    number = kb.number_text(value.analyte, value.value, value.unit)
-    shown = f"{value.comparator or ''}{number} {unit}".strip()
-    return f"{shown} on {value.collected_at.date().isoformat()}"
