@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from .finish import Ticker, finish
-from .model import ParsedFile, RawResult, RowProblem
+from .model import FileRejected, ParsedFile, RawResult, RowProblem
 from .values import (
     NON_RESULTS,
     normalise_comparator,
@@ -306,6 +306,10 @@ def read_hl7(text: str, encoding: str, line_ending: str, today: date, ticker: Ti
 
     Returns:
         One row per OBX; problems name the segment field (``'OBX-5'``, ``'PID-7'``).
+
+    Raises:
+        FileRejected: The file holds no OBX segment at all (as a CSV file with a
+            header but no rows): there is nothing to import, and no line is at fault.
     """
     parsed = ParsedFile(format="hl7v2", encoding=encoding, line_ending=line_ending, layout="hl7v2")
     problems = parsed.problems
@@ -360,6 +364,6 @@ def read_hl7(text: str, encoding: str, line_ending: str, today: date, ticker: Ti
         state.last = None if sid != "NTE" else state.last
     ticker.check()
     if not rows and not problems:
-        problems.append(RowProblem(1, "", "The file holds no OBX result segments."))
+        raise FileRejected("The file holds no OBX segments, so it has no results to import.")
     ticker.report(1.0)
     return finish(parsed, today)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from app.core.labfiles import ReadOptions, read_lab_file
+import pytest
+
+from app.core.labfiles import FileRejected, ReadOptions, read_lab_file
 
 
 def _hl7(*segments: str, end: str = "\r") -> bytes:
@@ -152,10 +154,10 @@ def test_custom_separators_from_msh() -> None:
     assert (row.loinc, row.family_name, row.value) == ("2986-8", "Doe", 452.0)
 
 
-def test_file_without_results_says_so() -> None:
-    parsed = _read(_hl7(MSH, PID, OBR))
-    assert parsed.rows == []
-    assert parsed.problems[0].reason == "The file holds no OBX result segments."
+def test_file_without_results_is_refused_as_a_whole() -> None:
+    # Not a rejected line 1: no line is wrong, the file has nothing to import.
+    with pytest.raises(FileRejected, match="no OBX segments"):
+        _read(_hl7(MSH, PID, OBR))
 
 
 def test_garbage_lines_are_problems_not_crashes() -> None:
