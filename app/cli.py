@@ -105,7 +105,13 @@ def _with_service(runner: str):
 def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.cli_security import run_restore_command
 
-    return run_restore_command(_clinic_path(args, paths), args)
+    # A data folder with no clinic yet (a replacement workstation) gets the backup as
+    # its clinic, in the usual place: that is what restoring into it means.
+    target = _clinic_path(args, paths) if args.clinic or current_clinic(paths) else paths.clinic_db
+    status = run_restore_command(target, args)
+    if status == 0 and not args.clinic:
+        remember_clinic(paths, target)
+    return status
 
 
 def _cmd_patients_list(args: argparse.Namespace, paths: AppPaths) -> int:

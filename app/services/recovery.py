@@ -96,12 +96,16 @@ def _audit_restore(clinic_path, backup, info, username, password, params) -> Non
         # The anchor beside the clinic may name a later audit head than the backup has.
         service.session.audit.sync_anchor()
         matched = AdminService(service).match_key_slots_to_accounts()
+        what = (
+            f"the clinic file could not be opened; the damaged file is kept as "
+            f"{info.damaged_copy}"
+            if info.damaged_copy
+            else "there was no clinic file, so the backup is now the clinic"
+        )
         service.record_event(
             "restore",
             "backup",
-            detail=f"from {backup.name}, the clinic file could not be opened; "
-            f"the damaged file is kept as {info.damaged_copy}"
-            + "".join(f"; {change}" for change in matched),
+            detail=f"from {backup.name}, {what}" + "".join(f"; {change}" for change in matched),
         )
     finally:
         service.close()

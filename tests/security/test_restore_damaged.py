@@ -178,3 +178,24 @@ def test_a_plain_demo_clinic_is_rebuilt_without_any_key(tmp_path, kb):
     info = restore_unopenable_clinic(tmp_path / "demo.db", backup, "demo", None)
     assert info.damaged_copy is None
     ClinicService.open_demo(tmp_path / "demo.db", knowledge=kb).close()
+
+
+def test_the_command_line_restores_into_a_data_folder_with_no_clinic_yet(
+    backed_up, tmp_path, monkeypatch, capsys, kb
+):
+    # A replacement workstation: a new data folder, the backup and its key copy.
+    _, backup = backed_up
+    data = tmp_path / "new-workstation"
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
+    code = main(
+        ["restore", str(backup), "--user", "ana", "--password-stdin", "--data-dir", str(data)]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Restored from" in out and "damaged" not in out
+    # The folder's clinic is now the backup, and later commands find it without --clinic.
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
+    assert main(["audit", "list", "--user", "ana", "--password-stdin", "--data-dir", str(data)]) == 0
+    listed, _ = capsys.readouterr()
+    assert "there was no clinic file, so the backup is now the clinic" in listed
+    assert "None" not in listed.split("restore", 1)[1].splitlines()[0]
