@@ -289,34 +289,11 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         note: str = "",
     ) -> Observation:
         """Save one manually entered result; ``value_text`` may be censored (``<0.5``)."""
-        from app.core.labfiles.values import parse_value_text  # not needed to start the app
-
         self.session.require(roles.RESULT_WRITE, "lab results", patient_id)
-        errors: dict[str, str] = {}
-        kb = self.knowledge
-        if analyte_key not in kb.analytes:
-            errors["analyte"] = "Choose the analyte."
-        try:
-            parsed = parse_value_text(value_text)
-        except ValueError as exc:
-            # The reader's advice is about files (choose the decimal mark); typed by hand
-            # the number only needs writing plainly.
-            errors["value"] = (
-                "Write the number with a decimal point and no thousands separator (1234.5)."
-                if "," in value_text
-                else str(exc)
-            )
-            parsed = None
         patient = self.get_patient(patient_id)
-        if collected_at.date() > self.today():
-            errors["collected_at"] = "The collection date is in the future."
-        elif refusal := before_birth_refusal(collected_at.date(), patient.date_of_birth):
-            errors["collected_at"] = refusal
-        if parsed is not None and parsed.value is None and not parsed.non_result:
-            errors["value"] = "Enter a number, a censored value such as <0.5, or a lab remark."
-        unit = unit.strip() or (parsed.unit if parsed else "")
-        if "analyte" not in errors and parsed is not None:
-            errors.update(self._typed_result_problems(analyte_key, parsed.value, unit))
+        errors, parsed, unit = self._typed_result_check(
+            patient, analyte_key, value_text, unit, collected_at
+        )
         if errors:
             raise ValidationError(errors)
         canonical_value, canonical_unit = self.canonical(analyte_key, parsed.value, unit)
@@ -353,6 +330,47 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             raise ValidationError(
                 {"value": "This result is already recorded for that date and time."}
             ) from exc
+
+    def _typed_result_check(
+        self,
+        patient: Patient,
+        analyte_key: str,
+        value_text: str,
+        unit: str,
+        collected_at: datetime,
+    ) -> tuple[dict[str, str], object, str]:
+        """Check a result typed by hand: a new one, or a correction of a stored one.
+
+        Returns ``(errors, parsed value, unit)``; the unit falls back to the one written
+        after the number. Entry and correction share these checks, so a correction can't
+        save what entry refuses (a ``mg/dL`` testosterone kept unconverted).
+        """
+        from app.core.labfiles.values import parse_value_text  # not needed to start the app
+
+        errors: dict[str, str] = {}
+        if analyte_key not in self.knowledge.analytes:
+            errors["analyte"] = "Choose the analyte."
+        try:
+            parsed = parse_value_text(value_text)
+        except ValueError as exc:
+            # The reader's advice is about files (choose the decimal mark); typed by hand
+            # the number only needs writing plainly.
+            errors["value"] = (
+                "Write the number with a decimal point and no thousands separator (1234.5)."
+                if "," in value_text
+                else str(exc)
+            )
+            parsed = None
+        if collected_at.date() > self.today():
+            errors["collected_at"] = "The collection date is in the future."
+        elif refusal := before_birth_refusal(collected_at.date(), patient.date_of_birth):
+            errors["collected_at"] = refusal
+        if parsed is not None and parsed.value is None and not parsed.non_result:
+            errors["value"] = "Enter a number, a censored value such as <0.5, or a lab remark."
+        unit = unit.strip() or (parsed.unit if parsed else "")
+        if "analyte" not in errors and parsed is not None:
+            errors.update(self._typed_result_problems(analyte_key, parsed.value, unit))
+        return errors, parsed, unit
 
     def _typed_result_problems(
         self, analyte_key: str, value: float | None, unit: str
@@ -453,22 +471,18 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     def correct_result(
         self, observation_id: int, value_text: str, unit: str, reason: str
     ) -> Observation:
-        """Replace a result's value and unit (a transcription fix); the old version is kept."""
-        from app.core.labfiles.values import parse_value_text  # not needed to start the app
+        """Replace a result's value and unit (a transcription fix); the old version is kept.
 
+        The new value passes the checks a result entered by hand passes (unit, sign,
+        collection date), so a correction can't store what entry would refuse.
+        """
         obs = self.observations_repo.get(observation_id)
         if obs is None:
             raise KeyError(f"No result with id {observation_id}")
         self.session.require(roles.RESULT_WRITE, "lab results", obs.patient_id)
-        errors: dict[str, str] = {}
-        try:
-            parsed = parse_value_text(value_text)
-        except ValueError as exc:
-            errors["value"] = str(exc)
-            parsed = None
-        if parsed is not None and parsed.value is None and not parsed.non_result:
-            errors["value"] = "Enter a number, a censored value such as <0.5, or a lab remark."
-        unit = unit.strip() or (parsed.unit if parsed else "")
+        errors, parsed, unit = self._typed_result_check(
+            self.get_patient(obs.patient_id), obs.analyte_key, value_text, unit, obs.collected_at
+        )
         reason = reason.strip()
         if not reason:
             errors["reason"] = "Say why the result is corrected."

@@ -173,3 +173,25 @@ def test_the_record_shows_a_converted_value_only_when_it_differs(
     assert shown in converted
     if shown == "ng/dL":
         assert converted.startswith("421")  # 14.6 nmol/L x 28.84
+
+
+def test_correct_refuses_a_unit_hand_entry_refuses(qtbot, service, patient):
+    """The trial's 6120 ng/dL corrected to 612 mg/dL: refused, the record unchanged."""
+    saved = service.record_result(
+        patient.id, "testosterone_total", "6120", "ng/dL", datetime(2026, 6, 2, 8)
+    )
+    dialog = ResultRecordDialog(service, saved.id)
+    qtbot.addWidget(dialog)
+    ask = dialog.ask_correct()
+    ask.value.setText("612")
+    ask.unit.setCurrentText("mg/dL")
+    ask.reason.setText("transcription error")
+    ask.save()
+    assert ask.isVisible()
+    assert ask.errors.message("unit") == (
+        "Testosterone, total is recorded in ng/dL, nmol/L, ng/mL, not mg/dL."
+    )
+    assert dialog.fields["reported"].text() == "6120"
+    assert dialog.fields["unit"].text() == "ng/dL"
+    assert "not converted" not in dialog.fields["converted"].text()
+    assert dialog.no_history.isVisibleTo(dialog)
