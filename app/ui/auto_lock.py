@@ -10,7 +10,15 @@ Open dialogs are covered, not hidden: hiding a dialog ends its ``exec()``, and t
 code that opened it would go on as if it had been cancelled (an account added after
 unlocking never reached the Users list), while a message box Qt built itself would
 be deleted under the lock. A covered modal dialog keeps its modality, so its cover
-has its own password field.
+has its own password field. A window that appears while locked (a message box a
+background job opens when it ends, the crash handler's box) is covered as it is
+shown, before it reaches the screen, and uncovered on unlock; its ``exec()`` goes on
+waiting.
+
+A window whose ``busy()`` returns True has a background job using the clinic's
+connection (Import history's undo). Closing the connection under it would roll the
+job back and fail it, so the lock covers everything at once but audits the lock and
+lets go of the key only when no window is busy any more; until then unlocking waits.
 """
 
 from __future__ import annotations
@@ -42,8 +50,19 @@ _INPUT_EVENTS = {
 LOCKED_TITLE = "Cofactor is locked"
 
 
+#: How often a lock waiting for a background job looks whether it has ended (ms).
+KEY_WAIT_MS = 200
+STILL_BUSY = "A task started before the lock is still finishing. Sign in again when it has ended."
+
+
 def _alive(widget) -> bool:
     return widget is not None and shiboken6.isValid(widget)
+
+
+def _busy(widget) -> bool:
+    """Whether ``widget`` says a background job of its own still uses the connection."""
+    busy = getattr(widget, "busy", None)
+    return callable(busy) and bool(busy())
 
 
 LOCK_COLUMN_WIDTH = 460  # pixels: the lock screen's text and fields
@@ -102,6 +121,7 @@ class _Cover:
         self.window = window
         self.title = window.windowTitle()
         self.size = window.size()
+        self.limits = (window.minimumSize(), window.maximumSize())
         self.focus = window.focusWidget()
         self.hidden = [
             child
@@ -116,7 +136,6 @@ class _Cover:
         # button, which is shown again by the unlock.
         self.screen.unlock_requested.connect(unlock, Qt.QueuedConnection)
         window.setWindowTitle(LOCKED_TITLE)
-        window.resize(window.size().expandedTo(self.screen.sizeHint()))
         self.grown_to = window.size()  # put back on unlock unless the user resized it
         self.fit()
         self.screen.show()
@@ -125,8 +144,20 @@ class _Cover:
         self.screen.password.setFocus(Qt.OtherFocusReason)
 
     def fit(self) -> None:
-        if _alive(self.screen) and _alive(self.window):
-            self.screen.setGeometry(self.window.rect())
+        """Fill the window with the lock screen, growing the window to hold it.
+
+        A message box fixes its size to what it shows, which while covered is
+        nothing: without this its lock screen had no room for the password field.
+        """
+        if not (_alive(self.screen) and _alive(self.window)):
+            return
+        window, need = self.window, self.screen.sizeHint()
+        if need.boundedTo(window.size()) != need:  # too small in either direction
+            window.setMaximumSize(window.maximumSize().expandedTo(need))
+            window.setMinimumSize(window.minimumSize().expandedTo(need))
+            window.resize(window.size().expandedTo(need))
+            self.grown_to = window.size()
+        self.screen.setGeometry(window.rect())
 
     def say(self, text: str) -> None:
         if _alive(self.screen):
@@ -143,6 +174,8 @@ class _Cover:
             if _alive(child):
                 child.show()
         self.window.setWindowTitle(self.title)
+        self.window.setMinimumSize(self.limits[0])
+        self.window.setMaximumSize(self.limits[1])
         if self.window.size() == self.grown_to:
             self.window.resize(self.size)
         if _alive(self.focus) and self.focus.isVisible():
@@ -161,10 +194,14 @@ class IdleLock(QObject):
         self._service = service
         self._covers: list[_Cover] = []
         self._saved_central = None
+        self._username = ""
         self.screen: LockScreen | None = None
         self.timer = QTimer(self, singleShot=True)
         self.timer.setInterval(int(minutes * 60_000))
         self.timer.timeout.connect(self.lock)
+        # Locked on screen, the key still held: a window's job is using the connection.
+        self.key_wait = QTimer(self, interval=KEY_WAIT_MS)
+        self.key_wait.timeout.connect(self._release_key)
         QApplication.instance().installEventFilter(self)
         self.timer.start()
 
@@ -176,6 +213,10 @@ class IdleLock(QObject):
         kind = event.type()
         if kind in _INPUT_EVENTS and not self.is_locked:
             self.timer.start()
+        elif kind == QEvent.Show and self.is_locked and self._coverable(watched):
+            # Shown while locked (a job's result box, say): covered before it reaches
+            # the screen; its exec() goes on waiting for it.
+            self._covers.append(_Cover(watched, self._username, self.unlock))
         elif kind == QEvent.Resize and self._covers:
             for cover in self._covers:
                 if cover.window is watched:
@@ -202,16 +243,36 @@ class IdleLock(QObject):
                 return True
         return False
 
+    def _coverable(self, widget) -> bool:
+        """Whether ``widget``, being shown while locked, is a window to cover now.
+
+        Not the main window (its pages are swapped already), nor one covered already,
+        nor a menu or tooltip (the lock screen's own context menu is one). A native
+        dialog cannot be covered (the platform draws it, not Qt) and is left alone: a
+        job does not open one, and it shows no patient data of the app's.
+        """
+        if not isinstance(widget, QWidget) or not _alive(widget) or not widget.isWindow():
+            return False
+        if widget is self._window or isinstance(widget, LockScreen):
+            return False
+        if widget.windowType() in (Qt.Popup, Qt.ToolTip) or widget.testAttribute(
+            Qt.WA_DontShowOnScreen
+        ):
+            return False
+        return not any(cover.window is widget for cover in self._covers)
+
     def stop(self) -> None:
         """The window is closing: no more locking, no more watching input."""
         self.timer.stop()
+        self.key_wait.stop()
         QApplication.instance().removeEventFilter(self)
 
     def lock(self) -> None:
         if self.is_locked or not self._window.isVisible():
             return
-        self._service.lock("timeout")
-        username = self._service.user.username
+        if not self._release_key():
+            self.key_wait.start()  # a window's job still uses the connection
+        username = self._username = self._service.user.username
         for widget in QApplication.instance().topLevelWidgets():
             if widget is self._window or not widget.isVisible():
                 continue
@@ -230,18 +291,39 @@ class IdleLock(QObject):
         self._window.menuBar().setEnabled(False)
         self.locked.emit()
 
+    def _release_key(self) -> bool:
+        """Audit the lock and close the connection once no window's job uses it.
+
+        A job's transaction shares the connection: the lock's audit row would be
+        written inside it, and closing the connection would roll both back and fail
+        the job (an undo lost, its dialog raising on the closed connection). The job
+        ends on its own; its result reaches its covered window before the key goes.
+        """
+        if any(map(_busy, QApplication.instance().topLevelWidgets())):
+            return False
+        self.key_wait.stop()
+        self._service.lock("timeout")
+        return True
+
+    def _say(self, text: str) -> None:
+        if self.screen is not None:
+            self.screen.error.setText(text)
+        for cover in self._covers:
+            cover.say(text)
+
     def unlock(self, password: str) -> bool:
         from app.services.session import SignInError
 
         if not self.is_locked:
             return True  # a queued request from a cover after another screen unlocked
+        if self.key_wait.isActive() and not self._release_key():
+            # Not signed out yet, so the password could not be checked as an unlock is.
+            self._say(STILL_BUSY)
+            return False
         try:
             self._service.unlock(password)
         except SignInError as exc:
-            if self.screen is not None:
-                self.screen.error.setText(str(exc))
-            for cover in self._covers:
-                cover.say(str(exc))
+            self._say(str(exc))
             return False
         self._window.setCentralWidget(self._saved_central)
         self._saved_central = None

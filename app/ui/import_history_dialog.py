@@ -3,13 +3,17 @@
 Undoing removes exactly the batch's results (and any later corrections of them),
 after the user has read how many results and patients that touches. Patients the
 import created and the kept copy of the file stay.
+
+Counting what an undo removes and the undo itself run off the GUI thread (a
+million-row batch takes a while); while either runs the dialog cannot be closed and
+``busy()`` says so, which the idle lock also asks before it closes the connection.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -202,23 +206,38 @@ class ImportHistoryDialog(QDialog):
         self._importer.save_rejected(self._importer.batch_report(batch_id), path, file_name)
 
     def ask_undo(self) -> None:
+        """Count what undoing the selected batch removes (off the GUI thread), then ask."""
         batch = self.selected_batch()
-        if batch is None or batch.undone_at:
+        if batch is None or batch.undone_at or self.busy():
             return
-        question = self.undo_question(batch)
+        self._start(
+            lambda task: self._importer.batch_impact(batch.id),
+            on_finished=lambda impact: self._confirm_undo(batch, impact),
+            on_failed=self._count_failed,
+            text=f"Counting what undoing batch {batch.id} removes…",
+        )
+
+    def _confirm_undo(self, batch, impact) -> None:  # noqa: ANN001 - BatchRecord, BatchImpact
+        self._ended()
+        self._show_selected()
         answer = QMessageBox.question(
             self,
             "Undo import",
-            question,
+            self.undo_question(batch, impact),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.undo(batch.id)
 
-    def undo_question(self, batch) -> str:  # noqa: ANN001 - BatchRecord
-        """What undoing ``batch`` removes, counted now, as the confirmation asks it."""
-        impact = self._importer.batch_impact(batch.id)
+    def _count_failed(self, exc: BaseException) -> None:
+        self._ended()
+        self._show_selected()
+        self.detail.setText(f"What the undo would remove could not be counted: {exc}")
+
+    @staticmethod
+    def undo_question(batch, impact) -> str:  # noqa: ANN001 - BatchRecord, BatchImpact
+        """What undoing ``batch`` removes (``impact``, just counted), as the confirmation asks."""
         text = (
             f"Undo batch {batch.id} ({batch.file_name}, imported "
             f"{local_time_text(batch.created_at)})?\n\n"
@@ -238,16 +257,26 @@ class ImportHistoryDialog(QDialog):
 
     def undo(self, batch_id: int) -> None:
         """Undo the batch off the GUI thread (a large batch takes a few seconds)."""
-        self._task = run_task(
+        self._start(
             lambda task: self._importer.undo(batch_id),
             on_finished=lambda removed: self._undone(batch_id, removed),
             on_failed=self._undo_failed,
+            text=f"Undoing batch {batch_id}…",
         )
+
+    def _start(self, job, *, on_finished, on_failed, text: str) -> None:  # noqa: ANN001
+        """Run ``job`` in the background: buttons off, a busy cursor and ``text`` meanwhile."""
+        self._task = run_task(job, on_finished=on_finished, on_failed=on_failed)
         self._show_selected()  # buttons off while it runs
-        self.detail.setText(f"Undoing batch {batch_id}…")
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self.detail.setText(text)
+
+    def _ended(self) -> None:
+        self._task = None
+        self.unsetCursor()
 
     def _undone(self, batch_id: int, removed: int) -> None:
-        self._task = None
+        self._ended()
         self.refresh(select_id=batch_id)
         self.detail.setText(
             f"Batch {batch_id} was undone: {_plural(removed, 'result', 'results')} removed. "
@@ -256,7 +285,7 @@ class ImportHistoryDialog(QDialog):
         self.undone.emit(batch_id)
 
     def busy(self) -> bool:
-        """An undo is running: the dialog stays open until it has ended."""
+        """A count or an undo is running: the dialog stays open until it has ended."""
         return self._task is not None
 
     def done(self, result: int) -> None:
@@ -273,6 +302,6 @@ class ImportHistoryDialog(QDialog):
         super().closeEvent(event)
 
     def _undo_failed(self, exc: BaseException) -> None:
-        self._task = None
+        self._ended()
         self.refresh()
         self.detail.setText(f"The batch was not undone: {exc}")

@@ -90,7 +90,7 @@ def test_a_saved_report_cannot_smuggle_a_spreadsheet_formula(history, service, t
     assert "'=Result" in cells and "=Result" not in cells
 
 
-def test_undo_says_what_goes_then_removes_exactly_the_batch(qtbot, history, service):
+def test_undo_says_what_goes_then_removes_exactly_the_batch(qtbot, history, service, monkeypatch):
     patient = service.create_patient(make_patient())
     by_hand = service.record_result(patient.id, "zinc", "70", "ug/dL", datetime(2025, 1, 5, 9))
     batch_id = _import(service)
@@ -99,7 +99,7 @@ def test_undo_says_what_goes_then_removes_exactly_the_batch(qtbot, history, serv
     )
     service.exclude_result(zinc.id, "haemolysed")
     dialog = history(service)
-    question = dialog.undo_question(dialog.selected_batch())
+    question = _question_asked(qtbot, dialog, monkeypatch)
     assert "removes its 2 results for 1 patient." in question
     assert "1 of them was corrected, excluded or included again since" in question
     with qtbot.waitSignal(dialog.undone, timeout=10_000) as undone:
@@ -112,19 +112,27 @@ def test_undo_says_what_goes_then_removes_exactly_the_batch(qtbot, history, serv
     assert not dialog.undo_button.isEnabled()
 
 
-def test_undo_asks_first_and_cancel_changes_nothing(history, service, monkeypatch):
+def _question_asked(qtbot, dialog, monkeypatch, answer=QMessageBox.StandardButton.Cancel) -> str:
+    """Ask to undo the selected batch; the confirmation's text once the count arrives."""
+    asked = []
+
+    def question(*args, **kwargs):
+        asked.append(args[2])
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    dialog.ask_undo()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert len(asked) == 1
+    return asked[0]
+
+
+def test_undo_asks_first_and_cancel_changes_nothing(qtbot, history, service, monkeypatch):
     service.create_patient(make_patient())
     _import(service)
     dialog = history(service)
-    asked = []
-
-    def answer(*args, **kwargs):
-        asked.append(args[2])
-        return QMessageBox.StandardButton.Cancel
-
-    monkeypatch.setattr(QMessageBox, "question", answer)
-    dialog.ask_undo()
-    assert len(asked) == 1 and "Undo batch" in asked[0]
+    assert "Undo batch" in _question_asked(qtbot, dialog, monkeypatch)
+    assert not dialog.busy() and dialog.undo_button.isEnabled()
     assert service.observations_repo.count() == 2
     assert _cells(dialog)[7] == "in the clinic"
 
@@ -203,3 +211,45 @@ def test_the_dialog_stays_open_while_an_undo_runs(qtbot, history, service, monke
     assert dialog.close_button.isEnabled()
     dialog.reject()
     assert not dialog.isVisible()
+
+
+def test_the_undo_count_runs_off_the_gui_thread_and_asks_when_it_arrives(
+    qtbot, history, service, monkeypatch
+):
+    """A million-row batch took about 0.7 s to count: the window froze before asking."""
+    import threading
+
+    service.create_patient(make_patient())
+    _import(service)
+    dialog = history(service)
+    dialog.show()
+    release = threading.Event()
+    counted_on = []
+    real_impact = dialog._importer.batch_impact
+
+    def slow_impact(batch_id):
+        counted_on.append(threading.current_thread() is threading.main_thread())
+        release.wait(5)
+        return real_impact(batch_id)
+
+    monkeypatch.setattr(dialog._importer, "batch_impact", slow_impact)
+    asked = []
+
+    def answer(*args, **kwargs):
+        asked.append(args[2])
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    dialog.ask_undo()
+    assert asked == [], "the window waited for the count before going on"
+    assert "Counting" in dialog.detail.text()
+    assert not dialog.undo_button.isEnabled() and not dialog.close_button.isEnabled()
+    dialog.ask_undo()  # a second click meanwhile asks nothing more
+    dialog.reject()  # Esc
+    assert dialog.isVisible()
+    release.set()
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert counted_on == [False]
+    assert len(asked) == 1 and "removes its 2 results for 1 patient." in asked[0]
+    assert dialog.undo_button.isEnabled() and dialog.close_button.isEnabled()
+    assert "Counting" not in dialog.detail.text()
