@@ -248,6 +248,7 @@ def _security_errors() -> tuple[type[Exception], ...]:
     from app.security.keyslots import KeySlotError
     from app.security.passwords import PasswordPolicyError
     from app.security.roles import PermissionDenied
+    from app.services.admin import PatientNotFound
     from app.services.session import SignInError
     from app.store.backup import BackupError
     from app.store.locking import ClinicInUse
@@ -255,6 +256,7 @@ def _security_errors() -> tuple[type[Exception], ...]:
 
     return (
         SignInError,
+        PatientNotFound,
         PasswordPolicyError,
         PermissionDenied,
         ClinicInUse,

@@ -240,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     audit_list.add_argument("--until", type=_iso_date)
     audit_list.add_argument("--username")
     audit_list.add_argument("--action")
+    audit_list.add_argument(
+        "--patient",
+        metavar="MRN_OR_NAME",
+        help="one patient's events: an MRN, or a name that finds one",
+    )
     audit_list.add_argument("--csv", metavar="FILE")
 
     settings = commands.add_parser("settings", parents=[common], help="clinic-wide settings")

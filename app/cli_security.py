@@ -105,11 +105,13 @@ def run_audit(service, args) -> int:
             return 0
         print(f"Audit trail ALTERED: first bad event seq {result.first_bad_seq}: {result.reason}")
         return 1
+    patient = {"patient_id": admin.audited_patient(args.patient).id} if args.patient else {}
     rows = admin.audit_rows(
         since=args.since,
         until=args.until,
         username=args.username,
         action=args.action,
+        **patient,
         order_by="seq",
     )
     if args.csv:

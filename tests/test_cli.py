@@ -326,6 +326,15 @@ def test_admin_commands_backup_restore_users_and_audit(tmp_path, capsys, monkeyp
         assert action in text, action
     (denied,) = [line for line in text.splitlines() if "user.manage" in line]
     assert "clin1" in denied and "denied" in denied
+    # One patient's trail, named by MRN or by a name that finds one patient.
+    for named in ("R-1", "Quinn"):
+        code, text, err = admin("audit", "list", "--patient", named)
+        assert code == 0, err
+        lines = text.splitlines()
+        assert lines and all("patient R-1" in line for line in lines), named
+        assert any(" create " in line for line in lines)
+    code, _, err = admin("audit", "list", "--patient", "Nobody")
+    assert code == 1 and "No patient has the MRN, name or birth date 'Nobody'." in err
 
 
 def test_settings_are_validated_audited_and_used(tmp_path, capsys, monkeypatch):

@@ -73,6 +73,14 @@ class CurrentPasswordWrong(ValueError):
         )
 
 
+# How many patients a filter that matches several names, to choose an MRN from.
+_NAMED_CHOICES = 5
+
+
+class PatientNotFound(ValueError):
+    """An audit filter's patient text matches no patient, or more than one."""
+
+
 class AdminService:
     """Accounts, audit and backups of one open clinic, for its administrators."""
 
@@ -233,6 +241,30 @@ class AdminService:
 
     def audit_log(self) -> AuditLog:
         return self._session.audit
+
+    def audited_patient(self, text: str) -> PatientSummary:
+        """The one patient an audit filter names: by MRN, or a name or birth date that
+        finds exactly one (archived patients too: their trail is still read).
+
+        Raises:
+            PatientNotFound: nobody, or several patients, match; the message says which
+                MRNs to choose from.
+        """
+        self._session.require(roles.AUDIT_VIEW, "audit")
+        text = text.strip()
+        exact = self._service.patients_repo.by_mrn(text)
+        if exact is not None:
+            return self._service.patients_repo.summaries({exact.id})[exact.id]
+        found = self._service.patients_repo.search(
+            text, limit=_NAMED_CHOICES + 1, include_archived=True
+        )
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise PatientNotFound(f"No patient has the MRN, name or birth date {text!r}.")
+        shown = "; ".join(f"{p.display_name} (MRN {p.mrn})" for p in found[:_NAMED_CHOICES])
+        more = " and more" if len(found) > _NAMED_CHOICES else ""
+        raise PatientNotFound(f"Several patients match {text!r}: {shown}{more}. Enter one MRN.")
 
     def audit_rows(self, **filters) -> list[AuditRow]:
         self._session.require(roles.AUDIT_VIEW, "audit")

@@ -193,7 +193,7 @@ class AuditDialog(QDialog):
         self.date_to = _date_edit()
         self.user = _combo(self._user_names())
         self.mrn = QLineEdit()
-        self.mrn.setPlaceholderText("MRN")
+        self.mrn.setPlaceholderText("MRN, name or birth date")
         self.action = _combo(ACTIONS)
         self.category = _combo(CATEGORIES)
         self.outcome = _combo(OUTCOMES, editable=False)
@@ -208,7 +208,7 @@ class AuditDialog(QDialog):
             filters.addWidget(QLabel(label), 0, 2 * column)
             filters.addWidget(widget, 0, 2 * column + 1)
         for column, (label, widget) in enumerate(
-            (("Patient MRN", self.mrn), ("Action", self.action), ("Category", self.category))
+            (("Patient", self.mrn), ("Action", self.action), ("Category", self.category))
         ):
             filters.addWidget(QLabel(label), 1, 2 * column)
             filters.addWidget(widget, 1, 2 * column + 1)
@@ -276,8 +276,13 @@ class AuditDialog(QDialog):
 
     # -- actions -----------------------------------------------------------------------
 
-    def filters(self) -> dict | None:
-        """The filters as ``audit_rows`` keywords; ``None`` when the MRN matches nobody."""
+    def filters(self) -> dict:
+        """The filters as ``audit_rows`` keywords.
+
+        Raises:
+            ValueError: the patient box names no patient, or several (its message says
+                which MRNs to choose from).
+        """
         found: dict = {}
         if self.date_from.date() != _NO_DATE:
             found["since"] = self.date_from.date().toPython()
@@ -293,22 +298,15 @@ class AuditDialog(QDialog):
             found["category"] = category
         if self.outcome.currentText() != ANY:
             found["outcome"] = self.outcome.currentText()
-        mrn = self.mrn.text().strip()
-        if mrn:
-            patient = self._service.find_patient(mrn)
-            if patient is None:
-                return None
-            found["patient_id"] = patient.id
+        named = self.mrn.text().strip()
+        if named:
+            found["patient_id"] = self._admin.audited_patient(named).id
         return found
 
     def refresh(self) -> None:
         """Run the query for the current filters (newest first, at most ``ROW_LIMIT``)."""
-        filters = self.filters()
-        if filters is None:
-            self._show([], f"No patient has MRN {self.mrn.text().strip()}.")
-            return
         try:
-            rows = self._admin.audit_rows(**filters, order_by="-seq", limit=ROW_LIMIT)
+            rows = self._admin.audit_rows(**self.filters(), order_by="-seq", limit=ROW_LIMIT)
         except ADMIN_REFUSALS as exc:
             self._show([], refusal_message(exc))
             return
