@@ -96,11 +96,15 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     def find_patient(self, mrn: str) -> Patient | None:
         return self.patients_repo.by_mrn(mrn)
 
-    def _check_patient(self, patient: Patient) -> None:
+    def patient_problems(self, patient: Patient) -> dict[str, str]:
+        """What saving ``patient`` would refuse, by field (empty when it would save)."""
         errors = validate_patient(patient, self.today())
         if "mrn" not in errors and self.patients_repo.mrn_taken(patient.mrn, patient.id):
             errors["mrn"] = f"Another patient already has MRN {patient.mrn.strip()}."
-        if errors:
+        return errors
+
+    def _check_patient(self, patient: Patient) -> None:
+        if errors := self.patient_problems(patient):
             raise ValidationError(errors)
 
     def create_patient(self, patient: Patient) -> Patient:

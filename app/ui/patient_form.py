@@ -1,11 +1,17 @@
-"""Create or edit a patient; errors appear beside their fields and nothing is saved."""
+"""Create or edit a patient; errors appear beside their fields and nothing is saved.
+
+The date of birth starts empty and must be typed (``YYYY-MM-DD``), as the sex field
+starts at "— choose —": a prefilled date saved unnoticed became a wrong birth date.
+"""
 
 from __future__ import annotations
+
+import re
+from datetime import date
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -17,6 +23,38 @@ from PySide6.QtWidgets import (
 from app.core.models import SEX_AT_BIRTH, Patient
 from app.core.validation import ValidationError
 from app.ui.form_errors import FieldErrors
+
+_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})|(\d{4})(\d{2})(\d{2})")
+DOB_MISSING = "Enter the date of birth (YYYY-MM-DD)."
+DOB_UNREADABLE = "Write the date of birth as YYYY-MM-DD, e.g. 1975-06-14."
+
+
+class BirthDateEdit(QLineEdit):
+    """A date typed as ``YYYY-MM-DD`` (or ``YYYYMMDD``) that starts empty, not at a guess."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setPlaceholderText("YYYY-MM-DD")
+
+    def setDate(self, value: QDate | date | None) -> None:  # noqa: N802 (QDateEdit's name)
+        """Show ``value`` (``None`` empties the field)."""
+        if isinstance(value, QDate):
+            value = value.toPython() if value.isValid() else None
+        self.setText(value.isoformat() if value else "")
+
+    def birth_date(self) -> tuple[date | None, str]:
+        """The typed date, or ``(None, why not)`` when it is empty or not a date."""
+        text = self.text().strip()
+        if not text:
+            return None, DOB_MISSING
+        match = _DATE.fullmatch(text)
+        if match is None:
+            return None, DOB_UNREADABLE
+        year, month, day = (int(g) for g in match.groups() if g is not None)
+        try:
+            return date(year, month, day), ""
+        except ValueError:
+            return None, DOB_UNREADABLE
 
 
 class PatientFormDialog(QDialog):
@@ -33,12 +71,7 @@ class PatientFormDialog(QDialog):
         self.mrn = QLineEdit(objectName="mrn")
         self.family_name = QLineEdit(objectName="family_name")
         self.given_name = QLineEdit(objectName="given_name")
-        self.date_of_birth = QDateEdit(objectName="date_of_birth")
-        self.date_of_birth.setDisplayFormat("yyyy-MM-dd")
-        self.date_of_birth.setCalendarPopup(True)
-        self.date_of_birth.setMinimumDate(QDate(1880, 1, 1))
-        self.date_of_birth.setMaximumDate(QDate(2200, 12, 31))
-        self.date_of_birth.setDate(QDate(1980, 1, 1))
+        self.date_of_birth = BirthDateEdit(objectName="date_of_birth")
         self.sex_at_birth = QComboBox(objectName="sex_at_birth")
         self.sex_at_birth.addItem("— choose —", "")
         for value in SEX_AT_BIRTH:
@@ -77,8 +110,7 @@ class PatientFormDialog(QDialog):
         self.mrn.setText(patient.mrn)
         self.family_name.setText(patient.family_name)
         self.given_name.setText(patient.given_name)
-        dob = patient.date_of_birth
-        self.date_of_birth.setDate(QDate(dob.year, dob.month, dob.day))
+        self.date_of_birth.setDate(patient.date_of_birth)
         self.sex_at_birth.setCurrentIndex(max(0, self.sex_at_birth.findData(patient.sex_at_birth)))
         self.gender_identity.setText(patient.gender_identity)
         self.phone.setText(patient.phone)
@@ -86,14 +118,15 @@ class PatientFormDialog(QDialog):
         self.address.setText(patient.address)
         self.notes.setPlainText(patient.notes)
 
-    def patient_from_fields(self) -> Patient:
+    def patient_from_fields(self, date_of_birth: date) -> Patient:
+        """The patient the fields describe, born on ``date_of_birth`` (typed apart)."""
         original = self._original
         return Patient(
             id=original.id if original else None,
             mrn=self.mrn.text(),
             family_name=self.family_name.text(),
             given_name=self.given_name.text(),
-            date_of_birth=self.date_of_birth.date().toPython(),
+            date_of_birth=date_of_birth,
             sex_at_birth=self.sex_at_birth.currentData() or "",
             gender_identity=self.gender_identity.text().strip(),
             phone=self.phone.text().strip(),
@@ -104,7 +137,16 @@ class PatientFormDialog(QDialog):
         )
 
     def save(self) -> None:
-        patient = self.patient_from_fields()
+        born, dob_problem = self.date_of_birth.birth_date()
+        if born is None:
+            # Show every other problem with it, as one save with a date would: the
+            # service judges the rest with a stand-in date it never saves.
+            stand_in = self._service.today()
+            errors = self._service.patient_problems(self.patient_from_fields(stand_in))
+            errors["date_of_birth"] = dob_problem
+            self.errors.show(errors)
+            return
+        patient = self.patient_from_fields(born)
         try:
             if patient.id is None:
                 self.saved_patient = self._service.create_patient(patient)

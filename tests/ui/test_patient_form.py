@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt
+import pytest
+from PySide6.QtCore import Qt
 
 from app.ui.patient_form import PatientFormDialog
 from tests.conftest import make_patient
@@ -17,13 +18,13 @@ def _fill(
     mrn="MRN-77",
     family="Moreau",
     given="Chloe",
-    born=QDate(1972, 8, 19),
+    born="1972-08-19",
     sex="female",
 ) -> None:
     qtbot.keyClicks(dialog.mrn, mrn)
     qtbot.keyClicks(dialog.family_name, family)
     qtbot.keyClicks(dialog.given_name, given)
-    dialog.date_of_birth.setDate(born)
+    qtbot.keyClicks(dialog.date_of_birth, born)
     dialog.sex_at_birth.setCurrentIndex(dialog.sex_at_birth.findData(sex))
 
 
@@ -48,7 +49,7 @@ def test_filling_the_form_creates_the_patient(qtbot, service):
 def test_future_birth_date_is_shown_beside_the_field_and_nothing_saved(qtbot, service):
     dialog = PatientFormDialog(service)
     qtbot.addWidget(dialog)
-    _fill(qtbot, dialog, born=QDate(2030, 1, 1))
+    _fill(qtbot, dialog, born="2030-01-01")
     dialog.save()
     assert dialog.result() != dialog.DialogCode.Accepted
     assert "future" in dialog.errors.message("date_of_birth")
@@ -85,7 +86,58 @@ def test_editing_prefills_and_updates(qtbot, service, patient):
     dialog = PatientFormDialog(service, patient)
     qtbot.addWidget(dialog)
     assert dialog.mrn.text() == patient.mrn
-    assert dialog.date_of_birth.date().toPython() == patient.date_of_birth
+    assert dialog.date_of_birth.text() == patient.date_of_birth.isoformat()
     dialog.phone.setText("555-0199")
     dialog.save()
     assert service.get_patient(patient.id).phone == "555-0199"
+
+
+def test_the_date_of_birth_starts_empty_and_must_be_entered(qtbot, service):
+    """Saved untouched, the form asks for the date instead of saving 1980-01-01."""
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    assert dialog.date_of_birth.text() == ""
+    assert dialog.date_of_birth.placeholderText() == "YYYY-MM-DD"
+    _fill(qtbot, dialog, born="")
+    dialog.save()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.errors.message("date_of_birth") == "Enter the date of birth (YYYY-MM-DD)."
+    assert dialog.errors.label("date_of_birth").isVisibleTo(dialog)
+    assert service.count_patients() == 0
+    qtbot.keyClicks(dialog.date_of_birth, "1972-08-19")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    (found,) = service.search_patients("moreau")
+    assert service.get_patient(found.id).date_of_birth == date(1972, 8, 19)
+
+
+def test_an_empty_form_shows_every_missing_field_at_once(qtbot, service):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    dialog.save()
+    for field in ("mrn", "family_name", "given_name", "date_of_birth", "sex_at_birth"):
+        assert dialog.errors.message(field), field
+    assert service.count_patients() == 0
+
+
+@pytest.mark.parametrize("typed", ["1972-8-19", "19720819", "1972/08/19"])
+def test_the_date_of_birth_is_read_as_typed(qtbot, service, typed):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, born=typed)
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert dialog.saved_patient.date_of_birth == date(1972, 8, 19)
+
+
+@pytest.mark.parametrize("typed", ["19/08/1972", "1972-02-30", "soon"])
+def test_a_date_of_birth_that_is_not_a_date_is_refused(qtbot, service, typed):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, born=typed)
+    dialog.save()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.errors.message("date_of_birth") == (
+        "Write the date of birth as YYYY-MM-DD, e.g. 1975-06-14."
+    )
+    assert service.count_patients() == 0
