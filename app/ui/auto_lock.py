@@ -15,10 +15,11 @@ background job opens when it ends, the crash handler's box) is covered as it is
 shown, before it reaches the screen, and uncovered on unlock; its ``exec()`` goes on
 waiting.
 
-A window whose ``busy()`` returns True has a background job using the clinic's
-connection (Import history's undo). Closing the connection under it would roll the
-job back and fail it, so the lock covers everything at once but audits the lock and
-lets go of the key only when no window is busy any more; until then unlocking waits.
+A background job (``app.ui.tasks.run_task``: an import's commit, an undo, a backup,
+the worklist, a report) uses the clinic's connection. Closing the connection under it
+would roll the job back and fail it, so the lock covers everything at once but audits
+the lock and lets go of the key only when no job is running any more; until then
+unlocking waits.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from app.ui.tasks import jobs_running
 
 DEFAULT_MINUTES = 10
 # What a covered window must not receive while locked (see IdleLock.eventFilter).
@@ -57,12 +60,6 @@ STILL_BUSY = "A task started before the lock is still finishing. Sign in again w
 
 def _alive(widget) -> bool:
     return widget is not None and shiboken6.isValid(widget)
-
-
-def _busy(widget) -> bool:
-    """Whether ``widget`` says a background job of its own still uses the connection."""
-    busy = getattr(widget, "busy", None)
-    return callable(busy) and bool(busy())
 
 
 LOCK_COLUMN_WIDTH = 460  # pixels: the lock screen's text and fields
@@ -271,7 +268,7 @@ class IdleLock(QObject):
         if self.is_locked or not self._window.isVisible():
             return
         if not self._release_key():
-            self.key_wait.start()  # a window's job still uses the connection
+            self.key_wait.start()  # a background job still uses the connection
         username = self._username = self._service.user.username
         for widget in QApplication.instance().topLevelWidgets():
             if widget is self._window or not widget.isVisible():
@@ -292,14 +289,14 @@ class IdleLock(QObject):
         self.locked.emit()
 
     def _release_key(self) -> bool:
-        """Audit the lock and close the connection once no window's job uses it.
+        """Audit the lock and close the connection once no background job uses it.
 
         A job's transaction shares the connection: the lock's audit row would be
         written inside it, and closing the connection would roll both back and fail
         the job (an undo lost, its dialog raising on the closed connection). The job
         ends on its own; its result reaches its covered window before the key goes.
         """
-        if any(map(_busy, QApplication.instance().topLevelWidgets())):
+        if jobs_running():
             return False
         self.key_wait.stop()
         self._service.lock("timeout")

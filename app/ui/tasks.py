@@ -61,6 +61,15 @@ def _the_reaper() -> _Reaper:
     return _reaper
 
 
+def jobs_running() -> int:
+    """How many jobs ``run_task`` started have not yet been let go of on the GUI thread.
+
+    A job's result and failure are delivered before it is let go, so at zero every
+    job's callbacks have run.
+    """
+    return len(_reaper.kept) if _reaper is not None else 0
+
+
 class _Runnable(QRunnable):
     """Runs one job on a pool thread and hands everything it held back to the GUI thread.
 

@@ -1,0 +1,61 @@
+"""The idle lock lets go of the clinic's key only when no background job uses it.
+
+Every job ``run_task`` starts (an import's commit, a backup, a report, the worklist)
+runs on the clinic's connection. Locking closed that connection under the job: the
+job failed and what it wrote was rolled back with the lock's own audit row.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.ui.main_window import MainWindow
+from app.ui.tasks import jobs_running, run_task
+from tests.conftest import ADMIN_PASSWORD as PASSWORD
+from tests.conftest import create_encrypted_clinic, make_patient, sign_in
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, kb):
+    path = tmp_path / "clinic.db"
+    create_encrypted_clinic(path, kb).close()
+    service = sign_in(path, kb)
+    main = MainWindow(service)
+    qtbot.addWidget(main)
+    main.show()
+    yield main, service
+    main.close()
+    service.close()
+
+
+def test_a_job_writing_when_the_clinic_locks_is_kept(qtbot, window, monkeypatch):
+    main, service = window
+    reached, release = threading.Event(), threading.Event()
+    real_add = service.patients_repo.add
+
+    def held_add(*args, **kwargs):
+        reached.set()
+        release.wait(10)
+        return real_add(*args, **kwargs)
+
+    monkeypatch.setattr(service.patients_repo, "add", held_add)
+    outcome = []
+    run_task(
+        lambda _task: service.create_patient(make_patient(mrn="MRN-7007")),
+        on_finished=outcome.append,
+        on_failed=outcome.append,
+    )
+    assert reached.wait(10)  # the job's transaction is open
+    main.idle_lock.lock()
+    assert main.idle_lock.is_locked and not service.session.locked  # key kept for the job
+    assert main.idle_lock.unlock(PASSWORD) is False  # it cannot be checked yet
+    release.set()
+    qtbot.waitUntil(lambda: jobs_running() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: service.session.locked, timeout=5_000)
+    assert main.idle_lock.unlock(PASSWORD) is True
+    assert not isinstance(outcome[0], BaseException), outcome
+    assert service.find_patient("MRN-7007") is not None
+    actions = [row.action for row in service.session.audit.rows()]
+    assert actions.index("create") < actions.index("timeout")
