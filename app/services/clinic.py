@@ -103,6 +103,19 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             errors["mrn"] = f"Another patient already has MRN {patient.mrn.strip()}."
         return errors
 
+    def namesakes(
+        self, family_name: str, given_name: str, born: date, *, except_id: int | None = None
+    ) -> list[Patient]:
+        """Patients (archived too) with this family name, given name and date of birth.
+
+        Most likely the same person: a second record under another MRN would split
+        their results. The patient form asks before saving one; a patient list refuses it.
+        Names compare without case; ``except_id`` leaves out the patient being edited.
+        """
+        self.session.require(roles.PATIENT_READ, "demographics")
+        found = self.patients_repo.by_name_and_birth_date(family_name, given_name, born)
+        return [p for p in found if p.id != except_id]
+
     def _check_patient(self, patient: Patient) -> None:
         if errors := self.patient_problems(patient):
             raise ValidationError(errors)

@@ -132,9 +132,7 @@ class PatientListImporter:
                 f"MRN {listed.mrn} belongs to {holder.display_name}, born "
                 f"{holder.date_of_birth}: the list names someone else"
             )
-        twins = repo.by_name_and_birth_date(
-            listed.family_name, listed.given_name, listed.date_of_birth
-        )
+        twins = self._service.namesakes(listed.family_name, listed.given_name, listed.date_of_birth)
         if twins:
             return (
                 f"{twins[0].display_name}, born {listed.date_of_birth}, is already here as MRN "

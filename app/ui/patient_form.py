@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
 )
@@ -65,6 +66,7 @@ class PatientFormDialog(QDialog):
         self._service = service
         self._original = patient
         self.saved_patient: Patient | None = None
+        self.namesake_box: QMessageBox | None = None  # the "same patient?" question, if asked
         self.setWindowTitle("Edit patient" if patient else "New patient")
         self.setMinimumWidth(560)
 
@@ -147,6 +149,12 @@ class PatientFormDialog(QDialog):
             self.errors.show(errors)
             return
         patient = self.patient_from_fields(born)
+        if errors := self._service.patient_problems(patient):
+            self.errors.show(errors)
+            return
+        self.errors.clear()
+        if not self._confirm_no_namesake(patient):
+            return
         try:
             if patient.id is None:
                 self.saved_patient = self._service.create_patient(patient)
@@ -157,3 +165,26 @@ class PatientFormDialog(QDialog):
             return
         self.errors.clear()
         self.accept()
+
+    def _confirm_no_namesake(self, patient: Patient) -> bool:
+        """Ask before saving a second patient with this name and birth date (True: save)."""
+        same = self._service.namesakes(
+            patient.family_name, patient.given_name, patient.date_of_birth, except_id=patient.id
+        )
+        if not same:
+            return True
+        mrns = ", ".join(p.mrn + (" (archived)" if p.archived else "") for p in same)
+        self.namesake_box = box = QMessageBox(
+            QMessageBox.Warning,
+            "Same patient?",
+            f"A patient with this name and date of birth already exists (MRN {mrns}). Save anyway?",
+            QMessageBox.Save | QMessageBox.Cancel,
+            self,
+        )
+        box.setObjectName("namesake_box")
+        box.setInformativeText(
+            "If this is the same person, cancel and open the existing record: two records "
+            "would split their results. Save only if these are two people."
+        )
+        box.setDefaultButton(QMessageBox.Cancel)
+        return box.exec() == QMessageBox.Save

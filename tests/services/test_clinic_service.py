@@ -155,3 +155,10 @@ def test_a_substance_already_on_the_regimen_is_not_added_twice(service, patient)
     # A course that ended before the current one began can still be entered as history.
     service.add_regimen_item(anastrozole(date(2025, 3, 1), date(2025, 9, 1)))
     assert [i.id for i in service.regimen(patient.id) if i.stop_date is None] == [first.id]
+
+
+def test_namesakes_finds_the_same_name_and_birth_date_under_any_mrn(service, patient):
+    found = service.namesakes("OKAFOR", " samir ", patient.date_of_birth)
+    assert [p.mrn for p in found] == [patient.mrn]
+    assert service.namesakes("Okafor", "Samir", patient.date_of_birth, except_id=patient.id) == []
+    assert service.namesakes("Okafor", "Samir", date(1975, 6, 15)) == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QMessageBox
 
 from app.ui.patient_form import PatientFormDialog
 from tests.conftest import make_patient
@@ -141,3 +142,62 @@ def test_a_date_of_birth_that_is_not_a_date_is_refused(qtbot, service, typed):
         "Write the date of birth as YYYY-MM-DD, e.g. 1975-06-14."
     )
     assert service.count_patients() == 0
+
+
+def _answer_namesake(qtbot, dialog, button):
+    """Answer the "same patient?" question once it is shown; returns what it said."""
+    seen = {}
+
+    def answer():
+        box = dialog.namesake_box
+        seen["text"] = box.text()
+        box.button(button).click()
+
+    QTimer.singleShot(0, answer)
+    return seen
+
+
+def test_the_same_name_and_birth_date_under_another_mrn_asks_first(qtbot, service):
+    service.create_patient(
+        make_patient(mrn="MRN-77", family_name="Moreau", given_name="Chloe",
+                     date_of_birth=date(1972, 8, 19))
+    )  # fmt: skip
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, mrn="MRN-78", family="moreau", given="CHLOE")
+    seen = _answer_namesake(qtbot, dialog, QMessageBox.Cancel)
+    dialog.save()
+    assert seen["text"] == (
+        "A patient with this name and date of birth already exists (MRN MRN-77). Save anyway?"
+    )
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert service.count_patients() == 1  # cancelled: nothing saved, the form stays open
+
+    _answer_namesake(qtbot, dialog, QMessageBox.Save)
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    assert sorted(p.mrn for p in service.search_patients("moreau")) == ["MRN-77", "MRN-78"]
+
+
+def test_no_question_for_another_birth_date_or_the_patient_being_edited(qtbot, service, patient):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, mrn="MRN-2", family=patient.family_name, given=patient.given_name,
+          born="1975-06-15")  # fmt: skip
+    dialog.save()
+    assert dialog.namesake_box is None and dialog.result() == dialog.DialogCode.Accepted
+    edit = PatientFormDialog(service, patient)
+    qtbot.addWidget(edit)
+    edit.phone.setText("555-0100")
+    edit.save()
+    assert edit.namesake_box is None and edit.result() == edit.DialogCode.Accepted
+
+
+def test_an_invalid_form_shows_its_errors_before_asking(qtbot, service, patient):
+    dialog = PatientFormDialog(service)
+    qtbot.addWidget(dialog)
+    _fill(qtbot, dialog, mrn="MRN-2", family=patient.family_name, given=patient.given_name,
+          born=patient.date_of_birth.isoformat(), sex="")  # fmt: skip
+    dialog.save()
+    assert dialog.namesake_box is None
+    assert dialog.errors.message("sex_at_birth")
