@@ -58,7 +58,7 @@ class Prepared:
 
 
 def depot_timings(
-    kb: KnowledgeBase, roles: tuple[str, ...], trough_fraction: float
+    kb: KnowledgeBase, roles: tuple[str, ...], trough_fraction: float, mid_from_fraction: float
 ) -> dict[str, DepotTiming]:
     """Timing facts of every injectable depot substance with one of ``roles``."""
     found = {}
@@ -71,6 +71,7 @@ def depot_timings(
             peak_start_day=kinetics.peak_days_min,
             peak_end_day=kinetics.peak_days_max,
             trough_fraction=trough_fraction,
+            mid_from_fraction=mid_from_fraction,
             source=kinetics.citation,
         )
     return found
@@ -89,7 +90,9 @@ def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
     )
     quick = compile_quick(pack.rules)
     depots = {
-        analyte: MappingProxyType(depot_timings(kb, roles, pack.timing.trough_fraction))
+        analyte: MappingProxyType(
+            depot_timings(kb, roles, pack.timing.trough_fraction, pack.timing.mid_from_fraction)
+        )
         for analyte, roles in pack.timing.analytes.items()
     }
     return Prepared(

@@ -54,6 +54,12 @@ class SectionReader:
         if not isinstance(fraction, int | float) or not 0 < fraction < 1:
             self.problems.add(where, "trough_fraction must be a number between 0 and 1")
             fraction = 0.15
+        mid = raw.get("mid_from_fraction") if isinstance(raw, dict) else None
+        if not isinstance(mid, int | float) or not 0 < mid < 1 - fraction:
+            self.problems.add(
+                where, "mid_from_fraction must be a number between 0 and the trough start"
+            )
+            mid = 0.5
         analytes: dict[str, tuple[str, ...]] = {}
         for analyte, roles in dict(
             raw.get("analytes", {}) if isinstance(raw, dict) else {}
@@ -65,7 +71,7 @@ class SectionReader:
                 self.problems.add(where, f"analytes.{analyte}: unknown roles {bad}")
             analytes[analyte] = tuple(roles)
         source = raw.get("source", "") if isinstance(raw, dict) else ""
-        return TimingConfig(float(fraction), str(source), MappingProxyType(analytes))
+        return TimingConfig(float(fraction), float(mid), str(source), MappingProxyType(analytes))
 
     def gate(self, name: str, raw: Any) -> Gate:
         where = f"gates.{name}"

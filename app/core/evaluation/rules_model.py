@@ -144,9 +144,10 @@ class Gate:
 
 @dataclass(frozen=True, slots=True)
 class TimingConfig:
-    """Injection-timing settings: trough share and which analytes depots drive."""
+    """Injection-timing settings: mid-interval and trough shares, analytes depots drive."""
 
     trough_fraction: float
+    mid_from_fraction: float
     source: str
     analytes: Mapping[str, tuple[str, ...]]
 

@@ -6,8 +6,14 @@ the first days and falls towards the next dose, so one number means different
 things at different points of the interval (lab-facts §6.1: "measure midway
 between injections"). Injections are assumed to follow the regimen schedule:
 ``start_date + k × interval_days`` for each regimen row, a dose change ending
-one row and starting the next. Clinical numbers (the peak window, the share of
-the interval counted as trough) come from the knowledge base and rules.toml.
+one row and starting the next. Clinical numbers (the peak window, the shares of
+the interval counted as mid-interval and as trough) come from the knowledge base
+and rules.toml.
+
+The peak window of a depot (days 2-5 after an ester dose) describes one dose; with
+a short interval it overlaps the midpoint, which is the draw the target refers to.
+The midpoint wins: from ``mid_from_fraction`` of the interval on a draw is read as
+mid-interval (until the trough), never as near peak.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ class DepotTiming:
         peak_start_day: First day after an injection counted as peak.
         peak_end_day: Last day after an injection counted as peak.
         trough_fraction: Share of the interval, at its end, counted as trough.
+        mid_from_fraction: Share of the interval from which a draw counts as
+            mid-interval (up to the trough), whatever the peak window says.
         source: Citation key (or description) for the peak window.
     """
 
@@ -38,6 +46,7 @@ class DepotTiming:
     peak_start_day: float
     peak_end_day: float
     trough_fraction: float
+    mid_from_fraction: float
     source: str = ""
 
 
@@ -131,6 +140,11 @@ def _classify(days_since: float, interval: float, facts: DepotTiming, stopped: b
         return "after_stop"
     if days_since >= interval * (1.0 - facts.trough_fraction):
         return "trough"
+    # Midway between injections is the draw the target refers to (lab-facts §6.1),
+    # so it is never read as a peak, even when a short interval puts the midpoint
+    # inside the single-dose peak window.
+    if days_since >= interval * facts.mid_from_fraction:
+        return "mid"
     if facts.peak_start_day <= days_since <= facts.peak_end_day:
         return "peak"
     if days_since < facts.peak_start_day:

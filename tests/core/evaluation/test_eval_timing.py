@@ -10,8 +10,9 @@ from eval_chart import Chart, days_ago_for
 from app.core.evaluation import DepotTiming, depot_timings, draw_timing
 from app.core.models import RegimenItem
 
-# Peak window days 2-5 as in substances.toml (testosterone cypionate kinetics).
-CYP = {"testosterone_cypionate": DepotTiming("testosterone_cypionate", 2, 5, 0.15, "test")}
+# Peak window days 2-5 as in substances.toml (testosterone cypionate kinetics); mid-interval
+# from 40% of the interval and trough in the last 15%, as in rules.toml [timing].
+CYP = {"testosterone_cypionate": DepotTiming("testosterone_cypionate", 2, 5, 0.15, 0.4, "test")}
 START = date(2026, 1, 5)  # a Monday
 
 
@@ -38,7 +39,11 @@ def drawn(day: date, hour: int = 8) -> datetime:
     [
         (date(2026, 1, 6), 1, "early"),
         (date(2026, 1, 7), 2, "peak"),
-        (date(2026, 1, 10), 5, "peak"),
+        # Midway between weekly injections (lab-facts §6.1) is the draw the target refers
+        # to, although days 3-5 lie inside the single-dose peak window.
+        (date(2026, 1, 8), 3, "mid"),
+        (date(2026, 1, 9), 4, "mid"),
+        (date(2026, 1, 10), 5, "mid"),
         (date(2026, 1, 11), 6, "trough"),  # 6/7 = 0.86: the last 15% of the interval
         (date(2026, 1, 12), 7, "trough"),  # injection day: drawn before the dose
     ],
@@ -87,7 +92,7 @@ def test_after_a_dose_change_the_new_schedule_counts():
     assert timing.regimen_item_id == 2
     assert timing.last_injection == date(2026, 2, 19)
     assert timing.days_since == 4
-    assert timing.phase == "peak"
+    assert timing.phase == "mid"
     assert timing.dose == 140
 
 
@@ -105,7 +110,7 @@ def test_draw_on_the_day_of_the_change_uses_the_old_row():
     timing = draw_timing([old, new], CYP, drawn(date(2026, 2, 19)))
     assert timing.regimen_item_id == 1
     assert timing.last_injection == date(2026, 2, 16)
-    assert (timing.days_since, timing.phase) == (3, "peak")
+    assert (timing.days_since, timing.phase) == (3, "mid")
 
 
 def test_twice_weekly_fractional_interval():
@@ -132,7 +137,7 @@ def test_non_depot_rows_are_ignored():
 
 
 def test_kb_depots_give_the_peak_window(kb):
-    depots = depot_timings(kb, ("androgen",), 0.15)
+    depots = depot_timings(kb, ("androgen",), 0.15, 0.4)
     assert set(depots) == {"testosterone_cypionate", "testosterone_enanthate"}
     assert (
         depots["testosterone_cypionate"].peak_start_day,
@@ -157,6 +162,36 @@ def test_depots_for_charts(kb):
     depots = depots_for(kb, "testosterone_total")
     assert set(depots) == {"testosterone_cypionate", "testosterone_enanthate"}
     assert depots["testosterone_cypionate"].trough_fraction == 0.15
+    assert depots["testosterone_cypionate"].mid_from_fraction == 0.4
     assert depots_for(kb, "zinc") == {}
     timing = draw_timing([row(every=14)], depots, drawn(date(2026, 2, 10)))
     assert timing.phase == "mid"
+
+
+@pytest.mark.parametrize("substance", ["testosterone_cypionate", "testosterone_enanthate"])
+def test_kb_windows_put_the_weekly_midpoint_mid_interval(kb, substance):
+    from app.core.evaluation import depots_for
+
+    depots = depots_for(kb, "testosterone_total")
+    weekly = row(every=7, substance=substance)
+    phases = [
+        draw_timing([weekly], depots, drawn(date(2026, 1, 5 + day))).phase for day in range(1, 8)
+    ]
+    assert phases == ["early", "peak", "mid", "mid", "mid", "trough", "trough"]
+
+
+@pytest.mark.parametrize("days_since", [3, 4, 5])
+def test_high_testosterone_midway_on_weekly_injections_is_read_against_the_target(kb, days_since):
+    # DEMO-000015: 629 ng/dL on day 5 of a weekly cypionate interval read "near peak"
+    # and was played down to info; midway is the level the ES 2018 target refers to.
+    chart = Chart(kb)
+    chart.trt(100, every=7, start=400)
+    chart.lab("testosterone_total", 629, days_ago=days_ago_for(days_since, every=7))
+    finding = next(
+        f for f in chart.evaluate().findings if f.rule_id == "testosterone_above_target_on_trt"
+    )
+    assert finding.severity == "consider"
+    assert "near the injection peak" not in finding.clinician_text
+    assert "high value at peak is expected" not in finding.clinician_text
+    assert f"Drawn mid-interval: day {days_since} of a 7-day interval" in finding.clinician_text
+    assert "the timing the target refers to" in finding.clinician_text
