@@ -24,6 +24,7 @@ from app.core.report_data import (
     PAPER_SIZES,
     REPORT_KINDS,
     FindingBlock,
+    FindingSources,
     HandoutItem,
     LabRow,
     MonitoringGap,
@@ -304,23 +305,19 @@ class ReportService:
                 f"Regimen: {item.substance.replace('_', ' ')}{dose} since "
                 f"{item.start_date.isoformat()}"
             )
+        sources = FindingSources(
+            finding.citations, finding.trace.ranges, service.knowledge.citations
+        )
         for applied in finding.trace.ranges:
-            source = f"; source {applied.source}" if applied.source else ""
             text = trace_range_text(applied, service.unit_label)
-            lines.append(f"{text} ({applied.kind}{source})")
+            lines.append(f"{text} ({sources.range_note(applied)})")
         lines += list(finding.trace.notes)
         lines.append(
             f"Rule {finding.rule_id} v{finding.rule_version} · rules "
             f"{finding.trace.rules_version} · knowledge base {finding.trace.kb_version}"
         )
-        citations = service.knowledge.citations
-        cited = []
-        for key in finding.citations:
-            citation = citations.get(key)
-            text = citation.text if citation else key
-            if citation and citation.url:
-                text += f" {citation.url}"  # plain text, never a link (security.md E1)
-            cited.append(text)
+        # Plain text, never a link (security.md E1); numbered as the trace cites them.
+        cited = [f"{e.text} {e.url}" if e.url else e.text for e in sources.entries]
         suppressed = ""
         if finding.suppressed is not None:
             s = finding.suppressed

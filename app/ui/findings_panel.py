@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.formatting import trace_range_text
+from app.core.report_data import FindingSources
 from app.core.validation import ValidationError
 
 if TYPE_CHECKING:
@@ -312,13 +313,13 @@ def detail_html(finding: Finding, service) -> str:
                 f"<li>{escape(item.substance.replace('_', ' '))} {escape(dose)}{escape(since)}</li>"
             )
         parts.append("</ul>")
+    sources = FindingSources(finding.citations, finding.trace.ranges, service.knowledge.citations)
     if finding.trace.ranges:
         parts.append("<p><b>Ranges and thresholds applied</b></p><ul>")
         for applied in finding.trace.ranges:
-            source = f" — source: {escape(applied.source)}" if applied.source else ""
             parts.append(
                 f"<li>{escape(trace_range_text(applied, service.unit_label))}"
-                f" ({escape(applied.kind)}){source}</li>"
+                f" ({escape(sources.range_note(applied))})</li>"
             )
         parts.append("</ul>")
     if finding.trace.notes:
@@ -330,15 +331,10 @@ def detail_html(finding: Finding, service) -> str:
         f"{escape(finding.trace.rules_version)} · knowledge base {escape(finding.trace.kb_version)}"
         f" · as of {finding.trace.as_of.isoformat()}</p><h4>Sources</h4><ol>"
     )
-    citations = service.knowledge.citations
-    for key in finding.citations:
-        citation = citations.get(key)
-        text = citation.text if citation else key
-        link = (
-            f" <a href='{escape(citation.url, quote=True)}'>link</a>"
-            if citation and citation.url
-            else ""
-        )
-        parts.append(f"<li>{escape(text)}{link}</li>")
+    for entry in sources.entries:
+        # The address itself, so the DOI or page is readable as well as clickable.
+        url = escape(entry.url, quote=True)
+        link = f" <a href='{url}'>{url}</a>" if entry.url else ""
+        parts.append(f"<li>{escape(entry.text)}{link}</li>")
     parts.append("</ol>")
     return "".join(parts)
