@@ -1,4 +1,9 @@
-"""Show a validation message beside the field it belongs to."""
+"""Show a validation message beside the field it belongs to.
+
+A message wraps onto as many lines as it needs and the window grows to hold them: a
+dialog laid out before any message is shown has no room for one, and Qt does not grow
+a window for a wrapped label's height (the stop date's message overprinted "Reason").
+"""
 
 from __future__ import annotations
 
@@ -38,6 +43,25 @@ class FieldErrors:
             first = next(iter(self._labels.values()))
             first.setText("; ".join(unplaced.values()))
             first.show()
+        self._make_room()
+
+    def _make_room(self) -> None:
+        """Give each message the height it needs at its width; the window grows to fit.
+
+        A wrapped label's own hint is one line; pinning its minimum height to the
+        height for its laid-out width makes the window's minimum grow, and Qt grows a
+        window smaller than its minimum.
+        """
+        labels = list(self._labels.values())
+        if not labels or (layout := labels[0].window().layout()) is None:
+            return
+        for label in labels:
+            label.setMinimumHeight(0)
+        layout.activate()  # lays the messages out at their widths
+        for label in labels:
+            if not label.isHidden():
+                label.setMinimumHeight(label.heightForWidth(label.width()))
+        layout.activate()
 
     def clear(self) -> None:
         self.show({})

@@ -154,6 +154,7 @@ class ChangeDoseDialog(QDialog):
         self.new_item: RegimenItem | None = None
         # The label the regimen table shows ("Testosterone cypionate"), not the raw key.
         self.setWindowTitle(f"Change dose: {service.substance_label(item)}")
+        self.setMinimumWidth(460)  # room for the title and a message on two lines, not four
         self.current = QLabel(f"Current: {dose_text(item)} since {item.start_date.isoformat()}")
         self.dose = QLineEdit(objectName="dose")
         self.dose.setText(f"{item.dose:g}" if item.dose is not None else "")
@@ -209,6 +210,7 @@ class StopItemDialog(QDialog):
         self._item = item
         label = service.substance_label(item)
         self.setWindowTitle(f"Stop: {label}")
+        self.setMinimumWidth(460)
         self.stop_date = _date_edit(service.today(), "stop_date")
         self.reason = QLineEdit(objectName="reason")
         self.reason.setPlaceholderText("e.g. side effects, patient choice")
