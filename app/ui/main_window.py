@@ -113,7 +113,11 @@ class MainWindow(QMainWindow):
     def _status_text(self) -> str:
         total = self._service.count_patients()
         where = self._service.path or "in memory"
-        return f"{total} active patients  ·  {where}"
+        return f"{total} active patient{'' if total == 1 else 's'}  ·  {where}"
+
+    def refresh_status(self) -> None:
+        """Recount the patients; called wherever patients are added, changed or archived."""
+        self.status_label.setText(self._status_text())
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel(self._status_text())
@@ -146,6 +150,7 @@ class MainWindow(QMainWindow):
             self.patient_list.refresh()
             self.patient_list.select_patient(dialog.saved_patient.id)
             self.patient_view.show_patient(dialog.saved_patient.id)
+            self.refresh_status()
 
     def show_users(self) -> None:
         from app.ui.users_dialog import UsersDialog
@@ -206,7 +211,7 @@ class MainWindow(QMainWindow):
     def _after_import(self, _batch_id: int) -> None:
         self.patient_list.refresh()
         self.patient_view.show_patient(self.patient_list.selected_patient_id())
-        self.status_label.setText(self._status_text())
+        self.refresh_status()
 
     def closeEvent(self, event) -> None:
         if self.idle_lock is not None:
@@ -226,6 +231,7 @@ class MainWindow(QMainWindow):
     def _patient_changed(self, patient_id: int) -> None:
         self.patient_list.refresh()
         self.patient_list.select_patient(patient_id, emit=False)
+        self.refresh_status()  # archiving changes the count of active patients
 
     def show_about(self) -> None:
         QMessageBox.about(

@@ -210,3 +210,34 @@ def test_result_entry_finds_the_analyte_by_the_words_a_clinician_types(qtbot, se
     shown = again.errors.label("value")
     assert shown.isVisible() and len(shown.text()) > 60
     assert shown.height() >= shown.heightForWidth(shown.width())  # no line cut off
+
+
+def test_the_status_bar_counts_a_new_and_an_archived_patient(qtbot, window, service):
+    """File ▸ New patient, then Archive: the status bar follows the list each time."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    assert window.status_label.text().startswith("3 active patients")
+
+    def fill():
+        form = QApplication.activeModalWidget()
+        form.mrn.setText("MRN-4004")
+        form.family_name.setText("Dubois")
+        form.given_name.setText("Cleo")
+        form.date_of_birth.setText("1988-03-04")
+        form.sex_at_birth.setCurrentIndex(form.sex_at_birth.findData("female"))
+        form.save()
+
+    QTimer.singleShot(0, fill)
+    window.new_patient_action.trigger()
+    assert window.patient_list.model.rowCount() == 4
+    assert window.status_label.text().startswith("4 active patients")
+
+    def confirm():
+        box = QApplication.activeModalWidget()
+        box.button(QMessageBox.Yes).click()
+
+    QTimer.singleShot(0, confirm)
+    window.patient_view.toggle_archived()
+    assert window.patient_list.model.rowCount() == 3
+    assert window.status_label.text().startswith("3 active patients")
