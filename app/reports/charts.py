@@ -7,6 +7,9 @@ filled circles joined by the trend line, censored results (``<0.5``) as open
 triangles at their limit and off the line, excluded results faded; then one
 protocol lane per substance with a labelled bar per dose step.
 
+The charts are small, two to a row, so a page holds several and the summary can
+chart every analyte its findings discuss.
+
 Everything is computed from the series with plain arithmetic, so equal series
 draw equal shapes and the PDF stays byte-identical.
 """
@@ -56,6 +59,9 @@ BOTTOM_PAD = 3 * mm  # space under each chart's date labels
 LANE_ROW = 6.5 * mm
 MAX_LANES = 6
 GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
+CHART_GAP = 7 * mm  # between two charts of a row
+ROW_GAP = 3 * mm  # above each row of charts, so a title does not sit on the row above
+TWO_COLUMNS_FROM = 380.0  # a frame this wide (points) takes two charts a row
 
 # The screen's palette (app.core.chart_palette): bands as they look over white.
 REFERENCE_FILL = colors.HexColor(over_white(BAND_COLOURS["reference"], BAND_OPACITY))
@@ -102,21 +108,64 @@ class TrendChart(Drawing):
     )
 
 
+class ChartRow(Flowable):
+    """Up to ``COLUMNS`` analyte charts side by side, top-aligned, as one flowable."""
+
+    def __init__(self, charts: Sequence[Drawing], width: float, gap: float):
+        super().__init__()
+        self.charts = tuple(charts)
+        self.width = width
+        self.gap = gap
+        self.height = max(chart.height for chart in self.charts) + ROW_GAP
+
+    def wrap(self, available_width, available_height):  # noqa: ARG002 - reportlab's API
+        return self.width, self.height
+
+    def draw(self) -> None:
+        x = 0.0
+        for chart in self.charts:
+            chart.drawOn(self.canv, x, self.height - ROW_GAP - chart.height)
+            x += chart.width + self.gap
+
+
+def columns_for(width: float) -> int:
+    """How many small charts stand side by side in ``width`` points."""
+    return 2 if width >= TWO_COLUMNS_FROM else 1
+
+
 def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
-    """Flowables drawing each ``TrendSeries`` in ``data.chart_series``, ``width`` points wide."""
+    """The key, the protocol lane and rows of small analyte charts, ``width`` points wide.
+
+    One small chart per analyte of each ``TrendSeries`` in ``data.chart_series``, two
+    to a row on a page (one on a narrow frame), so a page holds several and the charts
+    flow onto as many pages as they need. The protocol lane comes first, under the key,
+    so the dose history is read before the results it explains.
+    """
     register_fonts()
     out: list[Flowable] = []
     drawn = [s for s in data.chart_series if isinstance(s, TrendSeries) and s.analytes]
     if drawn:
         out.append(legend(width, unjudged=any(_has_unjudged(s) for s in drawn)))
+    columns = columns_for(width)
+    gap = CHART_GAP if columns > 1 else 0.0
+    chart_width = (width - gap * (columns - 1)) / columns
     for series in data.chart_series:
         if not isinstance(series, TrendSeries) or series.start is None or series.end is None:
             continue
-        for analyte in series.analytes:
-            out.append(analyte_chart(series, analyte, width))
         lanes = [lane for lane in series.regimen_lanes if _visible_steps(series, lane)]
         if lanes:
             out.append(protocol_lane(series, lanes[:MAX_LANES], width))
+        charts = [analyte_chart(series, analyte, chart_width) for analyte in series.analytes]
+        for first in range(0, len(charts), columns):
+            out.append(ChartRow(charts[first : first + columns], width, gap))
+    return out
+
+
+def chart_drawings(flowables: Sequence[Flowable]) -> list[Drawing]:
+    """The analyte charts among ``flowables`` (inside their rows), in reading order."""
+    out: list[Drawing] = []
+    for flowable in flowables:
+        out += flowable.charts if isinstance(flowable, ChartRow) else []
     return out
 
 

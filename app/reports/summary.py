@@ -13,7 +13,7 @@ from reportlab.platypus import (
 )
 
 from app.core.report_data import FindingBlock, ReportData
-from app.reports.charts import trend_chart_flowables
+from app.reports.charts import ChartRow, trend_chart_flowables
 from app.reports.markup import bullets, esc, para
 from app.reports.styles import SEVERITY_COLOURS, Styles, grid_style, summary_styles
 
@@ -27,12 +27,10 @@ def summary_story(data: ReportData, width: float) -> list[Flowable]:
     story += _labs(data, s, width)
     charts = trend_chart_flowables(data, width)
     if charts:
-        # The heading stays with the first chart, the protocol lane with the last one.
-        head, tail = [Paragraph("Trends", s.heading), *charts[:2]], charts[2:]
-        if len(tail) < 2:
-            story.append(KeepTogether(head + tail))
-        else:
-            story += [KeepTogether(head), *tail[:-2], KeepTogether(tail[-2:])]
+        # The heading, key and protocol lane stay with the first row of charts.
+        first = next((i for i, f in enumerate(charts) if isinstance(f, ChartRow)), len(charts))
+        story.append(KeepTogether([Paragraph("Trends", s.heading), *charts[: first + 1]]))
+        story += charts[first + 1 :]
     story += _findings(data, s)
     story += _gaps(data, s)
     story += _closing(data, s, width)

@@ -11,7 +11,7 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -42,7 +42,7 @@ from app.store.reports import ReportRecord, ReportRepository
 CLINIC_ADDRESS = "clinic_address"
 PAPER_SIZE = "paper_size"
 CATEGORY = "reports"
-CHART_ANALYTES = 4
+CHART_FILL = 12  # charts the preset fills up to; what the findings read is always charted
 CHART_YEARS = 3
 OPEN_FOLDER = "open-reports"
 GRADE_WORDS = {
@@ -182,29 +182,53 @@ class ReportService:
             handout_items=() if summary else self._handout_items(handout_findings),
             clinician_note="" if summary else clinician_note.strip(),
             discuss=() if summary else discuss,
-            chart_series=self._chart_series(patient_id, evaluation) if summary else (),
+            chart_series=(self._chart_series(patient_id, evaluation, findings) if summary else ()),
             **({} if summary else {"disclaimer": HANDOUT_DISCLAIMER}),
         )
         return data, evaluation
 
-    def _chart_series(self, patient_id: int, evaluation: Evaluation) -> tuple[TrendSeries, ...]:
-        """Trends of what the findings warn about, then the patient's first preset.
+    def _chart_series(
+        self, patient_id: int, evaluation: Evaluation, findings: list[Finding]
+    ) -> tuple[TrendSeries, ...]:
+        """Trends of what the summary discusses, over the last 3 years.
 
-        At most 4 analytes over 3 years: the marker of each warning (its first input
-        with a value) comes first, so the page charts what the summary is most about.
+        First every analyte the printed findings read (the most severe finding first),
+        then the safety labs the patient's protocols schedule and set limits for (a
+        TRT patient's haematocrit and PSA), each charted even without a result (the
+        chart says so); then the rest of the patient's first preset that has results,
+        up to ``CHART_FILL`` charts in all.
         """
-        pressing = [
+        kb = self._service.knowledge
+        ranked = sorted(findings, key=lambda f: -severity_rank(f.severity))
+        read = [
             value.analyte
-            for finding in evaluation.visible
-            if severity_rank(finding.severity) >= severity_rank("warning")
-            for value in finding.trace.values[:1]
-            if value.value is not None
+            for finding in ranked
+            for value in finding.trace.values
+            if value.analyte and value.value is not None
         ]
+        safety = []
+        for key in evaluation.protocols:
+            protocol = kb.protocols.get(key)
+            if protocol is None:
+                continue
+            for item in protocol.monitoring:
+                if not item.draft and item.when != "as_indicated":
+                    safety += item.analytes
+            safety += [target.analyte for target in protocol.targets]
+        required = list(dict.fromkeys([*read, *safety]))
         preset = next(iter(presets(self._service, patient_id).values()), [])
-        keys = list(dict.fromkeys([*pressing, *preset]))[:CHART_ANALYTES]
+        keys = list(dict.fromkeys([*required, *preset]))
         if not keys:
             return ()
-        return (series_for(self._service, patient_id, keys, years=CHART_YEARS),)
+        series = series_for(self._service, patient_id, keys, years=CHART_YEARS)
+        kept, fill = [], max(CHART_FILL - len(required), 0)
+        for analyte in series.analytes:
+            if analyte.key in required:
+                kept.append(analyte)
+            elif analyte.points and fill:
+                kept.append(analyte)
+                fill -= 1
+        return (replace(series, analytes=tuple(kept)),) if kept else ()
 
     def _protocol_rows(self, evaluation: Evaluation, regimen) -> tuple[ProtocolRow, ...]:
         rows = []

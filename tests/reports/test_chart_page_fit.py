@@ -13,7 +13,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from app.core.report_data import ReportData
 from app.core.series import AnalyteSeries, SeriesPoint, TrendSeries
 from app.reports import render_pdf
-from app.reports.charts import TrendChart, analyte_chart, trend_chart_flowables
+from app.reports.charts import analyte_chart, chart_drawings, trend_chart_flowables
 from app.reports.fonts import register_fonts
 from app.reports.render import MARGIN
 
@@ -91,7 +91,7 @@ def _span(item: String) -> tuple[float, float]:
 
 
 def _titles(data: ReportData, width: float = 480.0) -> list[str]:
-    charts = [f for f in trend_chart_flowables(data, width) if isinstance(f, TrendChart)]
+    charts = chart_drawings(trend_chart_flowables(data, width))
     return [max(_strings(c), key=lambda s: s.y).text for c in charts]
 
 

@@ -12,9 +12,8 @@ from reportlab.graphics.shapes import Circle, Group, Polygon, PolyLine, Rect, St
 from app.core.chart_palette import EXCLUDED_COLOUR
 from app.core.models import RegimenItem
 from app.reports import render_pdf
-from app.reports.charts import TrendChart, trend_chart_flowables
+from app.reports.charts import TrendChart, chart_drawings, trend_chart_flowables
 from app.services.reports import ReportService
-from app.services.series import presets
 from tests.conftest import make_patient
 
 NOW = datetime(2026, 11, 23, 9, 30)
@@ -55,23 +54,26 @@ def _shapes(node):
 
 
 def _charts(data, width=500.0) -> dict[str, TrendChart]:
-    return {
-        f.series.key: f for f in trend_chart_flowables(data, width) if isinstance(f, TrendChart)
-    }
+    return {f.series.key: f for f in chart_drawings(trend_chart_flowables(data, width))}
 
 
-def test_summary_charts_warnings_then_the_first_preset_and_prints_byte_identical(
+def test_summary_charts_findings_inputs_then_safety_labs_then_the_preset_byte_identical(
     service, trt_patient, reports
 ):
     data = reports.build(trt_patient.id, "summary")
     [series] = data.chart_series
-    warned = [
-        f.trace.values[0].analyte
+    read = [
+        v.analyte
         for f in reports._findings.evaluate(trt_patient.id).visible
-        if f.severity in ("warning", "urgent") and f.trace.values and f.trace.values[0].value
+        for v in f.trace.values
+        if v.analyte and v.value is not None
     ]
-    expected = list(dict.fromkeys([*warned, *presets(service, trt_patient.id)["TRT"]]))[:4]
-    assert [a.key for a in series.analytes] == expected
+    keys = [a.key for a in series.analytes]
+    assert keys[: len(set(read))] == list(dict.fromkeys(read))
+    # TRT's scheduled safety labs, PSA too although none is on file (its chart says so);
+    # the preset adds estradiol, which has results, and not zinc, which has none.
+    assert {"hematocrit", "psa", "testosterone_total", "estradiol"} <= set(keys)
+    assert "zinc" not in keys and not series.analyte("psa").points
     assert series.regimen_lanes and series.end == date(2026, 11, 23)
     pdf = render_pdf(data)
     assert pdf == render_pdf(data)
@@ -137,7 +139,7 @@ def test_excluded_result_is_faded_and_off_the_line(service, trt_patient, reports
 
 def test_protocol_lane_labels_each_dose_step(service, trt_patient, reports):
     data = reports.build(trt_patient.id, "summary")
-    lane = trend_chart_flowables(data, 500.0)[-1]
+    lane = trend_chart_flowables(data, 500.0)[1]  # under the key, above the charts
     texts = [s.text for s in _shapes(lane) if isinstance(s, String)]
     assert "Protocol" in texts and "140 mg IM weekly" in texts
 
