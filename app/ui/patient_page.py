@@ -46,20 +46,17 @@ class PatientPage(QWidget):
         header.addWidget(self.archive_button)
 
         self.tabs = QTabWidget(objectName="patient_tabs")
-        self.regimen = RegimenPanel(service, self)
-        self.labs = LabsPanel(service, self)
-        self.findings = FindingsPanel(service, findings_service, self)
-        self.trends_page = LazyTab(self._build_trends)
-        self.reports_page: LazyTab | None = None
         # An assistant keeps demographics and imports; clinical tabs need clinical.read.
+        # Their panels are built only for a role that sees them: built and left out of
+        # the tabs, their buttons and scrollbars painted over the patient's name.
+        self.regimen: RegimenPanel | None = None
+        self.labs: LabsPanel | None = None
+        self.findings: FindingsPanel | None = None
+        self.trends_page: LazyTab | None = None
+        self.reports_page: LazyTab | None = None
         self._clinical = service.can("clinical.read")
         if self._clinical:
-            self.tabs.addTab(self.findings, "Findings")
-            self.tabs.addTab(self.trends_page, "Trends")
-            self.tabs.addTab(self.regimen, "Regimen")
-            self.tabs.addTab(self.labs, "Results")
-            self.reports_page = LazyTab(self._build_reports)
-            self.tabs.addTab(self.reports_page, "Reports")
+            self._build_clinical_tabs()
         else:
             note = QLabel("Your role shows demographics only; clinical records need a clinician.")
             note.setWordWrap(True)
@@ -70,6 +67,24 @@ class PatientPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.tabs)
+
+        # Opening a patient fills only the tab on screen; the others fill when shown.
+        self._showing: dict[QWidget, int | None] = {}
+        self.tabs.currentChanged.connect(lambda _index: self._fill_current())
+
+    def _build_clinical_tabs(self) -> None:
+        """Build the clinical tabs and wire how a change in one reaches the others."""
+        service = self._service
+        self.regimen = RegimenPanel(service, self)
+        self.labs = LabsPanel(service, self)
+        self.findings = FindingsPanel(service, self._findings_service, self)
+        self.trends_page = LazyTab(self._build_trends)
+        self.reports_page = LazyTab(self._build_reports)
+        self.tabs.addTab(self.findings, "Findings")
+        self.tabs.addTab(self.trends_page, "Trends")
+        self.tabs.addTab(self.regimen, "Regimen")
+        self.tabs.addTab(self.labs, "Results")
+        self.tabs.addTab(self.reports_page, "Reports")
 
         # A new dose or result changes what the findings say, and a dose the chart's
         # protocol lane.
@@ -82,9 +97,6 @@ class PatientPage(QWidget):
         # changes which findings there are.
         for changed in (self.regimen.changed, self.labs.changed, self.findings.changed):
             changed.connect(self._refresh_report_findings)
-        # Opening a patient fills only the tab on screen; the others fill when shown.
-        self._showing: dict[QWidget, int | None] = {}
-        self.tabs.currentChanged.connect(lambda _index: self._fill_current())
 
     def show_patient(self, patient: Patient | None) -> None:
         """Show ``patient`` (or no one) in the header and the tab on screen."""
