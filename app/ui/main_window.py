@@ -65,10 +65,16 @@ class MainWindow(QMainWindow):
         # The demo clinic's built-in user has no password to change.
         self.password_action.setEnabled(not self._service.is_demo)
         file_menu.addAction(self.password_action)
-        clinic_menu = self.menuBar().addMenu("&Clinic")
+        self.clinic_menu = clinic_menu = self.menuBar().addMenu("&Clinic")
         self.worklist_action = QAction("&Worklist…", self)
         self.worklist_action.setShortcut(QKeySequence("Ctrl+L"))
         clinic_menu.addAction(self.worklist_action)
+        # The worklist reads every chart's findings: a role without clinical.read is not
+        # offered it (as the Administration menu), rather than refused after a long run.
+        if not self._service.can("clinical.read"):
+            self.worklist_action.setEnabled(False)
+            self.worklist_action.setVisible(False)
+            clinic_menu.menuAction().setVisible(False)
         self.quit_action = QAction("&Quit", self)
         self.quit_action.setShortcut(QKeySequence.Quit)
         file_menu.addAction(self.quit_action)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QWidget
 
 from app.ui.findings_panel import FindingsPanel
@@ -68,3 +68,20 @@ def test_an_assistant_gets_no_clinical_panels_built(window):
     assert window.patient_view.regimen is None and window.patient_view.labs is None
     tabs = window.patient_view.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["Clinical"]
+
+
+def test_an_assistant_is_not_offered_the_worklist(qtbot, window):
+    """No Clinic ▸ Worklist to run for seconds and then refuse; Ctrl+L does nothing."""
+    menus = [a.text() for a in window.menuBar().actions() if a.isVisible()]
+    assert "&Clinic" not in menus and "&File" in menus
+    assert not window.worklist_action.isVisible()
+    assert not window.worklist_action.isEnabled()
+    qtbot.keyClick(window, "L", modifier=Qt.ControlModifier)
+    assert getattr(window, "_worklist", None) is None
+
+
+def test_a_clinician_is_offered_the_worklist(qtbot, service):
+    win = MainWindow(service)
+    qtbot.addWidget(win)
+    assert "&Clinic" in [a.text() for a in win.menuBar().actions() if a.isVisible()]
+    assert win.worklist_action.isVisible() and win.worklist_action.isEnabled()
