@@ -21,6 +21,7 @@ from app.core.evaluation.findings import (
     TraceValue,
     deferred_finding,
 )
+from app.core.evaluation.judgement import range_position
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.points import Point
 from app.core.evaluation.rules_model import InputSpec, Rule
@@ -94,6 +95,8 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
     if field == "timing":
         timing = data.timing_of(resolved.analyte, point)
         return timing.describe() if timing else "no injectable depot on record"
+    if field == "reference":
+        return reference_text(data, point)
     if field == "status":
         words = run.bands.get(name, ())
         labels = [data.kb.statuses.get(w, (w, ""))[0].lower() for w in words]
@@ -102,6 +105,52 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
         if entry.name == name and entry.kind in _RANGE_KINDS:
             return range_text(entry, data)
     return "no range applied"
+
+
+def reference_text(data: PatientData, point: Point) -> str:
+    """Where a result lies against its reference range, worded for a rule text.
+
+    ``inside the lab's reference range (1.70-2.20 mg/dL)``; without a range on the
+    report, the knowledge base's default and its label. A rule that also applies a
+    stricter guideline cut-off says with this whether the lab would call it normal.
+    """
+    obs = point.observation
+    if obs is not None and (obs.ref_low is not None or obs.ref_high is not None):
+        low, high, unit, value = obs.ref_low, obs.ref_high, point.unit, point.value
+        whose, why = "the lab's reference range", ""
+    else:
+        default = data.default_range(point.analyte)
+        if (
+            point.canonical is None
+            or default is None
+            or (default.low is None and default.high is None)
+        ):
+            return "not placed against a reference range (none on the report or on file)"
+        low, high, unit, value = default.low, default.high, default.unit, point.canonical
+        label = default.label
+        if label[1:2].islower():  # "Commonly cited adult interval", not "ARUP interval"
+            label = label[0].lower() + label[1:]
+        whose, why = "the default reference range", f": {label}; the report gave none"
+    where = range_position(value, point.comparator, low, high)
+    side = next((s for s in ("below", "above", "within") if where[s] is True), None)
+    if side is None:
+        return f"not placeable against {whose} ({bounds_of(data, point.analyte, low, high, unit)})"
+    word = "inside" if side == "within" else side
+    return f"{word} {whose} ({bounds_of(data, point.analyte, low, high, unit)}{why})"
+
+
+def bounds_of(
+    data: PatientData, analyte: str, low: float | None, high: float | None, unit: str
+) -> str:
+    """``1.82-2.31 mg/dL``, ``≥30 ng/mL``: bounds with the analyte's usual decimals."""
+    kb = data.kb
+    if low is not None and high is not None:
+        bounds = f"{kb.number_text(analyte, low, unit)}-{kb.number_text(analyte, high, unit)}"
+    elif low is not None:
+        bounds = f"≥{kb.number_text(analyte, low, unit)}"
+    else:
+        bounds = f"≤{kb.number_text(analyte, high or 0.0, unit)}"
+    return f"{bounds} {data.unit_label(unit)}".strip()
 
 
 def converted_in_canonical(data: PatientData, point: Point) -> str:

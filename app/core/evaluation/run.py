@@ -44,18 +44,42 @@ def band_interval(band) -> Interval:  # noqa: ANN001 - a KB ThresholdBand
     return Interval(band.low, band.low_inclusive, band.high, band.high_inclusive)
 
 
-def describe_threshold(thresholds: ThresholdSet, unit_label: str) -> str:
-    """``Endocrine Society 2011 (Holick): deficient <20; insufficient 20-<30; ...``."""
+def describe_threshold(thresholds: ThresholdSet, unit_label: str, kb=None) -> str:  # noqa: ANN001 - a KnowledgeBase
+    """``Endocrine Society 2011 (Holick): deficient <20; insufficient 20 to <30; adequate ≥30 ng/mL``.
+
+    Bands read with their kb.toml labels (``not low``, never ``not_low``), their bounds
+    as the set's logic has them (``osteoporosis ≤-2.5`` for an inclusive upper bound) and
+    with the analyte's usual decimals (MaGNet's 0.85 mmol/L is 2.07 mg/dL, not 2.066).
+    A set of one cut-off (``low`` / ``not low``) names only the band of concern:
+    ``MaGNet 2022 recommended lower limit: low <2.07 mg/dL``.
+    """
+
+    def number(value: float) -> str:
+        if kb is None:
+            return format_number(value)
+        return kb.number_text(thresholds.analyte_key, value)
+
+    def word(status: str) -> str:
+        found = kb.statuses.get(status) if kb is not None else None
+        return found[0].lower() if found else status.replace("_", " ")
+
+    def concern(status: str) -> str:
+        found = kb.statuses.get(status) if kb is not None else None
+        return found[1] if found else ""
+
+    bands = thresholds.bands
+    if len(bands) == 2 and sum(concern(b.status) == "none" for b in bands) == 1:
+        bands = tuple(b for b in bands if concern(b.status) != "none")
     parts = []
-    for band in thresholds.bands:
-        low = None if band.low is None else format_number(band.low)
-        high = None if band.high is None else format_number(band.high)
-        if low is None:
-            parts.append(f"{band.status} <{high}")
-        elif high is None:
-            parts.append(f"{band.status} >={low}")
+    for band in bands:
+        above = "" if band.low is None else ("≥" if band.low_inclusive else ">") + number(band.low)
+        below = (
+            "" if band.high is None else ("≤" if band.high_inclusive else "<") + number(band.high)
+        )
+        if above and below:
+            parts.append(f"{word(band.status)} {above} to {below}")
         else:
-            parts.append(f"{band.status} {low}-<{high}")
+            parts.append(f"{word(band.status)} {above or below}")
     name = thresholds.name
     if thresholds.version and thresholds.version not in name:
         name = f"{name} ({thresholds.version})"
@@ -285,7 +309,7 @@ def thresholds_for(data: PatientData, spec: InputSpec):  # noqa: ANN201 - (Thres
         )
         cached = (found_set, None)
         if found_set is not None:
-            label = describe_threshold(found_set, data.unit_label(found_set.unit))
+            label = describe_threshold(found_set, data.unit_label(found_set.unit), data.kb)
             intervals = tuple((b.status, band_interval(b)) for b in found_set.bands)
             cached = (found_set, (label, intervals))
         data.threshold_cache[key] = cached
