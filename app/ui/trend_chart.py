@@ -3,6 +3,9 @@
 It draws a ``core`` ``TrendSeries`` and never queries. A lane is built when it
 scrolls into view (or when code asks for it through ``lanes[key]``): twenty lanes
 cost twenty view boxes and axes, and only four or five are on screen at once.
+The protocol lane is a widget of its own (``self.protocol``, a ``ProtocolView``)
+that the Trends tab pins under the scrolling lab lanes, so the regimen stays in view
+beside whichever lab lane is; it shows the lab lanes' dates.
 Items a lane creates are kept in ``self.lanes[key]`` and ``self.regimen`` so tests
 (and exports) can find them.
 """
@@ -10,7 +13,6 @@ Items a lane creates are kept in ``self.lanes[key]`` and ``self.regimen`` so tes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, time
 
 import numpy as np
 import pyqtgraph as pg
@@ -27,7 +29,7 @@ from app.core.chart_palette import (
     TREND_LINE_COLOUR,
 )
 from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries
-from app.ui.trend_lane import TrendLane
+from app.ui.trend_lane import TrendLane, timestamp
 from app.ui.trend_markers import (
     EXCLUDED_ALPHA,
     MAX_MARKERS_IN_VIEW,
@@ -36,6 +38,7 @@ from app.ui.trend_markers import (
     result_scatter,
     show_markers,
 )
+from app.ui.trend_protocol import ProtocolView
 
 
 def _band_brush(kind: str) -> QColor:
@@ -46,26 +49,12 @@ def _band_brush(kind: str) -> QColor:
 
 REFERENCE_BRUSH = _band_brush("reference")
 TARGET_BRUSH = _band_brush("target")
-STEADY_BRUSH = QColor(240, 170, 40, 70)
-BAR_BRUSHES = {
-    "hormone": QColor(120, 80, 180, 160),
-    "medication": QColor(60, 140, 160, 160),
-    "supplement": QColor(150, 150, 150, 160),
-}
 LANE_HEIGHT = 190
-REGIMEN_ROW_HEIGHT = 34
 ZOOM_HINT = "  ·  zoom in to see single results"
 QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum" for a size
 # Bands run from 1900 to 2200 (seconds since 1970): past any date a chart can show.
 BAND_START = -2208988800.0
 BAND_END = 7258118400.0
-
-
-def timestamp(moment: date | datetime) -> float:
-    """Seconds since the epoch (local time), as DateAxisItem expects."""
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time())
-    return moment.timestamp()
 
 
 class LaneItems(Mapping):
@@ -114,10 +103,10 @@ class BandRect(QGraphicsRectItem):
 class LaneSlot(pg.GraphicsWidget):
     """A row of the chart that holds its lane once the lane is built."""
 
-    def __init__(self, row: int, key: str | None):
+    def __init__(self, row: int, key: str):
         super().__init__()
         self.row = row
-        self.key = key  # None for the protocol lane
+        self.key = key
         self.lane: TrendLane | None = None
 
     def hold(self, lane: TrendLane) -> None:
@@ -148,7 +137,8 @@ class TrendChart(pg.GraphicsLayoutWidget):
         self.setBackground("w")
         self.series: TrendSeries | None = None
         self.lanes = LaneItems()
-        self._regimen: dict = {}
+        # Not a child: the Trends tab pins it under its scroll area (tests may not).
+        self.protocol = ProtocolView()
         self._slots: list[LaneSlot] = []
         self._master: TrendLane | None = None
         self._x_range: tuple[float, float] | None = None
@@ -161,25 +151,28 @@ class TrendChart(pg.GraphicsLayoutWidget):
         """Replace whatever is drawn with ``series``; lanes in view are built now."""
         self.clear_lanes()
         self.series = series
-        self._regimen = {}
         self._slots = []
         self._master = None
         self._x_range = None
         if series.start and series.end:
             pad = max(86400 * 10, (timestamp(series.end) - timestamp(series.start)) * 0.03)
             self._x_range = (timestamp(series.start) - pad, timestamp(series.end) + pad)
+        # Before any lab lane is built (a resize below builds those in view): the first
+        # one built hands the protocol lane its dates.
+        self.protocol.draw(series, self._x_range)
         keys = [lane.key for lane in series.analytes]
         self.lanes = LaneItems(keys, self._build_key)
         layout = self.ci.layout
         for row, key in enumerate(keys):
             self._add_slot(LaneSlot(row, key))
             layout.setRowMinimumHeight(row, LANE_HEIGHT)
-        if series.regimen_lanes:
-            row = len(keys)
-            self._add_slot(LaneSlot(row, None))
-            layout.setRowFixedHeight(row, len(series.regimen_lanes) * REGIMEN_ROW_HEIGHT + 60)
-        regimen_rows = len(series.regimen_lanes)
-        self.setMinimumHeight(len(keys) * LANE_HEIGHT + (regimen_rows * REGIMEN_ROW_HEIGHT + 60))
+            layout.setRowStretchFactor(row, 1)  # a lone lane fills the view
+        # Lanes, the spacing between them and the layout's margins: all of it scrolls.
+        margins = layout.getContentsMargins()
+        spacing = layout.verticalSpacing() * max(len(keys) - 1, 0)
+        self.setMinimumHeight(
+            round(len(keys) * LANE_HEIGHT + spacing + margins[1] + margins[3]) if keys else 0
+        )
         self.build_visible()
 
     def _add_slot(self, slot: LaneSlot) -> None:
@@ -196,12 +189,13 @@ class TrendChart(pg.GraphicsLayoutWidget):
             layout.removeItem(slot)
             self.scene().removeItem(slot)
             # The grid keeps a row's limits after its item leaves; the next draw's
-            # rows must not inherit them (the protocol row is fixed-height).
+            # rows must not inherit them.
             layout.setRowMinimumHeight(slot.row, 0)
             layout.setRowMaximumHeight(slot.row, QWIDGETSIZE_MAX)
+            layout.setRowStretchFactor(slot.row, 0)
         self._slots = []
         self.lanes = LaneItems()
-        self._regimen = {}
+        self.protocol.draw(None, None)
         self._master = None
         self.series = None
 
@@ -250,20 +244,19 @@ class TrendChart(pg.GraphicsLayoutWidget):
         self._build_slot(slot)
 
     def _build_slot(self, slot: LaneSlot) -> None:
-        lane = TrendLane(show_values=slot.key is not None)
+        lane = TrendLane()
         # Fill the lane before it joins the scene: an item added to a view box in the
         # scene connects to the chart widget's signals, then to the view box's (two
         # PySide connects of ~60 us each, for every item and its children).
-        if slot.key is None:
-            self._regimen_plot(lane, self.series)
-        else:
-            self._lane_plot(lane, self.series.analyte(slot.key))
+        self._lane_plot(lane, self.series.analyte(slot.key))
         slot.hold(lane)
-        # Link in time to the first lane built; it carries the shown date range.
+        # Link in time to the first lane built; it carries the shown date range, and
+        # the protocol lane (in another scene) follows it.
         if self._master is None:
             self._master = lane
             if self._x_range is not None:
                 lane.setXRange(*self._x_range, padding=0)
+            self.protocol.follow(lane)
         else:
             lane.setXLink(self._master)
         # Map data to the screen now rather than at the next paint, so a point's scene
@@ -274,6 +267,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
         # GraphicsView.close() deletes the scene's items and then resizes the view;
         # forget the lanes first so that resize does not reach deleted ones.
         self.clear_lanes()
+        self.protocol.close()
         return super().close()
 
     def moveEvent(self, event) -> None:
@@ -445,67 +439,8 @@ class TrendChart(pg.GraphicsLayoutWidget):
 
     @property
     def regimen(self) -> dict:
-        """The protocol lane's items (the lane is built on first access)."""
-        if not self._regimen:
-            slot = next((s for s in self._slots if s.key is None and s.lane is None), None)
-            if slot is not None:
-                self._build_slot(slot)
-        return self._regimen
-
-    def _regimen_plot(self, plot: TrendLane, series: TrendSeries) -> None:
-        plot.setTitle("Protocol", size="10pt")
-        lanes = series.regimen_lanes
-        self._regimen = {"plot": plot, "bars": [], "labels": [], "markers": [], "steady": []}
-        end = series.end or date.today()
-        for index, lane in enumerate(lanes):
-            y = len(lanes) - 1 - index
-            self._regimen_row(plot, lane, y, end)
-        plot.setYRange(-0.6, len(lanes) - 0.4, padding=0)
-
-    def _regimen_row(self, plot: TrendLane, lane, y: float, end: date) -> None:
-        brush = BAR_BRUSHES.get(lane.kind, BAR_BRUSHES["supplement"])
-        x0 = np.array([timestamp(s.start) for s in lane.steps], dtype=float)
-        x1 = np.array([timestamp(s.end or max(end, s.start)) for s in lane.steps], dtype=float)
-        bars = pg.BarGraphItem(
-            x0=x0, width=x1 - x0, y=np.full(len(x0), y), height=0.6, brush=brush, pen="w"
-        )
-        plot.addItem(bars)
-        self._regimen["bars"].append((lane, bars))
-        for number, step in enumerate(lane.steps):
-            text = step.dose_label if number == 0 else step.change_label
-            label = pg.TextItem(text, color="#222222", anchor=(0, 0.5))
-            label.setPos(timestamp(step.start), y)
-            label.setToolTip(f"{step.dose_label}\n{step.change_label}")
-            plot.addItem(label, ignoreBounds=True)
-            self._regimen["labels"].append((step, label))
-            if number > 0 or step.steady_state_until:
-                self._change_marker(plot, lane, step, y)
-
-    def _change_marker(self, plot: TrendLane, lane, step, y: float) -> None:
-        marker = pg.InfiniteLine(
-            pos=timestamp(step.start),
-            angle=90,
-            movable=False,
-            pen=pg.mkPen(DOSE_CHANGE_COLOUR, width=1),
-        )
-        plot.addItem(marker, ignoreBounds=True)
-        self._regimen["markers"].append((step, marker))
-        if step.steady_state_until:
-            x0 = timestamp(step.start)
-            shade = pg.BarGraphItem(
-                x0=[x0],
-                width=[timestamp(step.steady_state_until) - x0],
-                y=[y],
-                height=0.9,
-                brush=STEADY_BRUSH,
-                pen=pg.mkPen(None),
-            )
-            shade.setZValue(-5)
-            shade.setToolTip(
-                f"{lane.label}: new steady state expected by {step.steady_state_until:%Y-%m-%d}"
-            )
-            plot.addItem(shade)
-            self._regimen["steady"].append((step, shade))
+        """The protocol lane's items (drawn by ``self.protocol``, pinned out of the scroll)."""
+        return self.protocol.items
 
     # -- text ----------------------------------------------------------------------
 

@@ -8,6 +8,8 @@ The few ``PlotItem`` methods the chart and its tests use keep their names.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
+
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QGraphicsSimpleTextItem
@@ -20,6 +22,13 @@ GRID_ALPHA = 38  # of 255: the grid reads as a guide, not as data
 # Date lines only: a value grid across every lane cost about a third of the paint
 # (5 ms a lane), and the shaded bands already give the values their context.
 GRID_AXES = ("bottom",)
+
+
+def timestamp(moment: date | datetime) -> float:
+    """Seconds since the epoch (local time), as DateAxisItem expects."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time())
+    return moment.timestamp()
 
 
 # (first, last, pixels) -> (ticks, zoom level, spacing), shared by every lane's date axis.

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -34,6 +33,7 @@ from app.ui.flowsheet import OBSERVATION_ROLE, FlowsheetModel
 from app.ui.result_record_dialog import ResultRecordDialog
 from app.ui.trend_chart import TrendChart
 from app.ui.trend_key import chart_key_html
+from app.ui.trend_protocol import PinnedFooterScrollArea
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,11 @@ class TrendsPanel(QWidget):
         self.chart = TrendChart()
         self.chart.format_value = self._service.format_value
         self.chart.unit_label = self._service.unit_label
-        self.scroll = QScrollArea()
+        # The lab lanes scroll; the protocol lane stays pinned under them, as wide as they are.
+        self.scroll = PinnedFooterScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self.chart)
+        self.scroll.set_footer(self.chart.protocol)
         self.flowsheet_model = FlowsheetModel(
             self._service.format_value, self._service.unit_label, self
         )
@@ -344,34 +346,67 @@ class TrendsPanel(QWidget):
 
     def export(self, path: str) -> None:
         """Write the chart to ``path`` (.png or .svg)."""
-        import pyqtgraph.exporters as exporters
-
         self.chart.build_all()  # lanes not scrolled to yet are built only now
-        scene = self.chart.scene()
+        # The lab lanes' scene, then the protocol lane's under it (two widgets on screen).
+        views = [self.chart]
+        if self.chart.protocol.lane is not None:
+            views.append(self.chart.protocol)
         if str(path).lower().endswith(".svg"):
-            try:
-                exporters.SVGExporter(scene).export(str(path))
-            except ValueError:
-                # pyqtgraph 0.14's SVG path rewriting fails on Qt 6.12's path syntax.
-                log.debug("pyqtgraph SVG export failed; rendering with QSvgGenerator")
-                self._export_svg_qt(str(path))
+            self._export_svg(str(path), views)
         else:
-            exporters.ImageExporter(scene).export(str(path))
+            self._export_png(str(path), views)
         self._service.record_event("export", "chart", self.patient_id, detail="trend chart")
 
-    def _export_svg_qt(self, path: str) -> None:
+    @staticmethod
+    def _paint_views(painter, views) -> None:
+        """Paint each view's scene as the view shows it (its whole height), one under another."""
+        from PySide6.QtCore import QRectF
+
+        top = 0.0
+        for view in views:
+            # The view's rect, not the scene's: items far outside (bands) grow the scene's.
+            rect = view.sceneRect()
+            view.scene().render(painter, QRectF(0, top, rect.width(), rect.height()), rect)
+            top += rect.height()
+
+    @staticmethod
+    def _export_size(views):
+        from PySide6.QtCore import QSize
+
+        rects = [view.sceneRect() for view in views]
+        width = max(rect.width() for rect in rects)
+        return QSize(round(width), round(sum(rect.height() for rect in rects)))
+
+    def _export_png(self, path: str, views) -> None:
+        from PySide6.QtGui import QImage, QPainter
+
+        image = QImage(self._export_size(views), QImage.Format_ARGB32)
+        image.fill(Qt.white)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.setRenderHint(QPainter.TextAntialiasing)
+        try:
+            self._paint_views(painter, views)
+        finally:
+            painter.end()
+        image.save(path)
+
+    def _export_svg(self, path: str, views) -> None:
+        # Qt's generator, not pyqtgraph's SVGExporter: that one draws one view, and its
+        # path rewriting fails on Qt 6.12's path syntax.
+        from PySide6.QtCore import QRect
         from PySide6.QtGui import QPainter
         from PySide6.QtSvg import QSvgGenerator
 
-        rect = self.chart.scene().sceneRect()
+        size = self._export_size(views)
         generator = QSvgGenerator()
         generator.setFileName(path)
-        generator.setSize(rect.size().toSize())
-        generator.setViewBox(rect)
+        generator.setSize(size)
+        generator.setViewBox(QRect(0, 0, size.width(), size.height()))
         generator.setTitle("Cofactor trend chart")
         painter = QPainter(generator)
         try:
-            self.chart.scene().render(painter)
+            self._paint_views(painter, views)
         finally:
             painter.end()
 

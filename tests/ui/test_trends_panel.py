@@ -170,9 +170,13 @@ def test_regimen_bars_labels_and_steady_state(panel):
     _, bars = regimen["bars"][0]
     assert len(bars.opts["x0"]) == 2
     assert bars.opts["x0"][1] == pytest.approx(timestamp(date(2025, 9, 1)))
-    texts = [label.textItem.toPlainText() for _, label in regimen["labels"]]
+    # Each label keeps its whole text (and tooltip); it shows what fits its step.
+    texts = [label.full_text for _, label in regimen["labels"]]
     assert "Testosterone cypionate 100 -> 140 mg/week" in texts
     assert "Testosterone cypionate 100 mg IM weekly" in texts
+    for _, label in regimen["labels"]:
+        shown = label.textItem.toPlainText()
+        assert shown == label.full_text or label.full_text.startswith(shown.rstrip("…"))
     markers = [m.value() for _, m in regimen["markers"]]
     assert timestamp(date(2025, 9, 1)) in markers
     steady = {step.start: shade for step, shade in regimen["steady"]}
