@@ -58,12 +58,65 @@ def _pick_protocol(rng: Random, protocols: dict) -> tuple[str, dict]:
     return name, protocols[name]
 
 
-def _nice_dose(rng: Random, low: float, high: float) -> float:
+# Doses as a clinic writes them. Tablets and capsules come in strengths (or usual
+# splits of one), so a made-up dose is one of them: progesterone 100 or 200 mg, not
+# 135; anastrozole a quarter, half or whole 1 mg tablet, not 0.325 mg. Only strengths
+# inside a profile's dose range are used.
+_STRENGTHS: dict[str, tuple[float, ...]] = {
+    "micronized_progesterone": (100, 200),
+    "anastrozole": (0.25, 0.5, 1.0),
+    "enclomiphene": (12.5, 25),
+    "levothyroxine": (25, 50, 75, 88, 100, 112, 125, 137, 150),
+    "liothyronine": (5, 10, 20, 25),
+    "estradiol": (0.025, 0.0375, 0.05, 0.075, 0.1),  # patches, mg/day
+    "zinc": (15, 25, 30, 50),
+    "magnesium": (200, 250, 300, 400),
+    "vitamin_d3": (1000, 2000, 4000, 5000),
+    "vitamin_k2": (90, 100, 180, 200),
+    "selenium": (100, 200),
+    "boron": (3, 6),
+}
+# An injection is prescribed as an amount a week in round steps (mg); the profile's
+# range is that weekly amount, and each injection its share: 50-100 mg twice a week,
+# 200-400 mg every two weeks for 100-200 mg a week.
+_WEEKLY_STEP: dict[str, float] = {"testosterone_cypionate": 20}
+
+
+def _dose_choices(substance: str, low: float, high: float) -> list[float]:
+    """The doses a clinic would write for ``substance`` between ``low`` and ``high``."""
+    if substance in _WEEKLY_STEP:
+        step = _WEEKLY_STEP[substance]
+    elif strengths := [d for d in _STRENGTHS.get(substance, ()) if low <= d <= high]:
+        return strengths
+    else:  # a round number for the size of the dose (a cream's 2.5 mg, 500 IU)
+        step = 0.025 if high < 1 else (0.5 if high < 20 else (5 if high < 1000 else 500))
+    first = math.ceil(low / step - 1e-9)
+    return [round(step * i, 4) for i in range(first, int(high / step + 1e-9) + 1)] or [low]
+
+
+def _clinic_dose(rng: Random, substance: str, low: float, high: float) -> float:
+    """A dose for ``substance`` in ``[low, high]``, drawn with one call on ``rng``."""
     if low == high:
         return low
-    step = 0.025 if high < 1 else (0.5 if high < 20 else (5 if high < 1000 else 500))
     value = rng.uniform(low, high)
-    return round(round(value / step) * step, 3)
+    return min(_dose_choices(substance, low, high), key=lambda dose: (abs(dose - value), dose))
+
+
+def _other_dose(substance: str, low: float, high: float, dose: float) -> float | None:
+    """A dose change's new dose when the draw repeated the old one: the next choice up
+    (down from the highest), a step a clinic would make; None for a fixed dose."""
+    others = [c for c in _dose_choices(substance, low, high) if c != dose]
+    if not others:
+        return None
+    higher = [c for c in others if c > dose]
+    return higher[0] if higher else max(others)
+
+
+def _per_dose(substance: str, amount: float, interval_days: float) -> float:
+    """The dose per administration: an injection's weekly amount shared out by interval."""
+    if substance in _WEEKLY_STEP:
+        return round(amount * interval_days / 7, 3)
+    return amount
 
 
 class _Ids:
@@ -85,14 +138,15 @@ def _regimen_for(
         begin = start if "chance" not in component else start + timedelta(days=rng.randint(0, 120))
         if begin >= today:
             continue
-        dose = _nice_dose(rng, *component["dose"])
+        substance = component["substance"]
+        amount = _clinic_dose(rng, substance, *component["dose"])
         interval = rng.choice(component["interval_days"])
         item = RegimenItem(
             id=ids.next_regimen(),
             patient_id=patient_id,
             kind=component["kind"],
-            substance=component["substance"],
-            dose=dose,
+            substance=substance,
+            dose=_per_dose(substance, amount, interval),
             dose_unit=component["dose_unit"],
             route=component["route"],
             interval_days=interval,
@@ -103,16 +157,19 @@ def _regimen_for(
             change_on = item.start_date + timedelta(days=rng.randint(70, 300))
             if change_on >= today:
                 break
-            new_dose = _nice_dose(rng, *component["dose"])
-            if new_dose == item.dose:
-                new_dose = round(item.dose * 1.2, 3)
+            new_amount = _clinic_dose(rng, substance, *component["dose"])
+            if new_amount == amount:
+                new_amount = _other_dose(substance, *component["dose"], amount)
+            if new_amount is None:
+                continue  # a fixed dose (gonadorelin 100 mcg) is not changed
+            amount = new_amount
             items.append(_stopped(item, change_on, "dose change"))
             item = RegimenItem(
                 id=ids.next_regimen(),
                 patient_id=patient_id,
                 kind=item.kind,
                 substance=item.substance,
-                dose=new_dose,
+                dose=_per_dose(substance, amount, item.interval_days),
                 dose_unit=item.dose_unit,
                 route=item.route,
                 interval_days=item.interval_days,
@@ -133,7 +190,7 @@ def _regimen_for(
                 patient_id=patient_id,
                 kind=supp["kind"],
                 substance=substance,
-                dose=_nice_dose(rng, *supp["dose"]),
+                dose=_clinic_dose(rng, substance, *supp["dose"]),
                 dose_unit=supp["dose_unit"],
                 route=supp["route"],
                 interval_days=supp["interval_days"],

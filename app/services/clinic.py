@@ -150,6 +150,15 @@ class ClinicService(ClinicSession, KnowledgeLabels):
 
     # -- regimen -----------------------------------------------------------
 
+    def substance_kind(self, item: RegimenItem) -> str:
+        """A regimen row's kind as the knowledge base files its substance.
+
+        Anastrozole is a medication whatever kind a row was saved with (the demo saved
+        it as a hormone); a substance the knowledge base does not know keeps its own.
+        """
+        substance = self.knowledge.substances.get(item.substance)
+        return substance.kind if substance is not None else item.kind
+
     def regimen(self, patient_id: int) -> list[RegimenItem]:
         """Every regimen row of a patient, stopped ones and earlier doses included."""
         self.session.require(roles.CLINICAL_READ, "medications", patient_id)

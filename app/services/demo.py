@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -45,6 +45,7 @@ def build_demo_clinic(
         except Exception:  # an unknown unit stays raw, exactly as a real import would
             return None
 
+    kinds = {key: substance.kind for key, substance in kb.substances.items()}
     n_regimen = n_obs = 0
     batch_patients, batch_regimen, batch_obs = [], [], []
     with service.database.transaction():
@@ -55,7 +56,11 @@ def build_demo_clinic(
             start=1,
         ):
             batch_patients.append(demo.patient)
-            batch_regimen.extend(demo.regimen)
+            # Rows carry the knowledge base's kind (anastrozole a medication), not the
+            # profile's rough one, as a row added from the regimen dialog does.
+            batch_regimen.extend(
+                replace(item, kind=kinds.get(item.substance, item.kind)) for item in demo.regimen
+            )
             batch_obs.extend(demo.observations)
             if len(batch_patients) >= _CHUNK or done == patients:
                 service.patients_repo.add_many(batch_patients)

@@ -28,7 +28,7 @@ class RegimenPanel(QWidget):
         self._service = service
         self._patient_id: int | None = None
         self._may_write = service.can("regimen.write")
-        self.model = RegimenTableModel(service.substance_label, self)
+        self.model = RegimenTableModel(service.substance_label, self, kind=service.substance_kind)
         self.table = QTableView(objectName="regimen_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)

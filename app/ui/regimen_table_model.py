@@ -23,11 +23,14 @@ COL_NOTE = 7
 HEADERS = ("Substance", "Kind", "Dose", "Route", "Schedule", "Start", "Stop", "Note")
 
 
-def order_for_display(items: list[RegimenItem], today: date) -> list[RegimenItem]:
-    """Current items first (by start), then stopped ones, most recently stopped first."""
+def order_for_display(
+    items: list[RegimenItem], today: date, kind: Callable[[RegimenItem], str] | None = None
+) -> list[RegimenItem]:
+    """Current items first (hormones first, by start), then stopped ones, latest first."""
+    kind = kind or (lambda item: item.kind)
     current = sorted(
         (i for i in items if i.active_on(today) or i.start_date > today),
-        key=lambda i: (i.kind != "hormone", i.start_date),
+        key=lambda i: (kind(i) != "hormone", i.start_date),
     )
     history = sorted(
         (i for i in items if i not in current),
@@ -40,9 +43,17 @@ def order_for_display(items: list[RegimenItem], today: date) -> list[RegimenItem
 class RegimenTableModel(RowsTableModel):
     HEADERS = HEADERS
 
-    def __init__(self, label: Callable[[RegimenItem], str] | None = None, parent=None):
+    def __init__(
+        self,
+        label: Callable[[RegimenItem], str] | None = None,
+        parent=None,
+        *,
+        kind: Callable[[RegimenItem], str] | None = None,
+    ):
+        """``label`` and ``kind`` name a row as the knowledge base does (else as stored)."""
         super().__init__(parent)
         self._label = label or (lambda item: item.label)
+        self._kind = kind or (lambda item: item.kind)
         self._rows: list[RegimenItem] = []
         self._today = date.today()
         self._grey = QBrush(QColor("#777777"))
@@ -50,7 +61,7 @@ class RegimenTableModel(RowsTableModel):
     def set_rows(self, items: list[RegimenItem], today: date) -> None:
         self.beginResetModel()
         self._today = today
-        self._rows = order_for_display(items, today)
+        self._rows = order_for_display(items, today, self._kind)
         self.endResetModel()
 
     def item_at(self, row: int) -> RegimenItem:
@@ -76,7 +87,7 @@ class RegimenTableModel(RowsTableModel):
         if column == COL_SUBSTANCE:
             return self._label(item)
         if column == COL_KIND:
-            return item.kind
+            return self._kind(item)
         if column == COL_DOSE:
             return f"{item.dose:g} {item.dose_unit}" if item.dose is not None else ""
         if column == COL_ROUTE:
