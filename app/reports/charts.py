@@ -1,11 +1,14 @@
 """Trend charts in the clinician summary, drawn with ``reportlab.graphics``.
 
 They draw the same ``app.core.series.TrendSeries`` the Trends tab draws (never a
-screenshot): per analyte a small line chart (x date, y value in the series' unit)
-with the reference and target bands as labelled shaded rectangles, results as
-filled circles joined by the trend line, censored results (``<0.5``) as open
-triangles at their limit and off the line, excluded results faded; then one
-protocol lane per substance with a labelled bar per dose step.
+screenshot): one protocol lane per substance with a labelled bar per dose step; then
+per analyte a small line chart (x date, y value in the series' unit) with the
+reference and target bands as shaded rectangles and a protocol's one-sided target
+(an action limit: refer, reduce the dose) as a dashed line, results as filled
+circles joined by the trend line, censored results (``<0.5``) as open triangles at
+their limit and off the line, excluded results faded. The bands' and limits' labels
+stand whole, wrapped, in a key between the chart's title and its plot, where no grid
+line or result can cross them.
 
 The charts are small, two to a row, so a page holds several and the summary can
 chart every analyte its findings discuss.
@@ -49,14 +52,17 @@ from app.core.chart_palette import (
     over_white,
 )
 from app.core.report_data import ReportData
-from app.core.series import AnalyteSeries, RegimenLane, TrendSeries
+from app.core.series import AnalyteSeries, Band, RegimenLane, TrendSeries
 from app.reports.fonts import BOLD, REGULAR, register_fonts
 from app.reports.styles import INK, MUTED, RULE
 
-CHART_HEIGHT = 46 * mm
+CHART_HEIGHT = 42 * mm
 EMPTY_HEIGHT = 12 * mm
 BOTTOM_PAD = 3 * mm  # space under each chart's date labels
 LANE_ROW = 6.5 * mm
+LANE_FONT = 6.5
+LANE_LEADING = 7.5  # a wrapped substance name, line to line
+LANE_NAME_SHARE = 0.3  # the most of the width the lane's names may take
 MAX_LANES = 6
 GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
 CHART_GAP = 7 * mm  # between two charts of a row
@@ -71,6 +77,14 @@ TARGET_TEXT = colors.HexColor(BAND_TEXT["target"])
 LINE = colors.HexColor(TREND_LINE_COLOUR)
 STATUS = {status: colors.HexColor(hex_text) for status, hex_text in STATUS_COLOURS.items()}
 FADED = colors.HexColor(EXCLUDED_COLOUR)
+# An action limit (refer, reduce the dose) is a dashed dark-red line: a line to stay
+# under, not a band to aim for.
+LIMIT = colors.HexColor("#a3271b")
+LIMIT_DASH = [3, 2]
+_KEY_TEXT = {"reference": REFERENCE_TEXT, "target": TARGET_TEXT, "limit": LIMIT}
+KEY_SIZE = 6.0
+KEY_LEADING = 7.2  # a band's key line to line
+KEY_INDENT = 10.0  # the key's text starts after its swatch
 STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
 POINT_RADIUS = 2.1
 NOTE_SIZE = 6.5
@@ -193,6 +207,7 @@ def legend(width: float, unjudged: bool = False) -> Drawing:
         (Circle(0, 0, POINT_RADIUS, fillColor=FADED, strokeColor=FADED), "excluded"),
         (Rect(-3, -3, 6, 6, fillColor=REFERENCE_FILL, strokeColor=None), "reference range"),
         (Rect(-3, -3, 6, 6, fillColor=TARGET_FILL, strokeColor=None), "protocol target"),
+        (_swatch("limit"), "action limit (refer, reduce the dose)"),
     ]
     rows: list[list[tuple[float, object, str]]] = [[]]
     x = 0.0
@@ -244,7 +259,8 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
     # Beside the title when it fits there, else wrapped under it: never past the page.
     beside = stringWidth(title, BOLD, 8) + 12 + stringWidth(note, REGULAR, NOTE_SIZE) <= width
     lines = [] if not note or beside else simpleSplit(note, REGULAR, NOTE_SIZE, width)
-    height = CHART_HEIGHT + NOTE_LEADING * len(lines)
+    keys = _key_lines(analyte, width)
+    height = CHART_HEIGHT + NOTE_LEADING * len(lines) + KEY_LEADING * len(keys)
     drawing = TrendChart(width, height)
     drawing.series = analyte
     gutter = width * GUTTER_SHARE
@@ -254,7 +270,7 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
         x0=gutter,
         x1=width - 4,
         y0=BOTTOM_PAD + 11,
-        y1=height - 13 - NOTE_LEADING * len(lines),
+        y1=height - 13 - NOTE_LEADING * len(lines) - (KEY_LEADING * len(keys) + 3 if keys else 0),
         start=series.start,
         end=series.end,
         low=ticks[0],
@@ -272,10 +288,60 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
             String(0, height - 8 - NOTE_LEADING * number, line, fontName=REGULAR,
                    fontSize=NOTE_SIZE, fillColor=MUTED)
         )  # fmt: skip
+    # The bands' key, under the title and above the plot: whole labels that no grid
+    # line, band edge or result can cross.
+    top = height - 8 - NOTE_LEADING * len(lines)
+    for number, (kind, line, first) in enumerate(keys, start=1):
+        y = top - KEY_LEADING * number
+        if first:
+            drawing.add(Group(_swatch(kind), transform=(1, 0, 0, 1, 4, y + 2)))
+        drawing.add(
+            String(KEY_INDENT, y, line, fontName=REGULAR, fontSize=KEY_SIZE,
+                   fillColor=_KEY_TEXT.get(kind, MUTED))
+        )  # fmt: skip
     _bands(drawing, analyte, scale)
     _axes(drawing, scale, ticks)
+    _limits(drawing, analyte, scale)  # over the grid, which may run along the same value
     _points(drawing, analyte, scale)
     return drawing
+
+
+def is_limit(band: Band) -> bool:
+    """A protocol target bounded on one side only is an action limit (PSA above 4 ng/mL:
+    refer; haematocrit above 54 %: reduce the dose), drawn as a line, not a band."""
+    return band.kind == "target" and (band.low is None) != (band.high is None)
+
+
+def _band_kind(band: Band) -> str:
+    return "limit" if is_limit(band) else band.kind
+
+
+def _key_text(band: Band) -> str:
+    """What a band's key says: its label and bounds, or a limit's label and where it is."""
+    if not is_limit(band):
+        return _band_label(band.label, band.low, band.high)
+    label = band.label.removeprefix("Target: ")
+    bound = band.high if band.high is not None else band.low
+    return f"{label} (dashed line at {bound:.4g})"
+
+
+def _key_lines(analyte: AnalyteSeries, width: float) -> list[tuple[str, str, bool]]:
+    """Each drawn band's key wrapped to ``width``: (kind, line, whether its first line)."""
+    out: list[tuple[str, str, bool]] = []
+    for band in analyte.bands:
+        if band.kind not in ("reference", "target"):
+            continue
+        lines = simpleSplit(_key_text(band), REGULAR, KEY_SIZE, width - KEY_INDENT)
+        out += [(_band_kind(band), line, i == 0) for i, line in enumerate(lines)]
+    return out
+
+
+def _swatch(kind: str):
+    """The small mark a key line starts with: a band's fill, or a limit's dashed line."""
+    if kind == "limit":
+        return Line(-3.5, 0, 3.5, 0, strokeColor=LIMIT, strokeWidth=1, strokeDashArray=[2.5, 1.5])
+    fill = TARGET_FILL if kind == "target" else REFERENCE_FILL
+    return Rect(-3, -2.5, 6, 5, fillColor=fill, strokeColor=None)
 
 
 def _value_range(analyte: AnalyteSeries) -> tuple[float, float]:
@@ -308,8 +374,9 @@ def _tick_text(value: float) -> str:
 
 
 def _bands(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
+    """Reference and target bands, shaded; their labels are in the key above the plot."""
     for band in analyte.bands:
-        if band.kind not in ("reference", "target"):
+        if band.kind not in ("reference", "target") or is_limit(band):
             continue
         low = scale.y(band.low) if band.low is not None else scale.y0
         high = scale.y(band.high) if band.high is not None else scale.y1
@@ -322,13 +389,19 @@ def _bands(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
                  fillColor=TARGET_FILL if target else REFERENCE_FILL, strokeColor=None,
                  fillOpacity=0.55 if target else 1)
         )  # fmt: skip
-        label = _band_label(band.label, band.low, band.high)
-        x, anchor = (scale.x1 - 2, "end") if target else (scale.x0 + 2, "start")
-        drawing.add(
-            String(x, high - 6, _fit(label, (scale.x1 - scale.x0) / 2 - 4, 5.5),
-                   fontName=REGULAR, fontSize=5.5, textAnchor=anchor,
-                   fillColor=TARGET_TEXT if target else REFERENCE_TEXT)
-        )  # fmt: skip
+
+
+def _limits(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
+    """Action limits as dashed lines across the plot at their bound."""
+    for band in analyte.bands:
+        if not is_limit(band):
+            continue
+        y = scale.y(band.high if band.high is not None else band.low)
+        if scale.y0 <= y <= scale.y1:
+            drawing.add(
+                Line(scale.x0, y, scale.x1, y, strokeColor=LIMIT, strokeWidth=1,
+                     strokeDashArray=LIMIT_DASH)
+            )  # fmt: skip
 
 
 def _band_label(label: str, low: float | None, high: float | None) -> str:
@@ -419,19 +492,29 @@ def _visible_steps(series: TrendSeries, lane: RegimenLane):
 
 
 def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: float) -> Drawing:
-    """One row per substance under the charts, a labelled bar per dose step."""
-    height = 10 + LANE_ROW * len(lanes)
+    """One row per substance, its whole name on the left, a labelled bar per dose step.
+
+    The name column is as wide as the longest name needs (at most ``LANE_NAME_SHARE``
+    of the width); a name longer than that wraps onto more lines of a taller row.
+    """
+    longest = max(stringWidth(lane.label, REGULAR, LANE_FONT) for lane in lanes)
+    gutter = min(max(width * GUTTER_SHARE, longest + 8), width * LANE_NAME_SHARE)
+    names = [simpleSplit(lane.label, REGULAR, LANE_FONT, gutter - 6) for lane in lanes]
+    rows = [max(LANE_ROW, LANE_LEADING * len(lines) + 3) for lines in names]
+    height = 10 + sum(rows)
     drawing = Drawing(width, height)
-    gutter = width * GUTTER_SHARE
     scale = Scale(gutter, width - 4, 0, 1, series.start, series.end, 0, 1)
     drawing.add(String(0, height - 7, "Protocol", fontName=BOLD, fontSize=8, fillColor=INK))
-    for row, lane in enumerate(lanes):
-        top = height - 10 - row * LANE_ROW
-        bottom = top - LANE_ROW + 1.2
-        drawing.add(
-            String(0, bottom + 1.6, _fit(lane.label, gutter - 4, 6.5), fontName=REGULAR,
-                   fontSize=6.5, fillColor=INK)
-        )  # fmt: skip
+    top = height - 10
+    for lane, lines, row_height in zip(lanes, names, rows, strict=True):
+        bottom = top - row_height + 1.2
+        middle = (top + bottom) / 2
+        first = middle + LANE_LEADING * (len(lines) - 1) / 2 - 2.2
+        for number, line in enumerate(lines):
+            drawing.add(
+                String(0, first - LANE_LEADING * number, line, fontName=REGULAR,
+                       fontSize=LANE_FONT, fillColor=INK)
+            )  # fmt: skip
         for i, step in enumerate(_visible_steps(series, lane)):
             x0 = scale.x(max(step.start, series.start))
             x1 = scale.x(min(step.end or series.end, series.end))
@@ -441,13 +524,20 @@ def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: floa
                 Rect(x0, bottom, x1 - x0, top - bottom, fillColor=STEP_FILLS[i % 2],
                      strokeColor=colors.white, strokeWidth=0.6)
             )  # fmt: skip
-            text = _step_text(lane.label, step.dose_label)
-            text = _fit(text, x1 - x0 - 3, 6)
-            if text:
+            whole = _step_text(lane.label, step.dose_label)
+            text = _fit(whole, x1 - x0 - 3, 6)
+            if text != whole and i == 0 and x0 - gutter >= stringWidth(whole, REGULAR, 6) + 4:
+                # A short first step with empty lane before it: its dose, whole, beside it.
                 drawing.add(
-                    String(x0 + 1.5, bottom + 1.7, text, fontName=REGULAR, fontSize=6,
+                    String(x0 - 2, middle - 2, whole, fontName=REGULAR, fontSize=6,
+                           fillColor=INK, textAnchor="end")
+                )  # fmt: skip
+            elif text:
+                drawing.add(
+                    String(x0 + 1.5, middle - 2, text, fontName=REGULAR, fontSize=6,
                            fillColor=INK)
                 )  # fmt: skip
+        top -= row_height
     return drawing
 
 
