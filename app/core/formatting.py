@@ -121,11 +121,18 @@ def used_value_text(value, kb) -> str:  # noqa: ANN001 - a TraceValue, a Knowled
 def trace_range_text(applied, unit_label) -> str:
     """A range a finding applied, for its trace: ``Endocrine Society 2011: ≥ 30 ng/mL``.
 
+    A trend or baseline step shows the two results it compared (``fall of at least
+    0.3 T-score since 2025-05-22: from -0.6 T-score on 2025-05-22 to -0.9 T-score on
+    2026-10-22``).
+
     ``applied`` is an evaluation ``TraceRange``; ``unit_label`` turns a unit key
     into its display text. One-sided bounds read ``≥``/``≤``, never ``… – …``.
     """
+    label = applied.label or applied.name
+    change = getattr(applied, "change", "")
+    if change:  # a trend's two results, never read as a range "-0.6 – -0.9"
+        return f"{label}: {change}"
     bounds = bounds_text(applied.low, applied.high)
     unit = unit_label(applied.unit) if applied.unit and bounds else ""
     shown = f"{bounds} {unit}".strip()
-    label = applied.label or applied.name
     return f"{label}: {shown}" if shown else label

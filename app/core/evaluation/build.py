@@ -97,6 +97,9 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
         return timing.describe() if timing else "no injectable depot on record"
     if field == "reference":
         return reference_text(data, point)
+    if field == "change":
+        found = [r.change for r in run.ranges if r.name == name and r.change]
+        return found[0] if found else "(no earlier result compared)"
     if field == "status":
         words = run.bands.get(name, ())
         labels = [data.kb.statuses.get(w, (w, ""))[0].lower() for w in words]

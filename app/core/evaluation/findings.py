@@ -104,6 +104,10 @@ class TraceRange:
         source: Citation key or lab name.
         evidence_grade: Grade of the threshold itself, when known.
         outcome: What the judgement gave (e.g. ``deficient``, ``above``).
+        change: For a ``trend`` or ``baseline``, the two results compared as a
+            reader sees them (``from -0.6 T-score on 2025-05-22 to -0.9 T-score on
+            2026-10-22``); ``low`` and ``high`` then hold the earlier and the later
+            value, not a range.
     """
 
     name: str
@@ -115,6 +119,7 @@ class TraceRange:
     source: str = ""
     evidence_grade: str = ""
     outcome: str = ""
+    change: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -335,10 +335,10 @@ class Trend(Node):
                 before.canonical,
                 latest.canonical,
                 latest.unit_canonical,
-                f"{self.direction} of at least {self.shown} since "
-                f"{before.collected_at.date().isoformat()}",
+                f"{self.direction} of at least {self.shown} on the result before",
                 "rules.toml",
                 outcome=_outcome(answer, self.direction),
+                change=ctx.change_text(before, latest),
             )
         )
         if answer is None:
@@ -382,10 +382,10 @@ class RiseFromBaseline(Node):
                 base.canonical,
                 latest.canonical,
                 latest.unit_canonical,
-                f"rise of more than {self.shown} above the baseline of "
-                f"{base.collected_at.date().isoformat()}",
+                f"rise of more than {self.shown} above the baseline before therapy",
                 "rules.toml",
                 outcome=_outcome(answer, "risen"),
+                change=ctx.change_text(base, latest),
             )
         )
         if answer is None:

@@ -142,6 +142,18 @@ class RuleRun:
         if text not in self.notes:
             self.notes.append(text)
 
+    def change_text(self, earlier: Point, later: Point) -> str:
+        """``from -0.6 T-score on 2025-05-22 to -0.9 T-score on 2026-10-22``: two results
+        a trend compares, in the canonical unit it compares them in."""
+        return f"from {self._shown(earlier)} to {self._shown(later)}"
+
+    def _shown(self, point: Point) -> str:
+        kb = self.data.kb
+        number = kb.number_text(point.analyte, point.canonical or 0.0, point.unit_canonical)
+        unit = self.data.unit_label(point.unit_canonical)
+        day = point.collected_at.date().isoformat()
+        return f"{point.comparator or ''}{number} {unit} on {day}"
+
     def resolved(self, name: str) -> Resolved:
         return self.data.resolve(self.inputs[name])
 

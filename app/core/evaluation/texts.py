@@ -13,7 +13,7 @@ from functools import lru_cache
 from app.core.formatting import format_number  # noqa: F401 (re-exported for the rules)
 
 PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)(?:\.([a-z_]+))?\}")
-INPUT_FIELDS = ("value", "date", "age", "range", "reference", "timing", "status")
+INPUT_FIELDS = ("value", "date", "age", "range", "reference", "change", "timing", "status")
 
 
 def placeholders(template: str) -> list[tuple[str, str | None]]:

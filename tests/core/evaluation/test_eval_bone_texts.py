@@ -1,0 +1,64 @@
+"""A falling bone density reads to its size: the band the latest scan is in, both scans.
+
+DEMO-000037: T-score -0.6 -> -0.9 (both WHO normal) was a warning advising a bone-health
+referral, its text sent the reader to the trace for the earlier scan, and the trace
+showed "-0.6 – -0.9 T-score", which reads like a range.
+"""
+
+from __future__ import annotations
+
+import pytest
+from eval_chart import Chart
+
+from app.core.formatting import trace_range_text
+
+
+def _falling(kb, before: float, after: float):
+    chart = Chart(kb, sex="female", age=58)
+    chart.on("estradiol", 0.05, "mg", 3.5, start=900, route="transdermal")
+    chart.lab("bmd_tscore", before, days_ago=560)
+    chart.lab("bmd_tscore", after, days_ago=40)
+    return next(f for f in chart.evaluate().findings if f.rule_id == "bone_density_falling")
+
+
+def test_a_fall_within_the_normal_band_is_a_consideration_without_a_referral(kb):
+    finding = _falling(kb, -0.6, -0.9)
+    assert finding.severity == "consider"
+    text = finding.clinician_text
+    assert "has fallen from -0.6 T-score on 2025-05-12 to -0.9 T-score on 2026-10-14" in text
+    assert "the latest scan is in the normal band" in text
+    assert "see the trace" not in text
+    assert "referral" not in text
+    assert "referral if the latest scan is below the normal band" in finding.next_step
+
+
+@pytest.mark.parametrize(
+    ("after", "band"), [(-1.4, "low bone mass (osteopenia)"), (-2.7, "osteoporosis")]
+)
+def test_a_fall_into_a_low_band_is_a_warning_with_the_referral(kb, after, band):
+    finding = _falling(kb, -0.9, after)
+    assert finding.severity == "warning"
+    assert f"the latest scan is in the {band} band" in finding.clinician_text
+    assert "consider a bone-health referral" in finding.clinician_text
+
+
+def test_the_trace_shows_the_earlier_and_the_later_scan_not_a_range(kb):
+    finding = _falling(kb, -0.6, -0.9)
+    trend = next(r for r in finding.trace.ranges if r.kind == "trend")
+    shown = trace_range_text(trend, kb.unit_label)
+    assert shown == (
+        "fall of at least 0.3 T-score on the result before: "
+        "from -0.6 T-score on 2025-05-12 to -0.9 T-score on 2026-10-14"
+    )
+    assert "–" not in shown
+
+
+def test_the_who_bands_read_as_the_logic_classifies(kb):
+    # The logic puts -2.5 in osteoporosis (high_inclusive); the text said "<-2.5".
+    assert kb.thresholds("bmd_tscore").classify(-2.5).status == "osteoporosis"
+    finding = _falling(kb, -0.6, -0.9)
+    threshold = next(r for r in finding.trace.ranges if r.kind == "threshold")
+    assert "osteoporosis ≤-2.5; low bone mass (osteopenia) >-2.5 to <-1.0; normal ≥-1.0" in (
+        threshold.label
+    )
+    assert "osteoporosis ≤-2.5" in finding.clinician_text
