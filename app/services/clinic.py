@@ -509,6 +509,11 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         errors, parsed, unit = self._typed_result_check(
             self.get_patient(obs.patient_id), obs.analyte_key, value_text, unit, obs.collected_at
         )
+        if unit == obs.unit and unit:
+            # The unit the result was stored with (an import keeps a unit it does not
+            # know, unconverted): correcting the number leaves that as it was. Only a
+            # unit typed anew must be one the analyte accepts.
+            errors.pop("unit", None)
         reason = reason.strip()
         if not reason:
             errors["reason"] = "Say why the result is corrected."

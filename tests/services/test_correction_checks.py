@@ -51,3 +51,23 @@ def test_the_wrong_unit_message_names_the_accepted_units(service, result):
 def test_a_correction_in_an_accepted_unit_still_saves(service, result):
     updated = service.correct_result(result.id, "612", "ng/dL", "transcription error")
     assert updated.value_canonical == 612 and updated.unit_canonical == "ng/dL"
+
+
+def test_an_imported_result_in_an_unknown_unit_can_still_have_its_number_corrected(
+    service, patient
+):
+    # An import keeps a unit it does not know, unconverted; the lab did report in it.
+    from app.services.importing import Importer
+
+    data = f"MRN,Test,Result,Units,Collected\n{patient.mrn},Zinc,58,ug/dl-x,2026-06-01 08:00\n"
+    importer = Importer(service)
+    body = data.encode()
+    importer.commit(importer.preview(body, "labs.csv", importer.read(body, "labs.csv")), body)
+    (stored,) = service.observations_repo.for_patient(patient.id)
+    assert stored.unit == "ug/dl-x" and stored.value_canonical is None
+    corrected = service.correct_result(stored.id, "85", "ug/dl-x", "transcription error")
+    assert (corrected.value, corrected.unit, corrected.value_canonical) == (85, "ug/dl-x", None)
+    # A unit typed anew must still be one zinc is recorded in.
+    with pytest.raises(ValidationError) as caught:
+        service.correct_result(stored.id, "85", "mg/dL-y", "transcription error")
+    assert "is recorded in µg/dL" in caught.value.errors["unit"]
