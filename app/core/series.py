@@ -5,6 +5,12 @@ observations and the knowledge base, and returns a ``TrendSeries`` with values i
 the unit system asked for, the bands to shade (the lab's reference range and the
 protocol target, kept apart), censored results at their limit, and one regimen
 lane per substance with its dose steps and steady-state windows.
+
+A point's status (low, in range, high) is the Results tab's judgement of the same
+result, from ``app.core.result_range.result_line``: the lab's range or flag, else the
+knowledge base's range for the patient's sex and age on the day it was drawn. The
+shaded band shows the latest lab range (or the KB's); a point is still judged by
+its own, which its tooltip names.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from functools import lru_cache
 from app.core.derived import derive_series
 from app.core.knowledge import KnowledgeBase, UnitNotConvertible
 from app.core.models import Observation, Patient, RegimenItem
+from app.core.result_range import ResultLine, result_line
 from app.core.series_regimen import (  # noqa: F401  (re-exported: one import for callers)
     RegimenLane,
     RegimenStep,
@@ -50,6 +57,7 @@ class SeriesPoint:
     status: str
     observation_id: int | None
     note: str = ""
+    range_text: str = ""  # the range it was judged by, in the reported unit ("" if none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +209,7 @@ def _analyte_series(kb, key, rows, stored, patient, age, unit_system, protocols)
     points, unplotted = [], 0
     # The factor is looked up once per lane, not once per result.
     same_unit = unit == analyte.canonical_unit
+    sex = patient.sex_at_birth
     for obs in rows:
         if obs.value_canonical is None:
             unplotted += 1
@@ -208,6 +217,8 @@ def _analyte_series(kb, key, rows, stored, patient, age, unit_system, protocols)
         value = (
             obs.value_canonical if same_unit else kb.from_canonical(key, obs.value_canonical, unit)
         )
+        # The Results tab's judgement of this result (one judgement, one place).
+        line = result_line(kb, obs, sex, patient.age_on(obs.collected_at.date()))
         # Positional, in SeriesPoint's field order: a lane of 500 builds 500 of these.
         points.append(
             SeriesPoint(
@@ -220,9 +231,10 @@ def _analyte_series(kb, key, rows, stored, patient, age, unit_system, protocols)
                 obs.flag,
                 obs.lab,
                 obs.unit,
-                _status(value, obs.comparator, reference),
+                line.status,
                 obs.id,
                 obs.excluded_reason or obs.note,
+                _range_text(kb, line, obs.unit),
             )
         )
     return AnalyteSeries(
@@ -304,28 +316,14 @@ def _target_bands(kb, key, protocols, unit) -> list[Band]:
     return bands
 
 
-def _status(value: float, comparator: str | None, band: Band | None) -> str:
-    """'low', 'normal', 'high' against ``band``; 'unknown' without one or when censoring hides it."""
-    if band is None:
-        return "unknown"
-    low, high = band.low, band.high
-    if comparator in ("<", "<="):
-        if low is not None and value <= low:
-            return "low"
-        if low is None and high is not None and value <= high:
-            return "normal"
-        return "unknown"
-    if comparator in (">", ">="):
-        if high is not None and value >= high:
-            return "high"
-        if high is None and low is not None and value >= low:
-            return "normal"
-        return "unknown"
-    if low is not None and value < low:
-        return "low"
-    if high is not None and value > high:
-        return "high"
-    return "normal"
+def _range_text(kb: KnowledgeBase, line: ResultLine, unit: str) -> str:
+    """'1.823 – 2.31 mg/dL (knowledge base)': the range a point was judged by."""
+    found = line.range
+    if found is None or not found.text:
+        return ""
+    label = kb.unit_label(unit) if unit else ""
+    whose = "knowledge base" if found.from_kb else (line.observation.lab or "lab")
+    return f"{found.text} {label}".rstrip() + f" ({whose})"
 
 
 def _derived_observations(kb, key, values, patient_id) -> list[Observation]:

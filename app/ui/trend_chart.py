@@ -459,6 +459,8 @@ class TrendChart(pg.GraphicsLayoutWidget):
             f"Reported: {point.raw_value} {point.unit_reported}".rstrip(),
             f"Flag: {point.flag or '—'}  ·  status: {point.status}",
         ]
+        if point.range_text:
+            lines.append(f"Range: {point.range_text}")
         if point.censored:
             lines.append("Censored result: drawn at its limit, left out of the trend line")
         if point.excluded:

@@ -61,8 +61,8 @@ def test_the_labs_range_and_flag_win(kb):
 
 def test_without_a_labs_range_the_kb_range_is_used_in_the_results_unit(kb):
     line = result_line(kb, _obs(value=8.0, raw="8.0", unit="umol/L"), "male", 50)
-    # ARUP 60-120 ug/dL x 0.1530 = 9.18-18.36 umol/L, shown to three digits.
-    assert line.range.from_kb and line.range.text == "9.18 – 18.4"
+    # ARUP 60-120 ug/dL x 0.1530 = 9.18-18.36 umol/L, shown to four digits.
+    assert line.range.from_kb and line.range.text == "9.18 – 18.36"
     assert line.flag == "L" and line.flag_computed
 
 
@@ -75,3 +75,29 @@ def test_a_sex_specific_range_needs_the_sex(kb):
     hct = _obs(analyte="hematocrit", raw="49", value=49.0, unit="%")
     assert result_line(kb, hct, "female", 40).flag == "H"  # 36-47
     assert result_line(kb, hct, "male", 40).flag == ""  # 41-51
+
+
+@pytest.mark.parametrize(
+    ("value", "comparator", "status", "flag"),
+    [
+        (1.82, None, "low", "L"),  # under 1.823: the range must not read 1.82
+        (1.823, None, "low", "L"),  # still under 1.82304: the range reads 1.82304
+        (1.824, None, "normal", ""),
+        (1.8229, None, "low", "L"),
+        (2.31, None, "high", "H"),
+        (2.0, None, "normal", ""),
+        (1.0, "<", "low", "L"),
+        (2.0, "<", "unknown", ""),
+    ],
+)
+def test_a_converted_kb_range_is_judged_exactly_and_shown_so_the_value_reads_the_same(
+    kb, value, comparator, status, flag
+):
+    # 0.75-0.95 mmol/L in the KB is 1.82304-2.30919 mg/dL.
+    obs = _obs("magnesium_serum", raw=f"{value}", value=value, unit="mg/dL", comparator=comparator)
+    line = result_line(kb, obs, "male", 33)
+    assert (line.status, line.flag) == (status, flag)
+    low, high = (float(n) for n in line.range.text.split(" – "))
+    if comparator is None:
+        looks = "low" if value < low else "high" if value > high else "normal"
+        assert looks == status, line.range.text
