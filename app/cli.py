@@ -71,6 +71,14 @@ def _cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
         f"Demo clinic written to {out}: {counts.patients} patients, "
         f"{counts.regimen_items} regimen items, {counts.observations} results."
     )
+    current = current_clinic(paths)
+    if current is None:
+        # A data folder with no clinic yet: the demo is what later commands open.
+        remember_clinic(paths, out)
+        print(f"It is now the clinic of {paths.data_dir}.")
+    else:
+        # Never put a real clinic's commands onto a demo unasked.
+        print(f"Open it with --clinic {out}; {paths.data_dir} keeps its clinic {current}.")
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.cli import UserError
 from app.core.evaluation.findings import severity_rank
+from app.core.report_data import FindingSources
 from app.services.findings import FindingsService
 
 
@@ -58,10 +59,12 @@ def run_evaluate(service, args) -> int:
             if value.collected_at is not None and value.value is not None:
                 label = service.analyte_label(value.analyte) if value.analyte else value.name
                 print(f"  used: {label} {service.trace_value_text(value)}")
-        print(
-            f"  rule {finding.rule_id} v{finding.rule_version}; sources: "
-            f"{', '.join(finding.citations)}"
+        sources = FindingSources(
+            finding.citations, finding.trace.ranges, service.knowledge.citations
         )
+        print(f"  rule {finding.rule_id} v{finding.rule_version}; sources:")
+        for source in sources.entries:
+            print(f"    {source.number}. {source.text}" + (f" {source.url}" if source.url else ""))
     return 0
 
 

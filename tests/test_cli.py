@@ -230,6 +230,24 @@ def test_no_clinic_yet_says_what_to_do(tmp_path, capsys):
     assert code == 1 and "cofactor clinic init" in err
 
 
+def test_a_demo_built_as_advised_is_what_later_commands_open(tmp_path, capsys):
+    data = str(tmp_path / "data")
+    first, second = tmp_path / "data" / "demo.db", tmp_path / "other.db"
+    code, text, err = _run(
+        capsys, "demo", "--patients", "2", "--out", str(first), "--data-dir", data
+    )
+    assert code == 0 and "It is now the clinic of" in text, err
+    code, text, err = _run(capsys, "patients", "list", "--json", "--data-dir", data)
+    assert code == 0 and len(json.loads(text)) == 2, err
+    # A second demo never takes the place of the folder's clinic unasked.
+    code, text, _ = _run(
+        capsys, "demo", "--patients", "3", "--out", str(second), "--data-dir", data
+    )
+    assert code == 0 and f"Open it with --clinic {second}" in text
+    _, text, _ = _run(capsys, "patients", "list", "--json", "--data-dir", data)
+    assert len(json.loads(text)) == 2
+
+
 def test_a_real_process_never_prints_a_traceback_for_a_user_error(tmp_path):
     result = subprocess.run(
         [
@@ -436,6 +454,8 @@ def test_regimen_add_change_dose_stop_and_list(tmp_path, capsys):
     assert code == 1 and "Unknown substance 'nonsense'" in err
     code, text, _ = _run(capsys, *base, "evaluate", "--patient", "R1", "--as-of", "2026-09-01")
     assert "male_trt" in text  # the recorded protocol is what the findings judge against
+    # Sources are numbered readable citations, as on screen and in print, not their keys.
+    assert "sources:\n    1. " in text and "seed_micronutrients" not in text
 
 
 def test_importing_a_file_again_makes_no_empty_batch(tmp_path, capsys):
