@@ -49,11 +49,14 @@ class FailedSignIn:
         username: the name as typed, sanitised.
         at: when it happened (aware UTC).
         reason: ``wrong_password`` or ``locked``.
+        audited: already written to the audit trail by a sign-in that then failed
+            itself (the journal keeps it for the lockout until a sign-in succeeds).
     """
 
     username: str
     at: datetime
     reason: str
+    audited: bool = False
 
 
 class SignInThrottle:

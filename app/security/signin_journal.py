@@ -6,6 +6,9 @@ appended to ``<db>.signin-failures`` (JSON lines: the user name as typed, saniti
 the UTC time and the reason; never a password, never patient data). The next
 successful sign-in writes them to the audit trail and clears the file, and the
 lockout is computed from it, so it holds across restarts and command-line runs.
+A sign-in that opens the clinic but then fails (an unknown or disabled account)
+writes them to the audit trail too; it marks them audited instead of clearing them,
+so they still count towards a lockout and are not audited again.
 """
 
 from __future__ import annotations
@@ -43,6 +46,36 @@ class FailureJournal:
             handle.flush()
             os.fsync(handle.fileno())
 
+    def mark_audited(self, failures: list[FailedSignIn]) -> None:
+        """Mark these entries as written to the audit trail, keeping them for the lockout.
+
+        Only the entries given are marked: one another process journaled meanwhile
+        has not been audited. The file is rewritten whole, owner-only, and swapped in.
+        """
+        done = {(f.username, f.at, f.reason) for f in failures}
+        lines = [
+            json.dumps(
+                {
+                    "username": e.username,
+                    "at": e.at.isoformat(),
+                    "reason": e.reason,
+                    **(
+                        {"audited": True}
+                        if e.audited or (e.username, e.at, e.reason) in done
+                        else {}
+                    ),
+                }
+            )
+            for e in self.entries()
+        ]
+        temporary = self.path.with_name(self.path.name + ".new")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+        with open(os.open(temporary, flags, 0o600), "w", encoding="utf-8") as handle:
+            handle.write("".join(line + "\n" for line in lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+
     def entries(self) -> list[FailedSignIn]:
         try:
             lines = self.path.read_text(encoding="utf-8").splitlines()
@@ -57,6 +90,7 @@ class FailureJournal:
                         str(item["username"])[:128],
                         datetime.fromisoformat(item["at"]),
                         str(item["reason"])[:32],
+                        item.get("audited") is True,
                     )
                 )
             except (ValueError, KeyError, TypeError):

@@ -27,7 +27,7 @@ from app.security.passwords import (
     verify_password,
 )
 from app.security.roles import ADMINISTRATOR, PermissionDenied, require
-from app.security.signin import SignInThrottle
+from app.security.signin import FailedSignIn, SignInThrottle
 from app.security.signin_journal import FailureJournal, journal_path_for
 from app.store.audit import AuditLog
 from app.store.database import ClinicDatabase, NotAClinicDatabase, open_database
@@ -236,11 +236,13 @@ def unwrap_clinic_key(
 
 def audit_journaled_failures(
     audit: AuditLog, users: UserRepository, journal: FailureJournal
-) -> None:
+) -> list[FailedSignIn]:
     """Write the failed sign-ins (and unlocks) journaled beside the clinic into its audit
     trail: they could not be written when they happened (no key, or the clinic locked).
-    The caller clears the journal once its own event is recorded."""
-    for failure in journal.entries():
+    Entries already audited are skipped. Returns those written: the caller clears the
+    journal once its own event is recorded, or marks them audited if it fails."""
+    written = [failure for failure in journal.entries() if not failure.audited]
+    for failure in written:
         known = users.by_username(failure.username)
         audit.append(
             known.id if known else None,
@@ -250,6 +252,7 @@ def audit_journaled_failures(
             outcome="failure",
             detail=f"{failure.reason} at {failure.at.isoformat()}",
         )
+    return written
 
 
 def _finish_sign_in(
@@ -265,22 +268,21 @@ def _finish_sign_in(
     users = UserRepository(clinic)
     throttle.drain_pending()  # the journal below holds the same failures, across runs too
     journal = FailureJournal(journal_path_for(clinic.path)) if clinic.path else None
-    if journal is not None:
-        audit_journaled_failures(audit, users, journal)
+    journaled = audit_journaled_failures(audit, users, journal) if journal is not None else []
+
+    def refuse(user_id: int | None, why: str) -> SignInError:
+        audit.append(user_id, username, "signin", "session", outcome="failure", detail=why)
+        audit.sync_anchor()
+        if journaled:
+            journal.mark_audited(journaled)  # in the trail now; still counted for a lockout
+        return SignInError("Wrong user name or password.")
+
     user = users.by_username(username)
     demo = key is None and user is not None and user.username == DEMO_USER
     if user is None or user.disabled:
-        audit.append(
-            None, username, "signin", "session", outcome="failure", detail="unknown or disabled"
-        )
-        audit.sync_anchor()
-        raise SignInError("Wrong user name or password.")
+        raise refuse(None, "unknown or disabled")
     if key is None and not demo and not verify_password(user.password_hash, password or ""):
-        audit.append(
-            user.id, username, "signin", "session", outcome="failure", detail="wrong password"
-        )
-        audit.sync_anchor()
-        raise SignInError("Wrong user name or password.")
+        raise refuse(user.id, "wrong password")
     session = Session(user, audit, lock, key, params, throttle=throttle)
 
     def record_sign_in() -> None:
