@@ -373,6 +373,28 @@ def _inputs_note(kb: KnowledgeBase, key: str) -> str:
 # -- window --------------------------------------------------------------------------
 
 
+def data_span(series: TrendSeries) -> tuple[date, date] | None:
+    """The first and last day the series has something to draw, inside its window.
+
+    Results, and the regimen steps that overlap the window (clipped to it; a step
+    still taken runs to the window's end). A chart opens on this span rather than the
+    whole window: a patient with a week of results is not shown three empty years.
+    """
+    days = [p.collected_at.date() for lane in series.analytes for p in lane.points]
+    for lane in series.regimen_lanes:
+        for step in lane.steps:
+            stop = step.end or series.end or step.start
+            if series.start and stop < series.start:
+                continue
+            if series.end and step.start > series.end:
+                continue
+            days.append(max(step.start, series.start) if series.start else step.start)
+            days.append(min(stop, series.end) if series.end else stop)
+    if not days:
+        return None
+    return min(days), max(days)
+
+
 def _first_day(lanes, regimen_lanes) -> date | None:
     days = [p.collected_at.date() for lane in lanes for p in lane.points]
     days += [lane.steps[0].start for lane in regimen_lanes if lane.steps]

@@ -13,6 +13,7 @@ Items a lane creates are kept in ``self.lanes[key]`` and ``self.regimen`` so tes
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
 
 import numpy as np
 import pyqtgraph as pg
@@ -28,7 +29,7 @@ from app.core.chart_palette import (
     DOSE_CHANGE_COLOUR,
     TREND_LINE_COLOUR,
 )
-from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries
+from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries, data_span
 from app.ui.trend_lane import TrendLane, timestamp
 from app.ui.trend_markers import (
     EXCLUDED_ALPHA,
@@ -50,11 +51,33 @@ def _band_brush(kind: str) -> QColor:
 REFERENCE_BRUSH = _band_brush("reference")
 TARGET_BRUSH = _band_brush("target")
 LANE_HEIGHT = 190
+DAY = 86400.0
+MIN_SPAN = 14 * DAY  # a chart never opens on less than two weeks
 ZOOM_HINT = "  ·  zoom in to see single results"
 QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum" for a size
 # Bands run from 1900 to 2200 (seconds since 1970): past any date a chart can show.
 BAND_START = -2208988800.0
 BAND_END = 7258118400.0
+
+
+def shown_range(series: TrendSeries) -> tuple[float, float] | None:
+    """The dates a chart opens on (seconds): the series' data, padded, at least two weeks.
+
+    Not the whole window the range buttons chose: three years for a week of results
+    put every point in the last few pixels.
+    """
+    span = data_span(series)
+    if span is None:
+        if not (series.start and series.end):
+            return None
+        span = (series.start, series.end)
+    first, last = timestamp(span[0]), timestamp(span[1] + timedelta(days=1))
+    pad = max(DAY, (last - first) * 0.04)
+    first, last = first - pad, last + pad
+    short = MIN_SPAN - (last - first)
+    if short > 0:
+        first, last = first - short / 2, last + short / 2
+    return first, last
 
 
 class LaneItems(Mapping):
@@ -154,9 +177,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
         self._slots = []
         self._master = None
         self._x_range = None
-        if series.start and series.end:
-            pad = max(86400 * 10, (timestamp(series.end) - timestamp(series.start)) * 0.03)
-            self._x_range = (timestamp(series.start) - pad, timestamp(series.end) + pad)
+        self._x_range = shown_range(series)
         # Before any lab lane is built (a resize below builds those in view): the first
         # one built hands the protocol lane its dates.
         self.protocol.draw(series, self._x_range)
@@ -327,9 +348,10 @@ class TrendChart(pg.GraphicsLayoutWidget):
         at_bottom = band.kind == "target" or band.high is None
         label.setAnchor((0, 1 if at_bottom else 0))
         label.setToolTip(f"{band.label}\nSource: {band.source}")
-        series = self.series
-        if series and series.start:
-            label.setPos(timestamp(series.start), low if at_bottom else high)
+        if self._x_range is not None:
+            # Just inside the left edge of the dates the chart opens on.
+            left, right = self._x_range
+            label.setPos(left + (right - left) * 0.02, low if at_bottom else high)
         items["plot"].addItem(label, ignoreBounds=True)
         items[band.kind] = region
         items[f"{band.kind}_band"] = band

@@ -69,6 +69,12 @@ def _panel(qtbot, service, patient) -> TrendsPanel:
     panel.show()
     qtbot.waitExposed(panel)
     panel.show_patient(patient.id)
+    protocol = panel.chart.protocol
+    qtbot.waitUntil(
+        lambda: (
+            protocol.isVisible() and panel.scroll.viewportMargins().bottom() == protocol.height()
+        )
+    )
     qtbot.wait(10)
     return panel
 
