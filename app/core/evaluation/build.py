@@ -306,6 +306,9 @@ def make_finding(
         data.ensure_inputs_held(rule.inputs.values())  # the trace resolves them: cannot fail
     components = tuple(components)
     pack_version, kb_version, as_of = data.pack.version, data.kb.version, data.as_of
+    for_sex = rule.by_sex.get(data.sex or "")
+    if for_sex is not None:  # the sources of what the rule says for this sex only
+        citations = (*citations, *for_sex.citations)
 
     def trace() -> Trace:
         return Trace(

@@ -277,6 +277,9 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
     # Texts are rendered on first read. Each piece reads the run as it stood when
     # the engine reached it: judging an escalation step adds ranges and bands.
     pieces = [(rule.clinician_text, run_state(run))]
+    for_sex = rule.by_sex.get(data.sex or "")
+    if for_sex is not None and for_sex.note:
+        pieces.append((for_sex.note, run_state(run)))
     escalated = []
     for step in rule.escalate:
         holds = step.condition.evaluate(run) is True

@@ -94,6 +94,13 @@ class ConditionParser:
         if "component_active" in raw:
             self._only(raw, {"component_active"}, path)
             return nodes_regimen.ComponentActive(self._components(raw["component_active"], path))
+        if "sex" in raw:
+            self._only(raw, {"sex"}, path)
+            sexes = raw["sex"] if isinstance(raw["sex"], list) else [raw["sex"]]
+            bad = [s for s in sexes if s not in ("male", "female")]
+            if bad or not sexes:
+                self.problem(path, "sex must list 'male' and/or 'female'")
+            return nodes_regimen.SexIs(tuple(str(s) for s in sexes))
         if "supplement_active" in raw:
             self._only(raw, {"supplement_active"}, path)
             return nodes_regimen.SupplementActive(self._nutrients(raw["supplement_active"], path))

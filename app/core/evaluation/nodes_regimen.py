@@ -49,6 +49,26 @@ class SupplementActive(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class SexIs(Node):
+    """The patient's sex at birth is one of these (a sentence that holds for men only)."""
+
+    sexes: tuple[str, ...]
+
+    def evaluate(self, ctx: Context) -> Tri:
+        return ctx.patient_sex() in self.sexes
+
+    def quick(self, spec: object, allow_stale: bool) -> Quick:
+        sexes = self.sexes
+        return lambda data: verdict_of(data.sex in sexes)
+
+    def could_hold_without_results(self, regimen: dict[int, bool]) -> Tri:
+        return regimen[id(self)]
+
+    def describe(self) -> str:
+        return f"sex {'/'.join(self.sexes)}"
+
+
+@dataclass(frozen=True, slots=True)
 class DoseEscalated(Node):
     """An active component's daily dose was raised within the last ``within_days``."""
 
@@ -92,6 +112,6 @@ def regimen_leaves(node: Node) -> list[Node]:
         return [leaf for child in node.children for leaf in regimen_leaves(child)]
     if isinstance(node, Not):
         return regimen_leaves(node.child)
-    if isinstance(node, ComponentActive | SupplementActive | DoseEscalated | TherapyDays):
+    if isinstance(node, ComponentActive | SupplementActive | SexIs | DoseEscalated | TherapyDays):
         return [node]
     return []

@@ -28,6 +28,7 @@ from app.core.evaluation.rules_model import (
     Gate,
     GateUse,
     Rule,
+    SexText,
     TimingAdjust,
 )
 from app.core.evaluation.texts import INPUT_FIELDS, placeholders
@@ -41,7 +42,7 @@ _RULE_FIELDS = {
     "status", "status_from", "severity", "severity_by_status", "severity_unknown",
     "when_missing", "requires", "optional_inputs", "escalate", "gate", "timing",
     "clinician_text", "patient_text", "next_step", "rationale", "patient_rationale",
-    "evidence_grade", "citations", "params",
+    "evidence_grade", "citations", "params", "by_sex",
 }  # fmt: skip
 _TEXT_FIELDS = ("clinician_text", "patient_text", "next_step", "rationale", "patient_rationale")
 _KIND_NAMES = {
@@ -124,8 +125,14 @@ class RuleReader(SectionReader):
         if grade not in EVIDENCE_GRADES:
             add(f"evidence_grade must be one of {list(EVIDENCE_GRADES)}")
         citations = raw.get("citations")
-        if not isinstance(citations, list) or not citations:
-            add("needs at least one citation")
+        by_sex_raw = raw.get("by_sex", {})
+        # Sources by sex may stand in for the rule's own when both sexes have some.
+        sexed = isinstance(by_sex_raw, dict) and all(
+            isinstance(by_sex_raw.get(sex), dict) and by_sex_raw[sex].get("citations")
+            for sex in ("male", "female")
+        )
+        if not isinstance(citations, list) or not (citations or sexed):
+            add("needs at least one citation (or citations for each sex in by_sex)")
             citations = []
         for key in citations:
             if key not in self.kb.citations:
@@ -142,6 +149,7 @@ class RuleReader(SectionReader):
         texts = {name: raw.get(name, "") for name in _TEXT_FIELDS}
         self._texts(texts, inputs, kind, add)
         timing_input, timing = self._timing(raw.get("timing"), inputs, add)
+        by_sex = self._by_sex(raw.get("by_sex", {}), inputs, kind, add)
         read = condition.input_names() if condition is not None else set()
         if kind == "monitoring":
             self._monitoring_params(raw.get("params", {}), add)
@@ -171,6 +179,7 @@ class RuleReader(SectionReader):
             evidence_grade=str(grade),
             citations=tuple(citations),
             fingerprint=fingerprint_of(raw),
+            by_sex=MappingProxyType(by_sex),
             params=MappingProxyType(dict(raw.get("params", {}))),
             condition_text=condition.describe() if condition is not None else str(kind),
             silent_without_results=_silent_without_results(condition, when_missing),
@@ -310,6 +319,38 @@ class RuleReader(SectionReader):
                 add(f"timing.{phase}.severity must be one of {list(SEVERITIES)}")
             adjust[phase] = TimingAdjust(severity, str(spec.get("note", "")))
         return name, adjust
+
+    def _by_sex(self, raw: Any, inputs: dict, kind: str, add: Any) -> dict[str, SexText]:
+        """``by_sex = { male = { note = "...", citations = [...] } }``: validated."""
+        if not isinstance(raw, dict):
+            add("by_sex must be a table keyed by sex")
+            return {}
+        found = {}
+        for sex, entry in raw.items():
+            where = f"by_sex.{sex}"
+            if sex not in ("male", "female"):
+                add(f"{where}: sex must be 'male' or 'female'")
+                continue
+            if not isinstance(entry, dict) or set(entry) - {"note", "citations"}:
+                add(f"{where}: needs only 'note' and 'citations'")
+                continue
+            note = " ".join(str(entry.get("note", "")).split())
+            citations = entry.get("citations", [])
+            if not isinstance(citations, list):
+                add(f"{where}.citations must be a list")
+                citations = []
+            for key in citations:
+                if key not in self.kb.citations:
+                    add(f"{where}: unknown citation {key!r} (not in kb.citations)")
+            allowed = _KIND_NAMES.get(kind, {"components", "marker"})
+            for base, field in placeholders(note):
+                known = base in inputs and (field is None or field in INPUT_FIELDS)
+                if not (known or base in allowed and field is None):
+                    add(
+                        f"{where}.note: unknown placeholder {{{base}{'.' + field if field else ''}}}"
+                    )
+            found[sex] = SexText(note, tuple(citations))
+        return found
 
     def _texts(self, texts: dict, inputs: dict, kind: str, add: Any) -> None:
         for name in _TEXT_FIELDS:

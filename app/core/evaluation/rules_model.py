@@ -60,6 +60,15 @@ class TimingAdjust:
 
 
 @dataclass(frozen=True, slots=True)
+class SexText:
+    """What a rule adds for patients of one sex: a sentence that holds only for them
+    (appended to the clinician text of a fired finding) and the sources it rests on."""
+
+    note: str
+    citations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Escalation:
     """Raise a fired finding's severity when a further condition holds."""
 
@@ -121,6 +130,8 @@ class Rule:
     condition_inputs: tuple[str, ...] = ()
     # The text of a check that did not fire, rendered once at load.
     checked_text: str = ""
+    # Sentences and sources that hold for one sex only (``by_sex`` in rules.toml).
+    by_sex: Mapping[str, SexText] = field(default_factory=dict)
 
     def describe(self) -> str:
         """The condition read back in words, for the trace."""

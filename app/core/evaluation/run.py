@@ -142,6 +142,9 @@ class RuleRun:
         if text not in self.notes:
             self.notes.append(text)
 
+    def patient_sex(self) -> str | None:
+        return self.data.sex
+
     def change_text(self, earlier: Point, later: Point) -> str:
         """``from -0.6 T-score on 2025-05-22 to -0.9 T-score on 2026-10-22``: two results
         a trend compares, in the canonical unit it compares them in."""

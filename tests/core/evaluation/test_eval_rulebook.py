@@ -48,6 +48,10 @@ def test_bundled_rules_load(kb):
     assert re.match(r"^\d{4}\.\d{1,2}\.\d+$", pack.version)
 
 
+def _all_citations(rule) -> tuple[str, ...]:
+    return (*rule.citations, *(c for entry in rule.by_sex.values() for c in entry.citations))
+
+
 def test_every_rule_is_graded_and_cited(kb):
     for rule in rules_for(kb).rules:
         assert rule.evidence_grade in (
@@ -57,8 +61,10 @@ def test_every_rule_is_graded_and_cited(kb):
             "mechanistic",
             "expert_opinion",
         ), rule.id
-        assert rule.citations, rule.id
-        for key in rule.citations:
+        # A rule whose sources differ by sex (by_sex) is cited for each sex.
+        sexed = [rule.by_sex.get(sex) for sex in ("male", "female")]
+        assert rule.citations or all(s is not None and s.citations for s in sexed), rule.id
+        for key in _all_citations(rule):
             assert key in kb.citations, f"{rule.id}: {key}"
 
 
@@ -75,11 +81,14 @@ def test_wording_matches_the_grade(kb):
 
 def test_guideline_grade_needs_a_guideline_source(kb):
     for rule in rules_for(kb).rules:
-        kinds = {kb.citations[key].kind for key in rule.citations}
-        if rule.evidence_grade == "guideline":
-            assert kinds & {"guideline", "consensus"}, rule.id
-        if kinds == {"seed"}:
-            assert rule.evidence_grade in ("mechanistic", "observational"), rule.id
+        # What a patient of either sex is shown: the rule's sources and their sex's.
+        for sex in ("male", "female"):
+            extra = rule.by_sex[sex].citations if sex in rule.by_sex else ()
+            kinds = {kb.citations[key].kind for key in (*rule.citations, *extra)}
+            if rule.evidence_grade == "guideline":
+                assert kinds & {"guideline", "consensus"}, (rule.id, sex)
+            if kinds == {"seed"}:
+                assert rule.evidence_grade in ("mechanistic", "observational"), (rule.id, sex)
 
 
 def test_next_steps_and_messages_carry_no_dose(kb):
@@ -223,7 +232,7 @@ def test_unknown_condition_vocabulary_is_refused(kb, tmp_path, rules_text):
             "severity must be one of",
         ),
         ("vitamin_d_status", 'when_missing = "report"', 'when_missing = "shout"', "when_missing"),
-        ("vitamin_d_status", "version = 1\n", 'version = "one"\n', "version"),
+        ("vitamin_d_status", "version = 2\n", 'version = "one"\n', "version"),
     ],
 )
 def test_bad_rule_edits_are_refused(kb, tmp_path, rules_text, rule_id, old, new, message):
