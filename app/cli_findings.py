@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.cli import UserError
+from app.core.citation_text import FindingSources
 from app.core.evaluation.findings import severity_rank
-from app.core.report_data import FindingSources
 from app.services.findings import FindingsService
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from app.core.atomic_file import write_atomic
+from app.core.citation_text import FindingSources
 from app.core.evaluation.findings import Evaluation, Finding, severity_rank
 from app.core.formatting import dose_text, trace_range_text
 from app.core.models import Observation
@@ -24,7 +25,6 @@ from app.core.report_data import (
     PAPER_SIZES,
     REPORT_KINDS,
     FindingBlock,
-    FindingSources,
     HandoutItem,
     LabRow,
     MonitoringGap,

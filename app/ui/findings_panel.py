@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.citation_text import FindingSources
 from app.core.formatting import trace_range_text
-from app.core.report_data import FindingSources
 from app.core.validation import ValidationError
 
 if TYPE_CHECKING:

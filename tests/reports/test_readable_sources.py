@@ -11,8 +11,8 @@ import pytest
 from pypdf import PdfReader
 from PySide6.QtGui import QTextDocument
 
+from app.core.citation_text import FindingSources, citation_text
 from app.core.models import RegimenItem
-from app.core.report_data import FindingSources, citation_text
 from app.reports import render_pdf
 from app.services.findings import FindingsService
 from app.services.reports import ReportService
