@@ -23,6 +23,8 @@ STATUSES = (
     "adequate",
     "high",
     "not_measured",
+    # Measured, but only after therapy began: a monitoring baseline is missing.
+    "no_baseline",
     "stale",
     "indeterminate",
 )

@@ -106,6 +106,10 @@ def _item_gaps(data, rule, item, components, start):  # noqa: ANN001, ANN202 - i
                 f"no baseline result from the {p['baseline_window_days']} days before therapy "
                 f"began on {start.isoformat()}"
             )
+            later = [day for day in data.dates(analyte) if day > high]
+            if later:  # measured, but only once therapy had begun: no baseline, not unmeasured
+                detail += f" (first result {later[0].isoformat()}, after therapy began)"
+                return "no_baseline", rule.severity, start, detail
             return "not_measured", rule.severity, start, detail
 
         return baseline_gap
