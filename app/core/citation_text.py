@@ -3,8 +3,9 @@
 ``citation_text`` turns one knowledge-base citation into the words a reader cites
 (authors or body, title, year; never the knowledge base's own file names, paths or
 hashes). ``FindingSources`` numbers a finding's citations and says what each applied
-range rests on. The findings detail, the clinician summary and the CLI all use
-these, so a citation key never reaches a reader.
+range rests on. ``band_source_text`` says what a chart's shaded range or limit rests
+on. The findings detail, the trend chart's tooltips, the clinician summary and the CLI
+all use these, so a citation key never reaches a reader.
 """
 
 from __future__ import annotations
@@ -55,6 +56,23 @@ def citation_text(citation) -> str:
     references = re.search(r"(?:^|\.\s)(Its .*)$", rest)
     said = f"{title} (no author or year recorded; patient-facing, not peer-reviewed)."
     return f"{said} {references.group(1)}" if references else said
+
+
+def band_source_text(band, citations: Mapping[str, object]) -> str:
+    """What a chart band (``app.core.series.Band``) rests on, as a reader reads it.
+
+    A knowledge-base range or target cites a source by key: its readable citation. A
+    range the lab printed names the lab. "" when there is nothing readable to say (no
+    source, or a key the knowledge base does not list): never the key itself.
+    """
+    source = band.source or ""
+    citation = citations.get(source)
+    if citation is not None:
+        return citation_text(citation)
+    if band.kind == "reference" and source and not (_IDENTIFIER.match(source) and "_" in source):
+        # ``series`` names the lab that printed the range, or "lab report" if it had none.
+        return "the lab report" if source == "lab report" else f"range printed by {source}"
+    return ""
 
 
 @dataclass(frozen=True, slots=True)

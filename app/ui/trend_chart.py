@@ -12,6 +12,7 @@ Items a lane creates are kept in ``self.lanes[key]`` and ``self.regimen`` so tes
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 
@@ -29,6 +30,7 @@ from app.core.chart_palette import (
     DOSE_CHANGE_COLOUR,
     TREND_LINE_COLOUR,
 )
+from app.core.citation_text import band_source_text
 from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries, data_span
 from app.ui.trend_lane import TrendLane, timestamp
 from app.ui.trend_markers import (
@@ -53,6 +55,7 @@ TARGET_BRUSH = _band_brush("target")
 LANE_HEIGHT = 190
 DAY = 86400.0
 MIN_SPAN = 14 * DAY  # a chart never opens on less than two weeks
+TOOLTIP_WIDTH = 90  # characters a tooltip line holds before it wraps
 ZOOM_HINT = "  ·  zoom in to see single results"
 QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum" for a size
 # Bands run from 1900 to 2200 (seconds since 1970): past any date a chart can show.
@@ -167,6 +170,9 @@ class TrendChart(pg.GraphicsLayoutWidget):
         self._x_range: tuple[float, float] | None = None
         self.format_value = lambda key, value, unit=None: f"{value:.4g}"
         self.unit_label = lambda unit: unit
+        # The knowledge base's citations by key: a band's tooltip cites its source in
+        # words (the Trends tab hands over the clinic's; none known, none cited).
+        self.citations: Mapping[str, object] = {}
 
     # -- drawing -------------------------------------------------------------------
 
@@ -347,7 +353,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
         # top just under the range's, so two labels at the top edges overlapped.
         at_bottom = band.kind == "target" or band.high is None
         label.setAnchor((0, 1 if at_bottom else 0))
-        label.setToolTip(f"{band.label}\nSource: {band.source}")
+        label.setToolTip(self.band_tooltip(band))
         if self._x_range is not None:
             # Just inside the left edge of the dates the chart opens on.
             left, right = self._x_range
@@ -465,6 +471,16 @@ class TrendChart(pg.GraphicsLayoutWidget):
         return self.protocol.items
 
     # -- text ----------------------------------------------------------------------
+
+    def band_tooltip(self, band: Band) -> str:
+        """What hovering a band's label shows: the label and its readable source."""
+        source = band_source_text(band, self.citations)
+        if not source:
+            return band.label
+        # Wrapped: a citation runs to a few hundred characters and a plain tooltip
+        # would be one line as wide as the screen.
+        lines = textwrap.wrap(band.label, TOOLTIP_WIDTH)
+        return "\n".join([*lines, *textwrap.wrap(f"Source: {source}", TOOLTIP_WIDTH)])
 
     def tooltip_text(self, key: str, point: SeriesPoint) -> str:
         """What hovering a point shows: value, unit, date, lab, raw text, flag."""

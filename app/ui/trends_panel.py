@@ -101,6 +101,7 @@ class TrendsPanel(QWidget):
         self.chart = TrendChart()
         self.chart.format_value = self._service.format_value
         self.chart.unit_label = self._service.unit_label
+        self.chart.citations = self._service.knowledge.citations
         # The lab lanes scroll; the protocol lane stays pinned under them, as wide as they are.
         self.scroll = PinnedFooterScrollArea()
         self.scroll.setWidgetResizable(True)
