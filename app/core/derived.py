@@ -11,10 +11,11 @@ knowledge base allows it and is named in the trace.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from app.core.knowledge import (
     DerivedDefinition,
@@ -221,6 +222,25 @@ def _days_apart(a: Observation, b: Observation) -> int:
     return abs((a.collected_at.date() - b.collected_at.date()).days)
 
 
+def _day_of(observation: Observation) -> date:
+    return observation.collected_at.date()
+
+
+def _nearest_outside(candidates: list[Observation], at: int) -> list[Observation]:
+    """The draws closest in time on each side of position ``at`` of a time-ordered list
+    with no draw in the window there: the last time before it and the first after it,
+    every draw at those two times (ties are then decided by the caller's order)."""
+    near = []
+    for step, first in ((-1, at - 1), (1, at)):
+        if 0 <= first < len(candidates):
+            moment = candidates[first].collected_at
+            index = first
+            while 0 <= index < len(candidates) and candidates[index].collected_at == moment:
+                near.append(candidates[index])
+                index += step
+    return near
+
+
 def _pick_partner(
     kb: KnowledgeBase,
     definition: DerivedDefinition,
@@ -238,14 +258,20 @@ def _pick_partner(
         # Ties go to the later draw, then the higher id, so the choice is stable.
         return (gap, -o.collected_at.timestamp(), -(o.id or 0))
 
-    in_window = sorted((o for o in candidates if _days_apart(o, anchor) <= window), key=closeness)
-    traced = [_trace(kb, item, o, anchor) for o in in_window]
-    usable = [t for t in traced if not t.problem]
-    if usable:
-        return usable[0]
-    if traced:
-        return traced[0]
-    nearest = min(candidates, key=closeness) if candidates else None
+    # ``candidates`` are in time order: the window is one slice of them, found by
+    # bisection (a long history has hundreds of anchors and candidates each).
+    day = anchor.collected_at.date()
+    start = bisect_left(candidates, day - timedelta(days=window), key=_day_of)
+    end = bisect_right(candidates, day + timedelta(days=window), key=_day_of)
+    first_traced = None
+    for observation in sorted(candidates[start:end], key=closeness):
+        traced = _trace(kb, item, observation, anchor)
+        if not traced.problem:
+            return traced
+        first_traced = first_traced or traced
+    if first_traced is not None:
+        return first_traced
+    nearest = min(_nearest_outside(candidates, start), key=closeness, default=None)
     if item.use_default and definition.method.startswith("vermeulen"):
         default = kb.derived.vermeulen.default_albumin_g_l
         why = "not measured" if nearest is None else "not drawn within the pairing window"
