@@ -19,6 +19,8 @@ TREND_LINE_COLOUR = "#555555"
 BAND_COLOURS = {"reference": "#5aa05a", "target": "#3c6ed2"}
 BAND_TEXT = {"reference": "#2f6f2f", "target": "#2a4f9a"}
 BAND_OPACITY = 45 / 255
+# An action limit (refer, reduce the dose): a dashed dark-red line, not a band to aim for.
+LIMIT_COLOUR = "#a3271b"
 DOSE_CHANGE_COLOUR = "#7a3fa0"
 CHANGE_COLOUR = "#a05a00"  # the lab or the unit changed
 

@@ -92,6 +92,26 @@ class AnalyteSeries:
         return next((b for b in self.bands if b.kind == kind), None)
 
 
+def is_limit(band: Band) -> bool:
+    """True for an action limit: a protocol target bounded on one side only.
+
+    PSA above 4 ng/mL (refer to urology) or haematocrit above 54 % (reduce the dose)
+    is a line to stay on one side of, not a range to aim for: the screen and the
+    printed charts both draw it as a dashed line at its bound, not a shaded band.
+    """
+    return band.kind == "target" and (band.low is None) != (band.high is None)
+
+
+def limit_bound(band: Band) -> float:
+    """The value an action limit (``is_limit``) draws its line at."""
+    return band.high if band.high is not None else band.low
+
+
+def limit_label(band: Band) -> str:
+    """An action limit's words, without the 'Target: ' a protocol target's label has."""
+    return band.label.removeprefix("Target: ")
+
+
 @dataclass(frozen=True, slots=True)
 class TrendSeries:
     """Everything a trend chart draws for one patient."""

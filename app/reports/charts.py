@@ -47,12 +47,21 @@ from app.core.chart_palette import (
     BAND_OPACITY,
     BAND_TEXT,
     EXCLUDED_COLOUR,
+    LIMIT_COLOUR,
     STATUS_COLOURS,
     TREND_LINE_COLOUR,
     over_white,
 )
 from app.core.report_data import ReportData
-from app.core.series import AnalyteSeries, Band, RegimenLane, TrendSeries
+from app.core.series import (
+    AnalyteSeries,
+    Band,
+    RegimenLane,
+    TrendSeries,
+    is_limit,
+    limit_bound,
+    limit_label,
+)
 from app.reports.fonts import BOLD, REGULAR, register_fonts
 from app.reports.styles import INK, MUTED, RULE
 
@@ -79,7 +88,7 @@ STATUS = {status: colors.HexColor(hex_text) for status, hex_text in STATUS_COLOU
 FADED = colors.HexColor(EXCLUDED_COLOUR)
 # An action limit (refer, reduce the dose) is a dashed dark-red line: a line to stay
 # under, not a band to aim for.
-LIMIT = colors.HexColor("#a3271b")
+LIMIT = colors.HexColor(LIMIT_COLOUR)
 LIMIT_DASH = [3, 2]
 _KEY_TEXT = {"reference": REFERENCE_TEXT, "target": TARGET_TEXT, "limit": LIMIT}
 KEY_SIZE = 6.0
@@ -306,12 +315,6 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
     return drawing
 
 
-def is_limit(band: Band) -> bool:
-    """A protocol target bounded on one side only is an action limit (PSA above 4 ng/mL:
-    refer; haematocrit above 54 %: reduce the dose), drawn as a line, not a band."""
-    return band.kind == "target" and (band.low is None) != (band.high is None)
-
-
 def _band_kind(band: Band) -> str:
     return "limit" if is_limit(band) else band.kind
 
@@ -320,9 +323,7 @@ def _key_text(band: Band) -> str:
     """What a band's key says: its label and bounds, or a limit's label and where it is."""
     if not is_limit(band):
         return _band_label(band.label, band.low, band.high)
-    label = band.label.removeprefix("Target: ")
-    bound = band.high if band.high is not None else band.low
-    return f"{label} (dashed line at {bound:.4g})"
+    return f"{limit_label(band)} (dashed line at {limit_bound(band):.4g})"
 
 
 def _key_lines(analyte: AnalyteSeries, width: float) -> list[tuple[str, str, bool]]:
@@ -396,7 +397,7 @@ def _limits(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
     for band in analyte.bands:
         if not is_limit(band):
             continue
-        y = scale.y(band.high if band.high is not None else band.low)
+        y = scale.y(limit_bound(band))
         if scale.y0 <= y <= scale.y1:
             drawing.add(
                 Line(scale.x0, y, scale.x1, y, strokeColor=LIMIT, strokeWidth=1,

@@ -31,8 +31,17 @@ from app.core.chart_palette import (
     TREND_LINE_COLOUR,
 )
 from app.core.citation_text import band_source_text
-from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries, data_span
+from app.core.series import (
+    AnalyteSeries,
+    Band,
+    SeriesPoint,
+    TrendSeries,
+    data_span,
+    is_limit,
+    limit_bound,
+)
 from app.ui.trend_lane import TrendLane, timestamp
+from app.ui.trend_limits import limit_items
 from app.ui.trend_markers import (
     EXCLUDED_ALPHA,
     MAX_MARKERS_IN_VIEW,
@@ -321,7 +330,10 @@ class TrendChart(pg.GraphicsLayoutWidget):
         low, high = self._y_range(lane)
         plot.setYRange(low, high, padding=0)
         for band in lane.bands:
-            self._add_band(items, band, low, high)
+            if is_limit(band):
+                self._add_limit(items, band)
+            else:
+                self._add_band(items, band, low, high)
         self._add_points(items, lane, title)
         self._add_change_markers(items, lane)
         self._add_dose_change_markers(items)
@@ -362,6 +374,18 @@ class TrendChart(pg.GraphicsLayoutWidget):
         items[band.kind] = region
         items[f"{band.kind}_band"] = band
         items[f"{band.kind}_label"] = label
+
+    def _add_limit(self, items: dict, band: Band) -> None:
+        """An action limit: a dashed line at its bound, its words on the line's left end."""
+        line, caption = limit_items(band, self.band_tooltip(band))
+        items["plot"].addItem(line, ignoreBounds=True)
+        if self._x_range is not None:
+            left, right = self._x_range
+            caption.setPos(left + (right - left) * 0.02, limit_bound(band))
+        items["plot"].addItem(caption, ignoreBounds=True)
+        items["limit"] = line
+        items["limit_band"] = band
+        items["limit_label"] = caption
 
     def _add_points(self, items: dict, lane: AnalyteSeries, title: str) -> None:
         plot: TrendLane = items["plot"]

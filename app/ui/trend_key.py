@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
+from app.core.chart_palette import LIMIT_COLOUR
 from app.ui.trend_chart import CHANGE_COLOUR, DOSE_CHANGE_COLOUR, REFERENCE_BRUSH, TARGET_BRUSH
 from app.ui.trend_colours import STATUS_COLOURS
 
@@ -33,6 +34,7 @@ def chart_key_html() -> str:
         _swatch("#bbbbbb", "excluded (faded)", "●"),
         _swatch(reference, "reference range"),
         _swatch(target, "protocol target"),
+        _swatch(LIMIT_COLOUR, "action limit (refer, reduce the dose)", "╌"),
         _swatch(DOSE_CHANGE_COLOUR, "dose change", "┊"),
         _swatch(CHANGE_COLOUR, "lab or unit changed", "┆"),
     ]

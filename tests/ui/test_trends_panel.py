@@ -95,9 +95,9 @@ def test_bands_at_the_right_values(panel):
     assert hematocrit["reference"].getRegion() == pytest.approx((38.5, 50.0))
     assert "LabCorp" in hematocrit["reference_label"].textItem.toPlainText()
     plot_top = hematocrit["plot"].getViewBox().viewRange()[1][1]
-    # Target "at most 54 %": one-sided, shaded from the plot's bottom edge to 54 only.
-    low, high = hematocrit["target"].getRegion()
-    assert high == pytest.approx(54.0) and low < 38.5 and plot_top > 54
+    # "At most 54 %" is an action limit: a line at 54 inside the plot, no target band.
+    assert "target" not in hematocrit
+    assert hematocrit["limit"].value() == pytest.approx(54.0) and plot_top > 54
     total = panel.chart.lanes["testosterone_total"]
     assert total["target"].getRegion() == pytest.approx((350, 600))
     assert total["target_label"].textItem.toPlainText().startswith("Target: Endocrine Society")
