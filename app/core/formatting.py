@@ -109,7 +109,9 @@ def used_value_text(value, kb) -> str:  # noqa: ANN001 - a TraceValue, a Knowled
     shown = f"{shown} {unit}".strip()
     canonical = kb.unit_label(value.unit_canonical) if value.unit_canonical else ""
     also = converted_text(value.comparator, value.value_canonical, canonical, unit)
-    if also:
+    if also:  # the converted number with the analyte's usual decimals too, as texts show it
+        number = kb.number_text(value.analyte, value.value_canonical, value.unit_canonical)
+        also = f"{value.comparator or ''}{number} {canonical}"
         shown += f" ({also})"
     if value.collected_at is not None:
         shown += f" on {value.collected_at.date().isoformat()}"

@@ -26,8 +26,8 @@ from app.core.evaluation.patient import PatientData
 from app.core.evaluation.points import Point
 from app.core.evaluation.rules_model import InputSpec, Rule
 from app.core.evaluation.run import RuleRun
-from app.core.evaluation.texts import format_age, format_number, join_words, render
-from app.core.formatting import converted_text, result_text
+from app.core.evaluation.texts import format_age, join_words, render
+from app.core.formatting import converted_text
 
 Lookup = Callable[[str, str | None], str]
 # The three texts (clinician, patient, next step), each finished or a ``Later``; or a
@@ -82,12 +82,11 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
     if point is None:
         return "not measured"
     day = point.collected_at.date().isoformat()
-    label = data.unit_label(point.unit)
     also = converted_in_canonical(data, point)
     if field is None:  # ``1 nmol/L (0.2472 µg/L, 2026-10-26)``: one pair of brackets
-        return result_text(point.comparator, point.value, label, f"{also}, {day}" if also else day)
+        return _result(data, point, f"{also}, {day}" if also else day)
     if field == "value":
-        return result_text(point.comparator, point.value, label, also)
+        return _result(data, point, also)
     if field == "date":
         return day
     if field == "age":
@@ -106,7 +105,7 @@ def value_text(data: PatientData, run: RunState, name: str, field: str | None) -
         return " or ".join(labels) or "not classified"
     for entry in run.ranges:
         if entry.name == name and entry.kind in _RANGE_KINDS:
-            return range_text(entry, data)
+            return range_text(entry, data, run.inputs[name].analyte)
     return "no range applied"
 
 
@@ -156,37 +155,44 @@ def bounds_of(
     return f"{bounds} {data.unit_label(unit)}".strip()
 
 
+def _result(data: PatientData, point: Point, also: str) -> str:
+    """``1 nmol/L (0.25 µg/L)``: the number with the analyte's usual decimals, as the
+    trace and the worklist show it (``KnowledgeBase.number_text``); a 0-10 symptom
+    score reads ``4/10``."""
+    number = data.kb.number_text(point.analyte, point.value, point.unit)
+    if point.unit == "{score}":
+        shown = f"{point.comparator or ''}{number}/10"
+    else:
+        shown = f"{point.comparator or ''}{number} {data.unit_label(point.unit)}".strip()
+    return f"{shown} ({also})" if also else shown
+
+
 def converted_in_canonical(data: PatientData, point: Point) -> str:
     """A result reported in another unit, in the canonical unit that every threshold,
     default range, target and rule cut-off is written in (``0.2472 µg/L``); empty when
-    it was reported in that unit. The canonical value is the knowledge base's conversion."""
-    return converted_text(
-        point.comparator,
-        point.canonical,
-        data.unit_label(point.unit_canonical) if point.unit_canonical else "",
-        data.unit_label(point.unit),
-    )
+    it was reported in that unit. The canonical value is the knowledge base's conversion,
+    shown with the analyte's usual decimals."""
+    canonical = data.unit_label(point.unit_canonical) if point.unit_canonical else ""
+    text = converted_text(point.comparator, point.canonical, canonical, data.unit_label(point.unit))
+    if not text or point.canonical is None:
+        return text
+    number = data.kb.number_text(point.analyte, point.canonical, point.unit_canonical)
+    return f"{point.comparator or ''}{number} {canonical}"
 
 
 def point_text(data: PatientData, point: Point) -> str:
     """``1 nmol/L (0.2472 µg/L)``: as reported, and in the canonical unit when that differs."""
-    label = data.unit_label(point.unit)
-    return result_text(point.comparator, point.value, label, converted_in_canonical(data, point))
+    return _result(data, point, converted_in_canonical(data, point))
 
 
-def range_text(entry: TraceRange, data: PatientData) -> str:
-    """``60-120 µg/dL (lab range)`` style text for a range used."""
+def range_text(entry: TraceRange, data: PatientData, analyte: str = "") -> str:
+    """``60-120 µg/dL, lab's range`` style text for a range used (a target: its bounds)."""
     if entry.kind in ("threshold", "limit"):
         return entry.label
-    unit = data.unit_label(entry.unit)
-    if entry.low is not None and entry.high is not None:
-        bounds = f"{format_number(entry.low)}-{format_number(entry.high)}"
-    elif entry.low is not None:
-        bounds = f">={format_number(entry.low)}"
-    else:
-        bounds = f"<={format_number(entry.high or 0.0)}"
-    where = {"lab_range": "lab's range", "kb_range": "default range", "target": "target"}
-    return f"{bounds} {unit} ({where.get(entry.kind, entry.kind)})"
+    bounds = bounds_of(data, analyte, entry.low, entry.high, entry.unit)
+    # A target reads "within the target (350-600 ng/dL)", never "(... (target))".
+    where = {"lab_range": "lab's range", "kb_range": "default range"}.get(entry.kind)
+    return f"{bounds}, {where}" if where else bounds
 
 
 def rule_lookup(

@@ -18,7 +18,6 @@ from eval_chart import Chart
 
 from app.core.evaluation import rules_for
 from app.core.evaluation.nodes_results import Limit, RiseFromBaseline, Trend
-from app.core.formatting import format_number
 
 # Ranges whose bounds are in the canonical unit (a lab's printed range is in the
 # reported unit, so it is left out).
@@ -124,8 +123,9 @@ def _charts(kb, pack):
             yield chart
 
 
-def _shown(comparator, value: float, unit: str, kb) -> str:
-    return f"{comparator or ''}{format_number(value)} {kb.unit_label(unit)}"
+def _shown(comparator, value: float, unit: str, kb, analyte: str) -> str:
+    """A number as texts and the trace show it: the analyte's usual decimals."""
+    return f"{comparator or ''}{kb.number_text(analyte, value, unit)} {kb.unit_label(unit)}"
 
 
 def _contains(text: str, shown: str) -> bool:
@@ -168,7 +168,7 @@ def test_a_value_and_the_limits_it_is_judged_by_read_in_one_unit(kb, evaluations
                 continue
             if kb.unit_label(value.unit) == kb.unit_label(value.unit_canonical):
                 continue
-            reported = _shown(value.comparator, value.value, value.unit, kb)
+            reported = _shown(value.comparator, value.value, value.unit, kb, value.analyte)
             limit_units = {
                 r.unit
                 for r in finding.trace.ranges
@@ -181,7 +181,7 @@ def test_a_value_and_the_limits_it_is_judged_by_read_in_one_unit(kb, evaluations
                     if kb.unit_label(unit) == kb.unit_label(value.unit):
                         continue
                     converted = kb.from_canonical(value.analyte, value.value_canonical, unit)
-                    expected = _shown(value.comparator, converted, unit, kb)
+                    expected = _shown(value.comparator, converted, unit, kb, value.analyte)
                     if not _contains(text, expected):
                         problems.append(f"{finding.rule_id}: {expected!r} missing: {text}")
     assert not problems, "\n".join(sorted(set(problems))[:10])
@@ -197,8 +197,10 @@ def test_every_result_in_another_unit_is_also_shown_in_the_canonical_unit(kb, ev
                 continue
             if kb.unit_label(value.unit) == kb.unit_label(value.unit_canonical):
                 continue
-            reported = _shown(value.comparator, value.value, value.unit, kb)
-            canonical = _shown(value.comparator, value.value_canonical, value.unit_canonical, kb)
+            reported = _shown(value.comparator, value.value, value.unit, kb, value.analyte)
+            canonical = _shown(
+                value.comparator, value.value_canonical, value.unit_canonical, kb, value.analyte
+            )
             for text in texts:
                 if _contains(text, reported) and not _contains(text, canonical):
                     problems.append(f"{finding.rule_id}: {canonical!r} missing: {text}")
@@ -247,5 +249,5 @@ def test_a_gate_note_shows_its_result_in_the_unit_of_its_cut_off(kb):
         for text in (finding.clinician_text, *finding.trace.notes)
         if "hs-CRP 0.5 mg/dL" in text
     ]
-    assert any("hs-CRP 0.5 mg/dL (5 mg/L) on " in text for text in noted), noted  # the gate
-    assert all("hs-CRP 0.5 mg/dL (5 mg/L" in text for text in noted), noted
+    assert any("hs-CRP 0.5 mg/dL (5.0 mg/L) on " in text for text in noted), noted  # the gate
+    assert all("hs-CRP 0.5 mg/dL (5.0 mg/L" in text for text in noted), noted

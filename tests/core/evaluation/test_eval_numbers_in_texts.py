@@ -1,0 +1,56 @@
+"""One number rule in finding texts and the trace, and no doubled or garbled phrases.
+
+The trial saw "free testosterone 3.154 pg/mL" in a text beside "3.2 pg/mL" in the trace,
+"Serum magnesium 2 mg/dL" beside "2.00", "within the target (9-55 ng/dL (target))",
+"fatigue 4 score (0-10)" and "the latest mood score is not measured".
+"""
+
+from __future__ import annotations
+
+from eval_chart import Chart
+
+from app.core.formatting import used_value_text
+
+
+def _woman_with_symptoms(kb) -> Chart:
+    chart = Chart(kb, sex="female", age=52)
+    chart.on("testosterone_cream", 5, "mg", 1, route="transdermal")
+    chart.lab("testosterone_total", 39)
+    chart.lab("shbg", 101.3)
+    chart.lab("albumin", 4.3)
+    chart.lab("magnesium_serum", 2.0, ref=(1.7, 2.2))
+    chart.lab("symptom_fatigue", 4)
+    chart.lab("symptom_libido", 6)
+    return chart
+
+
+def _finding(chart: Chart, rule_id: str):
+    return next(f for f in chart.evaluate().findings if f.rule_id == rule_id)
+
+
+def test_a_text_shows_each_number_as_the_trace_does(kb):
+    finding = _finding(_woman_with_symptoms(kb), "symptoms_persist_labs_on_target")
+    text = finding.clinician_text
+    for value in finding.trace.values:
+        if value.value is None:
+            continue
+        shown = used_value_text(value, kb).split(" on ")[0]
+        if value.unit == "{score}":
+            continue
+        if value.name in ("cft", "mg"):
+            assert shown in text, (shown, text)
+    assert "magnesium 2.00 mg/dL" in text
+    assert "within the target (9-55 ng/dL) but" in text
+    assert "(target))" not in text
+    assert "fatigue 4/10 or low libido 6/10 persists" in text
+    assert "score (0-10)" not in text
+
+
+def test_a_missing_mood_score_reads_as_missing(kb):
+    chart = Chart(kb, sex="female", age=52)
+    chart.on("micronized_progesterone", 100, "mg", 1)
+    chart.lab("vitamin_b6_plp", 18, "nmol/L")
+    text = _finding(chart, "b6_mood_on_progesterone").clinician_text
+    assert "mood score is not measured" not in text
+    assert "latest mood score (0-10, higher = worse): not measured" in text
+    assert "plasma PLP (vitamin B6) 18 nmol/L (4.4 µg/L, " in text
