@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from reportlab.graphics.shapes import (
     Circle,
@@ -58,6 +58,7 @@ from app.core.series import (
     Band,
     RegimenLane,
     TrendSeries,
+    data_span,
     is_limit,
     limit_bound,
     limit_label,
@@ -100,6 +101,11 @@ NOTE_SIZE = 6.5
 NOTE_LEADING = 7.5  # a chart note wrapped under its title, line to line
 JUDGED = ("low", "normal", "high")  # statuses a reference range gave; others draw grey
 TRIANGLE = 3.0  # half the height of a censored-result triangle
+MIN_SPAN_DAYS = 14  # a chart never spans less than two weeks (as on screen)
+SPAN_PAD = 0.04  # of the data's span, either side (as on screen)
+DAY_TICKS_UNTIL = 75  # days: up to this span the axis names days, not months
+MAX_DAY_TICKS = 8
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +160,22 @@ class ChartRow(Flowable):
 def columns_for(width: float) -> int:
     """How many small charts stand side by side in ``width`` points."""
     return 2 if width >= TWO_COLUMNS_FROM else 1
+
+
+def chart_span(series: TrendSeries) -> tuple[date, date]:
+    """The dates every chart of ``series`` spans: its data, padded, at least two weeks.
+
+    ``app.core.series.data_span`` (results, and regimen steps inside the window), as
+    the Trends tab opens on, not the whole window the summary asked for: a new
+    patient's week of results across three years sat in the last few points of the axis.
+    """
+    first, last = data_span(series) or (series.start, series.end)
+    pad = max(1, round((last - first).days * SPAN_PAD))
+    first, last = first - timedelta(days=pad), last + timedelta(days=pad)
+    short = MIN_SPAN_DAYS - (last - first).days
+    if short > 0:
+        first, last = first - timedelta(days=short // 2), last + timedelta(days=short - short // 2)
+    return first, last
 
 
 def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
@@ -275,13 +297,14 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
     gutter = width * GUTTER_SHARE
     low, high = _value_range(analyte)
     ticks = _nice_ticks(low, high)
+    first, last = chart_span(series)
     scale = Scale(
         x0=gutter,
         x1=width - 4,
         y0=BOTTOM_PAD + 11,
         y1=height - 13 - NOTE_LEADING * len(lines) - (KEY_LEADING * len(keys) + 3 if keys else 0),
-        start=series.start,
-        end=series.end,
+        start=first,
+        end=last,
         low=ticks[0],
         high=ticks[-1],
     )
@@ -437,10 +460,18 @@ def _axes(drawing: Drawing, scale: Scale, ticks: Sequence[float]) -> None:
 
 
 def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
-    """Year starts over long spans, quarter starts (or months) over short ones."""
+    """Year starts over long spans, quarter starts or months over shorter ones, and days
+    with their month ('13 Nov') over a few weeks: a short chart had one tick or none."""
     span = (end - start).days
     if span > 540:
         return [(date(y, 1, 1), str(y)) for y in range(start.year + 1, end.year + 1)]
+    if span <= DAY_TICKS_UNTIL:
+        step = next(days for days in (1, 2, 7, 14) if span / days <= MAX_DAY_TICKS)
+        first = start + timedelta(days=1)
+        if step >= 7:
+            first += timedelta(days=(7 - first.weekday()) % 7)  # Mondays
+        days = [first + timedelta(days=n) for n in range(0, (end - first).days, step)]
+        return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in days]
     months = 3 if span > 150 else 1
     out, year, month = [], start.year, start.month
     while True:
@@ -504,7 +535,8 @@ def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: floa
     rows = [max(LANE_ROW, LANE_LEADING * len(lines) + 3) for lines in names]
     height = 10 + sum(rows)
     drawing = Drawing(width, height)
-    scale = Scale(gutter, width - 4, 0, 1, series.start, series.end, 0, 1)
+    span_start, span_end = chart_span(series)
+    scale = Scale(gutter, width - 4, 0, 1, span_start, span_end, 0, 1)
     drawing.add(String(0, height - 7, "Protocol", fontName=BOLD, fontSize=8, fillColor=INK))
     top = height - 10
     for lane, lines, row_height in zip(lanes, names, rows, strict=True):
@@ -517,8 +549,8 @@ def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: floa
                        fontSize=LANE_FONT, fillColor=INK)
             )  # fmt: skip
         for i, step in enumerate(_visible_steps(series, lane)):
-            x0 = scale.x(max(step.start, series.start))
-            x1 = scale.x(min(step.end or series.end, series.end))
+            x0 = scale.x(max(step.start, span_start))
+            x1 = scale.x(min(step.end or series.end, span_end))
             if x1 - x0 < 0.8:
                 x1 = x0 + 0.8
             drawing.add(
