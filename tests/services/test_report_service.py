@@ -259,11 +259,12 @@ def test_labs_table_falls_back_to_the_knowledge_base_range_in_the_results_unit(
     hematocrit = rows[service.analyte_label("hematocrit")]
     assert hematocrit.range_text == "41 – 51" and hematocrit.range_from_kb  # adult male
     zinc = rows[service.analyte_label("zinc")]
-    # ARUP 60-120 ug/dL converted to the result's own unit (x 0.1530), not left in ug/dL.
-    assert zinc.range_text == "9.18 – 18.4" and zinc.range_from_kb
+    # ARUP 60-120 ug/dL converted to the result's own unit (x 0.1530), not left in ug/dL;
+    # four significant digits, so a value judged against it reads that way.
+    assert zinc.range_text == "9.18 – 18.36" and zinc.range_from_kb
     # The lab sent no flags: they are worked out against the range shown, and marked.
     assert hematocrit.flag == "H" and hematocrit.flag_computed  # 55.2 % against 41-51
-    assert zinc.flag == "" and not zinc.flag_computed  # 11.0 is inside 9.18-18.4
+    assert zinc.flag == "" and not zinc.flag_computed  # 11.0 is inside 9.18-18.36
     text = _text(reports.generate(trt_patient.id, "summary")[1])
     assert "41 – 51 *" in text and "H *" in text
     assert "knowledge base's default" in text and "the lab sent none" in text
