@@ -1,4 +1,10 @@
-"""Clinic worklist: every patient with a chosen finding, sortable, exportable to CSV."""
+"""Clinic worklist: every patient with a chosen finding, sortable, exportable to CSV.
+
+A clinic-wide list runs to thousands of rows. The view asks ``data()`` for each cell
+many times (painting, sizing, every comparison of a sort), so the table model works
+out a row's texts once, when its rows are set, sorts in Python on keys made once per
+column, and sizes columns from a sample of rows.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,9 @@ from PySide6.QtCore import (
     QAbstractTableModel,
     QDate,
     QEvent,
+    QIdentityProxyModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -34,16 +40,40 @@ from app.ui.tasks import run_task
 
 _Index = QModelIndex | QPersistentModelIndex
 
+# Rows whose cells size the columns (besides the visible ones): measuring every
+# cell of a 6,000-row list took about a second; the widths rarely differ.
+SIZE_SAMPLE_ROWS = 200
+
 
 class WorklistTableModel(QAbstractTableModel):
+    """The worklist's rows, each shown as ``worklist_cells`` gives it, sortable by column.
+
+    ``rows`` keeps the worklist's own order (export and batch reports use it); the
+    table shows them in ``_order``, which ``sort`` rearranges as a
+    ``QSortFilterProxyModel`` would (a stable sort of the order shown, so rows tied
+    on this column keep the order the previous sort gave them), but in Python, on
+    sort keys made once per column: the proxy called ``data()`` from C++ for both
+    sides of each of its 75,000 comparisons (0.5 s for 6,000 rows).
+    """
+
     def __init__(self, analyte_label, parent=None):  # noqa: ANN001 - key -> display name
         super().__init__(parent)
         self.rows = []
         self._analyte_label = analyte_label
+        self._cells: list[list[str]] = []
+        self._order: list[int] = []
+        self._sort_keys: dict[int, list[bytes]] = {}
+        self._sorted_by: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows) -> None:
+        """Show new rows, sorted as the last ``sort`` asked (a proxy re-sorts too)."""
         self.beginResetModel()
         self.rows = list(rows)
+        self._cells = [worklist_cells(row, self._analyte_label) for row in self.rows]
+        self._sort_keys = {}
+        self._order = list(range(len(self.rows)))
+        if self._sorted_by is not None:
+            self._order = self._sorted(self._order, *self._sorted_by)
         self.endResetModel()
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -60,12 +90,36 @@ class WorklistTableModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = DISPLAY):
         if not index.isValid():
             return None
-        row = self.rows[index.row()]
         if role in (DISPLAY, TOOLTIP):  # the tooltip: a long next step is cut in its cell
-            return worklist_cells(row, self._analyte_label)[index.column()]
+            return self._cells[self._order[index.row()]][index.column()]
         if role == USER:
-            return row.patient_id
+            return self.rows[self._order[index.row()]].patient_id
         return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
+        self._sorted_by = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        before = self._order
+        self._order = self._sorted(before, column, order)
+        place = [0] * len(self._order)
+        for shown, row in enumerate(self._order):
+            place[row] = shown
+        kept = self.persistentIndexList()  # the selection and current row follow their rows
+        moved = [self.index(place[before[i.row()]], i.column()) for i in kept]
+        self.changePersistentIndexList(kept, moved)
+        self.layoutChanged.emit()
+
+    def _sorted(self, order: list[int], column: int, how: Qt.SortOrder) -> list[int]:
+        descending = how == Qt.DescendingOrder
+        if column < 0:  # no sort column: the worklist's order, as a proxy gives it
+            return sorted(order, reverse=descending)
+        keys = self._sort_keys.get(column)
+        if keys is None:
+            # Qt compares texts case-sensitively by UTF-16 code unit; so do these bytes.
+            keys = [cells[column].encode("utf-16-be") for cells in self._cells]
+            self._sort_keys[column] = keys
+        # Stable either way, as Qt's: reverse=True keeps tied rows in their order.
+        return sorted(order, key=keys.__getitem__, reverse=descending)
 
 
 class WorklistDialog(QDialog):
@@ -97,13 +151,15 @@ class WorklistDialog(QDialog):
         self.progress.hide()
         self.count = QLabel()
         self.model = WorklistTableModel(service.analyte_label, self)
-        self.proxy = QSortFilterProxyModel(self)
+        # The model sorts itself (see its docstring); the proxy passes sorts on.
+        self.proxy = QIdentityProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(objectName="worklist_table")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
+        self.table.horizontalHeader().setResizeContentsPrecision(SIZE_SAMPLE_ROWS)
         self.table.horizontalHeader().setStretchLastSection(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Finding"))
