@@ -1,6 +1,10 @@
 """The Results tab: every result of the patient, newest first, and manual entry.
 
 Double-clicking a row opens the result's record (history, Exclude…, Correct…).
+
+Columns are sized to their contents when a patient's results are first shown, from
+the visible rows and a sample of the rest, not on every show or edit: a header in ResizeToContents mode
+measured every cell of a long history (1,600 results) each time the tab came back.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from app.ui.lab_entry_dialog import LabEntryDialog
 from app.ui.observation_table_model import ObservationTableModel
 from app.ui.result_record_dialog import ResultRecordDialog
 
+# Rows, besides the visible ones, whose cells size the columns.
+SIZE_SAMPLE_ROWS = 200
+
 
 class LabsPanel(QWidget):
     changed = Signal()
@@ -35,8 +42,10 @@ class LabsPanel(QWidget):
         self.table = QTableView(objectName="results_table")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        header.setResizeContentsPrecision(SIZE_SAMPLE_ROWS)
+        header.setStretchLastSection(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.add_button = QPushButton("Add result…", objectName="add_result")
@@ -56,6 +65,7 @@ class LabsPanel(QWidget):
     def show_patient(self, patient_id: int | None) -> None:
         self._patient_id = patient_id
         self.refresh()
+        self.table.resizeColumnsToContents()  # once per patient: an edit keeps the widths
 
     def refresh(self) -> None:
         rows = self._service.result_lines(self._patient_id) if self._patient_id else []

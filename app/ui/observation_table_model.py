@@ -3,6 +3,10 @@
 Each row is a ``ResultLine``: the result, the range it is read against (the lab's,
 else the knowledge base's default in the result's unit, marked *) and its L/H flag
 (the lab's, else worked out against that range, marked *).
+
+A long history runs to thousands of rows and the view asks ``data()`` for a cell
+many times (each paint, each sizing pass), so a row's texts are worked out once,
+the first time the view asks for any of them, and kept until the rows are set again.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ class ObservationTableModel(RowsTableModel):
         # The analyte's usual decimals (0.70 mg/dL, not 0.7018); else four digits.
         self._format = format_value or (lambda _key, value: f"{value:.4g}")
         self._rows: list[ResultLine] = []
+        self._texts: list[tuple[str, ...] | None] = []
         self._grey = QBrush(QColor("#888888"))
         self._red = QBrush(QColor("#b00020"))
 
@@ -72,6 +77,7 @@ class ObservationTableModel(RowsTableModel):
             key=lambda line: (line.observation.collected_at, line.observation.id or 0),
             reverse=True,
         )
+        self._texts = [None] * len(self._rows)
         self.endResetModel()
 
     def observation_at(self, row: int) -> Observation:
@@ -81,13 +87,18 @@ class ObservationTableModel(RowsTableModel):
         return self._rows[row]
 
     def data(self, index: Index, role: int = DISPLAY):
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        row = index.row()
+        if not index.isValid() or not 0 <= row < len(self._rows):
             return None
-        line = self._rows[index.row()]
+        if role == DISPLAY:
+            texts = self._texts[row]
+            if texts is None:
+                line = self._rows[row]
+                texts = self._texts[row] = tuple(self._text(line, c) for c in range(len(HEADERS)))
+            return texts[index.column()]
+        line = self._rows[row]
         obs = line.observation
         column = index.column()
-        if role == DISPLAY:
-            return self._text(line, column)
         if role == FOREGROUND:
             if obs.excluded:
                 return self._grey
