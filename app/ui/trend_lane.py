@@ -14,6 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QGraphicsSimpleTextItem
 
+from app.ui.trend_dates import apart, date_zoom_levels, tidy_tick_text
+
 LEFT_AXIS_WIDTH = 70
 TITLE_HEIGHT = 24
 TITLE_POINTS = 10
@@ -42,13 +44,19 @@ class SharedDateAxis(pg.DateAxisItem):
 
     Every lane shows the same dates at the same width, and DateAxisItem computed
     over a hundred ticks and labels per lane per paint: half of the chart's paint.
+    Short spans name days with their month ("13 Nov"), long ones months and years
+    (``app.ui.trend_dates``).
     """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zoomLevels = date_zoom_levels()
 
     def tickValues(self, minVal, maxVal, size):
         key = (minVal, maxVal, size)
         found = _DATE_TICKS.get(key)
         if found is None:
-            values = super().tickValues(minVal, maxVal, size)
+            values = apart(super().tickValues(minVal, maxVal, size), self.minSpacing)
             found = (values, self.zoomLevel, self.minSpacing)
             if len(_DATE_TICKS) > _MEMO_SIZE:
                 _DATE_TICKS.clear()
@@ -62,6 +70,9 @@ class SharedDateAxis(pg.DateAxisItem):
         found = _TICK_TEXT.get(key)
         if found is None:
             found = super().tickStrings(values, scale, spacing)
+            spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+            if spec is not None:
+                found = [tidy_tick_text(text, spec.format) for text in found]
             if len(_TICK_TEXT) > _MEMO_SIZE:
                 _TICK_TEXT.clear()
             _TICK_TEXT[key] = found
