@@ -21,10 +21,12 @@ DEMO_FILE = "demo-clinic.db"
 
 
 def _warm_up_in_background(service) -> None:
-    """Load the engine, the knowledge base and numpy while the user looks at the list.
+    """Load the engine, its rules, the knowledge base and numpy while the user looks at the list.
 
     Start-up shows the window without them; the first patient opened then does
-    not pay for them either.
+    not pay for them either. The engine package names its parts lazily, so the
+    rule pack is compiled here (``rules_for``, cached per knowledge base): that
+    imports the engine modules the first evaluation needs, not just the package.
     """
     import threading
 
@@ -34,9 +36,9 @@ def _warm_up_in_background(service) -> None:
             # imports, is safe to load here (pyqtgraph itself loads on the GUI thread).
             import numpy  # noqa: F401
 
-            import app.core.evaluation  # noqa: F401
+            from app.core.evaluation import rules_for
 
-            service.knowledge  # noqa: B018 (loads and caches the knowledge base)
+            rules_for(service.knowledge)  # loads the KB, imports the engine, caches its rules
         except Exception:  # a warm-up failure shows up again, loudly, on real use
             log.debug("warm-up failed", exc_info=True)
 
