@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 DEMO_FILE = "demo-clinic.db"
 
 
+# After the window is up, how long the GUI thread waits before importing the charts.
+CHARTS_IDLE_MS = 1500
+
+
 def _warm_up_in_background(service) -> None:
     """Load the engine, its rules, the knowledge base and numpy while the user looks at the list.
 
@@ -27,14 +31,17 @@ def _warm_up_in_background(service) -> None:
     not pay for them either. The engine package names its parts lazily, so the
     rule pack is compiled here (``rules_for``, cached per knowledge base): that
     imports the engine modules the first evaluation needs, not just the package.
+
+    The Trends tab's chart modules (pyqtgraph: 0.3-0.9 s) import Qt widget modules,
+    which must load on the GUI thread: a single-shot timer imports them once the
+    window is shown and the worker is done, so neither start-up to the window nor
+    the first Trends tab pays for them.
     """
     import threading
 
     def warm() -> None:
         try:
-            # The Trends tab's chart is built when first shown; numpy, most of its
-            # imports, is safe to load here (pyqtgraph itself loads on the GUI thread).
-            import numpy  # noqa: F401
+            import numpy  # noqa: F401 (most of the chart's imports; safe off the GUI thread)
 
             from app.core.evaluation import rules_for
 
@@ -42,7 +49,31 @@ def _warm_up_in_background(service) -> None:
         except Exception:  # a warm-up failure shows up again, loudly, on real use
             log.debug("warm-up failed", exc_info=True)
 
-    threading.Thread(target=warm, name="warm-up", daemon=True).start()
+    worker = threading.Thread(target=warm, name="warm-up", daemon=True)
+    worker.start()
+    _import_charts_when_idle(worker)
+
+
+def _import_charts_when_idle(worker) -> None:
+    """Import the Trends tab's modules on the GUI thread, after ``worker`` has ended."""
+    import importlib
+
+    from PySide6.QtCore import QCoreApplication, QTimer
+
+    gui = QCoreApplication.instance()
+    if gui is None:  # no GUI: nothing to warm
+        return
+
+    def charts() -> None:
+        if worker.is_alive():  # it holds numpy's import lock: come back later
+            QTimer.singleShot(CHARTS_IDLE_MS, gui, charts)
+            return
+        try:
+            importlib.import_module("app.ui.trends_panel")  # pyqtgraph and the chart
+        except Exception:
+            log.debug("chart warm-up failed", exc_info=True)
+
+    QTimer.singleShot(CHARTS_IDLE_MS, gui, charts)
 
 
 def install_crash_handler(paths: AppPaths) -> None:

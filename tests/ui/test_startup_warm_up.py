@@ -1,4 +1,4 @@
-"""The start-up warm-up: the engine, off the GUI thread, with what the first evaluation needs.
+"""The start-up warm-up: the engine off the GUI thread, the charts on it once idle.
 
 Each check runs in a fresh interpreter: in the test process other tests have
 imported the engine and pyqtgraph already.
@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 _WARM = """
-import json, sys, threading
+import json, sys, threading, time
 from PySide6.QtWidgets import QApplication
 import app.bootstrap as bootstrap
 from app.services import ClinicService
@@ -25,12 +25,19 @@ patient = service.create_patient(make_patient())
 window = MainWindow(service)
 window.show()
 app.processEvents()
+bootstrap.CHARTS_IDLE_MS = 20
 bootstrap._warm_up_in_background(service)
-out = {}
+out = {"charts_at_once": "pyqtgraph" in sys.modules}
 for thread in threading.enumerate():
     if thread.name == "warm-up":
         thread.join(60)
 out["engine"] = "app.core.evaluation.engine" in sys.modules
+out["charts_before_idle"] = "app.ui.trends_panel" in sys.modules
+deadline = time.monotonic() + 30
+while "app.ui.trends_panel" not in sys.modules and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+out["charts_when_idle"] = "pyqtgraph" in sys.modules and "app.ui.trends_panel" in sys.modules
 before = set(sys.modules)
 FindingsService(service).evaluate(patient.id)
 out["imported_by_first_evaluation"] = sorted(
@@ -42,7 +49,7 @@ service.close()
 """
 
 
-def test_warm_up_loads_what_the_first_evaluation_needs():
+def test_warm_up_loads_what_the_first_evaluation_needs_and_the_charts_later():
     result = subprocess.run(
         [sys.executable, "-c", _WARM],
         capture_output=True,
@@ -53,6 +60,9 @@ def test_warm_up_loads_what_the_first_evaluation_needs():
     )
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out == {
+        "charts_at_once": False,  # start-up to the window does not wait for them
         "engine": True,  # loaded by the worker, before any patient is opened
+        "charts_before_idle": False,  # Qt widget modules: never on the worker
+        "charts_when_idle": True,
         "imported_by_first_evaluation": [],
     }
