@@ -90,12 +90,16 @@ class DrawTiming:
     source: str
 
     def describe(self) -> str:
-        """One line for texts and traces, e.g. ``trough: day 13 of a 14-day interval``."""
+        """One line for texts and traces, e.g. ``at trough: day 13 of a 14-day interval``.
+
+        It names the phase, so a rule's note reads "Drawn {tt.timing}: ..." and says
+        the phase once ("Drawn near peak: day 2 of ...").
+        """
         label = {
             "early": "early (before the usual peak)",
             "peak": "near peak",
             "mid": "mid-interval",
-            "trough": "trough",
+            "trough": "at trough",
             "after_stop": "after injections stopped",
         }[self.phase]
         text = (

@@ -73,7 +73,7 @@ CASES = [
         lambda c: (_biweekly(c), _same_day(c, 500, 110, days_ago=days_ago_for(3))),
         "fires",
         "insufficient",
-        text="near the injection peak",
+        text="Total T drawn near peak: day 3 of a 14-day interval",
     ),
     # --- estradiol rising ----------------------------------------------------------------
     Case(

@@ -195,3 +195,43 @@ def test_high_testosterone_midway_on_weekly_injections_is_read_against_the_targe
     assert "high value at peak is expected" not in finding.clinician_text
     assert f"Drawn mid-interval: day {days_since} of a 7-day interval" in finding.clinician_text
     assert "the timing the target refers to" in finding.clinician_text
+
+
+def _finding(chart, rule_id):
+    return next(f for f in chart.evaluate().findings if f.rule_id == rule_id)
+
+
+@pytest.mark.parametrize(
+    ("value", "days_since", "rule_id", "reads"),
+    [
+        # DEMO-000008: 697 ng/dL on day 2 of a weekly interval.
+        (697, 2, "testosterone_above_target_on_trt", "Drawn near peak: day 2 of a 7-day interval"),
+        (768, 6, "testosterone_above_target_on_trt", "Drawn at trough: day 6 of a 7-day interval"),
+        (250, 2, "testosterone_below_target_on_trt", "Drawn near peak: day 2 of a 7-day interval"),
+        (250, 6, "testosterone_below_target_on_trt", "Drawn at trough: day 6 of a 7-day interval"),
+    ],
+)
+def test_peak_and_trough_notes_name_the_phase_once(kb, value, days_since, rule_id, reads):
+    chart = Chart(kb)
+    chart.trt(100, every=7, start=400)
+    chart.lab("testosterone_total", value, days_ago=days_ago_for(days_since, every=7))
+    text = _finding(chart, rule_id).clinician_text
+    assert reads in text
+    assert "(near peak:" not in text and "(trough:" not in text
+    phase = "peak" if days_since == 2 else "trough"
+    assert text.count(phase) <= 2  # the phase once; a reading of it at most once more
+    assert "drawn near the injection peak" not in text and "It was a trough level" not in text
+
+
+def test_no_rule_names_the_phase_before_its_timing_placeholder(kb):
+    # The placeholder ({tt.timing}) names the phase ('near peak: day 2 of ...'); a note
+    # saying 'drawn near the injection peak ({tt.timing})' says it twice.
+    import re
+
+    from app.core.evaluation import load_rules
+
+    for rule in load_rules(kb).rules:
+        for phase, adjust in rule.timing.items():
+            before = re.split(r"\{\w+\.timing\}", adjust.note)[0].lower()
+            for word in ("peak", "trough", "mid-interval", "early", "stopped"):
+                assert word not in before, (rule.id, phase, adjust.note)
