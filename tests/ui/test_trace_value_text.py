@@ -24,12 +24,13 @@ def test_a_used_input_shows_its_canonical_value_beside_the_reported_one(service,
     finding = _b6_finding(service, patient)
     (used,) = [v for v in finding.trace.values if v.analyte == "vitamin_b6_plp"]
     text = service.trace_value_text(used)
-    # 4 nmol/L / 4.046 = 0.9886 µg/L, the unit of the deficiency limits.
-    assert text.startswith("4 nmol/L (0.9886 µg/L) on 2026-05-02")  # as reported: "4"
-    assert "0.9886 µg/L" in detail_html(finding, service)
+    # 4 nmol/L / 4.046 = 0.9886 µg/L, the unit of the deficiency limits, shown with the
+    # decimals those limits are written with (3.4 and 5.1 µg/L): KnowledgeBase.number_text.
+    assert text.startswith("4 nmol/L (1.0 µg/L) on 2026-05-02")  # as reported: "4"
+    assert "(1.0 µg/L)" in detail_html(finding, service)
 
 
 def test_the_pdf_block_uses_the_same_text(service, patient):
     finding = _b6_finding(service, patient)
     block = ReportService(service)._block(finding)
-    assert any("(0.9886 µg/L) on 2026-05-02" in line for line in block.trace_lines)
+    assert any("(1.0 µg/L) on 2026-05-02" in line for line in block.trace_lines)
