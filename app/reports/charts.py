@@ -1,8 +1,7 @@
 """Trend charts in the clinician summary, drawn with ``reportlab.graphics``.
 
 They draw the same ``app.core.series.TrendSeries`` the Trends tab draws (never a
-screenshot): one protocol lane per substance with a labelled bar per dose step; then
-per analyte a small line chart (x date, y value in the series' unit) with the
+screenshot): the protocol lane (``app.reports.chart_protocol``); then per analyte a small line chart (x date, y value in the series' unit) with the
 reference and target bands as shaded rectangles and a protocol's one-sided target
 (an action limit: refer, reduce the dose) as a dashed line, results as filled
 circles joined by the trend line, censored results (``<0.5``) as open triangles at
@@ -11,7 +10,8 @@ stand whole, wrapped, in a key between the chart's title and its plot, where no 
 line or result can cross them.
 
 The charts are small, two to a row, so a page holds several and the summary can
-chart every analyte its findings discuss.
+chart every analyte its findings discuss. They span the patient's data, not the whole
+window asked for (``app.reports.chart_scale``).
 
 Everything is computed from the series with plain arithmetic, so equal series
 draw equal shapes and the PDF stays byte-identical.
@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, timedelta
 
 from reportlab.graphics.shapes import (
     Circle,
@@ -53,28 +51,15 @@ from app.core.chart_palette import (
     over_white,
 )
 from app.core.report_data import ReportData
-from app.core.series import (
-    AnalyteSeries,
-    Band,
-    RegimenLane,
-    TrendSeries,
-    data_span,
-    is_limit,
-    limit_bound,
-    limit_label,
-)
+from app.core.series import AnalyteSeries, Band, TrendSeries, is_limit, limit_bound, limit_label
+from app.reports.chart_protocol import MAX_LANES, protocol_lane, visible_steps
+from app.reports.chart_scale import GUTTER_SHARE, Scale, chart_span, date_ticks
 from app.reports.fonts import BOLD, REGULAR, register_fonts
 from app.reports.styles import INK, MUTED, RULE
 
 CHART_HEIGHT = 42 * mm
 EMPTY_HEIGHT = 12 * mm
 BOTTOM_PAD = 3 * mm  # space under each chart's date labels
-LANE_ROW = 6.5 * mm
-LANE_FONT = 6.5
-LANE_LEADING = 7.5  # a wrapped substance name, line to line
-LANE_NAME_SHARE = 0.3  # the most of the width the lane's names may take
-MAX_LANES = 6
-GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
 CHART_GAP = 7 * mm  # between two charts of a row
 ROW_GAP = 3 * mm  # above each row of charts, so a title does not sit on the row above
 TWO_COLUMNS_FROM = 380.0  # a frame this wide (points) takes two charts a row
@@ -95,38 +80,11 @@ _KEY_TEXT = {"reference": REFERENCE_TEXT, "target": TARGET_TEXT, "limit": LIMIT}
 KEY_SIZE = 6.0
 KEY_LEADING = 7.2  # a band's key line to line
 KEY_INDENT = 10.0  # the key's text starts after its swatch
-STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
 POINT_RADIUS = 2.1
 NOTE_SIZE = 6.5
 NOTE_LEADING = 7.5  # a chart note wrapped under its title, line to line
 JUDGED = ("low", "normal", "high")  # statuses a reference range gave; others draw grey
 TRIANGLE = 3.0  # half the height of a censored-result triangle
-MIN_SPAN_DAYS = 14  # a chart never spans less than two weeks (as on screen)
-SPAN_PAD = 0.04  # of the data's span, either side (as on screen)
-DAY_TICKS_UNTIL = 75  # days: up to this span the axis names days, not months
-MAX_DAY_TICKS = 8
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-@dataclass(frozen=True, slots=True)
-class Scale:
-    """Maps dates and values of one chart to drawing coordinates."""
-
-    x0: float
-    x1: float
-    y0: float
-    y1: float
-    start: date
-    end: date
-    low: float
-    high: float
-
-    def x(self, day: date) -> float:
-        span = max((self.end - self.start).days, 1)
-        return self.x0 + (self.x1 - self.x0) * (day - self.start).days / span
-
-    def y(self, value: float) -> float:
-        return self.y0 + (self.y1 - self.y0) * (value - self.low) / (self.high - self.low)
 
 
 class TrendChart(Drawing):
@@ -162,22 +120,6 @@ def columns_for(width: float) -> int:
     return 2 if width >= TWO_COLUMNS_FROM else 1
 
 
-def chart_span(series: TrendSeries) -> tuple[date, date]:
-    """The dates every chart of ``series`` spans: its data, padded, at least two weeks.
-
-    ``app.core.series.data_span`` (results, and regimen steps inside the window), as
-    the Trends tab opens on, not the whole window the summary asked for: a new
-    patient's week of results across three years sat in the last few points of the axis.
-    """
-    first, last = data_span(series) or (series.start, series.end)
-    pad = max(1, round((last - first).days * SPAN_PAD))
-    first, last = first - timedelta(days=pad), last + timedelta(days=pad)
-    short = MIN_SPAN_DAYS - (last - first).days
-    if short > 0:
-        first, last = first - timedelta(days=short // 2), last + timedelta(days=short - short // 2)
-    return first, last
-
-
 def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
     """The key, the protocol lane and rows of small analyte charts, ``width`` points wide.
 
@@ -197,7 +139,7 @@ def trend_chart_flowables(data: ReportData, width: float) -> list[Flowable]:
     for series in data.chart_series:
         if not isinstance(series, TrendSeries) or series.start is None or series.end is None:
             continue
-        lanes = [lane for lane in series.regimen_lanes if _visible_steps(series, lane)]
+        lanes = [lane for lane in series.regimen_lanes if visible_steps(series, lane)]
         if lanes:
             out.append(protocol_lane(series, lanes[:MAX_LANES], width))
         charts = [analyte_chart(series, analyte, chart_width) for analyte in series.analytes]
@@ -450,39 +392,13 @@ def _axes(drawing: Drawing, scale: Scale, ticks: Sequence[float]) -> None:
         )  # fmt: skip
     drawing.add(Line(scale.x0, scale.y0, scale.x1, scale.y0, strokeColor=MUTED, strokeWidth=0.5))
     drawing.add(Line(scale.x0, scale.y0, scale.x0, scale.y1, strokeColor=MUTED, strokeWidth=0.5))
-    for day, text in _date_ticks(scale.start, scale.end):
+    for day, text in date_ticks(scale.start, scale.end):
         x = scale.x(day)
         drawing.add(Line(x, scale.y0, x, scale.y0 - 2, strokeColor=MUTED, strokeWidth=0.5))
         drawing.add(
             String(x, scale.y0 - 8, text, fontName=REGULAR, fontSize=6, fillColor=MUTED,
                    textAnchor="middle")
         )  # fmt: skip
-
-
-def _date_ticks(start: date, end: date) -> list[tuple[date, str]]:
-    """Year starts over long spans, quarter starts or months over shorter ones, and days
-    with their month ('13 Nov') over a few weeks: a short chart had one tick or none."""
-    span = (end - start).days
-    if span > 540:
-        return [(date(y, 1, 1), str(y)) for y in range(start.year + 1, end.year + 1)]
-    if span <= DAY_TICKS_UNTIL:
-        step = next(days for days in (1, 2, 7, 14) if span / days <= MAX_DAY_TICKS)
-        first = start + timedelta(days=1)
-        if step >= 7:
-            first += timedelta(days=(7 - first.weekday()) % 7)  # Mondays
-        days = [first + timedelta(days=n) for n in range(0, (end - first).days, step)]
-        return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in days]
-    months = 3 if span > 150 else 1
-    out, year, month = [], start.year, start.month
-    while True:
-        month += 1
-        if month > 12:
-            year, month = year + 1, 1
-        day = date(year, month, 1)
-        if day > end:
-            return out
-        if (month - 1) % months == 0:
-            out.append((day, f"{year}-{month:02d}"))
 
 
 def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
@@ -512,79 +428,3 @@ def censored_marker(x: float, y: float, comparator: str | None, colour) -> Polyg
     else:
         points = [x, y - s, x - s, y + s, x + s, y + s]
     return Polygon(points, fillColor=None, strokeColor=colour, strokeWidth=0.8)
-
-
-# -- protocol lane ------------------------------------------------------------------------
-
-
-def _visible_steps(series: TrendSeries, lane: RegimenLane):
-    return [
-        s for s in lane.steps if s.start <= series.end and (s.end is None or s.end >= series.start)
-    ]
-
-
-def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: float) -> Drawing:
-    """One row per substance, its whole name on the left, a labelled bar per dose step.
-
-    The name column is as wide as the longest name needs (at most ``LANE_NAME_SHARE``
-    of the width); a name longer than that wraps onto more lines of a taller row.
-    """
-    longest = max(stringWidth(lane.label, REGULAR, LANE_FONT) for lane in lanes)
-    gutter = min(max(width * GUTTER_SHARE, longest + 8), width * LANE_NAME_SHARE)
-    names = [simpleSplit(lane.label, REGULAR, LANE_FONT, gutter - 6) for lane in lanes]
-    rows = [max(LANE_ROW, LANE_LEADING * len(lines) + 3) for lines in names]
-    height = 10 + sum(rows)
-    drawing = Drawing(width, height)
-    span_start, span_end = chart_span(series)
-    scale = Scale(gutter, width - 4, 0, 1, span_start, span_end, 0, 1)
-    drawing.add(String(0, height - 7, "Protocol", fontName=BOLD, fontSize=8, fillColor=INK))
-    top = height - 10
-    for lane, lines, row_height in zip(lanes, names, rows, strict=True):
-        bottom = top - row_height + 1.2
-        middle = (top + bottom) / 2
-        first = middle + LANE_LEADING * (len(lines) - 1) / 2 - 2.2
-        for number, line in enumerate(lines):
-            drawing.add(
-                String(0, first - LANE_LEADING * number, line, fontName=REGULAR,
-                       fontSize=LANE_FONT, fillColor=INK)
-            )  # fmt: skip
-        for i, step in enumerate(_visible_steps(series, lane)):
-            x0 = scale.x(max(step.start, span_start))
-            x1 = scale.x(min(step.end or series.end, span_end))
-            if x1 - x0 < 0.8:
-                x1 = x0 + 0.8
-            drawing.add(
-                Rect(x0, bottom, x1 - x0, top - bottom, fillColor=STEP_FILLS[i % 2],
-                     strokeColor=colors.white, strokeWidth=0.6)
-            )  # fmt: skip
-            whole = _step_text(lane.label, step.dose_label)
-            text = _fit(whole, x1 - x0 - 3, 6)
-            if text != whole and i == 0 and x0 - gutter >= stringWidth(whole, REGULAR, 6) + 4:
-                # A short first step with empty lane before it: its dose, whole, beside it.
-                drawing.add(
-                    String(x0 - 2, middle - 2, whole, fontName=REGULAR, fontSize=6,
-                           fillColor=INK, textAnchor="end")
-                )  # fmt: skip
-            elif text:
-                drawing.add(
-                    String(x0 + 1.5, middle - 2, text, fontName=REGULAR, fontSize=6,
-                           fillColor=INK)
-                )  # fmt: skip
-        top -= row_height
-    return drawing
-
-
-def _step_text(label: str, dose_label: str) -> str:
-    """The dose part of a step's label (the lane already names the substance)."""
-    if dose_label.startswith(label + " "):
-        return dose_label[len(label) + 1 :]
-    return dose_label
-
-
-def _fit(text: str, width: float, size: float) -> str:
-    """``text`` cut with an ellipsis to fit ``width`` points ('' if nothing fits)."""
-    if stringWidth(text, REGULAR, size) <= width:
-        return text
-    while text and stringWidth(text + "…", REGULAR, size) > width:
-        text = text[:-1]
-    return text + "…" if text else ""
