@@ -39,9 +39,10 @@ from app.core.series import (
     data_span,
     is_limit,
     limit_bound,
+    limit_label,
 )
 from app.ui.trend_lane import TrendLane, timestamp
-from app.ui.trend_limits import limit_items
+from app.ui.trend_limits import CAPTION_PREFIX, limit_items
 from app.ui.trend_markers import (
     EXCLUDED_ALPHA,
     MAX_MARKERS_IN_VIEW,
@@ -498,12 +499,14 @@ class TrendChart(pg.GraphicsLayoutWidget):
 
     def band_tooltip(self, band: Band) -> str:
         """What hovering a band's label shows: the label and its readable source."""
+        # An action limit is no target to aim for: its words say what it is.
+        title = CAPTION_PREFIX + limit_label(band) if is_limit(band) else band.label
+        lines = textwrap.wrap(title, TOOLTIP_WIDTH)
         source = band_source_text(band, self.citations)
         if not source:
-            return band.label
+            return "\n".join(lines)
         # Wrapped: a citation runs to a few hundred characters and a plain tooltip
         # would be one line as wide as the screen.
-        lines = textwrap.wrap(band.label, TOOLTIP_WIDTH)
         return "\n".join([*lines, *textwrap.wrap(f"Source: {source}", TOOLTIP_WIDTH)])
 
     def tooltip_text(self, key: str, point: SeriesPoint) -> str:

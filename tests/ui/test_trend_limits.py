@@ -57,8 +57,9 @@ def test_a_one_sided_protocol_target_is_a_dashed_line_with_its_words(panel, key,
     assert x_low < label.pos().x() < x_high and label.pos().y() == pytest.approx(bound)
     assert y_low < bound < y_high
     # Hovering gives the whole limit and its readable source.
-    assert items["limit_band"].label.removeprefix("Target: ")[:40] in label.toolTip()
-    assert "Source: " in label.toolTip()
+    tip = label.toolTip()
+    assert tip.startswith("Action limit: " + caption.removeprefix("Action limit: ")[:30])
+    assert "Target" not in tip and "Source: " in tip
 
 
 def test_a_two_sided_target_stays_a_band(panel):
