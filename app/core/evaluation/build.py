@@ -356,6 +356,7 @@ def outlined_finding(
     components: Sequence[ActiveComponent],
     in_full: Callable[[], Finding],
     next_step: str | None = None,
+    citations: Sequence[str] = (),
 ) -> Finding:
     """A condition rule's fired finding in outline: status, severity and components
     given now; texts, next step (unless given) and the trace's ranges and notes are
@@ -379,6 +380,7 @@ def outlined_finding(
         texts=(Later(full, 0), Later(full, 1), Later(full, 2) if next_step is None else next_step),
         components=components,
         in_full=full,
+        citations=citations,
     )
 
 

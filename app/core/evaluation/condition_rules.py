@@ -32,6 +32,7 @@ from app.core.evaluation.deferred import Later, Once
 from app.core.evaluation.findings import Finding, severity_rank
 from app.core.evaluation.gates import gate_active, gate_state
 from app.core.evaluation.judgement import range_position
+from app.core.evaluation.next_steps import next_step_for
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule, TimingAdjust
 from app.core.evaluation.run import RuleRun, applicable_components
@@ -164,7 +165,7 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
     answer, causes = quick.answer(data, data.answers)
     gate = rule.gate
     masking = gate.masks if gate is not None and gate_active(data, gate.name) is True else ()
-    next_step = None
+    next_step, components, citations = None, [], ()
     if answer is True and "fired" not in masking:
         status = rule.status
         if status is None:  # judged from an input, by a run that records nothing
@@ -173,7 +174,10 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
         escalated = [step(data, data.answers)[0] is True for step in quick.escalations]
         adjust = _draw_timing(data, rule)[1] if rule.timing_input else None
         severity = _fired_severity(rule, status, escalated, adjust)
-        next_step = rule.next_step
+        components = applicable_components(data, rule.applies_to)
+        chosen = next_step_for(rule, data.sex, components, data.kb.substances)
+        next_step = chosen.text if chosen else rule.next_step
+        citations = chosen.citations if chosen else ()
     elif answer is not None:  # an answer masked by the active gate
         status, severity = "indeterminate", unknown_severity(rule, would_fire=False)
     else:
@@ -185,9 +189,10 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
         rule,
         status=status,
         severity=severity,
-        components=applicable_components(data, rule.applies_to),
+        components=components or applicable_components(data, rule.applies_to),
         in_full=lambda: _in_full(data, rule),
         next_step=next_step,
+        citations=citations,
     )
 
 
@@ -303,17 +308,20 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
         return clinician, patient
 
     once = Once(texts)
+    # The next step is the rule's own text (or the one that fits this patient): a
+    # worklist row reads it without the others.
+    chosen = next_step_for(rule, data.sex, components, data.kb.substances)
     return make_finding(
         data,
         rule,
         status=status,
         severity=severity,
         fired=True,
-        # The next step is the rule's own text: a worklist row reads it without the others.
-        texts=(Later(once, 0), Later(once, 1), rule.next_step),
+        texts=(Later(once, 0), Later(once, 1), chosen.text if chosen else rule.next_step),
         components=components,
         run=run,
         notes=notes,
+        citations=chosen.citations if chosen else (),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from app.core.evaluation.conditions import ROLE_NAMES, ConditionParser
 from app.core.evaluation.findings import EVIDENCE_GRADES, SEVERITIES, STATUSES
 from app.core.evaluation.monitoring import PARAMS as MONITORING_PARAMS
+from app.core.evaluation.next_steps import parse_next_steps
 from app.core.evaluation.nodes_regimen import regimen_leaves
 from app.core.evaluation.rule_sections import SectionReader
 from app.core.evaluation.rules_model import (
@@ -42,7 +43,7 @@ _RULE_FIELDS = {
     "status", "status_from", "severity", "severity_by_status", "severity_unknown",
     "when_missing", "requires", "optional_inputs", "escalate", "gate", "timing",
     "clinician_text", "patient_text", "next_step", "rationale", "patient_rationale",
-    "evidence_grade", "citations", "params", "by_sex",
+    "evidence_grade", "citations", "params", "by_sex", "next_steps",
 }  # fmt: skip
 _TEXT_FIELDS = ("clinician_text", "patient_text", "next_step", "rationale", "patient_rationale")
 _KIND_NAMES = {
@@ -150,6 +151,11 @@ class RuleReader(SectionReader):
         self._texts(texts, inputs, kind, add)
         timing_input, timing = self._timing(raw.get("timing"), inputs, add)
         by_sex = self._by_sex(raw.get("by_sex", {}), inputs, kind, add)
+        next_steps = parse_next_steps(
+            raw.get("next_steps", []), self.kb.citations, DOSE_PATTERN, add
+        )
+        if next_steps and kind != "condition":
+            add("next_steps is read by condition rules only")
         read = condition.input_names() if condition is not None else set()
         if kind == "monitoring":
             self._monitoring_params(raw.get("params", {}), add)
@@ -180,6 +186,7 @@ class RuleReader(SectionReader):
             citations=tuple(citations),
             fingerprint=fingerprint_of(raw),
             by_sex=MappingProxyType(by_sex),
+            next_steps=next_steps,
             params=MappingProxyType(dict(raw.get("params", {}))),
             condition_text=condition.describe() if condition is not None else str(kind),
             silent_without_results=_silent_without_results(condition, when_missing),

@@ -69,6 +69,18 @@ class SexText:
 
 
 @dataclass(frozen=True, slots=True)
+class NextStep:
+    """A next step that replaces the rule's own for the patients it fits
+    (``next_steps`` in rules.toml): by sex, by an injectable depot or not, by route."""
+
+    text: str
+    citations: tuple[str, ...]
+    sex: str | None = None
+    depot: bool | None = None
+    routes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Escalation:
     """Raise a fired finding's severity when a further condition holds."""
 
@@ -132,6 +144,8 @@ class Rule:
     checked_text: str = ""
     # Sentences and sources that hold for one sex only (``by_sex`` in rules.toml).
     by_sex: Mapping[str, SexText] = field(default_factory=dict)
+    # Next steps for some patients only (``next_steps``), first match wins.
+    next_steps: tuple[NextStep, ...] = ()
 
     def describe(self) -> str:
         """The condition read back in words, for the trace."""

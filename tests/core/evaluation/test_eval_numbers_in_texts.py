@@ -37,13 +37,28 @@ def test_a_text_shows_each_number_as_the_trace_does(kb):
         shown = used_value_text(value, kb).split(" on ")[0]
         if value.unit == "{score}":
             continue
-        if value.name in ("cft", "mg"):
+        if value.name == "mg":
             assert shown in text, (shown, text)
+    # Women follow total T (Global Consensus 2019): free T is not listed as a cause.
+    assert "free testosterone 3.2 pg/mL" not in text
     assert "magnesium 2.00 mg/dL" in text
     assert "within the target (9-55 ng/dL) but" in text
     assert "(target))" not in text
     assert "fatigue 4/10 or low libido 6/10 persists" in text
     assert "score (0-10)" not in text
+
+
+def test_a_mans_free_testosterone_reads_as_the_trace_does(kb):
+    chart = Chart(kb, sex="male", age=52)
+    chart.gel()
+    chart.lab("testosterone_total", 480)
+    chart.lab("shbg", 61.3)
+    chart.lab("albumin", 4.3)
+    chart.lab("symptom_fatigue", 7)
+    finding = _finding(chart, "symptoms_persist_labs_on_target")
+    cft = next(v for v in finding.trace.values if v.name == "cft")
+    shown = used_value_text(cft, kb).split(" on ")[0]
+    assert f"(calculated free testosterone {shown})" in finding.clinician_text
 
 
 def test_a_missing_mood_score_reads_as_missing(kb):
