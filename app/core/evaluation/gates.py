@@ -8,8 +8,10 @@ trace either way (including "no recent hs-CRP: inflammation not excluded").
 
 from __future__ import annotations
 
-from app.core.evaluation.build import marker_label, point_text
+from app.core.evaluation.build import point_text
 from app.core.evaluation.judgement import Tri
+from app.core.evaluation.nodes import Node
+from app.core.evaluation.nodes_results import Limit
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Applicability
 from app.core.evaluation.run import RuleRun
@@ -35,19 +37,29 @@ def gate_state(data: PatientData, name: str) -> tuple[Tri, str]:
         return cached
     gate = data.pack.gates[name]
     resolved = data.resolve(gate.input)
-    label = marker_label(data, gate.input.analyte)
     shown = "not measured"
     if resolved.point is not None:
         point = resolved.point
         shown = f"{point_text(data, point)} on {point.collected_at.date().isoformat()}"
+    values = {"value": shown, "limit": _clear_side(data, gate.condition), "days": ""}
+    values["days"] = f"{gate.input.freshness_days:g}"
     if answer is True:
-        note = f"Gate '{name}' active: " + render(gate.note, lambda _n, _f: shown)
+        note = render(gate.note, lambda n, _f: values.get(n, ""))
     elif answer is False:
-        note = f"Gate '{name}' not active: {label} {shown}."
+        note = render(gate.clear_note, lambda n, _f: values.get(n, ""))
     else:
-        note = (
-            f"Gate '{name}' unknown: no usable {label} within "
-            f"{gate.input.freshness_days} days ({shown}); not excluded."
-        )
+        note = render(gate.unknown_note, lambda n, _f: values.get(n, ""))
     data.gate_cache[name] = (answer, note)
     return answer, note
+
+
+# The side of a cut-off on which a gate stays clear: "above 3" is clear "at most 3".
+_CLEAR_SIDE = {">": "at most", ">=": "below", "<": "at least", "<=": "above"}
+
+
+def _clear_side(data: PatientData, condition: Node) -> str:
+    """``at most 3 mg/L``: where a result must lie for the gate to stay clear."""
+    if isinstance(condition, Limit):
+        unit = data.unit_label(condition.unit)
+        return f"{_CLEAR_SIDE[condition.operator]} {condition.shown:g} {unit}".strip()
+    return f"not {condition.describe()}"

@@ -247,13 +247,27 @@ def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN20
 
 
 def _schedule(item) -> str:  # noqa: ANN001 - a KB MonitoringItem
-    """The schedule item as a trace names it (``after_start weeks 13-26``)."""
-    schedule = f"{item.when}"
+    """The schedule item in words, as a trace shows it: ``4-6 weeks after a dose change``,
+    ``52 weeks after starting therapy``, ``at baseline``, ``every 12 months``."""
+    weeks = ""
     if item.weeks_min is not None:
-        schedule += f" weeks {item.weeks_min:g}-{item.weeks_max:g}"
+        high = item.weeks_max if item.weeks_max is not None else item.weeks_min
+        span = f"{item.weeks_min:g}" if high == item.weeks_min else f"{item.weeks_min:g}-{high:g}"
+        weeks = f"{span} weeks"
+    when = {
+        "baseline": "at baseline, before therapy",
+        "after_start": f"{weeks} after starting therapy" if weeks else "after starting therapy",
+        "after_dose_change": f"{weeks} after a dose change" if weeks else "after a dose change",
+        "periodic": weeks or "periodically",
+        "as_indicated": "as indicated",
+    }.get(item.when, item.when.replace("_", " "))
     if item.every_months:
-        schedule += f" every {item.every_months:g} months"
-    return schedule
+        when = (
+            f"every {item.every_months:g} months"
+            if item.when == "periodic"
+            else (f"{when}, then every {item.every_months:g} months")
+        )
+    return when
 
 
 def _grade(data: PatientData, item) -> str:  # noqa: ANN001 - a KB MonitoringItem

@@ -33,6 +33,13 @@ MESSAGE_NAMES = (
     "title", "marker", "detail", "tests", "rationale", "patient_rationale", "condition", "components"
 )  # fmt: skip
 
+# A gate's three notes (active, clear, cannot judge) and the placeholders each takes.
+_GATE_NOTES = {
+    "note": ("value",),
+    "clear_note": ("value", "limit"),
+    "unknown_note": ("value", "days"),
+}
+
 
 class SectionReader:
     """Field-by-field validation of the shared sections of rules.toml."""
@@ -84,11 +91,23 @@ class SectionReader:
         citation = raw.get("citation", "")
         if citation not in self.kb.citations:
             self.problems.add(where, f"unknown citation {citation!r}")
-        note = str(raw.get("note", ""))
-        for base, _field in placeholders(note):
-            if base != "value":
-                self.problems.add(where, f"note: unknown placeholder {{{base}}}")
-        return Gate(name, spec, condition, str(citation), note)
+        notes = {}
+        for key, allowed in _GATE_NOTES.items():
+            notes[key] = " ".join(str(raw.get(key, "")).split())
+            if not notes[key]:
+                self.problems.add(where, f"{key} is required text")
+            for base, _field in placeholders(notes[key]):
+                if base not in allowed:
+                    self.problems.add(where, f"{key}: unknown placeholder {{{base}}}")
+        return Gate(
+            name,
+            spec,
+            condition,
+            str(citation),
+            notes["note"],
+            notes["clear_note"],
+            notes["unknown_note"],
+        )
 
     def messages(self, raw: Any) -> dict[str, str]:
         found = (

@@ -165,6 +165,10 @@ class Gate:
     condition: Node
     citation: str
     note: str
+    # Trace notes in words when the gate is clear or cannot be judged
+    # ({value}: the result, {limit}: the side of the cut-off that is clear, {days}).
+    clear_note: str = ""
+    unknown_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)

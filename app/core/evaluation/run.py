@@ -18,6 +18,7 @@ from app.core.evaluation.points import Point, Resolved
 from app.core.evaluation.regimen import dose_escalated
 from app.core.evaluation.rules_model import Applicability, InputSpec
 from app.core.evaluation.texts import format_number
+from app.core.formatting import interval_text
 from app.core.knowledge.records import ThresholdSet
 
 # Built positionally (all fields, in order) where it runs per result: the named
@@ -270,17 +271,24 @@ class RuleRun:
             if answer:
                 before = self.data.index.previous(item)
                 self.note(
-                    f"{item.label}: dose raised on {item.start_date.isoformat()} "
-                    f"({before.dose:g} {before.dose_unit} every {before.interval_days:g} d -> "
-                    f"{item.dose:g} {item.dose_unit} every {item.interval_days:g} d)"
+                    f"{self._name(item)}: dose raised on {item.start_date.isoformat()}, "
+                    f"from {_dose(before)} to {_dose(item)}"
                 )
             elif answer is None:
-                self.note(f"{item.label}: dose change on {item.start_date} not comparable")
+                self.note(
+                    f"{self._name(item)}: the dose change on {item.start_date.isoformat()} "
+                    "cannot be compared with the dose before"
+                )
                 self.unknown("", "dose_not_comparable")
             answers.append(answer)
         if any(a is True for a in answers):
             return True
         return None if any(a is None for a in answers) else False
+
+    def _name(self, item) -> str:  # noqa: ANN001 - a RegimenItem
+        """The substance as the knowledge base names it, else as recorded."""
+        known = self.data.kb.substances.get(item.substance)
+        return known.name if known is not None else item.label
 
     def therapy_days(self, keys: tuple[str, ...]) -> int | None:
         start = self._therapy_start(keys)
@@ -443,3 +451,9 @@ def _range_used(data: PatientData, spec: InputSpec, allow_stale: bool) -> RangeU
         (point.canonical, point.comparator, default.low, default.high, default.unit, "kb_range")
         + (default.label, default.citation, ""),
     )
+
+
+def _dose(item) -> str:  # noqa: ANN001 - a RegimenItem
+    """``100 mg weekly``: a dose and its schedule in words."""
+    amount = f"{item.dose:g} {item.dose_unit}".strip() if item.dose is not None else "no dose"
+    return f"{amount} {interval_text(item.interval_days)}"

@@ -32,7 +32,11 @@ def test_a_test_due_after_the_start_and_after_a_dose_change_is_one_finding(kb):
     # The result of week 6 is named: it came before the window it was due in.
     assert f"the last, on {chart.day(39 * 7).isoformat()}, came before it" in text
     schedules = {r.label for r in total.trace.ranges}
-    assert schedules == {"baseline", "after_start weeks 13-26", "after_dose_change weeks 13-26"}
+    assert schedules == {
+        "at baseline, before therapy",
+        "13-26 weeks after starting therapy",
+        "13-26 weeks after a dose change",
+    }
     assert total.severity == "consider"  # the overdue check after starting leads
 
 
