@@ -12,37 +12,27 @@ Items a lane creates are kept in ``self.lanes[key]`` and ``self.regimen`` so tes
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
+from PySide6.QtCore import QPoint, QRect, Signal
 
-from app.core.chart_palette import (
-    BAND_COLOURS,
-    BAND_OPACITY,
-    BAND_TEXT,
-    CHANGE_COLOUR,
-    DOSE_CHANGE_COLOUR,
-    TREND_LINE_COLOUR,
+from app.core.chart_palette import TREND_LINE_COLOUR
+from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries, data_span, is_limit
+
+# REFERENCE_BRUSH, TARGET_BRUSH and BandRect are re-exported for older imports.
+from app.ui.trend_bands import (  # noqa: F401
+    REFERENCE_BRUSH,
+    TARGET_BRUSH,
+    BandRect,
+    add_band,
+    add_limit,
+    band_tooltip,
 )
-from app.core.citation_text import band_source_text
-from app.core.series import (
-    AnalyteSeries,
-    Band,
-    SeriesPoint,
-    TrendSeries,
-    data_span,
-    is_limit,
-    limit_bound,
-    limit_label,
-)
+from app.ui.trend_changes import add_change_markers, add_dose_change_markers
 from app.ui.trend_lane import TrendLane, timestamp
-from app.ui.trend_limits import CAPTION_PREFIX, limit_items
 from app.ui.trend_markers import (
     EXCLUDED_ALPHA,
     MAX_MARKERS_IN_VIEW,
@@ -52,25 +42,13 @@ from app.ui.trend_markers import (
     show_markers,
 )
 from app.ui.trend_protocol import ProtocolView
+from app.ui.trend_slots import LaneItems, LaneSlot
 
-
-def _band_brush(kind: str) -> QColor:
-    colour = QColor(BAND_COLOURS[kind])
-    colour.setAlphaF(BAND_OPACITY)
-    return colour
-
-
-REFERENCE_BRUSH = _band_brush("reference")
-TARGET_BRUSH = _band_brush("target")
 LANE_HEIGHT = 190
 DAY = 86400.0
 MIN_SPAN = 14 * DAY  # a chart never opens on less than two weeks
-TOOLTIP_WIDTH = 90  # characters a tooltip line holds before it wraps
 ZOOM_HINT = "  ·  zoom in to see single results"
 QWIDGETSIZE_MAX = 16777215  # Qt's "no maximum" for a size
-# Bands run from 1900 to 2200 (seconds since 1970): past any date a chart can show.
-BAND_START = -2208988800.0
-BAND_END = 7258118400.0
 
 
 def shown_range(series: TrendSeries) -> tuple[float, float] | None:
@@ -91,72 +69,6 @@ def shown_range(series: TrendSeries) -> tuple[float, float] | None:
     if short > 0:
         first, last = first - short / 2, last + short / 2
     return first, last
-
-
-class LaneItems(Mapping):
-    """Lane key -> the items drawn in that lane; a lane not built yet is built on access."""
-
-    def __init__(self, keys=(), build: Callable[[str], dict] | None = None):
-        self._keys = list(keys)
-        self._build = build
-        self.built: dict[str, dict] = {}
-
-    def __getitem__(self, key: str) -> dict:
-        if key not in self.built:
-            if key not in self._keys or self._build is None:
-                raise KeyError(key)
-            self._build(key)
-        return self.built[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._keys)
-
-    def __len__(self) -> int:
-        return len(self._keys)
-
-    def __contains__(self, key) -> bool:
-        return key in self._keys
-
-
-class BandRect(QGraphicsRectItem):
-    """A horizontal band across all time, from ``low`` to ``high`` (data units).
-
-    A plain rectangle, not a ``LinearRegionItem``: that one is two draggable lines
-    and a region, each connected to the view's signals, for something that never moves.
-    """
-
-    def __init__(self, low: float, high: float, brush: QColor, pen: QPen):
-        super().__init__(BAND_START, low, BAND_END - BAND_START, high - low)
-        self.setBrush(brush)
-        pen.setCosmetic(True)
-        self.setPen(pen)
-        self._region = (low, high)
-
-    def getRegion(self) -> tuple[float, float]:
-        return self._region
-
-
-class LaneSlot(pg.GraphicsWidget):
-    """A row of the chart that holds its lane once the lane is built."""
-
-    def __init__(self, row: int, key: str):
-        super().__init__()
-        self.row = row
-        self.key = key
-        self.lane: TrendLane | None = None
-
-    def hold(self, lane: TrendLane) -> None:
-        lane.setParentItem(self)
-        lane.setGeometry(self.rect())
-        # Lay the lane out now, not at the next event: its view box must know its
-        # size before anything maps a point to the screen (clicks, tests, exports).
-        lane.layout().activate()
-        self.lane = lane
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if self.lane is not None:
-            self.lane.setGeometry(self.rect())
 
 
 class TrendChart(pg.GraphicsLayoutWidget):
@@ -332,12 +244,12 @@ class TrendChart(pg.GraphicsLayoutWidget):
         plot.setYRange(low, high, padding=0)
         for band in lane.bands:
             if is_limit(band):
-                self._add_limit(items, band)
+                add_limit(items, band, self._x_range, self.band_tooltip(band))
             else:
-                self._add_band(items, band, low, high)
+                add_band(items, band, low, high, self._x_range, self.band_tooltip(band))
         self._add_points(items, lane, title)
-        self._add_change_markers(items, lane)
-        self._add_dose_change_markers(items)
+        add_change_markers(items, lane)
+        add_dose_change_markers(items, self.series)
 
     def _y_range(self, lane: AnalyteSeries) -> tuple[float, float]:
         values = [p.value for p in lane.points]
@@ -350,43 +262,6 @@ class TrendChart(pg.GraphicsLayoutWidget):
         if low >= 0 and bottom < 0:
             bottom = 0.0
         return bottom, high + span * 0.2
-
-    def _add_band(self, items: dict, band: Band, y_low: float, y_high: float) -> None:
-        """Shade a band; an open side runs to the plot edge, so only one side is shaded."""
-        low = y_low if band.low is None else band.low
-        high = y_high if band.high is None else band.high
-        brush = REFERENCE_BRUSH if band.kind == "reference" else TARGET_BRUSH
-        region = BandRect(low, high, brush, pg.mkPen(brush.darker(250), width=1, style=Qt.DashLine))
-        region.setZValue(-10)
-        items["plot"].addItem(region, ignoreBounds=True)
-        text = band.label if len(band.label) <= 90 else band.label[:89] + "…"
-        label = pg.TextItem(text, color=BAND_TEXT.get(band.kind, BAND_TEXT["target"]))
-        # A reference label hangs below its band's top edge; a target label sits on its
-        # band's bottom edge. A target usually lies inside the reference range with its
-        # top just under the range's, so two labels at the top edges overlapped.
-        at_bottom = band.kind == "target" or band.high is None
-        label.setAnchor((0, 1 if at_bottom else 0))
-        label.setToolTip(self.band_tooltip(band))
-        if self._x_range is not None:
-            # Just inside the left edge of the dates the chart opens on.
-            left, right = self._x_range
-            label.setPos(left + (right - left) * 0.02, low if at_bottom else high)
-        items["plot"].addItem(label, ignoreBounds=True)
-        items[band.kind] = region
-        items[f"{band.kind}_band"] = band
-        items[f"{band.kind}_label"] = label
-
-    def _add_limit(self, items: dict, band: Band) -> None:
-        """An action limit: a dashed line at its bound, its words on the line's left end."""
-        line, caption = limit_items(band, self.band_tooltip(band))
-        items["plot"].addItem(line, ignoreBounds=True)
-        if self._x_range is not None:
-            left, right = self._x_range
-            caption.setPos(left + (right - left) * 0.02, limit_bound(band))
-        items["plot"].addItem(caption, ignoreBounds=True)
-        items["limit"] = line
-        items["limit_band"] = band
-        items["limit_label"] = caption
 
     def _add_points(self, items: dict, lane: AnalyteSeries, title: str) -> None:
         plot: TrendLane = items["plot"]
@@ -452,42 +327,6 @@ class TrendChart(pg.GraphicsLayoutWidget):
                 self.point_clicked.emit(point.observation_id)
                 return
 
-    def _add_change_markers(self, items: dict, lane: AnalyteSeries) -> None:
-        for moment, what in [(m, "lab") for m in lane.lab_changes] + [
-            (m, "unit") for m in lane.unit_changes
-        ]:
-            marker = pg.InfiniteLine(
-                pos=timestamp(moment),
-                angle=90,
-                movable=False,
-                pen=pg.mkPen(CHANGE_COLOUR, width=1, style=Qt.DashLine),
-                label=f"{what} changed",
-                labelOpts={"position": 0.92, "color": CHANGE_COLOUR},
-            )
-            items["plot"].addItem(marker, ignoreBounds=True)
-            items["changes"].append((what, moment, marker))
-
-    def _add_dose_change_markers(self, items: dict) -> None:
-        """The protocol lane's dose-change lines, carried up through every lab lane."""
-        for step in self._dose_changes():
-            marker = pg.InfiniteLine(
-                pos=timestamp(step.start),
-                angle=90,
-                movable=False,
-                pen=pg.mkPen(DOSE_CHANGE_COLOUR, width=1, style=Qt.DotLine),
-            )
-            marker.setToolTip(f"{step.start:%Y-%m-%d}: {step.change_label}")
-            items["plot"].addItem(marker, ignoreBounds=True)
-            items["dose_changes"].append((step, marker))
-
-    def _dose_changes(self):
-        """Every dose change, and each start with a steady state (the protocol lane's lines)."""
-        series = self.series
-        for lane in series.regimen_lanes if series else ():
-            for number, step in enumerate(lane.steps):
-                if number > 0 or step.steady_state_until:
-                    yield step
-
     # -- protocol lane -------------------------------------------------------------
 
     @property
@@ -499,15 +338,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
 
     def band_tooltip(self, band: Band) -> str:
         """What hovering a band's label shows: the label and its readable source."""
-        # An action limit is no target to aim for: its words say what it is.
-        title = CAPTION_PREFIX + limit_label(band) if is_limit(band) else band.label
-        lines = textwrap.wrap(title, TOOLTIP_WIDTH)
-        source = band_source_text(band, self.citations)
-        if not source:
-            return "\n".join(lines)
-        # Wrapped: a citation runs to a few hundred characters and a plain tooltip
-        # would be one line as wide as the screen.
-        return "\n".join([*lines, *textwrap.wrap(f"Source: {source}", TOOLTIP_WIDTH)])
+        return band_tooltip(band, self.citations)
 
     def tooltip_text(self, key: str, point: SeriesPoint) -> str:
         """What hovering a point shows: value, unit, date, lab, raw text, flag."""

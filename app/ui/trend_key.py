@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtGui import QColor
 
-from app.core.chart_palette import LIMIT_COLOUR
-from app.ui.trend_chart import CHANGE_COLOUR, DOSE_CHANGE_COLOUR, REFERENCE_BRUSH, TARGET_BRUSH
+from app.core.chart_palette import CHANGE_COLOUR, DOSE_CHANGE_COLOUR, LIMIT_COLOUR
+from app.ui.trend_bands import REFERENCE_BRUSH, TARGET_BRUSH
 from app.ui.trend_colours import STATUS_COLOURS
 
 

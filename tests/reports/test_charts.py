@@ -153,7 +153,7 @@ def test_print_uses_the_screens_colours_for_status_and_bands():
     """Low blue, in range green, high red, and the same band tints as the Trends tab."""
     from app.core.chart_palette import BAND_COLOURS, STATUS_COLOURS, over_white
     from app.reports import charts
-    from app.ui.trend_chart import REFERENCE_BRUSH, TARGET_BRUSH
+    from app.ui.trend_bands import REFERENCE_BRUSH, TARGET_BRUSH
 
     for status, hex_text in STATUS_COLOURS.items():
         assert charts.STATUS[status].hexval() == "0x" + hex_text[1:]

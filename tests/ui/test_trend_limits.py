@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor
 import app.reports.charts as printed
 from app.core import series as core_series
 from app.core.chart_palette import LIMIT_COLOUR
-from app.ui.trend_chart import TARGET_BRUSH, BandRect
+from app.ui.trend_bands import TARGET_BRUSH, BandRect
 from app.ui.trend_key import chart_key_html
 from app.ui.trends_panel import TrendsPanel
 from tests.ui.test_trends_panel import trt_patient  # noqa: F401  (fixture)
