@@ -5,6 +5,9 @@ label just inside the left edge of the dates the chart opens on; an action limit
 protocol's one-sided target, ``app.core.series.is_limit``) is a dashed line with its
 caption (``app.ui.trend_limits``). Hovering a label shows it whole with its source,
 cited as a reader does (``app.core.citation_text.band_source_text``).
+
+Labels sit above the results on a pale backing: a lane of hundreds of results drew
+its markers over the words "Reference range" and hid them.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def _band_brush(kind: str) -> QColor:
 REFERENCE_BRUSH = _band_brush("reference")
 TARGET_BRUSH = _band_brush("target")
 TOOLTIP_WIDTH = 90  # characters a tooltip line holds before it wraps
+LABEL_Z = 20  # band and limit words: over results, lines and markers
+LABEL_FILL = QColor(255, 255, 255, 215)  # a pale backing, so markers under the words fade
 # Bands run from 1900 to 2200 (seconds since 1970): past any date a chart can show.
 BAND_START = -2208988800.0
 BAND_END = 7258118400.0
@@ -68,6 +73,13 @@ def band_tooltip(band: Band, citations: Mapping[str, object]) -> str:
     return "\n".join([*lines, *textwrap.wrap(f"Source: {source}", TOOLTIP_WIDTH)])
 
 
+def _readable(label: pg.TextItem) -> pg.TextItem:
+    """Lift ``label`` over the results, on a pale backing."""
+    label.fill = pg.mkBrush(LABEL_FILL)
+    label.setZValue(LABEL_Z)
+    return label
+
+
 def _label_x(x_range: tuple[float, float] | None) -> float | None:
     """Just inside the left edge of the dates the chart opens on."""
     if x_range is None:
@@ -92,7 +104,7 @@ def add_band(
     region.setZValue(-10)
     items["plot"].addItem(region, ignoreBounds=True)
     text = band.label if len(band.label) <= 90 else band.label[:89] + "…"
-    label = pg.TextItem(text, color=BAND_TEXT.get(band.kind, BAND_TEXT["target"]))
+    label = _readable(pg.TextItem(text, color=BAND_TEXT.get(band.kind, BAND_TEXT["target"])))
     # A reference label hangs below its band's top edge; a target label sits on its
     # band's bottom edge. A target usually lies inside the reference range with its
     # top just under the range's, so two labels at the top edges overlapped.
@@ -111,6 +123,7 @@ def add_band(
 def add_limit(items: dict, band: Band, x_range: tuple[float, float] | None, tooltip: str) -> None:
     """An action limit: a dashed line at its bound, its words on the line's left end."""
     line, caption = limit_items(band, tooltip)
+    _readable(caption)
     items["plot"].addItem(line, ignoreBounds=True)
     x = _label_x(x_range)
     if x is not None:

@@ -39,7 +39,6 @@ from app.ui.trend_markers import (
     ViewClippedMarkers,
     marker_arrays,
     result_scatter,
-    show_markers,
 )
 from app.ui.trend_protocol import ProtocolView
 from app.ui.trend_slots import LaneItems, LaneSlot
@@ -290,13 +289,13 @@ class TrendChart(pg.GraphicsLayoutWidget):
             "censored": (False, 255),
             "excluded": (True, EXCLUDED_ALPHA),
         }
-        dense = len(lane.points) > MAX_MARKERS_IN_VIEW
-        clipper = None
-        if dense:
-            clipper = ViewClippedMarkers(
-                plot.getViewBox(),
-                lambda thinned: plot.setTitle(title + (ZOOM_HINT if thinned else ""), size="10pt"),
-            )
+        # Marker sizes follow how close the results sit on screen, re-judged on zoom;
+        # a lane too dense to hold every marker gets only those in view.
+        clipper = ViewClippedMarkers(
+            plot.getViewBox(),
+            lambda thinned: plot.setTitle(title + (ZOOM_HINT if thinned else ""), size="10pt"),
+            clip=len(lane.points) > MAX_MARKERS_IN_VIEW,
+        )
         for kind, (filled, alpha) in styles.items():
             chosen = groups[kind]
             arrays = marker_arrays(
@@ -310,14 +309,10 @@ class TrendChart(pg.GraphicsLayoutWidget):
             if not chosen:
                 continue  # kept (empty) for callers, but not put in the view
             scatter.sigClicked.connect(self._clicked)
-            if clipper is not None:
-                clipper.add(scatter, arrays)
-            else:
-                show_markers(scatter, arrays)
+            clipper.add(scatter, arrays)
             plot.addItem(scatter)
         items["markers"] = clipper
-        if clipper is not None:
-            clipper.update()
+        clipper.update()
 
     def _clicked(self, _scatter, spots, _event=None) -> None:
         """Open the record of the clicked result (the first stored one under the mouse)."""

@@ -111,9 +111,14 @@ def test_dense_lane_shows_markers_only_when_zoomed_in(qtbot, kb):
 def test_a_lane_below_the_marker_limit_keeps_every_marker(qtbot, kb):
     chart = TrendChart()
     qtbot.addWidget(chart)
+    chart.resize(1000, 400)
     chart.draw(_series(kb, "testosterone_total", 500))
     lane = chart.lanes["testosterone_total"]
-    assert lane["markers"] is None
+    assert lane["markers"].clip is False
+    assert len(lane["points"].points()) == 500
+    # Not clipped to the view: zooming in keeps every marker in the scatter.
+    first = timestamp(datetime(2020, 3, 1))
+    lane["plot"].getViewBox().setXRange(first, first + 30 * 86400, padding=0)
     assert len(lane["points"].points()) == 500
     # One shared pen and brush per status: pyqtgraph renders one symbol image each.
     assert len({id(spot.brush()) for spot in lane["points"].points()}) <= 4
