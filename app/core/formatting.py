@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 from app.core.models import RegimenItem
 
 _NAMED_INTERVALS = {
@@ -106,7 +109,10 @@ def used_value_text(value, kb) -> str:  # noqa: ANN001 - a TraceValue, a Knowled
         return value.state.replace("_", " ")
     unit = kb.unit_label(value.unit) if value.unit else ""
     shown = f"{value.comparator or ''}{kb.number_text(value.analyte, value.value, value.unit)}"
-    shown = f"{shown} {unit}".strip()
+    if value.unit == "{score}":  # a 0-10 symptom score reads "7/10", as finding texts show it
+        shown = amount_text(shown, value.unit, unit)
+    else:
+        shown = f"{shown} {unit}".strip()
     canonical = kb.unit_label(value.unit_canonical) if value.unit_canonical else ""
     also = converted_text(value.comparator, value.value_canonical, canonical, unit)
     if also:  # the converted number with the analyte's usual decimals too, as texts show it
@@ -128,13 +134,43 @@ def trace_range_text(applied, unit_label) -> str:
     2026-10-22``).
 
     ``applied`` is an evaluation ``TraceRange``; ``unit_label`` turns a unit key
-    into its display text. One-sided bounds read ``≥``/``≤``, never ``… – …``.
+    into its display text. One-sided bounds read ``≥``/``≤``, never ``… – …``. Each
+    range reads once: a limit's or upper intake level's label says its cut-off in words
+    (``above 54%``), and a label that already states the bounds stands alone.
     """
     label = applied.label or applied.name
     change = getattr(applied, "change", "")
     if change:  # a trend's two results, never read as a range "-0.6 – -0.9"
         return f"{label}: {change}"
+    if applied.kind in ("limit", "upper_limit"):
+        # Its label says the cut-off in words ("above 54%", "at most 350 mg/day"); ≥/≤
+        # bounds would repeat it, and cannot say whether the cut-off itself is included.
+        return label
+    if _states_bounds(label, applied.low, applied.high):
+        return label  # "... (ARUP LC-MS/MS 9-55 ng/dL)", not "...: 9 – 55 ng/dL" after it
     bounds = bounds_text(applied.low, applied.high)
     unit = unit_label(applied.unit) if applied.unit and bounds else ""
     shown = f"{bounds} {unit}".strip()
     return f"{label}: {shown}" if shown else label
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?")
+
+
+def _states_bounds(label: str, low: float | None, high: float | None) -> bool:
+    """True when every bound is a number the label already prints (same unit)."""
+    bounds = [b for b in (low, high) if b is not None]
+    if not bounds:
+        return False
+    printed = [float(n) for n in _NUMBER.findall(label)]
+    return all(any(math.isclose(b, n, rel_tol=1e-9) for n in printed) for b in bounds)
+
+
+def amount_text(number: str, unit: str, unit_label: str) -> str:
+    """A number with its unit as a reader writes it: ``54%``, ``6/10`` (a 0-10 symptom
+    score), ``350 mg``."""
+    if unit == "{score}":
+        return f"{number}/10"
+    if unit_label == "%":
+        return f"{number}%"
+    return f"{number} {unit_label}".strip()

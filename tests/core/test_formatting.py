@@ -29,3 +29,35 @@ def test_a_result_shows_its_value_in_the_unit_of_its_limits_beside_it():
     assert converted_text(None, 26.0, "ng/mL", "ng/mL") == ""  # reported in that unit
     assert converted_text(None, None, "ng/mL", "nmol/L") == ""  # not convertible
     assert result_text(None, 26.0, "ng/mL") == "26 ng/mL"
+
+
+# -- each applied range reads once (the demo's trace showed "> 54 %: ≥ 54 %") ----------
+
+
+def test_a_target_whose_label_states_its_bounds_reads_once():
+    target = TraceRange(
+        "tt", "target", 9.0, 55.0, "ng/dL",
+        label="Within the premenopausal female range (ARUP LC-MS/MS 9-55 ng/dL)",
+    )  # fmt: skip
+    assert trace_range_text(target, str) == (
+        "Within the premenopausal female range (ARUP LC-MS/MS 9-55 ng/dL)"
+    )
+    action = TraceRange("hct", "target", None, 54.0, "%", label="Haematocrit at most 54%")
+    assert trace_range_text(action, str) == "Haematocrit at most 54%"
+    # A label in another unit than the bounds keeps the converted bounds beside it.
+    eau = TraceRange("tt", "target", 432.7, 865.3, "ng/dL", label="EAU-style target 15-30 nmol/L")
+    assert trace_range_text(eau, str) == "EAU-style target 15-30 nmol/L: 432.7 – 865.3 ng/dL"
+    mid = TraceRange("tt", "target", 350.0, 600.0, "ng/dL", label="Endocrine Society 2018")
+    assert trace_range_text(mid, str) == "Endocrine Society 2018: 350 – 600 ng/dL"
+
+
+def test_a_limit_and_an_upper_intake_level_read_as_their_words():
+    # A limit's label says its side in words ("above 54%"); bounds_text cannot say
+    # "above" (only ≥/≤), so the label stands alone.
+    hct = TraceRange("hct", "limit", 54.0, None, "%", label="above 54%")
+    assert trace_range_text(hct, str) == "above 54%"
+    ul = TraceRange(
+        "mg", "upper_limit", None, 350.0, "mg",
+        label="Adult tolerable upper intake level: at most 350 mg/day",
+    )  # fmt: skip
+    assert trace_range_text(ul, str) == "Adult tolerable upper intake level: at most 350 mg/day"

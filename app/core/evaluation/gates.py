@@ -60,6 +60,6 @@ _CLEAR_SIDE = {">": "at most", ">=": "below", "<": "at least", "<=": "above"}
 def _clear_side(data: PatientData, condition: Node) -> str:
     """``at most 3 mg/L``: where a result must lie for the gate to stay clear."""
     if isinstance(condition, Limit):
-        unit = data.unit_label(condition.unit)
-        return f"{_CLEAR_SIDE[condition.operator]} {condition.shown:g} {unit}".strip()
+        # A limit's unit is already the display label ("mg/L").
+        return f"{_CLEAR_SIDE[condition.operator]} {condition.shown:g} {condition.unit}".strip()
     return f"not {condition.describe()}"

@@ -62,7 +62,7 @@ def _one(data: PatientData, rule: Rule, entry: StackEntry) -> Finding | None:
         low=None,
         high=entry.upper_limit,
         unit=entry.unit,
-        label=f"adult tolerable upper intake level {lookup_values['limit']}",
+        label=f"Adult tolerable upper intake level: at most {lookup_values['limit']}",
         source=entry.upper_limit_source,
         evidence_grade="guideline",
         outcome=f"summed {lookup_values['daily']}",

@@ -30,6 +30,7 @@ from app.core.evaluation.run import (
     statuses_for,
     unusable_because,
 )
+from app.core.formatting import amount_text, format_number
 
 RANGE_POSITIONS = ("below", "within", "above", "outside")
 
@@ -260,7 +261,7 @@ class Limit(Node):
                 low,
                 high,
                 found.unit_canonical,
-                f"{self.operator} {self.shown:g} {self.unit}",
+                limit_words(self.operator, self.shown, found.unit_canonical, self.unit),
                 "rules.toml",
                 outcome=_outcome(answer, f"{self.operator} {self.shown:g} {self.unit}"),
             )
@@ -423,3 +424,14 @@ class NoResult(Node):
 
     def input_names(self) -> set[str]:
         return {self.name}
+
+
+_OPERATOR_WORDS = {">": "above", ">=": "at least", "<": "below", "<=": "at most"}
+
+
+def limit_words(operator: str, shown: float, unit: str, unit_label: str) -> str:
+    """A rule's cut-off in words: ``above 54%``, ``at least 6/10``, ``below 20 ng/mL``.
+
+    ``unit`` is the result's unit key (a ``{score}`` reads out of ten), ``unit_label``
+    the unit the cut-off is written in, as shown."""
+    return f"{_OPERATOR_WORDS[operator]} {amount_text(format_number(shown), unit, unit_label)}"

@@ -91,3 +91,51 @@ def test_a_dose_raise_note_reads_in_words(kb):
     assert raised, notes
     assert all(n.startswith("Anastrozole: dose raised on ") for n in raised), raised
     assert all(n.endswith("from 0.5 mg 2x/week to 1 mg 2x/week") for n in raised), raised
+
+
+# -- ranges a trace applies, as trace_range_text shows them ---------------------------
+
+
+def _ranges(chart: Chart, rule_id: str) -> list[str]:
+    from app.core.formatting import trace_range_text
+
+    result = chart.evaluate()
+    finding = next(f for f in (*result.findings, *result.checks) if f.rule_id == rule_id)
+    return [trace_range_text(r, chart.kb.unit_label) for r in finding.trace.ranges]
+
+
+def test_the_haematocrit_limit_reads_above_54_once(kb):
+    chart = Chart(kb, sex="male", age=50)
+    chart.trt()
+    chart.lab("hematocrit", 55.1, days_ago=5)
+    assert _ranges(chart, "hematocrit_above_54_on_trt") == ["above 54%"]
+
+
+def test_a_symptom_score_limit_reads_out_of_ten(kb):
+    chart = Chart(kb, sex="male", age=50)
+    chart.gel()
+    chart.lab("testosterone_total", 480)
+    chart.lab("symptom_fatigue", 7)
+    shown = _ranges(chart, "symptoms_persist_labs_on_target")
+    assert "at least 6/10" in shown, shown
+    assert not any("score (0-10)" in s or ">=" in s for s in shown), shown
+
+
+def test_a_symptom_score_in_the_trace_values_reads_out_of_ten(kb):
+    from app.core.formatting import used_value_text
+
+    chart = Chart(kb, sex="male", age=50)
+    chart.gel()
+    chart.lab("testosterone_total", 480)
+    chart.lab("symptom_fatigue", 7)
+    result = chart.evaluate()
+    finding = next(f for f in result.findings if f.rule_id == "symptoms_persist_labs_on_target")
+    fatigue = next(v for v in finding.trace.values if v.name == "fatigue")
+    assert used_value_text(fatigue, kb).startswith("7/10 on ")
+
+
+def test_an_upper_intake_level_reads_once(kb):
+    chart = Chart(kb, sex="female", age=50)
+    chart.on("magnesium", 500, "mg", 1, kind="supplement")
+    shown = _ranges(chart, "supplement_upper_limit")
+    assert shown == ["Adult tolerable upper intake level: at most 350 mg/day"], shown
