@@ -237,13 +237,24 @@ class ClinicSession:
         self.session.audit.sync_anchor()
 
     def lock(self, reason: str = "timeout") -> None:
-        """Auto-lock: audit it, then close the connection so the key leaves memory."""
+        """Auto-lock: audit it, then close the connection so the key leaves memory.
+
+        The session is locked even when the audit row cannot be written (a damaged
+        clinic, a full disk): a lock that stayed open because its own record failed
+        would let the next unlock through without a password.
+        """
         if self.session.locked:
             return
-        self.record_event(reason, "session")
-        self._clinic.detach()
-        self.session.key = None
-        self.session.locked = True
+        try:
+            self.record_event(reason, "session")
+        except Exception:  # the lock matters more than its audit row; say so in the log
+            log.warning(
+                "the %s lock could not be audited; locking all the same", reason, exc_info=True
+            )
+        finally:
+            self._clinic.detach()
+            self.session.key = None
+            self.session.locked = True
 
     def prove_password(self, password: str) -> bytes | None:
         """Check the signed-in user's password: the clinic key it unwraps from their key
@@ -261,9 +272,11 @@ class ClinicSession:
         return None
 
     def unlock(self, password: str) -> None:
-        """Sign the same user in again after a lock; a wrong password is audited."""
-        if not self.session.locked:
-            return
+        """Sign the same user in again after a lock; a wrong password is audited.
+
+        The password is checked even if the session is somehow not locked: an unlock
+        never opens for anyone but the user.
+        """
         user = self.session.user
         throttle = self.session.throttle
         path = self._clinic.path
@@ -287,6 +300,8 @@ class ClinicSession:
             if journal is not None:
                 journal.record(user.username, "wrong_password")
             raise SignInError("Wrong password.") from exc
+        if not self.session.locked:
+            return
         self._clinic.reattach(key)
         self.session.key = key
         self.session.locked = False

@@ -298,8 +298,8 @@ class IdleLock(QObject):
         """
         if jobs_running():
             return False
-        self.key_wait.stop()
         self._service.lock("timeout")
+        self.key_wait.stop()  # only once locked: until then an unlock comes back here
         return True
 
     def _say(self, text: str) -> None:

@@ -59,3 +59,40 @@ def test_a_job_writing_when_the_clinic_locks_is_kept(qtbot, window, monkeypatch)
     assert service.find_patient("MRN-7007") is not None
     actions = [row.action for row in service.session.audit.rows()]
     assert actions.index("create") < actions.index("timeout")
+
+
+def _refuse_writes(service, monkeypatch) -> None:
+    """The clinic takes no more writes (found damaged, or the disk full)."""
+    from app.store.database import DatabaseDamaged
+
+    def refuse(*_args, **_kwargs):
+        raise DatabaseDamaged("the clinic failed its integrity check")
+
+    monkeypatch.setattr(service, "record_event", refuse)
+
+
+def test_a_lock_whose_audit_row_cannot_be_written_still_wants_the_password(
+    qtbot, window, monkeypatch
+):
+    # The lock waited for a job; when it ended, the lock's own audit row failed. The
+    # session had stayed unlocked, and the next unlock let any password through.
+    main, service = window
+    release = threading.Event()
+    run_task(lambda _task: release.wait(10))
+    main.idle_lock.lock()
+    _refuse_writes(service, monkeypatch)
+    release.set()
+    qtbot.waitUntil(lambda: jobs_running() == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: service.session.locked, timeout=5_000)
+    assert main.idle_lock.unlock("not the password") is False
+    assert main.idle_lock.is_locked
+    monkeypatch.undo()
+    assert main.idle_lock.unlock(PASSWORD) is True
+
+
+def test_a_clinic_that_takes_no_writes_still_locks(qtbot, window, monkeypatch):
+    main, service = window
+    _refuse_writes(service, monkeypatch)
+    main.idle_lock.lock()
+    assert main.idle_lock.is_locked and service.session.locked
+    assert main.idle_lock.unlock("not the password") is False
