@@ -22,7 +22,7 @@ from app.core.validation import ValidationError
 from app.logsetup import configure_logging
 from app.paths import AppPaths, resolve_paths
 from app.store.database import ClinicDatabaseError
-from app.workstation import current_clinic, remember_clinic
+from app.workstation import current_clinic, remember_clinic, remembered_clinic
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,19 @@ def _with_service(runner: str):
 def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
     from app.cli_security import run_restore_command
 
-    # A data folder with no clinic yet (a replacement workstation) gets the backup as
-    # its clinic, in the usual place: that is what restoring into it means.
-    target = _clinic_path(args, paths) if args.clinic or current_clinic(paths) else paths.clinic_db
+    if args.clinic or current_clinic(paths):
+        target = _clinic_path(args, paths)
+    elif (remembered := remembered_clinic(paths)) is not None:
+        # Remembered but out of reach (a shared drive not connected): restoring a copy
+        # here would split the clinic in two, with this workstation on its own copy.
+        raise UserError(
+            f"This workstation's clinic {remembered} cannot be found: connect its drive, "
+            "or name the file to restore into with --clinic."
+        )
+    else:
+        # A data folder with no clinic yet (a replacement workstation) gets the backup
+        # as its clinic, in the usual place: that is what restoring into it means.
+        target = paths.clinic_db
     status = run_restore_command(target, args)
     if status == 0 and not args.clinic:
         remember_clinic(paths, target)

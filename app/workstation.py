@@ -19,14 +19,20 @@ def current_clinic(paths: AppPaths) -> Path | None:
     A clinic inside the data folder is remembered relative to it, so a copied or moved
     data folder (``--data-dir``) opens its own copy, never the original's.
     """
-    settings = _read(paths)
-    chosen = settings.get("clinic")
-    if chosen:
-        path = Path(chosen)
-        path = path if path.is_absolute() else paths.data_dir / path
-        if path.exists():
-            return path
+    path = remembered_clinic(paths)
+    if path is not None and path.exists():
+        return path
     return paths.clinic_db if paths.clinic_db.exists() else None
+
+
+def remembered_clinic(paths: AppPaths) -> Path | None:
+    """The clinic this workstation remembers, whether or not it can be reached now (a
+    clinic on a shared drive that is not connected is still this workstation's)."""
+    chosen = _read(paths).get("clinic")
+    if not chosen:
+        return None
+    path = Path(chosen)
+    return path if path.is_absolute() else paths.data_dir / path
 
 
 def remember_clinic(paths: AppPaths, clinic: Path) -> None:

@@ -199,3 +199,23 @@ def test_the_command_line_restores_into_a_data_folder_with_no_clinic_yet(
     listed, _ = capsys.readouterr()
     assert "there was no clinic file, so the backup is now the clinic" in listed
     assert "None" not in listed.split("restore", 1)[1].splitlines()[0]
+
+
+def test_a_restore_never_splits_a_clinic_whose_drive_is_not_connected(
+    backed_up, tmp_path, monkeypatch, capsys
+):
+    # The workstation remembers a clinic on a shared drive that is out of reach now:
+    # restoring into the data folder would leave this workstation on a copy of its own.
+    _, backup = backed_up
+    data = tmp_path / "workstation"
+    data.mkdir()
+    shared = tmp_path / "unmounted-share" / "clinic.db"
+    (data / "workstation.json").write_text(f'{{"clinic": "{shared}"}}')
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
+    code = main(
+        ["restore", str(backup), "--user", "ana", "--password-stdin", "--data-dir", str(data)]
+    )
+    _, err = capsys.readouterr()
+    assert code == 1 and f"clinic {shared} cannot be found" in err
+    assert not (data / "clinic.db").exists()
+    assert str(shared) in (data / "workstation.json").read_text()
