@@ -199,12 +199,28 @@ class PatientRepository:
         return found
 
     def by_name_and_birth_date(self, family: str, given: str, born: date) -> list[Patient]:
+        """Patients (archived too) with this family name, given name and date of birth.
+
+        Names compare as Unicode case-folded text: "MÜLLER" is "Müller" (SQLite's NOCASE
+        folds ASCII letters only). The full-text index, which folds case and accents,
+        gives the candidates; each is then compared exactly.
+        """
+        family, given = family.strip(), given.strip()
+        query = fts_query(f"{family} {given}")
+        if query is None:
+            return []
         rows = self._conn.execute(
-            f"SELECT {self._COLUMNS} FROM patients WHERE family_name = ? COLLATE NOCASE "
-            "AND given_name = ? COLLATE NOCASE AND date_of_birth = ?",
-            (family.strip(), given.strip(), born.isoformat()),
-        ).fetchall()
-        return [_patient_from_row(r) for r in rows]
+            f"SELECT {self._COLUMNS} FROM patients WHERE date_of_birth = ? AND id IN "
+            "(SELECT rowid FROM patients_fts WHERE patients_fts MATCH ?)",
+            (born.isoformat(), query),
+        )
+        wanted = (family.casefold(), given.casefold())
+        return [
+            patient
+            for patient in map(_patient_from_row, rows)
+            if (patient.family_name.strip().casefold(), patient.given_name.strip().casefold())
+            == wanted
+        ]
 
     def summaries(self, patient_ids: Iterable[int]) -> dict[int, PatientSummary]:
         """The patients with these ids, archived ones too; ids with no patient are left out."""

@@ -162,3 +162,16 @@ def test_namesakes_finds_the_same_name_and_birth_date_under_any_mrn(service, pat
     assert [p.mrn for p in found] == [patient.mrn]
     assert service.namesakes("Okafor", "Samir", patient.date_of_birth, except_id=patient.id) == []
     assert service.namesakes("Okafor", "Samir", date(1975, 6, 15)) == []
+
+
+def test_namesakes_fold_case_beyond_ascii(service):
+    # SQLite's NOCASE folds ASCII only: "MÜLLER, JÖRG" was a new person beside "Müller, Jörg".
+    kept = service.create_patient(
+        make_patient(
+            mrn="M-1", family_name="Müller", given_name="Jörg", date_of_birth=date(1970, 2, 3)
+        )
+    )
+    found = service.namesakes("MÜLLER", "JÖRG", date(1970, 2, 3))
+    assert [p.id for p in found] == [kept.id]
+    # Accents still tell names apart: the index folds them, the comparison does not.
+    assert service.namesakes("Muller", "Jorg", date(1970, 2, 3)) == []
