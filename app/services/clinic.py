@@ -509,6 +509,9 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         errors, parsed, unit = self._typed_result_check(
             self.get_patient(obs.patient_id), obs.analyte_key, value_text, unit, obs.collected_at
         )
+        # A correction keeps the result's collection time: a birth date edited since, or
+        # a stored time the checks now find odd, must not make its number uncorrectable.
+        errors.pop("collected_at", None)
         if unit == obs.unit and unit:
             # The unit the result was stored with (an import keeps a unit it does not
             # know, unconverted): correcting the number leaves that as it was. Only a

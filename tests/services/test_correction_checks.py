@@ -71,3 +71,15 @@ def test_an_imported_result_in_an_unknown_unit_can_still_have_its_number_correct
     with pytest.raises(ValidationError) as caught:
         service.correct_result(stored.id, "85", "mg/dL-y", "transcription error")
     assert "is recorded in µg/dL" in caught.value.errors["unit"]
+
+
+def test_a_result_drawn_before_a_corrected_birth_date_can_still_be_corrected(
+    service, patient, result
+):
+    # The birth date was corrected to after the draw; the result's number is still fixable.
+    from dataclasses import replace
+    from datetime import date
+
+    service.update_patient(replace(patient, date_of_birth=date(2026, 6, 15)))
+    updated = service.correct_result(result.id, "612", "ng/dL", "transcription error")
+    assert updated.value == 612 and updated.collected_at == result.collected_at
