@@ -254,9 +254,17 @@ class AdminService:
         text = text.strip()
         exact = self._service.patients_repo.by_mrn(text)
         if exact is not None:
-            return self._service.patients_repo.summaries({exact.id})[exact.id]
-        found = self._service.patients_repo.search(
-            text, limit=_NAMED_CHOICES + 1, include_archived=True
+            found = [self._service.patients_repo.summaries({exact.id})[exact.id]]
+        else:
+            found = self._service.patients_repo.search(
+                text, limit=_NAMED_CHOICES + 1, include_archived=True
+            )
+        # A search of the patients, as the patient list's is (security.md B1).
+        self._service.record_event(
+            "query",
+            "demographics",
+            found[0].id if len(found) == 1 else None,
+            detail=f"audit trail filter {text!r}: {len(found)} matched",
         )
         if len(found) == 1:
             return found[0]
@@ -269,7 +277,10 @@ class AdminService:
     def audit_rows(self, **filters) -> list[AuditRow]:
         self._session.require(roles.AUDIT_VIEW, "audit")
         rows = self._session.audit.rows(**filters)
-        self._service.record_event("read", "audit", detail=f"{len(rows)} audit rows viewed")
+        # Reading one patient's trail is an access to that patient's record: name them.
+        self._service.record_event(
+            "read", "audit", filters.get("patient_id"), detail=f"{len(rows)} audit rows viewed"
+        )
         return rows
 
     def verify_audit(self):

@@ -38,3 +38,23 @@ def test_events_of_a_patient_a_restore_took_away_are_not_shown_as_the_next_patie
     assert "MRN-1001" in shown.values()
     dialog.close()
     service.close()
+
+
+def test_filtering_the_trail_by_a_patient_is_itself_audited_against_them(qtbot, tmp_path, kb):
+    from app.services.admin import AdminService
+    from tests.conftest import create_encrypted_clinic
+
+    service = create_encrypted_clinic(tmp_path / "clinic.db", kb)
+    (patient,) = service.search_patients("")
+    admin = AdminService(service)
+    found = admin.audited_patient(patient.family_name)
+    admin.audit_rows(patient_id=found.id)
+    events = [
+        (row.action, row.category, row.patient_id)
+        for row in service.session.audit.rows()
+        if row.category in ("demographics", "audit")
+    ]
+    # The search names who it found, and reading their trail names them too.
+    assert ("query", "demographics", patient.id) in events
+    assert ("read", "audit", patient.id) in events
+    service.close()
