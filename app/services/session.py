@@ -241,8 +241,22 @@ def audit_journaled_failures(
     trail: they could not be written when they happened (no key, or the clinic locked).
     Entries already audited are skipped. Returns those written: the caller clears the
     journal once its own event is recorded, or marks them audited if it fails."""
-    written = [failure for failure in journal.entries() if not failure.audited]
-    for failure in written:
+    waiting = [failure for failure in journal.entries() if not failure.audited]
+    # A run that stopped between auditing them and marking or clearing the journal
+    # left them there: each failure's row names its time, so none is written twice.
+    since = min((failure.at for failure in waiting), default=None)
+    already = (
+        {
+            (row.username, row.detail)
+            for row in audit.rows(since=since, action="signin", outcome="failure")
+        }
+        if since is not None
+        else set()
+    )
+    for failure in waiting:
+        detail = f"{failure.reason} at {failure.at.isoformat()}"
+        if (failure.username, detail) in already:
+            continue
         known = users.by_username(failure.username)
         audit.append(
             known.id if known else None,
@@ -250,9 +264,9 @@ def audit_journaled_failures(
             "signin",
             "session",
             outcome="failure",
-            detail=f"{failure.reason} at {failure.at.isoformat()}",
+            detail=detail,
         )
-    return written
+    return waiting
 
 
 def _finish_sign_in(

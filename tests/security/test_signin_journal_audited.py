@@ -64,3 +64,22 @@ def test_marking_keeps_an_entry_journaled_meanwhile_unaudited(tmp_path):
         ("later", False),
     ]
     assert journal.locked_until("ghost") is None  # one failure: no lock, but still counted
+
+
+def test_a_run_that_stopped_before_marking_does_not_audit_them_twice(tmp_path, kb):
+    # Audited, then the process ended before the journal was marked or cleared.
+    from app.services.session import audit_journaled_failures
+    from app.store.users import UserRepository
+
+    path = tmp_path / "clinic.db"
+    demo = ClinicService.create(path, name="Plain", demo=True, knowledge=kb)
+    AdminService(demo).add_user("ben", "clinician", PASSWORD)
+    journal = FailureJournal(journal_path_for(path))
+    journal.record("ghost", "wrong_password")
+    audit_journaled_failures(demo.session.audit, UserRepository(demo.database), journal)
+    demo.close()
+    service = ClinicService.sign_in(path, "ben", PASSWORD, params=cheap_params(), knowledge=kb)
+    try:
+        assert len(_journaled_rows(service, "ghost")) == 1
+    finally:
+        service.close()
