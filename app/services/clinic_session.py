@@ -8,6 +8,7 @@ session's lock), kept apart from the clinical methods.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,6 +70,8 @@ class ClinicSession:
         self.session = session
         self._today = today
         self._knowledge = knowledge
+        # The start-up warm-up loads it on a thread while the user may open a patient.
+        self._knowledge_loading = threading.Lock()
         self.patients_repo = PatientRepository(clinic)
         self.regimen_repo = RegimenRepository(clinic)
         self.observations_repo = ObservationRepository(clinic)
@@ -348,9 +351,11 @@ class ClinicSession:
     def knowledge(self):
         """The knowledge base, loaded on first use (start-up does not pay for it)."""
         if self._knowledge is None:
-            from app.core.knowledge import load_knowledge
+            with self._knowledge_loading:  # one load, whichever thread asks first
+                if self._knowledge is None:
+                    from app.core.knowledge import load_knowledge
 
-            self._knowledge = load_knowledge()
+                    self._knowledge = load_knowledge()
         return self._knowledge
 
     def today(self) -> date:
