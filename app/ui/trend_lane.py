@@ -18,6 +18,7 @@ from app.ui.trend_dates import apart, date_zoom_levels, tidy_tick_text
 
 LEFT_AXIS_WIDTH = 70
 TITLE_HEIGHT = 24
+TITLE_LEFT_MARGIN = 4  # above a lane whose title sits in its value axis's column
 TITLE_POINTS = 10
 TITLE_COLOUR = "#666666"
 GRID_ALPHA = 38  # of 255: the grid reads as a guide, not as data
@@ -102,8 +103,11 @@ class LaneTitle(QGraphicsSimpleTextItem):
 class TrendLane(pg.GraphicsWidget):
     """A view box with a value axis on the left, dates below and a title above."""
 
-    def __init__(self, parent=None, *, show_values: bool = True):
+    def __init__(self, parent=None, *, show_values: bool = True, title_left: bool = False):
         super().__init__(parent)
+        # A title in the value axis's column (the protocol lane's) saves a lane the
+        # height of a title row.
+        self.title_left = title_left
         self.vb = pg.ViewBox(enableMenu=False, defaultPadding=0)
         self.vb.setMouseEnabled(x=True, y=False)
         # Ranges come from the series bounds; no lane measures its items.
@@ -125,7 +129,7 @@ class TrendLane(pg.GraphicsWidget):
             self.axes["left"].setPen(pg.mkPen(None))
         layout = QGraphicsGridLayout()
         # The title sits in the top margin, outside the grid.
-        layout.setContentsMargins(1, TITLE_HEIGHT, 1, 1)
+        layout.setContentsMargins(1, TITLE_LEFT_MARGIN if title_left else TITLE_HEIGHT, 1, 1)
         layout.setHorizontalSpacing(0)
         layout.setVerticalSpacing(0)
         layout.addItem(self.axes["left"], 0, 0)
@@ -154,6 +158,9 @@ class TrendLane(pg.GraphicsWidget):
     def _place_title(self) -> None:
         """Centre the title over the view box, in the top margin."""
         box = self.titleLabel.boundingRect()
+        if self.title_left:
+            self.titleLabel.setPos(2, TITLE_LEFT_MARGIN)
+            return
         centre = LEFT_AXIS_WIDTH + (self.size().width() - LEFT_AXIS_WIDTH) / 2
         self.titleLabel.setPos(
             max(0.0, centre - box.width() / 2), (TITLE_HEIGHT - box.height()) / 2

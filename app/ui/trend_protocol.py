@@ -8,7 +8,15 @@ Its view follows the lab lanes' dates (and panning it pans them).
 A step's label sits at the left of the part of its bar that is on screen and is
 elided to that part's width: it never starts off the left edge ("…ne cypionate"),
 never runs into the next step's label, and a step too narrow for a word shows none
-(its bar's tooltip still names it).
+(its bar's tooltip still names it). A first step too short for its words, with empty
+lane before it, prints them whole just before the bar ("Zinc 25 mg oral daily", not
+"Zin…").
+
+The lane's height is capped so the lab lanes keep the room: its title sits in the
+value axis's column, four rows or more are drawn compact, and at most
+``MAX_SHOWN_ROWS`` rows show at once, a scroll bar in that column bringing the rest
+(six substances took 40 % of a 1400 x 860 window). Dose-change lines closer than a
+few pixels share one (``app.ui.trend_changes.group_dose_lines``).
 """
 
 from __future__ import annotations
@@ -19,11 +27,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QColor, QFontMetricsF
-from PySide6.QtWidgets import QScrollArea, QWidget
+from PySide6.QtWidgets import QScrollArea, QScrollBar, QWidget
 
 from app.core.chart_palette import DOSE_CHANGE_COLOUR
 from app.core.series import RegimenLane, RegimenStep, TrendSeries
-from app.ui.trend_lane import TITLE_HEIGHT, TrendLane, timestamp
+from app.ui.trend_changes import group_dose_lines
+from app.ui.trend_lane import LEFT_AXIS_WIDTH, TITLE_LEFT_MARGIN, TrendLane, timestamp
 
 STEADY_BRUSH = QColor(240, 170, 40, 70)
 BAR_BRUSHES = {
@@ -32,25 +41,39 @@ BAR_BRUSHES = {
     "supplement": QColor(150, 150, 150, 160),
 }
 REGIMEN_ROW_HEIGHT = 30
+COMPACT_ROW_HEIGHT = 21
+COMPACT_FROM = 4  # rows: this many or more are drawn compact
+MAX_SHOWN_ROWS = 4  # more rows than this scroll
 DATE_AXIS_HEIGHT = 30
+SCROLL_BAR_WIDTH = 12
+SCROLL_BAR_TOP = 24  # under the title, in the value axis's column
 LABEL_PADDING = 10  # the text item's document margins, and a little air
 MIN_LABEL_WIDTH = 28  # narrower than "Te…": no label at all
+BESIDE_GAP = 3.0  # pixels between a label printed before its bar and the bar
 
 
-def protocol_height(rows: int) -> int:
-    """Pixels the protocol lane needs to show ``rows`` substances in full."""
-    return TITLE_HEIGHT + rows * REGIMEN_ROW_HEIGHT + DATE_AXIS_HEIGHT + 4
+def row_height(rows: int) -> int:
+    """Pixels a row takes in a lane of ``rows`` substances."""
+    return COMPACT_ROW_HEIGHT if rows >= COMPACT_FROM else REGIMEN_ROW_HEIGHT
+
+
+def protocol_height(rows: int, *, every_row: bool = False) -> int:
+    """Pixels the protocol lane takes for ``rows`` substances (at most the rows it shows)."""
+    shown = rows if every_row else min(rows, MAX_SHOWN_ROWS)
+    return TITLE_LEFT_MARGIN + shown * row_height(rows) + DATE_AXIS_HEIGHT + 4
 
 
 class StepLabel(pg.TextItem):
     """A step's label: the full text is kept; what is shown fits the step on screen."""
 
-    def __init__(self, text: str, start: float, end: float, y: float):
+    def __init__(self, text: str, start: float, end: float, y: float, *, first: bool = False):
         super().__init__(text, color="#222222", anchor=(0, 0.5))
         self.full_text = text
         self.start = start
         self.end = end
         self.row_y = y
+        self.first = first  # the lane is empty before a first step
+        self.beside = False  # printed before its bar, not on it
         self.setPos(start, y)
 
     def shown_text(self) -> str:
@@ -60,14 +83,26 @@ class StepLabel(pg.TextItem):
         """Place the label at the visible start of its step and elide it to the step."""
         start, end = max(self.start, left), min(self.end, right)
         room = (end - start) * pixels_per_second - LABEL_PADDING
+        metrics = QFontMetricsF(self.textItem.font())
+        whole = metrics.horizontalAdvance(self.full_text)
+        before = (self.start - left) * pixels_per_second - LABEL_PADDING - BESIDE_GAP
+        if self.first and whole > room and self.start < right and whole <= before:
+            # Too short a first step for its words, empty lane before it: print them
+            # whole, ending just before the bar.
+            self._show(self.full_text, self.start - BESIDE_GAP / pixels_per_second, beside=True)
+            return
         if room < MIN_LABEL_WIDTH:
             self.setVisible(False)
             return
-        metrics = QFontMetricsF(self.textItem.font())
-        text = metrics.elidedText(self.full_text, Qt.ElideRight, room)
+        self._show(metrics.elidedText(self.full_text, Qt.ElideRight, room), start, beside=False)
+
+    def _show(self, text: str, x: float, *, beside: bool) -> None:
         if text != self.textItem.toPlainText():
             self.setText(text)
-        self.setPos(start, self.row_y)
+        if beside != self.beside:
+            self.beside = beside
+            self.setAnchor((1 if beside else 0, 0.5))
+        self.setPos(x, self.row_y)
         self.setVisible(True)
 
 
@@ -87,6 +122,14 @@ class ProtocolView(pg.GraphicsLayoutWidget):
         self.items: dict = {}
         self._master: pg.ViewBox | None = None
         self._syncing = False
+        self._rows = 0
+        self.every_row = False
+        # Rows past MAX_SHOWN_ROWS: a scroll bar in the value axis's column brings them.
+        self.row_bar = QScrollBar(Qt.Vertical, self)
+        self.row_bar.setObjectName("protocol_rows")
+        self.row_bar.setVisible(False)
+        self.row_bar.valueChanged.connect(self._show_rows)
+        self.dose_clusters = None
         self.setVisible(False)
 
     # -- drawing -------------------------------------------------------------------
@@ -98,16 +141,19 @@ class ProtocolView(pg.GraphicsLayoutWidget):
         if not lanes:
             self.setVisible(False)
             return
-        lane = TrendLane(show_values=False)
+        lane = TrendLane(show_values=False, title_left=True)
         self.lane = lane
         lane.setTitle("Protocol", size="10pt")
         self.items = {"plot": lane, "bars": [], "labels": [], "markers": [], "steady": []}
         end = series.end or date.today()
+        self._rows = len(lanes)
         for index, regimen_lane in enumerate(lanes):
             self._row(lane, regimen_lane, len(lanes) - 1 - index, end)
-        lane.setYRange(-0.6, len(lanes) - 0.4, padding=0)
         self.ci.layout.addItem(lane, 0, 0)
-        self.setFixedHeight(protocol_height(len(lanes)))
+        self._fit_rows()
+        self.dose_clusters = group_dose_lines(
+            lane.getViewBox(), self.items["markers"], DOSE_CHANGE_COLOUR, Qt.SolidLine
+        )
         if x_range is not None:
             lane.setXRange(*x_range, padding=0)
         view = lane.getViewBox()
@@ -117,6 +163,47 @@ class ProtocolView(pg.GraphicsLayoutWidget):
         self.ci.layout.activate()
         view.updateMatrix()
         self.fit_labels()
+
+    def _fit_rows(self) -> None:
+        """Height and rows shown: every row, or ``MAX_SHOWN_ROWS`` and a scroll bar."""
+        rows = self._rows
+        scrolls = rows > MAX_SHOWN_ROWS and not self.every_row
+        self.setFixedHeight(protocol_height(rows, every_row=self.every_row))
+        self.row_bar.blockSignals(True)
+        self.row_bar.setRange(0, rows - MAX_SHOWN_ROWS if scrolls else 0)
+        self.row_bar.setPageStep(MAX_SHOWN_ROWS)
+        self.row_bar.setValue(0)
+        self.row_bar.blockSignals(False)
+        height = (MAX_SHOWN_ROWS * row_height(rows)) + TITLE_LEFT_MARGIN - SCROLL_BAR_TOP
+        self.row_bar.setGeometry(
+            LEFT_AXIS_WIDTH - SCROLL_BAR_WIDTH - 2, SCROLL_BAR_TOP, SCROLL_BAR_WIDTH, height
+        )
+        self.row_bar.setVisible(scrolls)
+        self._show_rows(0)
+
+    def _show_rows(self, first: int) -> None:
+        """Show rows ``first`` .. ``first + MAX_SHOWN_ROWS`` (all rows if they fit)."""
+        if self.lane is None:
+            return
+        rows = self._rows
+        shown = rows if self.every_row else min(rows, MAX_SHOWN_ROWS)
+        top = rows - 1 - first  # rows are drawn top down from y = rows - 1
+        self.lane.setYRange(top - shown + 1 - 0.6, top + 0.6, padding=0)
+
+    def show_every_row(self, every: bool) -> None:
+        """Show every row at once (an export draws them all), or cap them again."""
+        if every != self.every_row:
+            self.every_row = every
+            if self.lane is not None:
+                self._fit_rows()
+                self.ci.layout.activate()
+
+    def shown_rows(self) -> list[str]:
+        """The substances whose rows are on screen, top down."""
+        if self.lane is None:
+            return []
+        low, high = self.lane.getViewBox().viewRange()[1]
+        return [lane.label for lane, bars in self.items["bars"] if low < bars.opts["y"][0] < high]
 
     def clear_lane(self) -> None:
         if self.lane is not None:
@@ -131,7 +218,7 @@ class ProtocolView(pg.GraphicsLayoutWidget):
         x0 = np.array([timestamp(s.start) for s in lane.steps], dtype=float)
         x1 = np.array([timestamp(s.end or max(end, s.start)) for s in lane.steps], dtype=float)
         bars = pg.BarGraphItem(
-            x0=x0, width=x1 - x0, y=np.full(len(x0), y), height=0.6, brush=brush, pen="w"
+            x0=x0, width=x1 - x0, y=np.full(len(x0), y), height=0.7, brush=brush, pen="w"
         )
         bars.setToolTip("\n".join(f"{s.start:%Y-%m-%d}: {s.change_label}" for s in lane.steps))
         plot.addItem(bars)
@@ -140,7 +227,7 @@ class ProtocolView(pg.GraphicsLayoutWidget):
             text = step.dose_label if number == 0 else step.change_label
             # A label ends where its step does, or where the next step's begins.
             stop = x1[number] if number + 1 == len(x0) else min(x1[number], x0[number + 1])
-            label = StepLabel(text, x0[number], stop, y)
+            label = StepLabel(text, x0[number], stop, y, first=number == 0)
             label.setToolTip(f"{step.dose_label}\n{step.change_label}")
             plot.addItem(label, ignoreBounds=True)
             self.items["labels"].append((step, label))

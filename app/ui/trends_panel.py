@@ -348,14 +348,20 @@ class TrendsPanel(QWidget):
     def export(self, path: str) -> None:
         """Write the chart to ``path`` (.png or .svg)."""
         self.chart.build_all()  # lanes not scrolled to yet are built only now
-        # The lab lanes' scene, then the protocol lane's under it (two widgets on screen).
+        # The lab lanes' scene, then the protocol lane's under it (two widgets on screen),
+        # every protocol row of it (on screen, rows past four scroll).
         views = [self.chart]
-        if self.chart.protocol.lane is not None:
-            views.append(self.chart.protocol)
-        if str(path).lower().endswith(".svg"):
-            self._export_svg(str(path), views)
-        else:
-            self._export_png(str(path), views)
+        protocol = self.chart.protocol
+        if protocol.lane is not None:
+            views.append(protocol)
+        protocol.show_every_row(True)
+        try:
+            if str(path).lower().endswith(".svg"):
+                self._export_svg(str(path), views)
+            else:
+                self._export_png(str(path), views)
+        finally:
+            protocol.show_every_row(False)
         self._service.record_event("export", "chart", self.patient_id, detail="trend chart")
 
     @staticmethod
