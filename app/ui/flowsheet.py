@@ -1,6 +1,7 @@
 """The flowsheet: the same ``TrendSeries`` as the chart, as a table.
 
-Analytes are rows and collection dates columns (oldest left). A cell shows the
+Analytes are rows and collection dates columns (oldest left); the names' column
+is at most ``NAME_COLUMN_MAX`` pixels wide, a longer name elided (whole on hover). A cell shows the
 value as the lab reported it (``<0.1`` stays ``<0.1``), in the chart's status
 colour; an excluded result is grey and struck through. Several results of one
 analyte on one day share a cell.
@@ -30,6 +31,9 @@ from app.ui.table_model import Index, RowsTableModel
 from app.ui.trend_colours import EXCLUDED_COLOUR, status_colour
 
 OBSERVATION_ROLE = Qt.UserRole
+# The analyte-name column's widest: names past it are elided (whole on hover). Its
+# ~400 px names left room for two or three dates.
+NAME_COLUMN_MAX = 220
 
 
 class FlowsheetModel(RowsTableModel):
@@ -67,6 +71,9 @@ class FlowsheetModel(RowsTableModel):
         return 0 if parent.isValid() else len(self.days)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY):
+        if role == TOOLTIP and orientation == VERTICAL:
+            # The whole name, as the column may elide it.
+            return self.headerData(section, orientation, DISPLAY)
         if role != DISPLAY:
             return None
         if orientation == HORIZONTAL and 0 <= section < len(self.days):

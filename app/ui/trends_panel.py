@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services import series as trends
-from app.ui.flowsheet import OBSERVATION_ROLE, FlowsheetModel
+from app.ui.flowsheet import NAME_COLUMN_MAX, OBSERVATION_ROLE, FlowsheetModel
 from app.ui.result_record_dialog import ResultRecordDialog
 from app.ui.trend_chart import TrendChart
 from app.ui.trend_key import chart_key_html
@@ -115,6 +115,8 @@ class TrendsPanel(QWidget):
         self.flowsheet.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.flowsheet.horizontalHeader().setDefaultSectionSize(96)
         self.flowsheet.verticalHeader().setDefaultSectionSize(24)
+        self.flowsheet.verticalHeader().setMaximumWidth(NAME_COLUMN_MAX)
+        self.flowsheet.setTextElideMode(Qt.ElideRight)
         self.key = QLabel(chart_key_html(), objectName="trend_key", wordWrap=True)
         self.key.setTextFormat(Qt.RichText)
         self.key.setStyleSheet("color: #444; font-size: 9pt;")
