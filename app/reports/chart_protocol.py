@@ -3,29 +3,32 @@
 One row per substance of the series' regimen lanes: its whole name on the left
 (wrapped when long) and a labelled bar per dose step, on the same dates as the
 analyte charts under it (``app.reports.chart_scale``), so the dose history is read
-beside the results it explains.
+beside the results it explains. The lane spans the page while the charts under it
+are half as wide, so it has a date axis of its own (the charts' dates and tick
+labels): a reader places a dose change in time without lining it up by eye.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Drawing, Line, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.core.series import RegimenLane, TrendSeries
-from app.reports.chart_scale import GUTTER_SHARE, Scale, chart_span
+from app.reports.chart_scale import GUTTER_SHARE, Scale, chart_span, date_ticks
 from app.reports.fonts import BOLD, REGULAR
-from app.reports.styles import INK
+from app.reports.styles import INK, MUTED
 
 LANE_ROW = 6.5 * mm
 LANE_FONT = 6.5
 LANE_LEADING = 7.5  # a wrapped substance name, line to line
 LANE_NAME_SHARE = 0.3  # the most of the width the lane's names may take
 MAX_LANES = 6
+AXIS_HEIGHT = 10.0  # the lane's own date axis, under its rows
 STEP_FILLS = (colors.HexColor("#dbe7fb"), colors.HexColor("#b9d0f6"))
 
 
@@ -46,10 +49,11 @@ def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: floa
     gutter = min(max(width * GUTTER_SHARE, longest + 8), width * LANE_NAME_SHARE)
     names = [simpleSplit(lane.label, REGULAR, LANE_FONT, gutter - 6) for lane in lanes]
     rows = [max(LANE_ROW, LANE_LEADING * len(lines) + 3) for lines in names]
-    height = 10 + sum(rows)
+    height = 10 + sum(rows) + AXIS_HEIGHT
     drawing = Drawing(width, height)
     span_start, span_end = chart_span(series)
-    scale = Scale(gutter, width - 4, 0, 1, span_start, span_end, 0, 1)
+    scale = Scale(gutter, width - 4, AXIS_HEIGHT, 1, span_start, span_end, 0, 1)
+    _date_axis(drawing, scale)
     drawing.add(String(0, height - 7, "Protocol", fontName=BOLD, fontSize=8, fillColor=INK))
     top = height - 10
     for lane, lines, row_height in zip(lanes, names, rows, strict=True):
@@ -85,6 +89,19 @@ def protocol_lane(series: TrendSeries, lanes: Sequence[RegimenLane], width: floa
                 )  # fmt: skip
         top -= row_height
     return drawing
+
+
+def _date_axis(drawing: Drawing, scale: Scale) -> None:
+    """A line under the rows with the analyte charts' date ticks and labels."""
+    y = scale.y0
+    drawing.add(Line(scale.x0, y, scale.x1, y, strokeColor=MUTED, strokeWidth=0.5))
+    for day, text in date_ticks(scale.start, scale.end):
+        x = scale.x(day)
+        drawing.add(Line(x, y, x, y - 2, strokeColor=MUTED, strokeWidth=0.5))
+        drawing.add(
+            String(x, y - 8, text, fontName=REGULAR, fontSize=6, fillColor=MUTED,
+                   textAnchor="middle")
+        )  # fmt: skip
 
 
 def _step_text(label: str, dose_label: str) -> str:

@@ -16,6 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from app.core.models import RegimenItem
 from app.core.series import RegimenLane, RegimenStep, TrendSeries
 from app.reports import render_pdf
+from app.reports.chart_scale import chart_span, date_ticks
 from app.reports.charts import (
     KEY_INDENT,
     KEY_SIZE,
@@ -133,5 +134,7 @@ def test_protocol_lane_names_are_whole_and_a_long_one_wraps():
     lane = protocol_lane(series, lanes, 493.0)
     texts = [s.text for s in _strings(lane)]
     assert "Micronized progesterone" in texts
-    wrapped = [t for t in texts if t not in ("Protocol", "Micronized progesterone", "3 mg daily")]
+    ticks = {text for _day, text in date_ticks(*chart_span(series))}  # the lane's date axis
+    named = ("Protocol", "Micronized progesterone", "3 mg daily")
+    wrapped = [t for t in texts if t not in named and t not in ticks]
     assert " ".join(wrapped) == long_name
