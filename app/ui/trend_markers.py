@@ -34,7 +34,7 @@ HOVER_SIZE = 13
 SMALL_FILLED_SIZE = 5
 SMALL_OPEN_SIZE = 7
 FULL_SPACING = 8.0  # pixels between results in view: full-size markers from here
-SMALL_SPACING = 3.0  # closer than this, only results out of range keep a marker
+SMALL_SPACING = 2.0  # closer than this, only results out of range keep a marker
 FLAGGED = ("low", "high")
 CLEAR = QBrush(QColor(255, 255, 255, 0))
 
