@@ -50,6 +50,7 @@ from app.core.chart_palette import (
     TREND_LINE_COLOUR,
     over_white,
 )
+from app.core.marker_density import FLAGGED_ONLY, FULL, MARKED_WHEN_CROWDED, marker_tier
 from app.core.report_data import ReportData
 from app.core.series import AnalyteSeries, Band, TrendSeries, is_limit, limit_bound, limit_label
 from app.reports.chart_protocol import MAX_LANES, protocol_lane, visible_steps
@@ -81,6 +82,12 @@ KEY_SIZE = 6.0
 KEY_LEADING = 7.2  # a band's key line to line
 KEY_INDENT = 10.0  # the key's text starts after its swatch
 POINT_RADIUS = 2.1
+SMALL_POINT_RADIUS = 1.2
+# Points between results (core.marker_density): each marked at full size from a
+# marker's width apart, smaller while small markers do not overlap, and closer than
+# that only the low and high ones.
+FULL_SPACING = 2 * POINT_RADIUS + 0.5
+SMALL_SPACING = 2 * SMALL_POINT_RADIUS
 NOTE_SIZE = 6.5
 NOTE_LEADING = 7.5  # a chart note wrapped under its title, line to line
 JUDGED = ("low", "normal", "high")  # statuses a reference range gave; others draw grey
@@ -228,6 +235,11 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
         notes.append(analyte.inputs_note)
     if analyte.unplotted:
         notes.append(f"{analyte.unplotted} result(s) without a number not drawn")
+    first, last = chart_span(series)
+    shown = sum(first <= p.collected_at.date() <= last for p in analyte.points)
+    tier = marker_tier(width * (1 - GUTTER_SHARE) - 4, shown, FULL_SPACING, SMALL_SPACING)
+    if tier == FLAGGED_ONLY:
+        notes.append("results too close to mark each: the line shows them, low and high marked")
     note = "; ".join(notes)
     # Beside the title when it fits there, else wrapped under it: never past the page.
     beside = stringWidth(title, BOLD, 8) + 12 + stringWidth(note, REGULAR, NOTE_SIZE) <= width
@@ -239,7 +251,6 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
     gutter = width * GUTTER_SHARE
     low, high = _value_range(analyte)
     ticks = _nice_ticks(low, high)
-    first, last = chart_span(series)
     scale = Scale(
         x0=gutter,
         x1=width - 4,
@@ -276,7 +287,7 @@ def analyte_chart(series: TrendSeries, analyte: AnalyteSeries, width: float) -> 
     _bands(drawing, analyte, scale)
     _axes(drawing, scale, ticks)
     _limits(drawing, analyte, scale)  # over the grid, which may run along the same value
-    _points(drawing, analyte, scale)
+    _points(drawing, analyte, scale, tier)
     return drawing
 
 
@@ -401,7 +412,7 @@ def _axes(drawing: Drawing, scale: Scale, ticks: Sequence[float]) -> None:
         )  # fmt: skip
 
 
-def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
+def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale, tier: str = FULL) -> None:
     plotted = analyte.points
     line = [p for p in plotted if not p.censored and not p.excluded]
     if len(line) > 1:
@@ -409,15 +420,16 @@ def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale) -> None:
         for p in line:
             coordinates += [scale.x(p.collected_at.date()), scale.y(p.value)]
         drawing.add(PolyLine(coordinates, strokeColor=LINE, strokeWidth=0.9))
+    radius = POINT_RADIUS if tier == FULL else SMALL_POINT_RADIUS
     for p in plotted:
+        if tier == FLAGGED_ONLY and p.status not in MARKED_WHEN_CROWDED:
+            continue
         x, y = scale.x(p.collected_at.date()), scale.y(p.value)
         colour = FADED if p.excluded else STATUS.get(p.status, STATUS["unknown"])
         if p.censored:
             drawing.add(censored_marker(x, y, p.comparator, colour))
         else:
-            drawing.add(
-                Circle(x, y, POINT_RADIUS, fillColor=colour, strokeColor=colour, strokeWidth=0.5)
-            )
+            drawing.add(Circle(x, y, radius, fillColor=colour, strokeColor=colour, strokeWidth=0.5))
 
 
 def censored_marker(x: float, y: float, comparator: str | None, colour) -> Polygon:

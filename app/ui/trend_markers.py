@@ -22,6 +22,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QBrush, QColor, QPen
 
+from app.core.marker_density import FLAGGED_ONLY, FULL, MARKED_WHEN_CROWDED, marker_tier
 from app.core.series import SeriesPoint
 from app.ui.trend_colours import status_colour
 
@@ -35,7 +36,6 @@ SMALL_FILLED_SIZE = 5
 SMALL_OPEN_SIZE = 7
 FULL_SPACING = 8.0  # pixels between results in view: full-size markers from here
 SMALL_SPACING = 2.0  # closer than this, only results out of range keep a marker
-FLAGGED = ("low", "high")
 CLEAR = QBrush(QColor(255, 255, 255, 0))
 
 
@@ -143,20 +143,14 @@ class ViewClippedMarkers:
 
     def add(self, scatter: pg.ScatterPlotItem, arrays: MarkerArrays) -> None:
         flagged = np.fromiter(
-            (i for i, p in enumerate(arrays.data) if p.status in FLAGGED), dtype=int
+            (i for i, p in enumerate(arrays.data) if p.status in MARKED_WHEN_CROWDED), dtype=int
         )
         self._sets.append((scatter, arrays, flagged))
 
     def _tier(self, in_view: int) -> str:
-        width = self.view.width()
         if in_view > MAX_MARKERS_IN_VIEW:
-            return "flagged"
-        if width <= 0 or in_view <= 1:
-            return "full"  # not laid out yet, or nothing to crowd
-        spacing = width / in_view
-        if spacing >= FULL_SPACING:
-            return "full"
-        return "small" if spacing >= SMALL_SPACING else "flagged"
+            return FLAGGED_ONLY
+        return marker_tier(self.view.width(), in_view, FULL_SPACING, SMALL_SPACING)
 
     def update(self, *_args) -> None:
         low, high = self.view.viewRange()[0]
@@ -181,8 +175,8 @@ class ViewClippedMarkers:
             if self._shown.get(index) == state:
                 continue
             self._shown[index] = state
-            size = arrays.size if tier == "full" else small_size(arrays.size)
-            if tier != "flagged":
+            size = arrays.size if tier == FULL else small_size(arrays.size)
+            if tier != FLAGGED_ONLY:
                 show_markers(scatter, arrays, slice(*window), size)
                 continue
             chosen = flagged[(flagged >= window[0]) & (flagged < window[1])]
@@ -190,7 +184,7 @@ class ViewClippedMarkers:
                 scatter.clear()
             else:
                 show_markers(scatter, arrays, chosen, size)
-        thinned = tier == "flagged"
+        thinned = tier == FLAGGED_ONLY
         if thinned != self.thinned:
             self.thinned = thinned
             if self.on_thinned:
