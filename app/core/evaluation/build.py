@@ -357,6 +357,7 @@ def outlined_finding(
     in_full: Callable[[], Finding],
     next_step: str | None = None,
     citations: Sequence[str] = (),
+    evidence_grade: str | None = None,
 ) -> Finding:
     """A condition rule's fired finding in outline: status, severity and components
     given now; texts, next step (unless given) and the trace's ranges and notes are
@@ -381,6 +382,7 @@ def outlined_finding(
         components=components,
         in_full=full,
         citations=citations,
+        evidence_grade=evidence_grade,
     )
 
 

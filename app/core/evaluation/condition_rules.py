@@ -34,8 +34,8 @@ from app.core.evaluation.gates import gate_active, gate_state
 from app.core.evaluation.judgement import range_position
 from app.core.evaluation.next_steps import next_step_for
 from app.core.evaluation.patient import PatientData
-from app.core.evaluation.rules_model import Rule, TimingAdjust
-from app.core.evaluation.run import RuleRun, applicable_components
+from app.core.evaluation.rules_model import DraftTarget, Rule, TimingAdjust
+from app.core.evaluation.run import RuleRun, applicable_components, protocol_target
 from app.core.evaluation.texts import render
 from app.core.evaluation.timing import DrawTiming
 from app.core.evaluation.verdicts import QuickRule
@@ -165,7 +165,7 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
     answer, causes = quick.answer(data, data.answers)
     gate = rule.gate
     masking = gate.masks if gate is not None and gate_active(data, gate.name) is True else ()
-    next_step, components, citations = None, [], ()
+    next_step, components, citations, draft = None, [], (), None
     if answer is True and "fired" not in masking:
         status = rule.status
         if status is None:  # judged from an input, by a run that records nothing
@@ -173,7 +173,8 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
             status = judged_status(data, run, rule.status_from)
         escalated = [step(data, data.answers)[0] is True for step in quick.escalations]
         adjust = _draw_timing(data, rule)[1] if rule.timing_input else None
-        severity = _fired_severity(rule, status, escalated, adjust)
+        draft = draft_target_of(data, rule)
+        severity = _capped(_fired_severity(rule, status, escalated, adjust), draft)
         components = applicable_components(data, rule.applies_to)
         chosen = next_step_for(rule, data.sex, components, data.kb.substances)
         next_step = chosen.text if chosen else rule.next_step
@@ -193,6 +194,7 @@ def _outlined(data: PatientData, rule: Rule, quick: QuickRule) -> Finding:
         in_full=lambda: _in_full(data, rule),
         next_step=next_step,
         citations=citations,
+        evidence_grade=draft.evidence_grade if draft is not None else None,
     )
 
 
@@ -297,7 +299,11 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
         notes.append(f"Injection timing: {timing.describe()}")
         if adjust is not None:
             pieces.append((adjust.note, run_state(run)))
-    severity = _fired_severity(rule, status, escalated, adjust)
+    draft = draft_target_of(data, rule)
+    if draft is not None:
+        pieces.append((draft.note, run_state(run)))
+        notes.append("The protocol target judged by is a draft in the knowledge base.")
+    severity = _capped(_fired_severity(rule, status, escalated, adjust), draft)
 
     def texts() -> tuple[str, str]:
         clinician = " ".join(
@@ -322,7 +328,28 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
         run=run,
         notes=notes,
         citations=chosen.citations if chosen else (),
+        evidence_grade=draft.evidence_grade if draft is not None else None,
     )
+
+
+def draft_target_of(data: PatientData, rule: Rule) -> DraftTarget | None:
+    """The rule's ``draft_target`` when an input it judges against a protocol target
+    (``target = ...``) meets a draft target band (numbers awaiting a primary source)."""
+    if rule.draft_target is None:
+        return None
+    for spec in rule.inputs.values():
+        if spec.target is not None:
+            found = protocol_target(data, spec)
+            if found is not None and found.draft:
+                return rule.draft_target
+    return None
+
+
+def _capped(severity: str, draft: DraftTarget | None) -> str:
+    """At most the draft cap when the target is a draft."""
+    if draft is not None and severity_rank(severity) > severity_rank(draft.severity):
+        return draft.severity
+    return severity
 
 
 def _fired_severity(

@@ -196,9 +196,11 @@ class InTarget(Node):
                 target.low,
                 target.high,
                 target.unit,
-                target.label,
+                f"{target.label} (draft: awaiting its primary source)"
+                if target.draft
+                else target.label,
                 target.citation,
-                target.evidence_grade,
+                "expert_opinion" if target.draft else target.evidence_grade,
                 _outcome(answer, self.position),
             )
         )

@@ -25,6 +25,7 @@ from app.core.evaluation.rules_model import (
     RULE_KINDS,
     WHEN_MISSING,
     Applicability,
+    DraftTarget,
     Escalation,
     Gate,
     GateUse,
@@ -43,7 +44,7 @@ _RULE_FIELDS = {
     "status", "status_from", "severity", "severity_by_status", "severity_unknown",
     "when_missing", "requires", "optional_inputs", "escalate", "gate", "timing",
     "clinician_text", "patient_text", "next_step", "rationale", "patient_rationale",
-    "evidence_grade", "citations", "params", "by_sex", "next_steps",
+    "evidence_grade", "citations", "params", "by_sex", "next_steps", "draft_target",
 }  # fmt: skip
 _TEXT_FIELDS = ("clinician_text", "patient_text", "next_step", "rationale", "patient_rationale")
 _KIND_NAMES = {
@@ -187,6 +188,7 @@ class RuleReader(SectionReader):
             fingerprint=fingerprint_of(raw),
             by_sex=MappingProxyType(by_sex),
             next_steps=next_steps,
+            draft_target=self._draft_target(raw.get("draft_target"), inputs, add),
             params=MappingProxyType(dict(raw.get("params", {}))),
             condition_text=condition.describe() if condition is not None else str(kind),
             silent_without_results=_silent_without_results(condition, when_missing),
@@ -195,6 +197,28 @@ class RuleReader(SectionReader):
             # Whitespace folded once here, so findings never carry TOML line breaks.
             **{name: " ".join(str(texts[name]).split()) for name in _TEXT_FIELDS},
         )
+
+    def _draft_target(self, raw: Any, inputs: dict, add: Any) -> DraftTarget | None:
+        """``draft_target = { severity, evidence_grade, note }``: validated. Only an input
+        judged against a protocol target (``target = ...``) can meet a draft target."""
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or set(raw) != {"severity", "evidence_grade", "note"}:
+            add("draft_target needs exactly 'severity', 'evidence_grade' and 'note'")
+            return None
+        if not any(spec.target for spec in inputs.values()):
+            add("draft_target needs an input with a protocol target (target = ...)")
+        grade = raw["evidence_grade"]
+        if grade not in EVIDENCE_GRADES or grade == "guideline":
+            add("draft_target.evidence_grade must be a grade other than 'guideline'")
+        note = " ".join(str(raw["note"]).split())
+        if not note:
+            add("draft_target.note is required text")
+        for base, field in placeholders(note):
+            if not (base in inputs and (field is None or field in INPUT_FIELDS)):
+                add(f"draft_target.note: unknown placeholder {{{base}}}")
+        severity = self._severity(raw["severity"], "draft_target.severity", add)
+        return DraftTarget(severity, str(grade), note)
 
     def _monitoring_params(self, params: Any, add: Any) -> None:
         for name in MONITORING_PARAMS:

@@ -60,6 +60,18 @@ class TimingAdjust:
 
 
 @dataclass(frozen=True, slots=True)
+class DraftTarget:
+    """What a rule does when the protocol target it judges by is a KB draft (its
+    numbers await a primary source): severity at most ``severity``, the finding's
+    evidence graded ``evidence_grade`` (never "guideline"), and ``note`` appended to
+    the clinician text."""
+
+    severity: str
+    evidence_grade: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
 class SexText:
     """What a rule adds for patients of one sex: a sentence that holds only for them
     (appended to the clinician text of a fired finding) and the sources it rests on."""
@@ -146,6 +158,8 @@ class Rule:
     by_sex: Mapping[str, SexText] = field(default_factory=dict)
     # Next steps for some patients only (``next_steps``), first match wins.
     next_steps: tuple[NextStep, ...] = ()
+    # What changes when the protocol target an input judges by is a draft (``draft_target``).
+    draft_target: DraftTarget | None = None
 
     def describe(self) -> str:
         """The condition read back in words, for the trace."""
