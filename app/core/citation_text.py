@@ -1,8 +1,9 @@
 """Citations as a clinician reads them, on screen and in print.
 
-``citation_text`` turns one knowledge-base citation into the words a reader cites
-(authors or body, title, year; never the knowledge base's own file names, paths or
-hashes). ``FindingSources`` numbers a finding's citations and says what each applied
+``citation_text`` builds the words a reader cites from a knowledge-base citation's
+fields (authors or body, title, source, year or access date, locator), in the style of
+a Vancouver reference; the maintainers' ``note`` is never printed, so no file name,
+path or hash reaches a reader. ``FindingSources`` numbers a finding's citations and says what each applied
 range rests on. ``band_source_text`` says what a chart's shaded range or limit rests
 on. The findings detail, the trend chart's tooltips, the clinician summary and the CLI
 all use these, so a citation key never reaches a reader.
@@ -27,35 +28,58 @@ RANGE_KIND_WORDS = {
     "schedule": "monitoring schedule",
 }
 RULES_FILE = "rules.toml"  # the source a rule's own cut-off, trend or baseline step names
-# Internal references a citation's text may carry for the knowledge base's maintainers:
-# a parenthesis naming the knowledge base's own files or a hash, and file names or paths.
-_INTERNAL_PAREN = re.compile(
-    r"\s*\((?=[^()]*(?:this knowledge base|shared/|lab-facts|\b[0-9a-f]{12,}\b|"
-    r"\.(?:toml|js|tsv|csv|md|py|json|txt)\b))[^()]*\)"
-)
-_FILE_NAME = re.compile(
-    r",?\s*(?<![\w/:])[\w.-]*(?:/[\w.-]+)*\.(?:toml|js|tsv|csv|md|py|json|txt)\b"
-)
+NOT_RECORDED = "not recorded"  # a year or access date the knowledge base does not know
 _IDENTIFIER = re.compile(r"^[a-z0-9_.-]+$")
 
 
 def citation_text(citation) -> str:
-    """A knowledge-base citation as a reader cites it: authors or body, title, year.
+    """A knowledge-base citation as a reader cites it, built from its fields.
 
-    ``citation`` is an ``app.core.knowledge.Citation``. Internal references the text
-    carries for the knowledge base's maintainers (its own file names, repository paths,
-    hashes) are left out. A seed document (a patient-education article the knowledge
-    base was drafted from) prints its title, says that it has no recorded author or year
-    and is not peer-reviewed, and keeps the sentence naming its own references.
+    ``citation`` is an ``app.core.knowledge.Citation``. Reads ``Authors; Body. Title.
+    Source. Year;locator.`` (a web page: ``Source, locator. Accessed 2026-12-07.``),
+    then ``Its reference list includes ...`` when the source's own references are
+    recorded (the seed articles). What the knowledge base does not know is said
+    ("No author recorded", "Year not recorded", "Access date not recorded"). The link
+    (``citation.link``) is not part of the text: callers print it beside it.
     """
-    text = _FILE_NAME.sub("", _INTERNAL_PAREN.sub("", citation.text))
-    text = re.sub(r"\s+([,.;:])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
-    if citation.kind != "seed":
-        return text
-    title, _, rest = text.partition(": ")
-    references = re.search(r"(?:^|\.\s)(Its .*)$", rest)
-    said = f"{title} (no author or year recorded; patient-facing, not peer-reviewed)."
-    return f"{said} {references.group(1)}" if references else said
+    people = (" ".join(part.split()) for part in (citation.authors, citation.body))
+    who = _clean("; ".join(part for part in people if part))
+    sentences = [who, _clean(citation.title), _where(citation)]
+    text = " ".join(_sentence(part) for part in sentences if part)
+    if citation.cites.strip():
+        text += " " + _sentence(f"Its reference list includes {_clean(citation.cites)}")
+    return text
+
+
+def _where(citation) -> str:
+    """Source, date and locator: ``J Clin Endocrinol Metab. 2018;103(5):1715-1744``."""
+    source = _clean(citation.source)
+    locator = _clean(citation.locator)
+    year = citation.year
+    if year is not None and year != NOT_RECORDED:
+        dated = f"{year};{locator}" if locator else str(year)
+        return f"{source}. {dated}" if source else dated
+    where = ", ".join(part for part in (source, locator) if part)
+    if year == NOT_RECORDED:
+        return _join(where, "Year not recorded")
+    if citation.accessed == NOT_RECORDED:
+        return _join(where, "Access date not recorded")
+    if citation.accessed:
+        return _join(where, f"Accessed {citation.accessed}")
+    return where
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}. {second}" if first else second
+
+
+def _clean(text: str) -> str:
+    """One field without surrounding space, runs of spaces or a closing full stop."""
+    return " ".join(text.split()).rstrip(".")
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith(("?", "!", ".")) else f"{text}."
 
 
 def band_source_text(band, citations: Mapping[str, object]) -> str:
@@ -109,7 +133,7 @@ class FindingSources:
                 # The loader refuses unknown keys; never print the key itself if one slips.
                 text, url = "A source the knowledge base does not list.", ""
             else:
-                text, url = citation_text(citation), citation.url
+                text, url = citation_text(citation), citation.link
             entries.append(CitedSource(len(entries) + 1, text, url))
             self._numbers[key] = len(entries)
         self.entries: tuple[CitedSource, ...] = tuple(entries)

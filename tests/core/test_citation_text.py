@@ -43,10 +43,80 @@ def test_callers_import_citations_from_their_module():
                 assert not names & {"FindingSources", "citation_text"}, path
 
 
-def test_a_citation_reads_without_file_names_or_hashes():
+def test_a_journal_article_reads_authors_title_journal_year_volume_and_pages():
     cited = Citation(
-        "magnet_2022",
-        "MaGNet consortium. Magnesium cut-offs, 2022 (see rules.toml, shared/seeds 0a1b2c3d4e5f6a7b).",
+        "es_2018_testosterone",
         "guideline",
+        "Testosterone Therapy in Men With Hypogonadism",
+        authors="Bhasin S, et al.",
+        source="J Clin Endocrinol Metab",
+        year=2018,
+        locator="103(5):1715-1744",
+        doi="10.1210/jc.2018-00229",
     )
-    assert citation_text(cited) == "MaGNet consortium. Magnesium cut-offs, 2022."
+    assert citation_text(cited) == (
+        "Bhasin S, et al. Testosterone Therapy in Men With Hypogonadism. "
+        "J Clin Endocrinol Metab. 2018;103(5):1715-1744."
+    )
+    assert cited.link == "https://doi.org/10.1210/jc.2018-00229"
+
+
+def test_a_web_page_reads_its_body_directory_test_code_and_access_date():
+    page = Citation(
+        "arup_zinc",
+        "lab_directory",
+        "Zinc, Serum or Plasma",
+        body="ARUP Laboratories",
+        source="Laboratory Test Directory",
+        locator="test 0020097",
+        accessed="2026-12-07",
+        url="https://ltd.aruplab.com/Tests/Pub/0020097",
+    )
+    assert citation_text(page) == (
+        "ARUP Laboratories. Zinc, Serum or Plasma. Laboratory Test Directory, test 0020097. "
+        "Accessed 2026-12-07."
+    )
+    unknown = Citation("x", "lab_directory", "Zinc", body="Labcorp", accessed="not recorded")
+    assert citation_text(unknown) == "Labcorp. Zinc. Access date not recorded."
+
+
+def test_authors_and_body_are_both_named():
+    cited = Citation(
+        "magnet_2022", "consensus", "Serum magnesium reference ranges",
+        authors="Rosanoff A, et al.", body="MaGNet Global Magnesium Project",
+        source="Eur J Nutr", year=2022,
+    )  # fmt: skip
+    assert citation_text(cited).startswith(
+        "Rosanoff A, et al.; MaGNet Global Magnesium Project. Serum magnesium reference ranges."
+    )
+
+
+def test_what_is_not_known_is_said_and_the_note_is_never_printed():
+    seed = Citation(
+        "seed_bone",
+        "seed",
+        "Untitled patient-education article on bone health",
+        authors="No author recorded",
+        source="Patient-facing, not peer-reviewed",
+        year="not recorded",
+        cites="Holick MF 2007 (N Engl J Med 357:266)",
+        note="shared/seeds/001_8d2527d27bb821d8.txt, see lab-facts.md",
+    )
+    assert citation_text(seed) == (
+        "No author recorded. Untitled patient-education article on bone health. "
+        "Patient-facing, not peer-reviewed. Year not recorded. "
+        "Its reference list includes Holick MF 2007 (N Engl J Med 357:266)."
+    )
+
+
+def test_a_title_ending_in_a_question_mark_keeps_it():
+    cited = Citation(
+        "harris_2004_omega3", "paper", "The Omega-3 Index: a new risk factor?",
+        authors="Harris WS, von Schacky C", source="Prev Med", year=2004,
+    )  # fmt: skip
+    assert "risk factor? Prev Med. 2004." in citation_text(cited)
+
+
+def test_citations_are_printed_from_fields_not_stripped_by_patterns():
+    source = Path(citations_module.__file__).read_text()
+    assert "_INTERNAL_PAREN" not in source and "_FILE_NAME" not in source

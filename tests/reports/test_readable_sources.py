@@ -73,19 +73,19 @@ def test_the_clinician_summary_cites_readable_sources(service, patient):
     )
     text = _pdf_text(render_pdf(data))
     assert _unreadable(text, service.knowledge.citations) == []
-    # The seed article by its title, saying what kind of source it is.
-    assert "Patient-education article on micronutrients and hormone protocols" in text
-    assert "no author or year recorded" in text
+    # The seed article by what it is, saying what is not known about it.
+    assert "No author recorded. Untitled patient-education article on micronutrients" in text
+    assert "not peer-reviewed; publisher not recorded. Year not recorded." in text
     # Guideline and consensus sources by authors, title, year and DOI.
     assert "Holick MF, et al. Evaluation, Treatment, and Prevention of Vitamin D" in text
     assert "https://doi.org/10.1210/jc.2011-0385" in text
-    assert "Rosanoff A, et al. (MaGNet, Magnesium in Global Network)" in text
+    assert "Rosanoff A, West C, Elin RJ, et al.; MaGNet Global Magnesium Project" in text
     # A threshold points at its numbered source; a rule's own cut-off says so.
     [vitamin_d] = [b for b in data.findings if b.rule_id == "vitamin_d_status"]
     [threshold] = [line for line in vitamin_d.trace_lines if "Endocrine Society 2011" in line]
     number = int(re.search(r"guideline threshold; source (\d)\)", threshold).group(1))
     assert vitamin_d.citations[number - 1].startswith("Holick MF, et al.")
-    assert "54 % (cut-off set by this rule)" in text
+    assert "above 54% (cut-off set by this rule)" in text
 
 
 def test_the_findings_detail_cites_the_same_sources(service, patient):
@@ -95,10 +95,10 @@ def test_the_findings_detail_cites_the_same_sources(service, patient):
     for rule_id, text in shown.items():
         assert _unreadable(text, keys) == [], rule_id
     magnesium = shown["magnesium_on_testosterone"]
-    assert "Rosanoff A, et al. (MaGNet, Magnesium in Global Network)" in magnesium
-    assert "Eur J Nutr. 2022" in magnesium
+    assert "Rosanoff A, West C, Elin RJ, et al.; MaGNet Global Magnesium Project" in magnesium
+    assert "Eur J Nutr. 2022;61(7):3697-3706" in magnesium
     assert "(guideline threshold; source 2)" in magnesium
-    assert "Patient-education article on micronutrients" in magnesium
+    assert "Untitled patient-education article on micronutrients" in magnesium
     assert "https://doi.org/10.1210/jc.2011-0385" in shown["vitamin_d_status"]
     assert "(cut-off set by this rule)" in shown["hematocrit_above_54_on_trt"]
 
@@ -109,7 +109,8 @@ def test_a_range_citing_a_source_the_rule_does_not_list_adds_it_to_the_list(kb):
 
     sources = FindingSources(["es_2018_testosterone"], [Applied()], kb.citations)
     assert [e.number for e in sources.entries] == [1, 2]
-    assert sources.entries[1].text.startswith("ARUP Laboratories Test Directory: Zinc")
+    assert sources.entries[1].text.startswith("ARUP Laboratories. Zinc, Serum or Plasma.")
+    assert sources.entries[1].url == "https://ltd.aruplab.com/Tests/Pub/0020097"
     assert sources.range_note(Applied()) == "default reference range; source 2"
 
 

@@ -50,6 +50,31 @@ UNIT_DIMENSIONS = (
     "mass_per_area",
 )
 _VERSION = re.compile(r"^\d{4}\.\d{1,2}\.\d+$")
+# Citations: a fact not known is written as such in the field the printer uses.
+NOT_RECORDED = "not recorded"
+_ISO_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
+_URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(/[^\s]*)?$")
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# What belongs in a citation's ``note``, not in a printed field: a file name, a
+# repository path (lower-case segments joined by "/": "shared/seeds", "src/stores/h17.js";
+# units such as "ng/mL" or "mmol/mol" are not paths) or a hash.
+_FILE_NAME = re.compile(r"\.(?:toml|md|py|js|tsv|csv|json|txt|xlsx)\b")
+_SLASHED = re.compile(r"(?<![\w/:.])[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+")
+_HASH = re.compile(r"\b[0-9a-f]{12,}\b")
+
+
+def internal_reference(text: str) -> str:
+    """The first file name, repository path or hash in ``text``, or ""."""
+    for pattern in (_FILE_NAME, _HASH):
+        found = pattern.search(text)
+        if found:
+            return found.group(0)
+    for found in _SLASHED.finditer(text):
+        parts = found.group(0).split("/")
+        punctuated = any(set(part) & set("-_.") for part in parts)
+        if len(parts) > 2 or punctuated or all(len(part) >= 5 for part in parts):
+            return found.group(0)
+    return ""
 
 
 @dataclass(frozen=True)
@@ -89,7 +114,14 @@ def read_manifest(data: Any, ctx: Context) -> Manifest:
 
 
 def read_citations(data: Any, ctx: Context) -> dict[str, Citation]:
-    """Read citations.toml into ``ctx.citations`` (and return it)."""
+    """Read citations.toml into ``ctx.citations`` (and return it).
+
+    A citation is stored as fields a reader needs (see ``Citation``), never as one free
+    text: it needs a ``title`` and ``authors`` or a ``body``, a ``year`` or an
+    ``accessed`` date (a computation has neither), and a well-formed ``url`` or ``doi``
+    when it has one. What is not known is written as such (``authors = 'No author
+    recorded'``, ``accessed = 'not recorded'``), never left blank or guessed.
+    """
     root = Section(data, "citations.toml", "citations", ctx)
     for key in list(root.data):
         entry = root.table(key)
@@ -105,15 +137,63 @@ def read_citations(data: Any, ctx: Context) -> dict[str, Citation]:
             )
         ctx.citations[key] = Citation(
             key=key,
-            text=entry.text("text"),
             kind=kind,
-            url=entry.text("url", ""),
+            title=entry.text("title"),
+            authors=entry.text("authors", ""),
+            body=entry.text("body", ""),
+            source=entry.text("source", ""),
+            year=_citation_year(entry),
+            accessed=_citation_accessed(entry),
+            locator=entry.text("locator", ""),
+            url=_citation_url(entry),
+            doi=_citation_doi(entry),
+            cites=entry.text("cites", ""),
             evidence_grade=grade,
             note=entry.text("note", ""),
         )
+        citation = ctx.citations[key]
+        if not (citation.authors.strip() or citation.body.strip()):
+            entry.problem("needs 'authors' or a 'body' (write 'No author recorded' if unknown)")
+        if kind != "computed" and citation.year is None and not citation.accessed:
+            entry.problem("needs a 'year' or an 'accessed' date (or 'not recorded')")
+        for name in ("authors", "body", "title", "source", "locator", "cites"):
+            found = internal_reference(getattr(citation, name))
+            if found:
+                entry.problem(f"names a file, path or hash ({found!r}): move it to 'note'", name)
         entry.finish()
     root.finish()
     return ctx.citations
+
+
+def _citation_year(entry: Section) -> int | str | None:
+    year = entry.raw("year")
+    if year is None or year == NOT_RECORDED:
+        return year
+    if isinstance(year, bool) or not isinstance(year, int) or not 1800 <= year <= 2100:
+        entry.problem(f"must be a year such as 2018 or {NOT_RECORDED!r}, got {year!r}", "year")
+        return None
+    return year
+
+
+def _citation_accessed(entry: Section) -> str:
+    accessed = entry.text("accessed", "")
+    if accessed and accessed != NOT_RECORDED and not _ISO_DATE.match(accessed):
+        entry.problem(f"must be YYYY-MM-DD, YYYY-MM or {NOT_RECORDED!r}", "accessed")
+    return accessed
+
+
+def _citation_url(entry: Section) -> str:
+    url = entry.text("url", "")
+    if url and not _URL.match(url):
+        entry.problem(f"{url!r} is not a well-formed http(s) address", "url")
+    return url
+
+
+def _citation_doi(entry: Section) -> str:
+    doi = entry.text("doi", "")
+    if doi and not _DOI.match(doi):
+        entry.problem(f"{doi!r} is not a DOI (10.NNNN/...; no resolver prefix)", "doi")
+    return doi
 
 
 def read_units(data: Any, ctx: Context) -> dict[str, UnitInfo]:

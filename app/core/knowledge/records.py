@@ -21,14 +21,38 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """A source: guideline, paper, lab directory page, calculator or seed document."""
+    """A source: guideline, paper, lab directory page, calculator or seed document.
+
+    The fields are what a reader needs to look the source up; ``citation_text`` in
+    ``app.core.citation_text`` prints them. ``authors`` names people, ``body`` an
+    issuing organisation (at least one is given). ``year`` is an ``int`` or
+    ``"not recorded"``; a web page without a year has ``accessed`` instead
+    (``YYYY-MM-DD``, ``YYYY-MM`` or ``"not recorded"``). ``locator`` places the item
+    inside its source (volume, issue and pages; a report number; a test code).
+    ``cites`` names works the source itself cites (a seed's reference list).
+    ``note`` is for the knowledge base's maintainers (internal references, how it was
+    checked) and is never printed.
+    """
 
     key: str
-    text: str
     kind: str
+    title: str
+    authors: str = ""
+    body: str = ""
+    source: str = ""
+    year: int | str | None = None
+    accessed: str = ""
+    locator: str = ""
     url: str = ""
+    doi: str = ""
+    cites: str = ""
     evidence_grade: str = ""
     note: str = ""
+
+    @property
+    def link(self) -> str:
+        """Where a reader opens the source: the DOI resolver when there is a DOI, else ``url``."""
+        return f"https://doi.org/{self.doi}" if self.doi else self.url
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.citation_text import citation_text
 from app.core.knowledge import UnitNotConvertible
 from app.core.units import normalise_unit
 
@@ -108,8 +109,8 @@ def test_race_specific_and_unconfirmed_egfr_and_ldl_codes_are_not_matched(kb):
     assert kb.analyte_for_loinc("20565-8") is None  # unconfirmed; the name still matches
 
 
-# (analyte, value, unit, expected canonical value). Molar masses in citations.toml
-# clinical_chemistry_molar_mass; customary units exact by definition.
+# (analyte, value, unit, expected canonical value). Molar masses in the note of
+# citations.toml clinical_chemistry_molar_mass; customary units exact by definition.
 CONVERSIONS = [
     ("cholesterol_total", 5.17, "mmol/L", 200.0),  # 386.65 g/mol
     ("cholesterol_hdl", 1.0, "mmol/L", 38.67),
@@ -248,7 +249,7 @@ def test_guideline_cut_offs(kb, key, value, status):
 def test_cut_offs_cite_atp_iii_and_acc_aha(kb):
     assert kb.thresholds("cholesterol_ldl").citation == "ncep_atp3_2002"
     assert kb.thresholds("bp_systolic").citation == "acc_aha_2017_bp"
-    assert "Circulation. 2002;106" in kb.citation("ncep_atp3_2002").text
+    assert "Circulation. 2002;106" in citation_text(kb.citation("ncep_atp3_2002"))
 
 
 def test_default_ranges_come_from_a_lab_directory(kb):
