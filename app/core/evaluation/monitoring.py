@@ -22,7 +22,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from app.core.evaluation.build import make_finding, marker_label, subject_fingerprint
+from app.core.evaluation.build import (
+    component_label,
+    make_finding,
+    marker_label,
+    subject_fingerprint,
+)
 from app.core.evaluation.findings import (
     ActiveComponent,
     Finding,
@@ -32,7 +37,7 @@ from app.core.evaluation.findings import (
 )
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.rules_model import Rule
-from app.core.evaluation.texts import format_age, render
+from app.core.evaluation.texts import format_age, join_words, render
 
 _DAYS_PER_MONTH = 365.25 / 12
 PARAMS = (
@@ -184,7 +189,8 @@ def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN20
         "since": since.isoformat(),
         "weeks": str((data.as_of - since).days // 7),
         "months": str(round((data.as_of - since).days / _DAYS_PER_MONTH)),
-        "components": ", ".join(c.substance.replace("_", " ") for c in components),
+        # The knowledge base's names ("Testosterone cypionate"), as condition rules print them.
+        "components": join_words([component_label(data, c) for c in components]) or "the protocol",
         "marker": marker_label(data, analyte),
         "gap": "; also ".join([detail, *also]),
     }
