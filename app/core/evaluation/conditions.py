@@ -101,6 +101,20 @@ class ConditionParser:
             if bad or not sexes:
                 self.problem(path, "sex must list 'male' and/or 'female'")
             return nodes_regimen.SexIs(tuple(str(s) for s in sexes))
+        if "age_at_least" in raw:
+            self._only(raw, {"age_at_least"}, path)
+            years = raw["age_at_least"]
+            if not isinstance(years, int) or isinstance(years, bool) or years <= 0:
+                self.problem(path, "age_at_least needs a positive whole number of years")
+                years = 0
+            return nodes_regimen.AgeAtLeast(int(years))
+        if "protocol_active" in raw:
+            self._only(raw, {"protocol_active"}, path)
+            keys = raw["protocol_active"]
+            keys = [keys] if isinstance(keys, str) else keys if isinstance(keys, list) else []
+            if not keys or any(k not in self.kb.protocols for k in keys):
+                self.problem(path, "protocol_active needs KB protocol keys")
+            return nodes_regimen.ProtocolActive(tuple(str(k) for k in keys))
         if "supplement_active" in raw:
             self._only(raw, {"supplement_active"}, path)
             return nodes_regimen.SupplementActive(self._nutrients(raw["supplement_active"], path))

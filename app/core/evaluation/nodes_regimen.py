@@ -69,6 +69,49 @@ class SexIs(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class AgeAtLeast(Node):
+    """The patient is at least ``years`` old on the evaluation date (unknown age: None),
+    e.g. where WHO T-score bands apply (men 50 and over)."""
+
+    years: int
+
+    def evaluate(self, ctx: Context) -> Tri:
+        age = ctx.patient_age()
+        return None if age is None else age >= self.years
+
+    def quick(self, spec: object, allow_stale: bool) -> Quick:
+        years = self.years
+        return lambda data: (None, ()) if data.age is None else verdict_of(data.age >= years)
+
+    def could_hold_without_results(self, regimen: dict[int, bool]) -> Tri:
+        return regimen[id(self)]
+
+    def describe(self) -> str:
+        return f"age {self.years} or over"
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolActive(Node):
+    """One of these KB protocols is detected from the active regimen (e.g. the
+    menopausal estradiol protocol standing for a postmenopausal woman)."""
+
+    keys: tuple[str, ...]
+
+    def evaluate(self, ctx: Context) -> Tri:
+        return ctx.on_protocol(self.keys)
+
+    def quick(self, spec: object, allow_stale: bool) -> Quick:
+        keys = self.keys
+        return lambda data: verdict_of(any(k in data.protocols for k in keys))
+
+    def could_hold_without_results(self, regimen: dict[int, bool]) -> Tri:
+        return regimen[id(self)]
+
+    def describe(self) -> str:
+        return f"on the {'/'.join(self.keys)} protocol"
+
+
+@dataclass(frozen=True, slots=True)
 class DoseEscalated(Node):
     """An active component's daily dose was raised within the last ``within_days``."""
 
@@ -112,6 +155,15 @@ def regimen_leaves(node: Node) -> list[Node]:
         return [leaf for child in node.children for leaf in regimen_leaves(child)]
     if isinstance(node, Not):
         return regimen_leaves(node.child)
-    if isinstance(node, ComponentActive | SupplementActive | SexIs | DoseEscalated | TherapyDays):
+    if isinstance(
+        node,
+        ComponentActive
+        | SupplementActive
+        | SexIs
+        | AgeAtLeast
+        | ProtocolActive
+        | DoseEscalated
+        | TherapyDays,
+    ):
         return [node]
     return []

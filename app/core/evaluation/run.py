@@ -146,6 +146,12 @@ class RuleRun:
     def patient_sex(self) -> str | None:
         return self.data.sex
 
+    def patient_age(self) -> int | None:
+        return self.data.age
+
+    def on_protocol(self, keys: tuple[str, ...]) -> bool:
+        return any(key in self.data.protocols for key in keys)
+
     def change_text(self, earlier: Point, later: Point) -> str:
         """``from -0.6 T-score on 2025-05-22 to -0.9 T-score on 2026-10-22``: two results
         a trend compares, in the canonical unit it compares them in."""

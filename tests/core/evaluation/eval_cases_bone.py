@@ -1,12 +1,18 @@
 """Golden cases for the bone-support rules (seed_bone).
 
-A bone concern is a T-score below -1.0, or an aromatase inhibitor with estradiol
+A bone concern is a T-score below -1.0 (men 50 and over: WHO bands), or an aromatase inhibitor with estradiol
 below range. Without a scan and without that, the rules stay silent.
 """
 
 from __future__ import annotations
 
-from eval_chart import Case
+from functools import partial
+
+from eval_chart import Case as _Case
+
+# A T-score makes a bone concern only where the WHO bands apply: men 50 and over
+# (lab-facts §2.3; younger men are read by the Z-score).
+Case = partial(_Case, age=55)
 
 
 def _osteopenia(c, **labs):

@@ -231,6 +231,7 @@ CASES = [
         "fires",
         "insufficient",
         "warning",
+        age=55,  # WHO T-score bands: men 50 and over
     ),
     Case(
         "bone_density_falling",
@@ -241,6 +242,7 @@ CASES = [
             c.lab("bmd_tscore", -1.3, days_ago=30),
         ),
         "check",
+        age=55,  # WHO T-score bands: men 50 and over
     ),
     Case(
         "bone_density_falling",
@@ -251,6 +253,7 @@ CASES = [
             c.lab("bmd_tscore", -1.6, days_ago=30),
         ),
         "check",
+        age=55,  # WHO T-score bands: men 50 and over
     ),
     Case(
         "bone_density_falling",
@@ -262,12 +265,52 @@ CASES = [
         ),
         "unknown",
         "stale",
+        age=55,  # WHO T-score bands: men 50 and over
     ),
     Case(
         "bone_density_falling",
         "one scan: silent",
         lambda c: (c.gel(start=900), c.lab("bmd_tscore", -1.6, days_ago=30)),
         "silent",
+        age=55,  # WHO T-score bands: men 50 and over
+    ),
+    # Men under 50 (and women not known to be postmenopausal): the fall without WHO bands.
+    Case(
+        "bone_density_falling_z_score_ages",
+        "T-score fell 0.4 at 32",
+        lambda c: (
+            c.gel(start=900),
+            c.lab("bmd_tscore", -0.8, days_ago=760),
+            c.lab("bmd_tscore", -1.2, days_ago=30),
+        ),
+        "fires",
+        "indeterminate",
+        "consider",
+        text="WHO T-score bands are not applied",
+        age=32,
+    ),
+    Case(
+        "bone_density_falling_z_score_ages",
+        "at 55 the WHO rule reads it",
+        lambda c: (
+            c.gel(start=900),
+            c.lab("bmd_tscore", -0.8, days_ago=760),
+            c.lab("bmd_tscore", -1.2, days_ago=30),
+        ),
+        "check",
+        age=55,
+    ),
+    Case(
+        "bone_density_falling_z_score_ages",
+        "both scans older than three years",
+        lambda c: (
+            c.gel(start=2000),
+            c.lab("bmd_tscore", -1.0, days_ago=1900),
+            c.lab("bmd_tscore", -1.6, days_ago=1200),
+        ),
+        "unknown",
+        "stale",
+        age=32,
     ),
     # --- symptoms with labs on target ----------------------------------------------------
     Case(

@@ -56,6 +56,8 @@ def test_without_a_range_on_the_report_the_default_range_is_named(kb):
 def test_magnesium_with_a_bone_concern_is_not_called_flatly_low(kb):
     # "1.89 mg/dL is low" for a value inside the lab's range.
     chart = _on_testosterone(kb, 1.89)
+    # On menopausal estradiol: the WHO T-score bands apply, so -1.8 is a bone concern.
+    chart.on("estradiol", 0.05, "mg", 3.5, route="transdermal")
     chart.lab("bmd_tscore", -1.8, days_ago=60)
     finding = _finding(chart, "magnesium_bone")
     text = finding.clinician_text

@@ -50,6 +50,8 @@ def test_low_b6_on_testosterone_alone_keeps_its_own_finding(kb):
 def test_two_magnesium_findings_do_not_repeat_a_handout_sentence(kb):
     chart = _woman_on_testosterone_and_progesterone(kb)
     chart.lab("magnesium_serum", 1.9, ref=(1.7, 2.2))
+    # On menopausal estradiol: the WHO T-score bands apply, so -1.8 is a bone concern.
+    chart.on("estradiol", 0.05, "mg", 3.5, route="transdermal")
     chart.lab("bmd_tscore", -1.8, days_ago=60)
     findings = chart.evaluate().findings
     assert {"magnesium_on_testosterone", "magnesium_bone"} <= {f.rule_id for f in findings}

@@ -104,7 +104,9 @@ def _charts(kb, pack):
         for level, choice, (falling, mirrored) in product(
             range(depth), range(width), ((False, False), (True, False), (False, True))
         ):
-            chart = Chart(kb, sex=sex, age=50, as_of=date(2026, 11, 23))
+            # Men are 45 at odd levels: bone density rules split at 50 (WHO T-score bands).
+            age = 45 if sex == "male" and level % 2 else 50
+            chart = Chart(kb, sex=sex, age=age, as_of=date(2026, 11, 23))
             for substance, dose, unit, every, route in regimen:
                 row = chart.on(substance, dose, unit, every, start=400, route=route)
                 if substance == "anastrozole":  # a raised dose (its rule shows zinc)
