@@ -5,7 +5,10 @@ schedule item:
 
 * ``baseline``: a result within ``baseline_window_days`` before the therapy
   began (or ``baseline_grace_days`` after); reported while the therapy is
-  younger than ``baseline_report_days``.
+  younger than ``baseline_report_days``. A test first drawn once therapy had
+  begun is ``no_baseline``: it can no longer be drawn, so it reads as
+  ``params.no_baseline`` says (info, no severity override, its own patient text
+  and next step: the first on-therapy result is the reference).
 * ``after_start`` / ``after_dose_change``: a result drawn from ``weeks_min``
   (less ``tolerance_days``) after the start or latest dose change of a required
   component. Due inside the window (info), overdue after ``weeks_max``;
@@ -113,8 +116,9 @@ def _item_gaps(data, rule, item, components, start):  # noqa: ANN001, ANN202 - i
             )
             later = [day for day in data.dates(analyte) if day > high]
             if later:  # measured, but only once therapy had begun: no baseline, not unmeasured
+                # A baseline cannot be drawn any more: nothing to order (params.no_baseline).
                 detail += f" (first result {later[0].isoformat()}, after therapy began)"
-                return "no_baseline", rule.severity, start, detail
+                return "no_baseline", _no_baseline(rule)["severity"], start, detail
             return "not_measured", rule.severity, start, detail
 
         return baseline_gap
@@ -178,7 +182,7 @@ def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN20
     item, status, severity, since, detail = gaps[0]
     protocol = data.kb.protocols[key]
     overrides = rule.params.get("severity_overrides", {})
-    if severity != "info":
+    if severity != "info" and status != "no_baseline":  # a missed baseline is not raised
         severity = overrides.get(analyte, severity)
     if item.draft:
         severity = "info"
@@ -227,7 +231,7 @@ def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN20
         status=status,
         severity=severity,
         fired=True,
-        texts=(clinician, render(rule.patient_text, lookup), rule.next_step),
+        texts=(clinician, *_patient_and_next(rule, status, lookup)),
         components=components,
         notes=notes,
         marker=analyte,
@@ -250,6 +254,21 @@ def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN20
         citations=list(dict.fromkeys(g[0].citation for g in gaps if g[0].citation)),
         evidence_grade=_grade(data, item),
     )
+
+
+def _no_baseline(rule: Rule) -> dict:
+    """``params.no_baseline``: the severity, patient text and next step of a baseline
+    missed for good (the test was first drawn once therapy had begun)."""
+    return dict(rule.params["no_baseline"])
+
+
+def _patient_and_next(rule: Rule, status: str, lookup) -> tuple[str, str]:  # noqa: ANN001
+    """The patient text and next step: a missed baseline has its own (nothing to order:
+    the first on-therapy result is the reference), every other gap the rule's."""
+    if status == "no_baseline":
+        own = _no_baseline(rule)
+        return render(own["patient_text"], lookup), own["next_step"]
+    return render(rule.patient_text, lookup), rule.next_step
 
 
 def _schedule(item) -> str:  # noqa: ANN001 - a KB MonitoringItem

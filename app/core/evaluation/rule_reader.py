@@ -225,6 +225,19 @@ class RuleReader(SectionReader):
             value = params.get(name) if isinstance(params, dict) else None
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 add(f"params.{name} must be a whole number of days")
+        own = params.get("no_baseline") if isinstance(params, dict) else None
+        if not isinstance(own, dict) or set(own) != {"severity", "patient_text", "next_step"}:
+            add("params.no_baseline needs exactly 'severity', 'patient_text' and 'next_step'")
+        else:
+            self._severity(own["severity"], "params.no_baseline.severity", add)
+            for name in ("patient_text", "next_step"):
+                if not isinstance(own[name], str) or not own[name].strip():
+                    add(f"params.no_baseline.{name} is required text")
+            if placeholders(str(own["next_step"])) or DOSE_PATTERN.search(str(own["next_step"])):
+                add("params.no_baseline.next_step takes no placeholders and no dose")
+            for base, field in placeholders(str(own["patient_text"])):
+                if base not in _KIND_NAMES["monitoring"] or field is not None:
+                    add(f"params.no_baseline.patient_text: unknown placeholder {{{base}}}")
         overrides = params.get("severity_overrides", {}) if isinstance(params, dict) else {}
         for analyte, severity in overrides.items():
             if analyte not in self.kb.analytes:

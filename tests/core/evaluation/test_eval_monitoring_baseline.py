@@ -20,12 +20,14 @@ def _gap(chart: Chart, analyte: str):
 def test_a_result_after_the_start_is_no_baseline_not_unmeasured(kb):
     chart = Chart(kb)
     chart.trt(start=100)
-    chart.lab("testosterone_total", 520, days_ago=30)
+    # Drawn inside the 13-26 week check after starting, so the missed baseline is the
+    # only gap (an info one; a check still due would lead the finding).
+    chart.lab("testosterone_total", 520, days_ago=5)
     finding = _gap(chart, "testosterone_total")
     assert finding.status == "no_baseline"
     assert finding.status.replace("_", " ") == "no baseline"  # as the findings list shows it
     assert "no baseline result from the 90 days before therapy began on" in (finding.clinician_text)
-    assert f"(first result {chart.day(30).isoformat()}, after therapy began)" in (
+    assert f"(first result {chart.day(5).isoformat()}, after therapy began)" in (
         finding.clinician_text
     )
 
