@@ -58,7 +58,11 @@ class Prepared:
 
 
 def depot_timings(
-    kb: KnowledgeBase, roles: tuple[str, ...], trough_fraction: float, mid_from_fraction: float
+    kb: KnowledgeBase,
+    roles: tuple[str, ...],
+    trough_fraction: float,
+    mid_from_fraction: float,
+    mid_to_fraction: float,
 ) -> dict[str, DepotTiming]:
     """Timing facts of every injectable depot substance with one of ``roles``."""
     found = {}
@@ -72,6 +76,7 @@ def depot_timings(
             peak_end_day=kinetics.peak_days_max,
             trough_fraction=trough_fraction,
             mid_from_fraction=mid_from_fraction,
+            mid_to_fraction=mid_to_fraction,
             source=kinetics.citation,
         )
     return found
@@ -91,7 +96,13 @@ def prepare(kb: KnowledgeBase, pack: RulePack) -> Prepared:
     quick = compile_quick(pack.rules)
     depots = {
         analyte: MappingProxyType(
-            depot_timings(kb, roles, pack.timing.trough_fraction, pack.timing.mid_from_fraction)
+            depot_timings(
+                kb,
+                roles,
+                pack.timing.trough_fraction,
+                pack.timing.mid_from_fraction,
+                pack.timing.mid_to_fraction,
+            )
         )
         for analyte, roles in pack.timing.analytes.items()
     }

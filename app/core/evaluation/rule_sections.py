@@ -66,7 +66,15 @@ class SectionReader:
             self.problems.add(
                 where, "mid_from_fraction must be a number between 0 and the trough start"
             )
-            mid = 0.5
+            mid = 0.4
+        mid_to = raw.get("mid_to_fraction") if isinstance(raw, dict) else None
+        if not isinstance(mid_to, int | float) or not mid < mid_to <= 1 - fraction:
+            self.problems.add(
+                where,
+                "mid_to_fraction must be a number above mid_from_fraction, at most the "
+                "trough start",
+            )
+            mid_to = 1 - fraction
         analytes: dict[str, tuple[str, ...]] = {}
         for analyte, roles in dict(
             raw.get("analytes", {}) if isinstance(raw, dict) else {}
@@ -78,7 +86,9 @@ class SectionReader:
                 self.problems.add(where, f"analytes.{analyte}: unknown roles {bad}")
             analytes[analyte] = tuple(roles)
         source = raw.get("source", "") if isinstance(raw, dict) else ""
-        return TimingConfig(float(fraction), float(mid), str(source), MappingProxyType(analytes))
+        return TimingConfig(
+            float(fraction), float(mid), str(source), MappingProxyType(analytes), float(mid_to)
+        )
 
     def gate(self, name: str, raw: Any) -> Gate:
         where = f"gates.{name}"

@@ -193,6 +193,8 @@ class TimingConfig:
     mid_from_fraction: float
     source: str
     analytes: Mapping[str, tuple[str, ...]]
+    # End of mid-interval; from here to the trough a draw is "late" (reads lower).
+    mid_to_fraction: float
 
 
 @dataclass(frozen=True)

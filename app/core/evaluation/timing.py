@@ -10,10 +10,17 @@ one row and starting the next. Clinical numbers (the peak window, the shares of
 the interval counted as mid-interval and as trough) come from the knowledge base
 and rules.toml.
 
-The peak window of a depot (days 2-5 after an ester dose) describes one dose; with
-a short interval it overlaps the midpoint, which is the draw the target refers to.
-The midpoint wins: from ``mid_from_fraction`` of the interval on a draw is read as
-mid-interval (until the trough), never as near peak.
+Phases, as shares of the interval (rules.toml ``[timing]``):
+
+* ``early``: before the peak window opens; ``peak``: inside the single-dose peak
+  window (days 2-5 after an ester dose), but only before ``mid_from_fraction``;
+* ``post_peak``: after the peak window, still before ``mid_from_fraction`` (long
+  intervals: a level falling from its peak, higher than mid-interval);
+* ``mid``: ``mid_from_fraction`` to ``mid_to_fraction`` (40-60 %), midway between
+  injections, the draw the target refers to. With a short interval the peak window
+  overlaps the midpoint, and the midpoint wins;
+* ``late``: ``mid_to_fraction`` to the trough (a level lower than mid-interval);
+* ``trough``: the last ``trough_fraction`` of the interval; ``after_stop``.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from datetime import date, datetime, timedelta
 
 from app.core.models import RegimenItem
 
-PHASES = ("early", "peak", "mid", "trough", "after_stop")
+PHASES = ("early", "peak", "post_peak", "mid", "late", "trough", "after_stop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +45,9 @@ class DepotTiming:
         peak_end_day: Last day after an injection counted as peak.
         trough_fraction: Share of the interval, at its end, counted as trough.
         mid_from_fraction: Share of the interval from which a draw counts as
-            mid-interval (up to the trough), whatever the peak window says.
+            mid-interval, whatever the peak window says; never mid before it.
+        mid_to_fraction: Share of the interval where mid-interval ends and the
+            late phase (up to the trough) begins.
         source: Citation key (or description) for the peak window.
     """
 
@@ -47,6 +56,7 @@ class DepotTiming:
     peak_end_day: float
     trough_fraction: float
     mid_from_fraction: float
+    mid_to_fraction: float
     source: str = ""
 
 
@@ -65,7 +75,7 @@ class DrawTiming:
         next_due: Date the next injection was due after ``last_injection``.
         days_since: Days from the last injection to the draw.
         fraction: ``days_since / interval_days`` (1.0 or more at/after due).
-        phase: One of ``early``, ``peak``, ``mid``, ``trough``, ``after_stop``.
+        phase: One of ``PHASES``.
         on_injection_day: True when an injection was due on the draw date; the
             draw is then assumed to precede it (a trough).
         overdue_days: Days past ``next_due`` (0 when not overdue).
@@ -98,7 +108,9 @@ class DrawTiming:
         label = {
             "early": "early (before the usual peak)",
             "peak": "near peak",
+            "post_peak": "after the peak, before mid-interval",
             "mid": "mid-interval",
+            "late": "late in the interval, after mid-interval",
             "trough": "at trough",
             "after_stop": "after injections stopped",
         }[self.phase]
@@ -144,16 +156,19 @@ def _classify(days_since: float, interval: float, facts: DepotTiming, stopped: b
         return "after_stop"
     if days_since >= interval * (1.0 - facts.trough_fraction):
         return "trough"
+    if days_since >= interval * facts.mid_to_fraction:
+        return "late"
     # Midway between injections is the draw the target refers to (lab-facts §6.1),
     # so it is never read as a peak, even when a short interval puts the midpoint
     # inside the single-dose peak window.
     if days_since >= interval * facts.mid_from_fraction:
         return "mid"
-    if facts.peak_start_day <= days_since <= facts.peak_end_day:
-        return "peak"
+    # Before the mid-interval floor: never mid, however long the interval.
     if days_since < facts.peak_start_day:
         return "early"
-    return "mid"
+    if days_since <= facts.peak_end_day:
+        return "peak"
+    return "post_peak"
 
 
 def draw_timing(

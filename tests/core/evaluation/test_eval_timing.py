@@ -11,8 +11,10 @@ from app.core.evaluation import DepotTiming, depot_timings, draw_timing
 from app.core.models import RegimenItem
 
 # Peak window days 2-5 as in substances.toml (testosterone cypionate kinetics); mid-interval
-# from 40% of the interval and trough in the last 15%, as in rules.toml [timing].
-CYP = {"testosterone_cypionate": DepotTiming("testosterone_cypionate", 2, 5, 0.15, 0.4, "test")}
+# 40-60% of the interval and trough in the last 15%, as in rules.toml [timing].
+CYP = {
+    "testosterone_cypionate": DepotTiming("testosterone_cypionate", 2, 5, 0.15, 0.4, 0.6, "test")
+}
 START = date(2026, 1, 5)  # a Monday
 
 
@@ -43,7 +45,7 @@ def drawn(day: date, hour: int = 8) -> datetime:
         # to, although days 3-5 lie inside the single-dose peak window.
         (date(2026, 1, 8), 3, "mid"),
         (date(2026, 1, 9), 4, "mid"),
-        (date(2026, 1, 10), 5, "mid"),
+        (date(2026, 1, 10), 5, "late"),  # 5/7 = 0.71: past mid-interval (40-60%)
         (date(2026, 1, 11), 6, "trough"),  # 6/7 = 0.86: the last 15% of the interval
         (date(2026, 1, 12), 7, "trough"),  # injection day: drawn before the dose
     ],
@@ -71,7 +73,7 @@ def test_injection_day_is_flagged_and_counts_the_previous_dose():
         (5, "peak"),
         (6, "mid"),
         (8, "mid"),
-        (11, "mid"),
+        (11, "late"),  # 11/14 = 0.79: after mid-interval (40-60%), before the trough
         (12, "trough"),
         (13, "trough"),
     ],
@@ -137,7 +139,7 @@ def test_non_depot_rows_are_ignored():
 
 
 def test_kb_depots_give_the_peak_window(kb):
-    depots = depot_timings(kb, ("androgen",), 0.15, 0.4)
+    depots = depot_timings(kb, ("androgen",), 0.15, 0.4, 0.6)
     assert set(depots) == {"testosterone_cypionate", "testosterone_enanthate"}
     assert (
         depots["testosterone_cypionate"].peak_start_day,
@@ -177,10 +179,10 @@ def test_kb_windows_put_the_weekly_midpoint_mid_interval(kb, substance):
     phases = [
         draw_timing([weekly], depots, drawn(date(2026, 1, 5 + day))).phase for day in range(1, 8)
     ]
-    assert phases == ["early", "peak", "mid", "mid", "mid", "trough", "trough"]
+    assert phases == ["early", "peak", "mid", "mid", "late", "trough", "trough"]
 
 
-@pytest.mark.parametrize("days_since", [3, 4, 5])
+@pytest.mark.parametrize("days_since", [3, 4])  # day 5 is late (test_eval_timing_phases)
 def test_high_testosterone_midway_on_weekly_injections_is_read_against_the_target(kb, days_since):
     # DEMO-000015: 629 ng/dL on day 5 of a weekly cypionate interval read "near peak"
     # and was played down to info; midway is the level the ES 2018 target refers to.
