@@ -288,11 +288,14 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
     if for_sex is not None and for_sex.note:
         pieces.append((for_sex.note, run_state(run)))
     escalated = []
+    patient_template = rule.patient_text
     for step in rule.escalate:
         holds = step.condition.evaluate(run) is True
         escalated.append(holds)
         if holds and step.note:
             pieces.append((step.note, run_state(run)))
+        if holds and step.patient_text:  # the last holding step's wording wins
+            patient_template = step.patient_text
     timing, adjust = _draw_timing(data, rule)
     notes = []
     if timing is not None:
@@ -310,7 +313,7 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
             render(template, rule_lookup(data, rule, state, components))
             for template, state in pieces
         )
-        patient = render(rule.patient_text, rule_lookup(data, rule, pieces[0][1], components))
+        patient = render(patient_template, rule_lookup(data, rule, pieces[0][1], components))
         return clinician, patient
 
     once = Once(texts)

@@ -252,14 +252,30 @@ class RuleReader(SectionReader):
         parser = ConditionParser(rule_id, inputs, self.kb, self.problems, STATUSES)
         for n, entry in enumerate(raw):
             where = f"escalate[{n}]"
-            if not isinstance(entry, dict) or set(entry) - {"when", "severity", "note"}:
-                self.problems.add(rule_id, f"{where}: needs only 'when', 'severity', 'note'")
+            if not isinstance(entry, dict) or set(entry) - {
+                "when",
+                "severity",
+                "note",
+                "patient_text",
+            }:
+                self.problems.add(
+                    rule_id, f"{where}: needs only 'when', 'severity', 'note', 'patient_text'"
+                )
                 continue
             severity = self._severity(
                 entry.get("severity"), f"{where}.severity", lambda m: self.problems.add(rule_id, m)
             )
             condition = parser.parse(entry.get("when"), f"{where}.when")
-            found.append(Escalation(condition, severity, str(entry.get("note", ""))))
+            patient = str(entry.get("patient_text", ""))
+            for key in ("note", "patient_text"):
+                for base, field in placeholders(str(entry.get(key, ""))):
+                    if base in inputs and (field is None or field in INPUT_FIELDS):
+                        continue
+                    if base in ("components", "marker") and field is None:
+                        continue
+                    named = f"{base}{'.' + field if field else ''}"
+                    self.problems.add(rule_id, f"{where}.{key}: unknown placeholder {{{named}}}")
+            found.append(Escalation(condition, severity, str(entry.get("note", "")), patient))
         return tuple(found)
 
     def _text(self, raw: dict, name: str, add: Any) -> str:

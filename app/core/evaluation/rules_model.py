@@ -94,11 +94,17 @@ class NextStep:
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    """Raise a fired finding's severity when a further condition holds."""
+    """Raise a fired finding's severity when a further condition holds.
+
+    ``note`` is appended to the clinician text; ``patient_text``, when given, replaces
+    the rule's patient text (the last holding step that has one wins), e.g. a value
+    below the lab's range is worded plainly instead of as "under a stricter cut-off".
+    """
 
     condition: Node
     severity: str
     note: str
+    patient_text: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,3 +85,32 @@ def test_threshold_texts_use_labels_and_usual_decimals(kb, analyte, expected):
     text = describe_threshold(found, kb.unit_label(found.unit), kb)
     assert text == expected
     assert "_" not in text
+
+
+def test_magnesium_clearly_below_the_lab_range_is_not_read_as_borderline(kb):
+    # Review: 1.72 mg/dL (below the default range, and below the common hypomagnesaemia
+    # cut-off <1.8 mg/dL) read "consider" and "below a cut-off some experts recommend,
+    # which is stricter than the normal range many labs print", as 2.05 did.
+    low = _finding(_on_testosterone(kb, 1.72, ref=None), "magnesium_on_testosterone")
+    borderline = _finding(_on_testosterone(kb, 2.05, ref=None), "magnesium_on_testosterone")
+    assert low.severity == "warning"
+    assert borderline.severity == "consider"
+    assert "is below the default reference range (1.82-2.31 mg/dL" in low.clinician_text
+    assert "low by the usual reading as well, not only by the stricter cut-off" in (
+        low.clinician_text
+    )
+    assert low.patient_text.startswith("Your magnesium level was below the normal range.")
+    assert "stricter" not in low.patient_text
+    assert "stricter than the normal range many labs print" in borderline.patient_text
+    assert "usual reading as well" not in borderline.clinician_text
+
+
+def test_magnesium_below_the_lab_range_with_a_bone_concern_says_so_plainly(kb):
+    chart = _on_testosterone(kb, 1.6)
+    chart.on("estradiol", 0.05, "mg", 3.5, route="transdermal")
+    chart.lab("bmd_tscore", -1.8, days_ago=60)
+    finding = _finding(chart, "magnesium_bone")
+    assert finding.severity == "warning"
+    assert "is below the lab's reference range (1.70-2.20 mg/dL)" in finding.clinician_text
+    assert "Your level was below the normal range" in finding.patient_text
+    assert "stricter cut-off" not in finding.patient_text
