@@ -114,3 +114,20 @@ def test_magnesium_below_the_lab_range_with_a_bone_concern_says_so_plainly(kb):
     assert "is below the lab's reference range (1.70-2.20 mg/dL)" in finding.clinician_text
     assert "Your level was below the normal range" in finding.patient_text
     assert "stricter cut-off" not in finding.patient_text
+
+
+def test_women_on_testosterone_are_not_told_to_check_free_testosterone(kb):
+    # Review: a woman on cream read "consider SHBG and calculated free testosterone",
+    # while her symptoms finding says to follow total, not free, testosterone.
+    finding = _finding(_on_testosterone(kb, 1.94), "magnesium_on_testosterone")
+    assert "free testosterone if not recent" not in finding.next_step
+    assert "In women follow total testosterone, not free testosterone (Global Consensus 2019)" in (
+        finding.next_step
+    )
+    assert "global_consensus_2019_women" in finding.citations
+    man = Chart(kb, sex="male", age=45)
+    man.trt()
+    man.lab("magnesium_serum", 1.94, ref=(1.7, 2.2))
+    assert "consider SHBG and calculated free testosterone" in (
+        _finding(man, "magnesium_on_testosterone").next_step
+    )
