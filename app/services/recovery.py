@@ -97,8 +97,7 @@ def _audit_restore(clinic_path, backup, info, username, password, params) -> Non
         service.session.audit.sync_anchor()
         matched = AdminService(service).match_key_slots_to_accounts()
         what = (
-            f"the clinic file could not be opened; the damaged file is kept as "
-            f"{info.damaged_copy}"
+            f"the clinic file could not be opened; the damaged file is kept as {info.damaged_copy}"
             if info.damaged_copy
             else "there was no clinic file, so the backup is now the clinic"
         )

@@ -53,7 +53,9 @@ draws = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    anchors=st.lists(st.tuples(st.integers(0, 40), st.sampled_from([0, 3])), min_size=1, max_size=5),
+    anchors=st.lists(
+        st.tuples(st.integers(0, 40), st.sampled_from([0, 3])), min_size=1, max_size=5
+    ),
     partners=draws,
     window=st.sampled_from([0, 1, 3, 10]),
 )

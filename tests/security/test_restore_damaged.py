@@ -195,7 +195,9 @@ def test_the_command_line_restores_into_a_data_folder_with_no_clinic_yet(
     assert "Restored from" in out and "damaged" not in out
     # The folder's clinic is now the backup, and later commands find it without --clinic.
     monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
-    assert main(["audit", "list", "--user", "ana", "--password-stdin", "--data-dir", str(data)]) == 0
+    assert (
+        main(["audit", "list", "--user", "ana", "--password-stdin", "--data-dir", str(data)]) == 0
+    )
     listed, _ = capsys.readouterr()
     assert "there was no clinic file, so the backup is now the clinic" in listed
     assert "None" not in listed.split("restore", 1)[1].splitlines()[0]
