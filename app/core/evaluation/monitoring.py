@@ -251,7 +251,9 @@ def _finding(data, rule, key, analyte, components, gaps):  # noqa: ANN001, ANN20
             )
             for gap_item, *_rest, gap_detail in gaps
         ],
-        citations=list(dict.fromkeys(g[0].citation for g in gaps if g[0].citation)),
+        # Each schedule item's own source; a draft item without one: its protocol's.
+        citations=list(dict.fromkeys(g[0].citation for g in gaps if g[0].citation))
+        or list(protocol.citations),
         evidence_grade=_grade(data, item),
     )
 

@@ -102,7 +102,11 @@ class RuleReader(SectionReader):
         if kind not in RULE_KINDS:
             add(f"kind must be one of {list(RULE_KINDS)}")
         marker = raw.get("marker", "")
-        if marker not in self.kb.nutrients and marker not in self.kb.analytes:
+        if kind == "monitoring":
+            # Each finding is about the test its gap names (and cites that schedule item).
+            if marker:
+                add("a monitoring rule takes no marker: each finding's is the gap's test")
+        elif marker not in self.kb.nutrients and marker not in self.kb.analytes:
             add(f"marker {marker!r} is neither a KB nutrient nor a KB analyte")
         inputs = {
             name: self.input_spec(rule_id, name, spec)
@@ -133,7 +137,12 @@ class RuleReader(SectionReader):
             isinstance(by_sex_raw.get(sex), dict) and by_sex_raw[sex].get("citations")
             for sex in ("male", "female")
         )
-        if not isinstance(citations, list) or not (citations or sexed):
+        if kind == "monitoring" and isinstance(citations, list) and citations:
+            # A schedule item's own source (else its protocol's) cites each finding.
+            add("a monitoring rule takes no citations: each finding cites its schedule item")
+        elif kind == "monitoring" and citations is None:
+            citations = []
+        elif not isinstance(citations, list) or not (citations or sexed):
             add("needs at least one citation (or citations for each sex in by_sex)")
             citations = []
         for key in citations:

@@ -49,3 +49,21 @@ def test_a_one_point_window_reads_as_one_week(kb):
     chart.lab("psa", 1.1, days_ago=40 * 7)
     text = _gaps(chart)["hematocrit"].clinician_text
     assert "due 52 weeks after it" in text and "52-52" not in text
+
+
+def test_a_thyroid_patients_gap_cites_the_thyroid_schedule_not_es_2018(kb):
+    # Review: the rule's own citations (es_2018_testosterone) joined every gap, so a
+    # thyroid patient's TSH gap cited the Endocrine Society testosterone guideline.
+    chart = Chart(kb, sex="female", age=50)
+    chart.on("levothyroxine", 75, "ug", 1, route="oral", start=800)
+    chart.lab("tsh", 2.1, days_ago=500)
+    tsh = _gaps(chart)["tsh"]
+    assert "monitoring: Thyroid-stimulating hormone: last result 16 months ago" in (
+        tsh.clinician_text
+    )
+    assert tsh.citations == ("ata_2014_hypothyroidism",)
+    assert "es_2018_testosterone" not in tsh.citations
+    # A TRT patient's gap still cites the testosterone schedule's own source.
+    trt = Chart(kb)
+    trt.trt(start=45 * 7)
+    assert "es_2018_testosterone" in _gaps(trt)["testosterone_total"].citations
