@@ -62,3 +62,40 @@ def test_the_who_bands_read_as_the_logic_classifies(kb):
         threshold.label
     )
     assert "osteoporosis ≤-2.5" in finding.clinician_text
+
+
+def _rule(chart: Chart, rule_id: str):
+    return next(f for f in chart.evaluate().findings if f.rule_id == rule_id)
+
+
+def test_the_causes_named_are_the_ones_the_data_does_not_rule_out(kb):
+    # Review: "vitamin D (40 ng/mL)" was offered as a possible cause while adequate, and
+    # "low estradiol (e.g. on an aromatase inhibitor)" for a woman on estradiol at 84 pg/mL.
+    chart = Chart(kb, sex="female", age=58)
+    chart.on("estradiol", 0.05, "mg", 3.5, start=900, route="transdermal")
+    chart.lab("bmd_tscore", -0.6, days_ago=560)
+    chart.lab("bmd_tscore", -0.9, days_ago=40)
+    chart.lab("vitamin_d_25oh", 40, days_ago=40)
+    chart.lab("estradiol", 84, days_ago=40)
+    text = _rule(chart, "bone_density_falling").clinician_text
+    assert "Vitamin D 40 ng/mL is adequate, so not a likely cause." in text
+    assert "vitamin D (40 ng/mL)" not in text
+    assert "low estradiol" not in text
+    assert "a fall may reflect calcium, magnesium or other nutrient gaps" in text
+
+
+def test_a_low_vitamin_d_and_a_low_estradiol_are_named_as_possible_causes(kb):
+    chart = Chart(kb, sex="male", age=40)
+    chart.trt(start=900)
+    chart.ai(start=800)
+    chart.lab("bmd_tscore", -0.6, days_ago=560)
+    chart.lab("bmd_tscore", -1.0, days_ago=40)
+    chart.lab("vitamin_d_25oh", 15, days_ago=40)
+    chart.lab("estradiol", 6, days_ago=40, ref=(10, 42))
+    text = _rule(chart, "bone_density_falling_z_score_ages").clinician_text
+    assert "Vitamin D 15 ng/mL" in text and "is deficient: a possible cause." in text
+    assert (
+        "is below the lab's reference range (10.0-42.0 pg/mL): low estradiol (e.g. on an "
+        "aromatase inhibitor) may contribute." in text
+    )
+    assert "adequate" not in text
