@@ -79,3 +79,43 @@ def test_day_23_of_28_reads_late_and_lower_than_mid_interval(kb):
 def test_day_5_of_a_weekly_interval_is_late(kb):
     text = _above(kb, 7, 5).clinician_text
     assert "Drawn late in the interval, after mid-interval: day 5 of a 7-day interval" in text
+
+
+def test_an_early_draw_says_it_reads_higher_than_mid_interval(kb):
+    # DEMO-000039: 899 ng/dL on day 1 of a 14-day interval carried no timing sentence.
+    finding = _above(kb, 14, 1)
+    text = finding.clinician_text
+    assert "Drawn early (before the usual peak): day 1 of a 14-day interval" in text
+    assert "a value then reads higher than at mid-interval" in text
+    assert finding.severity == "info"
+    chart = Chart(kb)
+    chart.trt(every=14)
+    chart.lab("testosterone_total", 250, days_ago=days_ago_for(1, every=14))
+    below = next(
+        f for f in chart.evaluate().findings if f.rule_id == "testosterone_below_target_on_trt"
+    )
+    assert "so the mid-interval level is likely lower still" in below.clinician_text
+
+
+def _high_estradiol(kb, every: int, days_since: int):
+    chart = Chart(kb)
+    chart.trt(every=every)
+    drawn = days_ago_for(days_since, every=every)
+    chart.lab("estradiol", 60, days_ago=drawn, ref=(10, 42))
+    chart.lab("zinc", 55, days_ago=drawn)
+    chart.lab("hs_crp", 1.0, days_ago=drawn)
+    return next(f for f in chart.evaluate().findings if f.rule_id == "zinc_estradiol_high_on_trt")
+
+
+def test_estradiol_timing_notes_cover_the_phases_beside_peak(kb):
+    # Review: the estradiol rules' timing tables handled peak only.
+    post_peak = _high_estradiol(kb, 28, 8)
+    assert "Estradiol drawn after the peak, before mid-interval: day 8 of a 28-day" in (
+        post_peak.clinician_text
+    )
+    assert "a value then reads higher than at mid-interval" in post_peak.clinician_text
+    assert post_peak.severity == "info"
+    late = _high_estradiol(kb, 28, 20).clinician_text
+    assert "the mid-interval level is likely higher still" in late
+    trough = _high_estradiol(kb, 28, 26).clinician_text
+    assert "above the range even at the end of the interval" in trough
