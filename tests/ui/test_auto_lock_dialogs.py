@@ -17,6 +17,7 @@ from app.ui.main_window import MainWindow
 from tests.conftest import ADMIN_PASSWORD as PASSWORD
 from tests.conftest import create_encrypted_clinic
 from tests.conftest import sign_in as _sign_in
+from tests.ui.modal_rescue import windows_closed_if_unanswered
 
 
 @pytest.fixture
@@ -128,7 +129,7 @@ def test_keys_typed_while_locked_never_reach_a_covered_dialog(qtbot, window):
         QTimer.singleShot(0, lambda: box.button(QMessageBox.No).click())
 
     QTimer.singleShot(0, while_open)
-    QTimer.singleShot(8000, lambda: [w.close() for w in QApplication.topLevelWidgets()])
-    answer = QMessageBox.question(window, "Disable", "Disable desk1?")
+    with windows_closed_if_unanswered():
+        answer = QMessageBox.question(window, "Disable", "Disable desk1?")
     assert seen["still_open"] and seen["unlocked"] and seen["focus_on_password"]
     assert answer == QMessageBox.No, "a key typed while locked answered the dialog"

@@ -17,6 +17,7 @@ from app.ui.main_window import MainWindow
 from tests.conftest import ADMIN_PASSWORD as PASSWORD
 from tests.conftest import create_encrypted_clinic
 from tests.conftest import sign_in as _sign_in
+from tests.ui.modal_rescue import windows_closed_if_unanswered
 
 SECRET = "Batch 7 was undone: 1,204 results removed for Testcase, One (MRN-1001)."
 
@@ -77,8 +78,8 @@ def test_a_message_box_opened_while_locked_is_covered_until_unlock(qtbot, window
         QTimer.singleShot(0, lambda: box.button(QMessageBox.Ok).click())
 
     QTimer.singleShot(0, while_open)
-    QTimer.singleShot(8000, lambda: [w.close() for w in QApplication.topLevelWidgets()])
-    answer = QMessageBox.information(window if parented else None, "Undo import", SECRET)
+    with windows_closed_if_unanswered():
+        answer = QMessageBox.information(window if parented else None, "Undo import", SECRET)
     assert seen["secret_shown"] is False, "the late box showed its text over the lock"
     assert seen["title"] == LOCKED_TITLE and seen["covers"] == 1
     assert seen["field_fits"], "the box squashed its lock screen's password field or button"
@@ -106,6 +107,6 @@ def test_a_box_open_before_the_lock_keeps_room_for_the_password_field(qtbot, win
         QTimer.singleShot(0, lambda: box.button(QMessageBox.Ok).click())
 
     QTimer.singleShot(0, while_open)
-    QTimer.singleShot(8000, lambda: [w.close() for w in QApplication.topLevelWidgets()])
-    QMessageBox.information(window, "Undo import", SECRET)
+    with windows_closed_if_unanswered():
+        QMessageBox.information(window, "Undo import", SECRET)
     assert seen == {"field_fits": True, "unlocked": True, "size_back": True}

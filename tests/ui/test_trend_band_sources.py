@@ -38,7 +38,7 @@ def test_band_tooltips_cite_readable_sources_not_ids(panel, service):
     assert target.startswith("Target: Endocrine Society 2018")
     assert "Source: Bhasin S, et al. Testosterone Therapy in Men With Hypogonadism" in target
     # The KB's default range for SHBG cites the lab directory it comes from, by name.
-    assert "Source: ARUP Laboratories Test Directory" in tips["shbg.reference_label"]
+    assert "Source: ARUP Laboratories. Sex Hormone Binding Globulin" in tips["shbg.reference_label"]
     # A range the lab printed with the result names that lab.
     assert "Source: range printed by LabCorp" in tips["hematocrit.reference_label"]
     keys = set(service.knowledge.citations)
