@@ -50,7 +50,7 @@ def test_trace_records_values_ranges_and_versions(kb):
     result = chart.evaluate()
     finding = next(f for f in result.findings if f.rule_id == "zinc_estradiol_high_on_trt")
     trace = finding.trace
-    assert (trace.rule_id, trace.rule_version, trace.kb_version) == (finding.rule_id, 2, kb.version)
+    assert (trace.rule_id, trace.rule_version, trace.kb_version) == (finding.rule_id, 3, kb.version)
     assert trace.rules_version == result.rules_version and trace.as_of == AS_OF
     e2 = next(v for v in trace.values if v.name == "e2")
     source = next(o for o in chart.observations if o.analyte_key == "estradiol")
