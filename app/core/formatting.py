@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 
 from app.core.models import RegimenItem
 
@@ -56,23 +57,28 @@ INTERVAL_CHOICES = [
 ]
 
 
-def format_number(value: float) -> str:
-    """A number without float noise (``0.30000000000000004`` reads ``0.3``).
+def format_number(value: float, digits: int = 4) -> str:
+    """A number to ``digits`` significant digits, without float noise
+    (``0.30000000000000004`` reads ``0.3``).
 
     Large numbers print whole (``150000``), never in exponent form (``1.5e+05``).
     """
-    text = f"{value:.4g}"
+    text = f"{value:.{digits}g}"
     return f"{value:.0f}" if "e+" in text else text
 
 
-def bounds_text(low: float | None, high: float | None) -> str:
-    """``60 – 120``, ``≥ 30`` or ``≤ 4`` (empty when neither bound is set)."""
+def bounds_text(
+    low: float | None, high: float | None, number: Callable[[float], str] | None = None
+) -> str:
+    """``60 – 120``, ``≥ 30`` or ``≤ 4`` (empty when neither bound is set); ``number``
+    writes each bound (``format_number`` unless given)."""
+    number = number or format_number
     if low is not None and high is not None:
-        return f"{format_number(low)} – {format_number(high)}"
+        return f"{number(low)} – {number(high)}"
     if low is not None:
-        return f"≥ {format_number(low)}"
+        return f"≥ {number(low)}"
     if high is not None:
-        return f"≤ {format_number(high)}"
+        return f"≤ {number(high)}"
     return ""
 
 

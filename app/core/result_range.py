@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.formatting import bounds_text
+from app.core.formatting import bounds_text, format_number
 from app.core.models import Observation
 
 LOW, HIGH = "L", "H"
@@ -107,25 +107,10 @@ def shown_bounds(
     """
     exact = judge(value, comparator, low, high)
     for digits in (4, 5, 6, 7):
-        shown = [None if b is None else float(_digits(b, digits)) for b in (low, high)]
+        shown = [None if b is None else float(format_number(b, digits)) for b in (low, high)]
         if judge(value, comparator, *shown) == exact:
             break
-    return _bounds_text(low, high, digits)
-
-
-def _digits(value: float, digits: int) -> str:
-    text = f"{value:.{digits}g}"
-    return f"{value:.0f}" if "e+" in text else text
-
-
-def _bounds_text(low: float | None, high: float | None, digits: int) -> str:
-    if low is not None and high is not None:
-        return f"{_digits(low, digits)} – {_digits(high, digits)}"
-    if low is not None:
-        return f"≥ {_digits(low, digits)}"
-    if high is not None:
-        return f"≤ {_digits(high, digits)}"
-    return ""
+    return bounds_text(low, high, lambda bound: format_number(bound, digits))
 
 
 def judge(
