@@ -335,6 +335,22 @@ class TrendChart(pg.GraphicsLayoutWidget):
         """What hovering a band's label shows: the label and its readable source."""
         return band_tooltip(band, self.citations)
 
+    def reported_text(self, point: SeriesPoint) -> str:
+        """The result as reported, its unit written once in the knowledge base's spelling.
+
+        A calculated point's raw text already carries its unit (``136.1 pg/mL
+        (calculated)``), so the unit is spelled in place rather than appended again.
+        """
+        raw = point.raw_value.strip()
+        unit = point.unit_reported.strip()
+        if not unit:
+            return raw
+        label = self.unit_label(unit) or unit
+        words = raw.split()
+        if unit in words or label in words:
+            return " ".join(label if w in (unit, label) else w for w in words)
+        return f"{raw} {label}".strip()
+
     def tooltip_text(self, key: str, point: SeriesPoint) -> str:
         """What hovering a point shows: value, unit, date, lab, raw text, flag."""
         lane = self.series.analyte(key) if self.series else None
@@ -347,7 +363,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
             f"{label}: {shown} {unit}".rstrip(),
             f"Date: {point.collected_at:%Y-%m-%d %H:%M}",
             f"Lab: {point.lab or '—'}",
-            f"Reported: {point.raw_value} {point.unit_reported}".rstrip(),
+            f"Reported: {self.reported_text(point)}",
             f"Flag: {point.flag or '—'}  ·  status: {point.status}",
         ]
         if point.range_text:

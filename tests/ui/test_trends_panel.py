@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from app.core.models import Observation, RegimenItem
 from app.core.validation import DoseChange
-from app.services.series import GENERAL_PRESETS, presets
+from app.services.series import GENERAL_PRESETS, presets, series_for
 from app.ui.trend_chart import timestamp
 from app.ui.trends_panel import KEY_ROLE, TrendsPanel
 from tests.conftest import make_patient
@@ -260,3 +260,24 @@ def test_a_patient_on_no_protocol_opens_on_the_preset_they_have_results_for(qtbo
     assert "Hematocrit: none in this range (latest 2021-05-03; choose All)." in panel.status.text()
     panel.set_years(None)
     assert "none in this range" not in panel.status.text()
+
+
+def test_tooltip_writes_the_reported_unit_once_in_the_kb_spelling(service, trt_patient, qtbot):
+    """A calculated point reads "… pg/mL (calculated)", not "… pg/mL (calculated) pg/mL"."""
+    service.record_result(
+        trt_patient.id, "zinc", "54", "ug/dL", datetime(2026, 6, 1, 8), lab="LabCorp"
+    )
+    widget = TrendsPanel(service)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 900)
+    widget.show_patient(trt_patient.id)
+    widget.set_years(None)
+    derived = widget.chart.lanes["free_testosterone_calc"]["points"].points()[0].data()
+    text = widget.chart.tooltip_text("free_testosterone_calc", derived)
+    reported = next(line for line in text.splitlines() if line.startswith("Reported:"))
+    assert reported.endswith("pg/mL (calculated)")
+    assert reported.count("pg/mL") == 1
+    zinc = series_for(service, trt_patient.id, ["zinc"]).analyte("zinc").points[0]
+    text = widget.chart.tooltip_text("zinc", zinc)
+    assert "Reported: 54 µg/dL" in text
+    assert "ug/dL" not in text
