@@ -73,6 +73,23 @@ def test_every_rule_is_graded_and_cited(kb):
             assert key in kb.citations, f"{rule.id}: {key}"
 
 
+def test_every_rule_title_is_unique(kb):
+    """The worklist lists rules by title: two rules with one title cannot be told apart."""
+    seen: dict[str, str] = {}
+    for rule in rules_for(kb).rules:
+        title = rule.title.strip().casefold()
+        assert title not in seen, f"{rule.id} has the same title as {seen[title]}: {rule.title!r}"
+        seen[title] = rule.id
+
+
+def test_the_z_score_bone_rule_names_its_ages(kb):
+    by_id = {rule.id: rule for rule in rules_for(kb).rules}
+    assert by_id["bone_density_falling"].title == "Bone density falling on hormone therapy"
+    assert by_id["bone_density_falling_z_score_ages"].title == (
+        "Bone density falling on hormone therapy (men under 50, women not known postmenopausal)"
+    )
+
+
 def test_wording_matches_the_grade(kb):
     for rule in rules_for(kb).rules:
         text = f"{rule.clinician_text} {rule.rationale}".lower()
