@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 from .model import ROLES, FileRejected
 from .values import looks_like_unit
@@ -150,6 +151,35 @@ def split_header_unit(header: str) -> tuple[str, str]:
         if looks_like_unit(unit) or _SCALE.match(unit):
             return match.group("name").strip(), unit
     return header.strip(), ""
+
+
+#: How a test name that carries its unit ends (``'Ferritin (ng/mL)'``): a cheap test
+#: before :func:`named_unit` is asked.
+NAMED_UNIT_ENDS = (")", "]")
+
+
+@lru_cache(maxsize=4096)
+def named_unit(analyte: str, unit: str) -> tuple[str, str]:
+    """A long file's test named with its unit (``'Ferritin (ng/mL)'``): its name, and the
+    unit the row is in.
+
+    The unit in the name is the row's unit when the row gives none, and is cut from the
+    name when the row gives the same one (so the name matches the test). When the row
+    gives another unit, the name is kept whole: which one is meant is not guessed, and
+    the user maps the name.
+    """
+    name, written = split_header_unit(analyte)
+    if not written:
+        return analyte, unit
+    if not unit:
+        return name, written
+    if _unit_spelling(written) == _unit_spelling(unit):
+        return name, unit
+    return analyte, unit
+
+
+def _unit_spelling(unit: str) -> str:
+    return unit.replace("\u00b5", "u").replace("\u03bc", "u").replace(" ", "").casefold()
 
 
 def scale_note(unit: str) -> str:

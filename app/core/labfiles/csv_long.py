@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .columns import NAMED_UNIT_ENDS, named_unit
 from .csv_context import DEFER, LOINC_CODE, SEX, CsvContext, duplicate_reason, parse_cell
 from .csv_long_fast import ODD, UNIT_OF_VALUE, FastTexts, first_look_dob
 from .finish import Ticker
@@ -279,6 +280,8 @@ def read_long(ctx: CsvContext, reader: Any, ticker: Ticker, stop: int = -1) -> i
             problems.append(RowProblem(line, "", "The row names no analyte or code."))
             continue
         unit = share(a := row[i_unit].strip() or cell_unit or header_unit, a)
+        if analyte.endswith(NAMED_UNIT_ENDS):  # a test named with its unit (as the fast branch)
+            analyte, unit = named_unit(analyte, unit)
         mrn = share(a := row[i_mrn].strip(), a) if has_mrn else ""
         pid = share(a := row[i_pid].strip(), a) if has_pid else ""
         sample = share(a := row[i_sample].strip(), a) if has_sample else ""

@@ -27,6 +27,7 @@ from math import nan
 from operator import itemgetter
 from typing import Any
 
+from .columns import NAMED_UNIT_ENDS, named_unit
 from .csv_context import DEFER, LOINC_CODE, SEX, CsvContext, parse_cell
 from .values import normalise_flag
 
@@ -230,6 +231,8 @@ class FastTexts:
             return ODD  # a problem
         ctx = self.ctx
         unit = unit_cell.strip() or cell_unit or self.header_unit
+        if analyte.endswith(NAMED_UNIT_ENDS):
+            analyte, unit = named_unit(analyte, unit)
         scale = ctx.scale(unit)
         ref_text = rr.strip()
         if ref_text:

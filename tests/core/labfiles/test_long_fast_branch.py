@@ -316,3 +316,22 @@ def test_a_plain_file_with_a_time_written_two_ways() -> None:
     # Repeats are found on the texts as written: line 4 is kept, line 5 repeats line 2.
     assert [(p.line, p.reason) for p in outcome[1]] == [(5, "This row is a duplicate of line 2.")]
     assert outcome[0][0] == [2, 3, 4]
+
+
+def test_a_test_named_with_its_unit_reads_the_same_in_both_branches() -> None:
+    lines = ["MRN,Test,Result,Units,Collected"]
+    for day in range(1, 29):
+        when = f"2024-02-{day:02d} 08:00"
+        lines += [
+            f"R1,Ferritin (ng/mL),{80 + day},,{when}",  # the unit only in the name
+            f"R1,Zinc (ug/dL),{70 + day},ug/dL,{when}",  # the same unit in both
+            f"R1,Magnesium (mg/dL),0.{80 + day % 9},mmol/L,{when}",  # two units: kept whole
+        ]
+    data = ("\n".join(lines) + "\n").encode()
+    rows = _same(data, sample=7, rest=5)[0]
+    tests = {(t.analyte_text, t.unit) for t in rows[7]}
+    assert tests == {
+        ("Ferritin", "ng/mL"),
+        ("Zinc", "ug/dL"),
+        ("Magnesium (mg/dL)", "mmol/L"),
+    }
