@@ -10,13 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
 from app.core.series import TrendSeries, data_span
+from app.reports.fonts import REGULAR
 
 GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
 MIN_SPAN_DAYS = 14  # a chart never spans less than two weeks (as on screen)
 SPAN_PAD = 0.04  # of the data's span, either side (as on screen)
 DAY_TICKS_UNTIL = 75  # days: up to this span the axis names days, not months
-MAX_DAY_TICKS = 8
+MIN_TICKS = 3  # a date axis names at least three dates
+YEAR_TICKS_FROM = 540  # days: from this span the axis may name years alone
+# Width of a half-width chart's plot on A4 (the narrower paper), in points: the dates
+# every chart of a summary shares are chosen to be readable there.
+NARROWEST_PLOT = 195.0
+CHAR_WIDTH = 3.2  # points per character of a 6-point tick label (digits are 3.3)
+LABEL_GAP = 6.0  # points between two tick labels
 # Month names of the date axis, fixed (not the locale's): equal data, equal bytes.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -58,20 +67,56 @@ def chart_span(series: TrendSeries) -> tuple[date, date]:
     return first, last
 
 
-def date_ticks(start: date, end: date) -> list[tuple[date, str]]:
-    """Year starts over long spans, quarter starts or months over shorter ones, and days
-    with their month ('13 Nov') over a few weeks: a short chart had one tick or none."""
+def date_ticks(start: date, end: date, width: float = NARROWEST_PLOT) -> list[tuple[date, str]]:
+    """At least three dated ticks across ``start``–``end`` whose labels fit ``width`` points.
+
+    Days ('13 Nov') over a few weeks, months or quarters ('Jul 2025') over months to a
+    few years, years ('2026') only when even half-years would crowd the axis. A
+    seventeen-month chart named only '2026' (one year start inside its span). The
+    default width is a half-width chart's plot, so every chart of a summary and its
+    protocol lane print the same dates, readable on the narrowest of them.
+    """
     span = (end - start).days
-    if span > 540:
-        return [(date(y, 1, 1), str(y)) for y in range(start.year + 1, end.year + 1)]
-    if span <= DAY_TICKS_UNTIL:
-        step = next(days for days in (1, 2, 7, 14) if span / days <= MAX_DAY_TICKS)
-        first = start + timedelta(days=1)
-        if step >= 7:
-            first += timedelta(days=(7 - first.weekday()) % 7)  # Mondays
-        days = [first + timedelta(days=n) for n in range(0, (end - first).days, step)]
-        return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in days]
-    months = 3 if span > 150 else 1
+    tries = []
+    if span <= DAY_TICKS_UNTIL or len(_month_ticks(start, end, 1)) < MIN_TICKS:
+        tries += [_day_ticks(start, end, step) for step in (1, 2, 7, 14)]
+    if span > DAY_TICKS_UNTIL:
+        tries += [_month_ticks(start, end, step) for step in (1, 3, 6)]
+    if span > YEAR_TICKS_FROM:
+        tries += [_year_ticks(start, end, step) for step in (1, 2, 5, 10)]
+    enough = [ticks for ticks in tries if len(ticks) >= MIN_TICKS]
+    for ticks in enough:
+        if _fits(ticks, width):
+            return ticks
+    if enough:
+        return enough[-1]  # the sparsest that still names three dates
+    return max(tries, key=len) if tries else []
+
+
+def tick_label_x(x: float, text: str, right: float, size: float = 6) -> float:
+    """Where to centre a tick's label: at its date, moved in just enough to end by ``right``.
+
+    A month starting a few days before a chart's end put half its label past the edge.
+    """
+    half = stringWidth(text, REGULAR, size) / 2
+    return min(x, right - half)
+
+
+def _fits(ticks: list[tuple[date, str]], width: float) -> bool:
+    longest = max(len(text) for _day, text in ticks)
+    return len(ticks) * (longest * CHAR_WIDTH + LABEL_GAP) <= width
+
+
+def _day_ticks(start: date, end: date, step: int) -> list[tuple[date, str]]:
+    first = start + timedelta(days=1)
+    if step >= 7:
+        first += timedelta(days=(7 - first.weekday()) % 7)  # Mondays
+    days = [first + timedelta(days=n) for n in range(0, (end - first).days, step)]
+    return [(day, f"{day.day} {MONTHS[day.month - 1]}") for day in days]
+
+
+def _month_ticks(start: date, end: date, step: int) -> list[tuple[date, str]]:
+    """Month starts inside the span: every month, quarter starts, or January and July."""
     out, year, month = [], start.year, start.month
     while True:
         month += 1
@@ -80,5 +125,10 @@ def date_ticks(start: date, end: date) -> list[tuple[date, str]]:
         day = date(year, month, 1)
         if day > end:
             return out
-        if (month - 1) % months == 0:
-            out.append((day, f"{year}-{month:02d}"))
+        if (month - 1) % step == 0:
+            out.append((day, f"{MONTHS[month - 1]} {year}"))
+
+
+def _year_ticks(start: date, end: date, step: int) -> list[tuple[date, str]]:
+    years = range(start.year + 1, end.year + 1)
+    return [(date(y, 1, 1), str(y)) for y in years if y % step == 0]
