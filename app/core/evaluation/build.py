@@ -21,11 +21,13 @@ from app.core.evaluation.findings import (
     TraceValue,
     deferred_finding,
 )
-from app.core.evaluation.judgement import range_position
+from app.core.evaluation.judgement import compare, range_position
+from app.core.evaluation.nodes import Not
+from app.core.evaluation.nodes_results import Limit
 from app.core.evaluation.patient import PatientData
 from app.core.evaluation.points import Point
 from app.core.evaluation.rules_model import InputSpec, Rule
-from app.core.evaluation.run import RuleRun
+from app.core.evaluation.run import RuleRun, unusable_because
 from app.core.evaluation.texts import format_age, join_words, render
 from app.core.formatting import converted_text
 
@@ -46,10 +48,11 @@ class RunState(NamedTuple):
     inputs: Mapping[str, InputSpec]
     ranges: tuple[TraceRange, ...]
     bands: dict[str, tuple[str, ...]]
+    allow_stale: bool = False
 
 
 def run_state(run: RuleRun) -> RunState:
-    return RunState(run.inputs, tuple(run.ranges), dict(run.bands))
+    return RunState(run.inputs, tuple(run.ranges), dict(run.bands), run.allow_stale)
 
 
 _RANGE_KINDS = ("lab_range", "kb_range", "threshold", "target", "limit")
@@ -207,9 +210,51 @@ def rule_lookup(
             return join_words([component_label(data, c) for c in components]) or "the protocol"
         if name == "marker":
             return marker_label(data, rule.marker)
+        if name == "met":
+            return met_text(data, rule, run)
         return "{" + name + "}"
 
     return lookup
+
+
+def _limits(node: object) -> list[Limit]:
+    """The fixed cut-offs (``at_least = 6``...) a condition asks to hold, in order.
+
+    A cut-off under ``not`` is one the condition asks *not* to hold, so it is left out.
+    """
+    if isinstance(node, Limit):
+        return [node]
+    if isinstance(node, Not):
+        return []
+    return [leaf for child in getattr(node, "children", ()) for leaf in _limits(child)]
+
+
+def met_text(data: PatientData, rule: Rule, run: RunState) -> str:
+    """``{met}``: the results that meet the rule's own cut-offs, named, with value and date.
+
+    ``fatigue 7/10 (2026-09-28) and low libido 6/10 (2026-09-28)``: only inputs whose
+    ``above``/``below``/``at_least``/``at_most`` leaf holds for a usable result, so a rule
+    that fires on either of two scores never names the one under its cut-off (or one
+    too old to count). Judged here, not read from the trace, because ``any`` stops at
+    the first leaf that holds.
+    """
+    named: list[str] = []
+    for leaf in _limits(rule.condition):
+        if leaf.name not in run.inputs:
+            continue
+        found = data.resolve(run.inputs[leaf.name])
+        if unusable_because(found, run.allow_stale) is not None:
+            continue
+        point = found.point
+        if compare(point.canonical, point.comparator, leaf.operator, leaf.limit) is not True:
+            continue
+        label = data.kb.analytes[point.analyte].short_name or marker_label(data, point.analyte)
+        if label[1:2].islower():  # "low libido", never "tSH"
+            label = label[0].lower() + label[1:]
+        text = f"{label} {value_text(data, run, leaf.name, None)}"
+        if text not in named:
+            named.append(text)
+    return join_words(named) or "no result at its cut-off"
 
 
 def trace_values(

@@ -48,6 +48,8 @@ _RULE_FIELDS = {
 }  # fmt: skip
 _TEXT_FIELDS = ("clinician_text", "patient_text", "next_step", "rationale", "patient_rationale")
 _KIND_NAMES = {
+    # {met}: the results meeting the rule's own cut-offs (build.met_text).
+    "condition": {"components", "marker", "met"},
     "upper_limit": {"nutrient", "daily", "limit", "items", "components", "marker", "source"},
     "monitoring": {
         "analyte",
@@ -280,7 +282,7 @@ class RuleReader(SectionReader):
                 for base, field in placeholders(str(entry.get(key, ""))):
                     if base in inputs and (field is None or field in INPUT_FIELDS):
                         continue
-                    if base in ("components", "marker") and field is None:
+                    if base in _KIND_NAMES["condition"] and field is None:
                         continue
                     named = f"{base}{'.' + field if field else ''}"
                     self.problems.add(rule_id, f"{where}.{key}: unknown placeholder {{{named}}}")

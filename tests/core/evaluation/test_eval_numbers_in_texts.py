@@ -44,7 +44,9 @@ def test_a_text_shows_each_number_as_the_trace_does(kb):
     assert "magnesium 2.00 mg/dL" in text
     assert "within the target (9-55 ng/dL) but" in text
     assert "(target))" not in text
-    assert "fatigue 4/10 or low libido 6/10 persists" in text
+    # Fatigue 4/10 is under the rule's 6/10 cut-off: only the libido score persists.
+    assert "at least 6/10: low libido 6/10 (" in text
+    assert "4/10" not in text
     assert "score (0-10)" not in text
 
 
