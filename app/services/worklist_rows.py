@@ -19,6 +19,9 @@ if TYPE_CHECKING:  # the engine is imported on first use, not when the app start
     from app.core.knowledge import KnowledgeBase
 
 NO_RESULT = "no usable result"
+# Most pressing first: the worklist opens in this order. ``app.core.evaluation``'s
+# SEVERITIES reversed, written here so the worklist need not import the engine.
+SEVERITY_ORDER = ("urgent", "warning", "consider", "info")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,16 @@ def worklist_row(patient: Patient, finding: Finding, kb: KnowledgeBase) -> Workl
         latest=latest_value(finding, kb),
         next_step=finding.next_step,
     )
+
+
+def triage_key(row: WorklistRow) -> tuple:
+    """Where a row stands in the worklist as it opens: most severe first, then by name.
+
+    A clinic-wide list sorted by MRN buried its one warning at row 15 of 16. Ties on
+    severity go by patient name (case-insensitive), then MRN, so equal lists open alike.
+    """
+    rank = SEVERITY_ORDER.index(row.severity) if row.severity in SEVERITY_ORDER else 99
+    return (rank, row.name.casefold(), row.name, row.mrn, row.patient_id)
 
 
 def marker_analytes(marker: str, kb: KnowledgeBase) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.services.findings import WORKLIST_COLUMNS, worklist_cells
+from app.services.worklist_rows import triage_key
 from app.ui.item_roles import DISPLAY, HORIZONTAL, TOOLTIP, USER
 from app.ui.tasks import run_task
 
@@ -49,7 +50,8 @@ class WorklistTableModel(QAbstractTableModel):
     """The worklist's rows, each shown as ``worklist_cells`` gives it, sortable by column.
 
     ``rows`` keeps the worklist's own order (export and batch reports use it); the
-    table shows them in ``_order``, which ``sort`` rearranges as a
+    table opens on them by severity, most pressing first, then by patient name
+    (``triage_key``: no sort column), and shows them in ``_order``, which ``sort`` rearranges as a
     ``QSortFilterProxyModel`` would (a stable sort of the order shown, so rows tied
     on this column keep the order the previous sort gave them), but in Python, on
     sort keys made once per column: the proxy called ``data()`` from C++ for both
@@ -71,7 +73,7 @@ class WorklistTableModel(QAbstractTableModel):
         self.rows = list(rows)
         self._cells = [worklist_cells(row, self._analyte_label) for row in self.rows]
         self._sort_keys = {}
-        self._order = list(range(len(self.rows)))
+        self._order = self._triage_order()
         if self._sorted_by is not None:
             self._order = self._sorted(self._order, *self._sorted_by)
         self.endResetModel()
@@ -96,6 +98,9 @@ class WorklistTableModel(QAbstractTableModel):
             return self.rows[self._order[index.row()]].patient_id
         return None
 
+    def _triage_order(self) -> list[int]:
+        return sorted(range(len(self.rows)), key=lambda i: triage_key(self.rows[i]))
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         self._sorted_by = (column, order)
         self.layoutAboutToBeChanged.emit()
@@ -111,8 +116,8 @@ class WorklistTableModel(QAbstractTableModel):
 
     def _sorted(self, order: list[int], column: int, how: Qt.SortOrder) -> list[int]:
         descending = how == Qt.DescendingOrder
-        if column < 0:  # no sort column: the worklist's order, as a proxy gives it
-            return sorted(order, reverse=descending)
+        if column < 0:  # no sort column: most severe first, then by name
+            return self._triage_order()
         keys = self._sort_keys.get(column)
         if keys is None:
             # Qt compares texts case-sensitively by UTF-16 code unit; so do these bytes.
@@ -156,6 +161,9 @@ class WorklistDialog(QDialog):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView(objectName="worklist_table")
         self.table.setModel(self.proxy)
+        # No sort column until the user clicks one: Qt's default indicator (column 0,
+        # descending) opened the list by MRN, the one warning at row 15 of 16.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
@@ -241,6 +249,8 @@ class WorklistDialog(QDialog):
             self, "Export worklist", "worklist.csv", "CSV (*.csv)"
         )
         if target:
+            # The CSV keeps the worklist's own order (``model.rows``: as the service
+            # built it, patient by patient), not the severity or column order on screen.
             self._findings.export_worklist(self.model.rows, Path(target))
 
     def batch_reports(self, kind: str, out_dir: str | None = None) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyMod
 from PySide6.QtWidgets import QTableView
 
 from app.services.findings import WORKLIST_COLUMNS, FindingsService, worklist_cells
-from app.services.worklist_rows import WorklistRow
+from app.services.worklist_rows import WorklistRow, triage_key
 from app.ui.worklist_dialog import WorklistDialog
 
 
@@ -83,6 +83,10 @@ def _rows() -> list[WorklistRow]:
     return rows
 
 
+def _triaged(rows):
+    return sorted(rows, key=triage_key)
+
+
 def _shown(model) -> list[tuple]:
     """Every displayed row, top to bottom: its cells, tooltips and patient id."""
     return [
@@ -106,10 +110,12 @@ def dialog(qtbot, service):
 @pytest.fixture
 def reference(qtbot, service):
     proxy = QSortFilterProxyModel()
-    proxy.setSourceModel(ReferenceTableModel(_rows(), service.analyte_label))
+    # The worklist opens in triage order (no sort column); so does the reference.
+    proxy.setSourceModel(ReferenceTableModel(_triaged(_rows()), service.analyte_label))
     view = QTableView()
     qtbot.addWidget(view)
     view.setModel(proxy)
+    view.horizontalHeader().setSortIndicator(-1, Qt.AscendingOrder)
     view.setSortingEnabled(True)
     return view
 
@@ -136,7 +142,7 @@ def test_new_rows_are_sorted_by_their_own_texts(dialog, reference):
     dialog._done(fewer)
     reference.sortByColumn(1, Qt.AscendingOrder)
     reference.model().sourceModel().beginResetModel()
-    reference.model().sourceModel().rows = fewer
+    reference.model().sourceModel().rows = _triaged(fewer)
     reference.model().sourceModel().endResetModel()
     assert _shown(dialog.proxy) == _shown(reference.model())
 
@@ -155,3 +161,35 @@ def test_sorting_leaves_the_worklist_order_for_export_and_keeps_the_selection(di
 def test_the_model_passes_qt_model_tester(qtmodeltester, dialog):
     dialog.table.sortByColumn(3, Qt.AscendingOrder)
     qtmodeltester.check(dialog.model)
+
+
+def _severity_rows() -> list[WorklistRow]:
+    """The trial's magnesium worklist in small: MRNs descending put the warning last."""
+    people = [
+        ("DEMO-000040", "Zed Young", "info"),
+        ("DEMO-000033", "Amy Clark", "consider"),
+        ("DEMO-000021", "bea Stone", "info"),
+        ("DEMO-000015", "Carl Moss", "consider"),
+        ("DEMO-000002", "Dana Hill", "warning"),
+    ]
+    return [
+        WorklistRow(n, mrn, name, date(1970, 1, 1), "mg", "Magnesium status on testosterone therapy",
+                    "watch", severity, "magnesium", "", "Repeat the test")
+        for n, (mrn, name, severity) in enumerate(people)
+    ]  # fmt: skip
+
+
+def test_the_worklist_opens_most_severe_first_then_by_name(qtbot, service):
+    dialog = WorklistDialog(service, FindingsService(service))
+    qtbot.addWidget(dialog)
+    dialog._done(_severity_rows())
+    patient = WORKLIST_COLUMNS.index("Patient")
+    shown = [dialog.proxy.index(r, patient).data() for r in range(dialog.proxy.rowCount())]
+    assert shown == ["Dana Hill", "Amy Clark", "Carl Moss", "bea Stone", "Zed Young"]
+    assert dialog.table.horizontalHeader().sortIndicatorSection() == -1
+    # The user's own column sort still works, and a new run keeps it.
+    dialog.table.sortByColumn(0, Qt.DescendingOrder)
+    mrns = [dialog.proxy.index(r, 0).data() for r in range(dialog.proxy.rowCount())]
+    assert mrns == sorted(mrns, reverse=True)
+    # The CSV keeps the worklist's own order.
+    assert [row.mrn for row in dialog.model.rows] == [row.mrn for row in _severity_rows()]
