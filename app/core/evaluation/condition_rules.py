@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from app.core.evaluation.build import (
+    bounds_of,
     make_finding,
     outlined_finding,
     rule_lookup,
@@ -305,7 +306,7 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
     draft = draft_target_of(data, rule)
     if draft is not None:
         pieces.append((draft.note, run_state(run)))
-        notes.append("The protocol target judged by is a draft in the knowledge base.")
+        notes.append(draft_target_trace_note(data, rule))
     severity = _capped(_fired_severity(rule, status, escalated, adjust), draft)
 
     def texts() -> tuple[str, str]:
@@ -335,17 +336,36 @@ def _fired(data: PatientData, rule: Rule, run: RuleRun, components: list) -> Fin
     )
 
 
-def draft_target_of(data: PatientData, rule: Rule) -> DraftTarget | None:
-    """The rule's ``draft_target`` when an input it judges against a protocol target
-    (``target = ...``) meets a draft target band (numbers awaiting a primary source)."""
-    if rule.draft_target is None:
-        return None
+def _draft_band(data: PatientData, rule: Rule):  # noqa: ANN202 - a KB TargetBand or None
+    """The draft protocol target band an input of the rule judges by, if any."""
     for spec in rule.inputs.values():
         if spec.target is not None:
             found = protocol_target(data, spec)
             if found is not None and found.draft:
-                return rule.draft_target
+                return found
     return None
+
+
+def draft_target_of(data: PatientData, rule: Rule) -> DraftTarget | None:
+    """The rule's ``draft_target`` when an input it judges against a protocol target
+    (``target = ...``) meets a draft target band (numbers awaiting a primary source)."""
+    if rule.draft_target is None or _draft_band(data, rule) is None:
+        return None
+    return rule.draft_target
+
+
+def draft_target_trace_note(data: PatientData, rule: Rule) -> str:
+    """The trace note naming the draft target: ``The protocol target used here,
+    Endocrine Society 2018, mid-normal (350-600 ng/dL), is a draft in the knowledge
+    base: its limits await a check against the guideline's primary source.``"""
+    band = _draft_band(data, rule)
+    if band is None:
+        return "The protocol target used here is a draft in the knowledge base."
+    bounds = bounds_of(data, band.analyte, band.low, band.high, band.unit)
+    return (
+        f"The protocol target used here, {band.label} ({bounds}), is a draft in the knowledge"
+        " base: its limits await a check against the guideline's primary source."
+    )
 
 
 def _capped(severity: str, draft: DraftTarget | None) -> str:

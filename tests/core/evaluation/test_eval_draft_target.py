@@ -57,3 +57,15 @@ def test_a_non_draft_target_keeps_its_grade_and_says_nothing_of_drafts(kb):
     finding = _finding(chart, "testosterone_above_target_on_trt")
     assert finding.evidence_grade == "guideline"
     assert "draft" not in finding.clinician_text
+
+
+def test_the_trace_note_names_the_draft_target_in_a_whole_sentence(kb):
+    # New-user trial (DEMO-000015): the trace read "The protocol target judged by is a
+    # draft in the knowledge base." (a sentence with a word missing).
+    finding = _finding(_trt_chart(kb, 900, 13), "testosterone_above_target_on_trt")
+    assert "The protocol target judged by is" not in finding.trace.notes
+    assert (
+        "The protocol target used here, Endocrine Society 2018, mid-normal (350-600 ng/dL), is a"
+        " draft in the knowledge base: its limits await a check against the guideline's primary"
+        " source." in finding.trace.notes
+    )
