@@ -32,9 +32,21 @@ def summary_story(data: ReportData, width: float) -> list[Flowable]:
         story.append(KeepTogether([Paragraph("Trends", s.heading), *charts[: first + 1]]))
         story += charts[first + 1 :]
     story += _findings(data, s)
-    story += _gaps(data, s)
-    story += _closing(data, s, width)
+    story += _ending(data, s, width)
     return story
+
+
+def _ending(data: ReportData, s: Styles, width: float) -> list[Flowable]:
+    """The monitoring gaps, the disclaimer and the signature block, never the block alone.
+
+    The signature kept together only with itself, so a page break before it left
+    "Reviewed by / Signature / Date" alone on a last page. It now moves with the
+    disclaimer and the last monitoring gap (and the gaps' heading when that gap is
+    its only one).
+    """
+    gaps = _gaps(data, s)
+    keep = 2 if len(gaps) == 2 else 1
+    return [*gaps[:-keep], KeepTogether([*gaps[-keep:], *_closing(data, s, width)])]
 
 
 def _table(header: list[str], rows: list[list[str]], s: Styles, widths, over=()) -> Table:
@@ -213,5 +225,5 @@ def _closing(data: ReportData, s: Styles, width: float) -> list[Flowable]:
         Spacer(1, 6 * mm),
         para(data.disclaimer, s.note),
         Spacer(1, 8 * mm),
-        KeepTogether([signature]),
+        signature,
     ]
