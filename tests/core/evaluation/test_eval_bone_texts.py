@@ -99,3 +99,33 @@ def test_a_low_vitamin_d_and_a_low_estradiol_are_named_as_possible_causes(kb):
         "aromatase inhibitor) may contribute." in text
     )
     assert "adequate" not in text
+
+
+def _fall_of(kb, sex: str, age: int, rule_id: str, vitamin_d: float | None):
+    chart = Chart(kb, sex=sex, age=age)
+    if sex == "female":
+        chart.on("estradiol", 0.05, "mg", 3.5, start=900, route="transdermal")
+    else:
+        chart.trt(start=900)
+    chart.lab("bmd_tscore", -0.6, days_ago=560)
+    chart.lab("bmd_tscore", -0.9, days_ago=40)
+    chart.lab("estradiol", 84.0, days_ago=40)  # no range on the report or on file
+    if vitamin_d is not None:
+        chart.lab("vitamin_d_25oh", vitamin_d, days_ago=40)
+    return next(f for f in chart.evaluate().findings if f.rule_id == rule_id)
+
+
+@pytest.mark.parametrize(
+    ("sex", "age", "rule_id"),
+    [("female", 58, "bone_density_falling"), ("male", 40, "bone_density_falling_z_score_ages")],
+)
+@pytest.mark.parametrize("vitamin_d", [40.0, None])
+def test_the_causes_read_right_whether_or_not_results_follow(kb, sex, age, rule_id, vitamin_d):
+    # New-user trial (DEMO-000010, -000037): "... or the results that follow where they
+    # are out of range" where no result followed.
+    text = _fall_of(kb, sex, age, rule_id, vitamin_d).clinician_text
+    assert "the results that follow" not in text
+    assert "inflammation, or a vitamin D or estradiol level out of range." in text
+    assert "low estradiol" not in text  # 84 pg/mL cannot be placed: not offered as low
+    if vitamin_d is not None:
+        assert "Vitamin D 40 ng/mL is adequate, so not a likely cause." in text
