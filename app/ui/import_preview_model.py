@@ -31,6 +31,48 @@ HEADERS = (
     "Lab",
     "Problem",
 )
+# Widest each column opens (pixels): a long patient id or test name is cut, its whole
+# text in the tooltip, so every column up to Problem (which takes the rest, at least
+# PROBLEM_MIN_WIDTH) fits the preview of a 1200-px-wide wizard without scrolling.
+COLUMN_CAPS = {
+    "Line": 40,
+    "Status": 84,
+    "Patient": 104,
+    "Analyte": 112,
+    "Result": 56,
+    "Unit": 56,
+    "Range": 64,
+    "Collected": 116,
+    "Lab": 64,
+}
+# Columns of free text, narrowed further (to SHRINK_FLOOR) when the preview is too
+# narrow for Problem to keep PROBLEM_MIN_WIDTH.
+SHRINKABLE = ("Patient", "Analyte", "Range", "Lab", "Status")
+SHRINK_FLOOR = 48
+PROBLEM_MIN_WIDTH = 110
+
+
+def fitted_widths(widths: list[int], room: int) -> list[int]:
+    """Column widths (all but Problem) capped, then narrowed so Problem keeps its room.
+
+    ``widths`` are the contents' widths, in ``HEADERS`` order without Problem; ``room``
+    is the table's visible width (0 when not laid out yet: the caps only).
+    """
+    out = [min(w, COLUMN_CAPS.get(h, w)) for h, w in zip(HEADERS, widths, strict=False)]
+    excess = sum(out) + PROBLEM_MIN_WIDTH - room if room > 0 else 0
+    while excess > 0:
+        give = [i for i, h in enumerate(HEADERS[: len(out)]) if h in SHRINKABLE]
+        give = [i for i in give if out[i] > SHRINK_FLOOR]
+        if not give:
+            break
+        share = max(1, excess // len(give))
+        for i in give:
+            cut = min(share, out[i] - SHRINK_FLOOR, excess)
+            out[i] -= cut
+            excess -= cut
+    return out
+
+
 _COLOURS = {
     NEW: None,
     DUPLICATE: QColor("#eeeeee"),

@@ -48,7 +48,7 @@ from app.services.importing import (
 )
 from app.ui.import_columns import ColumnMappingBox
 from app.ui.import_patients_box import FilePatientsBox
-from app.ui.import_preview_model import ImportPreviewTableModel
+from app.ui.import_preview_model import ImportPreviewTableModel, fitted_widths
 from app.ui.tasks import run_task
 
 FILE_FILTER = "Lab files (*.csv *.txt *.tsv *.hl7 *.json);;All files (*)"
@@ -66,6 +66,7 @@ class ImportWizard(QDialog):
         self._data: bytes = b""
         self._parsed = None
         self._preview = None
+        self._content_widths: list[int] = []  # the preview columns' widths before capping
         self._options = ReadOptions()
         self._column_map: dict | None = None
         self._task = None
@@ -139,6 +140,14 @@ class ImportWizard(QDialog):
         layout.addStretch(1)
         return page
 
+    def _fit_preview_columns(self) -> None:
+        """Cap each preview column (``fitted_widths``) so Range, Collected, Lab and the
+        Problem column stay in sight in a 1200-px-wide wizard."""
+        header = self.preview_table.horizontalHeader()
+        room = self.preview_table.viewport().width() if self.preview_table.isVisible() else 0
+        for column, width in enumerate(fitted_widths(self._content_widths, room)):
+            header.resizeSection(column, width)
+
     def _build_check_page(self) -> QWidget:
         page = QWidget()
         self.file_info = QLabel(objectName="file_info")
@@ -157,6 +166,7 @@ class ImportWizard(QDialog):
         self.preview_table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.preview_table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.preview_table.horizontalHeader().setStretchLastSection(True)
+        self.preview_table.setWordWrap(False)  # one line a row; a cut cell's tooltip has it all
         self.mapping_table = QTableWidget(0, 3, objectName="analyte_mapping")
         self.mapping_table.setHorizontalHeaderLabels(["Name in the file", "Rows", "Analyte"])
         header = self.mapping_table.horizontalHeader()
@@ -230,8 +240,10 @@ class ImportWizard(QDialog):
         info_scroll.setWidget(self.file_info)
         info_scroll.setMaximumHeight(110)
         middle = QHBoxLayout()
-        middle.addWidget(self.preview_table, 3)
-        middle.addWidget(side_scroll, 2)
+        # The preview takes 7/11: its ten columns fit there (``fitted_widths``), and the
+        # side panel keeps room for the names of unknown tests beside their choosers.
+        middle.addWidget(self.preview_table, 7)
+        middle.addWidget(side_scroll, 4)
         layout = QVBoxLayout(page)
         layout.addWidget(info_scroll)
         layout.addWidget(self.counts)
@@ -395,8 +407,10 @@ class ImportWizard(QDialog):
         # A patient with a 36-character EHR id or a long test name would push Result,
         # Unit and Problem out of sight; each cell's full text is its tooltip.
         header = self.preview_table.horizontalHeader()
-        for column in range(header.count() - 1):
-            header.resizeSection(column, min(header.sectionSize(column), PREVIEW_COLUMN_MAX))
+        self._content_widths = [header.sectionSize(c) for c in range(header.count() - 1)]
+        self._fit_preview_columns()
+        # Again once the page is laid out: only then is the table's width known.
+        QTimer.singleShot(0, self._fit_preview_columns)
         self._fill_mappings()
         self.patients_box.set_preview(preview, self._importer.patients.why_not_created)
         self.create_patients.setEnabled(bool(preview.unmatched_patients))

@@ -309,3 +309,33 @@ def test_counts_read_with_thousands_separators(qtbot, wizard):
     dialog = wizard("MRN,Test,Result,Units,Collected\n" + rows)
     _read(qtbot, dialog)
     assert dialog.counts.text().startswith("1,200 new ·")
+
+
+def test_every_preview_column_fits_a_1200_px_wizard(qtbot, wizard):
+    """Range, Collected, Lab and Problem were off-screen at 1200 px; now every column
+    is in sight without scrolling, and a cut cell's tooltip holds its whole text."""
+    from app.ui.import_preview_model import HEADERS, PROBLEM_MIN_WIDTH
+    from app.ui.item_roles import TOOLTIP
+
+    long_id = "b5e2f0c1-9d8a-4c3e-8f7b-2a6d1e9c4b7a"
+    test = "Percentage area affected by eczema head and neck [%] (calculated)"
+    dialog = wizard(
+        "Patient,Test,Result,Units,Reference range,Collected,Lab\n"
+        f"{long_id},{test},7,%,0.0 - 12.5 percent of body area,2026-10-02 08:15,"
+        "Quest Diagnostics Nichols Institute San Juan Capistrano\n"
+        f"{long_id},Zinc,abc,ug/dL,60-120,2026-10-03 08:15,Quest\n"
+    )
+    dialog.resize(1200, 800)
+    _read(qtbot, dialog)
+    qtbot.wait(50)  # the columns are fitted again once the page is laid out
+    table = dialog.preview_table
+    header = table.horizontalHeader()
+    room = table.viewport().width()
+    for column, name in enumerate(HEADERS):
+        right = header.sectionViewportPosition(column) + header.sectionSize(column)
+        assert header.sectionViewportPosition(column) >= 0 and right <= room, (name, right, room)
+    assert header.sectionSize(HEADERS.index("Problem")) >= PROBLEM_MIN_WIDTH
+    assert table.horizontalScrollBar().maximum() == 0
+    model = table.model()
+    assert model.data(model.index(0, HEADERS.index("Analyte")), TOOLTIP).startswith(test)
+    assert "Nichols Institute" in model.data(model.index(0, HEADERS.index("Lab")), TOOLTIP)
