@@ -546,10 +546,6 @@ class ImportWizard(QDialog):
         self.reject()
 
 
-#: Widest a preview column starts (pixels), the last (Problem) excepted.
-PREVIEW_COLUMN_MAX = 240
-
-
 def done_text(result, file_name: str, *, can_undo: bool = True) -> str:  # noqa: ANN001
     """What the import did, in counts a clinician reads at a glance (zeros left out)."""
     imported = f"{result.imported:,} result{'' if result.imported == 1 else 's'}"

@@ -287,7 +287,7 @@ def test_the_assign_chooser_is_in_sight_beside_a_long_file_patient(qtbot, wizard
 def test_long_patient_ids_and_test_names_leave_the_result_in_sight(qtbot, wizard):
     """An EHR id of 36 characters and a long test name no longer push Result, Unit and
     Problem off the table; the cut cells keep their whole text as a tooltip."""
-    from app.ui.import_wizard import PREVIEW_COLUMN_MAX
+    from app.ui.import_preview_model import COLUMN_CAPS
     from app.ui.item_roles import TOOLTIP
 
     long_id = "b5e2f0c1-9d8a-4c3e-8f7b-2a6d1e9c4b7a"
@@ -295,7 +295,8 @@ def test_long_patient_ids_and_test_names_leave_the_result_in_sight(qtbot, wizard
     dialog = wizard(f"Patient,Test,Result,Units,Collected\n{long_id},{test},7,%,2026-10-02\n")
     _read(qtbot, dialog)
     header = dialog.preview_table.horizontalHeader()
-    assert all(header.sectionSize(c) <= PREVIEW_COLUMN_MAX for c in range(header.count() - 1))
+    widest = max(COLUMN_CAPS.values())
+    assert all(header.sectionSize(c) <= widest for c in range(header.count() - 1))
     model = dialog.preview_table.model()
     assert model.data(model.index(0, 3), TOOLTIP).startswith(test)
 
