@@ -65,10 +65,10 @@ def test_new_rule_version_resurfaces_the_finding(kb, tmp_path):
     bumped = compile_text(
         kb,
         tmp_path,
-        edit_rule(text, "zinc_on_aromatase_inhibitor", "version = 1\n", "version = 2\n"),
+        edit_rule(text, "zinc_on_aromatase_inhibitor", "version = 2\n", "version = 3\n"),
     )
     finding = zinc_finding(chart.evaluate(suppressions=[hide], rules=bumped))
-    assert finding.rule_version == 2
+    assert finding.rule_version == 3
     assert finding.suppressed is None
 
 
