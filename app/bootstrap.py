@@ -13,7 +13,7 @@ from pathlib import Path
 from app.logsetup import configure_logging
 from app.paths import AppPaths
 from app.syscheck import explain_missing
-from app.workstation import current_clinic, remember_clinic
+from app.workstation import current_clinic, missing_clinic, remember_clinic
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +215,14 @@ def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
     app.setApplicationName("Cofactor")
     app.setOrganizationName("Cofactor")
     path, username = clinic or current_clinic(paths), ""
+    if path is None and (missing := missing_clinic(paths)) is not None:
+        # Never open the data folder's own copy instead: it may be stale (a split clinic).
+        QMessageBox.warning(
+            None,
+            "Cofactor",
+            f"This workstation's clinic {missing} cannot be found. Connect the drive it is "
+            "on and start Cofactor again, or choose another clinic.",
+        )
     if path is None:
         path, username = _choose_clinic(paths)
     if path is None:

@@ -22,7 +22,7 @@ from app.core.validation import ValidationError
 from app.logsetup import configure_logging
 from app.paths import AppPaths, resolve_paths
 from app.store.database import ClinicDatabaseError
-from app.workstation import current_clinic, remember_clinic, remembered_clinic
+from app.workstation import current_clinic, missing_clinic, remember_clinic
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ def _clinic_path(args: argparse.Namespace, paths: AppPaths) -> Path:
     if args.clinic:
         return Path(args.clinic).expanduser()
     found = current_clinic(paths)
+    if found is None and (missing := missing_clinic(paths)) is not None:
+        raise UserError(
+            f"This workstation's clinic {missing} cannot be found: connect its drive, "
+            "or name a clinic with --clinic."
+        )
     if found is None:
         raise UserError(
             f"No clinic in {paths.data_dir}: create one with "
@@ -71,7 +76,7 @@ def _cmd_demo(args: argparse.Namespace, paths: AppPaths) -> int:
         f"Demo clinic written to {out}: {counts.patients} patients, "
         f"{counts.regimen_items} regimen items, {counts.observations} results."
     )
-    current = current_clinic(paths)
+    current = current_clinic(paths) or missing_clinic(paths)
     if current is None:
         # A data folder with no clinic yet: the demo is what later commands open.
         remember_clinic(paths, out)
@@ -115,11 +120,11 @@ def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
 
     if args.clinic or current_clinic(paths):
         target = _clinic_path(args, paths)
-    elif (remembered := remembered_clinic(paths)) is not None:
+    elif (missing := missing_clinic(paths)) is not None:
         # Remembered but out of reach (a shared drive not connected): restoring a copy
         # here would split the clinic in two, with this workstation on its own copy.
         raise UserError(
-            f"This workstation's clinic {remembered} cannot be found: connect its drive, "
+            f"This workstation's clinic {missing} cannot be found: connect its drive, "
             "or name the file to restore into with --clinic."
         )
     else:

@@ -14,15 +14,24 @@ _FILE = "workstation.json"
 
 
 def current_clinic(paths: AppPaths) -> Path | None:
-    """The clinic this workstation opened last, if it still exists.
+    """The clinic this workstation opened last, if it can be reached now.
 
     A clinic inside the data folder is remembered relative to it, so a copied or moved
-    data folder (``--data-dir``) opens its own copy, never the original's.
+    data folder (``--data-dir``) opens its own copy, never the original's. A remembered
+    clinic out of reach (:func:`missing_clinic`) gives None, not the data folder's own
+    ``clinic.db``: that may be a stale copy, and working in it would split the clinic.
     """
     path = remembered_clinic(paths)
-    if path is not None and path.exists():
-        return path
+    if path is not None:
+        return path if path.exists() else None
     return paths.clinic_db if paths.clinic_db.exists() else None
+
+
+def missing_clinic(paths: AppPaths) -> Path | None:
+    """The clinic this workstation remembers when it cannot be reached now (a shared
+    drive not connected), else None."""
+    path = remembered_clinic(paths)
+    return path if path is not None and not path.exists() else None
 
 
 def remembered_clinic(paths: AppPaths) -> Path | None:

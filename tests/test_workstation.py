@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from app.paths import AppPaths
-from app.workstation import current_clinic, remember_clinic
+from app.workstation import current_clinic, missing_clinic, remember_clinic
 
 
 def _paths(root) -> AppPaths:
@@ -31,3 +31,17 @@ def test_a_clinic_outside_the_data_folder_is_remembered_by_its_full_path(tmp_pat
     data = tmp_path / "data"
     remember_clinic(_paths(data), shared)
     assert current_clinic(_paths(data)) == shared.resolve()
+
+
+def test_a_remembered_clinic_out_of_reach_is_not_replaced_by_a_local_copy(tmp_path):
+    # A shared drive not connected, and an old clinic.db in the data folder: opening the
+    # local copy would split the clinic.
+    data = tmp_path / "data"
+    shared = tmp_path / "share" / "clinic.db"
+    shared.parent.mkdir()
+    shared.write_bytes(b"x")
+    remember_clinic(_paths(data), shared)
+    (data / "clinic.db").write_bytes(b"stale")
+    shared.unlink()
+    assert current_clinic(_paths(data)) is None
+    assert missing_clinic(_paths(data)) == shared.resolve()

@@ -221,3 +221,15 @@ def test_a_restore_never_splits_a_clinic_whose_drive_is_not_connected(
     assert code == 1 and f"clinic {shared} cannot be found" in err
     assert not (data / "clinic.db").exists()
     assert str(shared) in (data / "workstation.json").read_text()
+    # An old local copy in the data folder changes nothing: it is not restored into.
+    (data / "clinic.db").write_bytes(b"an old local copy")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ADMIN_PASSWORD + "\n"))
+    code = main(
+        ["restore", str(backup), "--user", "ana", "--password-stdin", "--data-dir", str(data)]
+    )
+    _, err = capsys.readouterr()
+    assert code == 1 and f"clinic {shared} cannot be found" in err
+    assert (data / "clinic.db").read_bytes() == b"an old local copy"
+    # Other commands say the same instead of opening the local copy.
+    assert main(["patients", "list", "--data-dir", str(data)]) == 1
+    assert f"clinic {shared} cannot be found" in capsys.readouterr()[1]
