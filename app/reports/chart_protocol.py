@@ -19,7 +19,14 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.core.series import RegimenLane, TrendSeries
-from app.reports.chart_scale import GUTTER_SHARE, Scale, chart_span, date_ticks, tick_label_x
+from app.reports.chart_scale import (
+    GUTTER_SHARE,
+    TICK_SIZE,
+    Scale,
+    chart_span,
+    date_ticks,
+    tick_label_x,
+)
 from app.reports.fonts import BOLD, REGULAR
 from app.reports.styles import INK, MUTED
 
@@ -99,7 +106,7 @@ def _date_axis(drawing: Drawing, scale: Scale) -> None:
         x = scale.x(day)
         drawing.add(Line(x, y, x, y - 2, strokeColor=MUTED, strokeWidth=0.5))
         drawing.add(
-            String(tick_label_x(x, text, drawing.width), y - 8, text, fontName=REGULAR, fontSize=6, fillColor=MUTED,
+            String(tick_label_x(x, text, drawing.width), y - 8, text, fontName=REGULAR, fontSize=TICK_SIZE, fillColor=MUTED,
                    textAnchor="middle")
         )  # fmt: skip
 

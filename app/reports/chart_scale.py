@@ -24,8 +24,8 @@ YEAR_TICKS_FROM = 540  # days: from this span the axis may name years alone
 # Width of a half-width chart's plot on A4 (the narrower paper), in points: the dates
 # every chart of a summary shares are chosen to be readable there.
 NARROWEST_PLOT = 195.0
-CHAR_WIDTH = 3.2  # points per character of a 6-point tick label (digits are 3.3)
-LABEL_GAP = 6.0  # points between two tick labels
+TICK_SIZE = 6  # points: the date labels' font size
+LABEL_GAP = 4.0  # points at least between two tick labels
 # Month names of the date axis, fixed (not the locale's): equal data, equal bytes.
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -79,14 +79,14 @@ def date_ticks(start: date, end: date, width: float = NARROWEST_PLOT) -> list[tu
     span = (end - start).days
     tries = []
     if span <= DAY_TICKS_UNTIL or len(_month_ticks(start, end, 1)) < MIN_TICKS:
-        tries += [_day_ticks(start, end, step) for step in (1, 2, 7, 14)]
+        tries += [_day_ticks(start, end, step) for step in (1, 2, 3, 5, 7, 14)]
     if span > DAY_TICKS_UNTIL:
-        tries += [_month_ticks(start, end, step) for step in (1, 3, 6)]
+        tries += [_month_ticks(start, end, step) for step in (1, 2, 3, 6)]
     if span > YEAR_TICKS_FROM:
         tries += [_year_ticks(start, end, step) for step in (1, 2, 5, 10)]
     enough = [ticks for ticks in tries if len(ticks) >= MIN_TICKS]
     for ticks in enough:
-        if _fits(ticks, width):
+        if _fits(ticks, start, end, width):
             return ticks
     if enough:
         return enough[-1]  # the sparsest that still names three dates
@@ -102,9 +102,16 @@ def tick_label_x(x: float, text: str, right: float, size: float = 6) -> float:
     return min(x, right - half)
 
 
-def _fits(ticks: list[tuple[date, str]], width: float) -> bool:
-    longest = max(len(text) for _day, text in ticks)
-    return len(ticks) * (longest * CHAR_WIDTH + LABEL_GAP) <= width
+def _fits(ticks: list[tuple[date, str]], start: date, end: date, width: float) -> bool:
+    """Whether each label clears its neighbours where the ticks stand (at their dates,
+    not spread evenly: months over 212 days looked as if they fitted and overlapped)."""
+    span = max((end - start).days, 1)
+    placed = [(width * (day - start).days / span, stringWidth(text, REGULAR, TICK_SIZE))
+              for day, text in ticks]  # fmt: skip
+    return all(
+        right_x - left_x >= (left_w + right_w) / 2 + LABEL_GAP
+        for (left_x, left_w), (right_x, right_w) in zip(placed, placed[1:], strict=False)
+    )
 
 
 def _day_ticks(start: date, end: date, step: int) -> list[tuple[date, str]]:

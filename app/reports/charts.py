@@ -54,7 +54,14 @@ from app.core.marker_density import FLAGGED_ONLY, FULL, MARKED_WHEN_CROWDED, mar
 from app.core.report_data import ReportData
 from app.core.series import AnalyteSeries, Band, TrendSeries, is_limit, limit_bound, limit_label
 from app.reports.chart_protocol import MAX_LANES, protocol_lane, visible_steps
-from app.reports.chart_scale import GUTTER_SHARE, Scale, chart_span, date_ticks, tick_label_x
+from app.reports.chart_scale import (
+    GUTTER_SHARE,
+    TICK_SIZE,
+    Scale,
+    chart_span,
+    date_ticks,
+    tick_label_x,
+)
 from app.reports.fonts import BOLD, REGULAR, register_fonts
 from app.reports.styles import INK, MUTED, RULE
 
@@ -407,7 +414,7 @@ def _axes(drawing: Drawing, scale: Scale, ticks: Sequence[float]) -> None:
         x = scale.x(day)
         drawing.add(Line(x, scale.y0, x, scale.y0 - 2, strokeColor=MUTED, strokeWidth=0.5))
         drawing.add(
-            String(tick_label_x(x, text, drawing.width), scale.y0 - 8, text, fontName=REGULAR, fontSize=6, fillColor=MUTED,
+            String(tick_label_x(x, text, drawing.width), scale.y0 - 8, text, fontName=REGULAR, fontSize=TICK_SIZE, fillColor=MUTED,
                    textAnchor="middle")
         )  # fmt: skip
 

@@ -59,3 +59,14 @@ def test_seventeen_months_name_months_from_first_to_last_year():
     texts = [text for _day, text in date_ticks(date(2025, 4, 10), date(2026, 10, 25))]
     assert texts[0] == "Jul 2025" and texts[-1] == "Oct 2026"
     assert texts != ["2026"]
+
+
+@pytest.mark.parametrize("days", range(14, 1200, 7))
+def test_no_span_prints_overlapping_dates(days):
+    """Every span a chart may take, on the narrowest plot: fit is judged where the ticks
+    stand, not as if spread evenly (242 days printed seven months over each other)."""
+    register_fonts()
+    for end in (END, date(2026, 2, 3), date(2025, 7, 31)):
+        start = end - timedelta(days=days)
+        ticks = date_ticks(start, end)
+        assert len(ticks) >= 3 and _labels_fit(ticks, start, end, NARROWEST_PLOT), (days, ticks)
