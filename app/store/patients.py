@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date
@@ -63,6 +64,11 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     return " AND ".join(f'"{word}"*' for word in words)
+
+
+def _name_key(name: str) -> str:
+    """A name as names compare: composed (NFC), trimmed and case-folded."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
 
 
 def _looks_like_mrn(text: str) -> bool:
@@ -201,12 +207,13 @@ class PatientRepository:
     def by_name_and_birth_date(self, family: str, given: str, born: date) -> list[Patient]:
         """Patients (archived too) with this family name, given name and date of birth.
 
-        Names compare as Unicode case-folded text: "MÜLLER" is "Müller" (SQLite's NOCASE
-        folds ASCII letters only). The full-text index, which folds case and accents,
-        gives the candidates; each is then compared exactly.
+        Names compare as Unicode case-folded text in one normal form: "MÜLLER" is
+        "Müller" (SQLite's NOCASE folds ASCII letters only), whether the "ü" was typed as
+        one character or as "u" and a combining mark. The full-text index, which folds
+        case and accents, gives the candidates; each is then compared exactly.
         """
-        family, given = family.strip(), given.strip()
-        query = fts_query(f"{family} {given}")
+        wanted = (_name_key(family), _name_key(given))
+        query = fts_query(" ".join(wanted))
         if query is None:
             return []
         rows = self._conn.execute(
@@ -214,12 +221,10 @@ class PatientRepository:
             "(SELECT rowid FROM patients_fts WHERE patients_fts MATCH ?)",
             (born.isoformat(), query),
         )
-        wanted = (family.casefold(), given.casefold())
         return [
             patient
             for patient in map(_patient_from_row, rows)
-            if (patient.family_name.strip().casefold(), patient.given_name.strip().casefold())
-            == wanted
+            if (_name_key(patient.family_name), _name_key(patient.given_name)) == wanted
         ]
 
     def summaries(self, patient_ids: Iterable[int]) -> dict[int, PatientSummary]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -175,3 +176,6 @@ def test_namesakes_fold_case_beyond_ascii(service):
     assert [p.id for p in found] == [kept.id]
     # Accents still tell names apart: the index folds them, the comparison does not.
     assert service.namesakes("Muller", "Jorg", date(1970, 2, 3)) == []
+    # A "ü" sent as "u" and a combining mark (some keyboards and lab files) is the same.
+    decomposed = unicodedata.normalize("NFD", "Müller"), unicodedata.normalize("NFD", "Jörg")
+    assert [p.id for p in service.namesakes(*decomposed, date(1970, 2, 3))] == [kept.id]
