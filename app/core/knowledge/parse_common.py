@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
 
@@ -56,11 +57,16 @@ _ISO_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$")
 _URL = re.compile(r"^https?://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d+)?(/[^\s]*)?$")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # What belongs in a citation's ``note``, not in a printed field: a file name, a
-# repository path (lower-case segments joined by "/": "shared/seeds", "src/stores/h17.js";
-# units such as "ng/mL" or "mmol/mol" are not paths) or a hash.
+# repository path ("shared/seeds", "src/stores/h17.js") or a hash. Not paths: units
+# ("ng/mL", "mmol/mol"), word pairs in titles ("estradiol/testosterone",
+# "pre-/post-menopausal"); not a hash: a number (an ISBN).
 _FILE_NAME = re.compile(r"\.(?:toml|md|py|js|tsv|csv|json|txt|xlsx)\b")
 _SLASHED = re.compile(r"(?<![\w/:.])[a-z0-9_.-]+(?:/[a-z0-9_.-]+)+")
-_HASH = re.compile(r"\b[0-9a-f]{12,}\b")
+_HASH = re.compile(r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{12,}\b")
+# Where a two-part path of this project or its sources starts ("shared/seeds").
+_PATH_ROOTS = frozenset(
+    {"shared", "seeds", "samples", "reference", "src", "app", "resources", "tests", "docs"}
+)
 
 
 def internal_reference(text: str) -> str:
@@ -71,8 +77,8 @@ def internal_reference(text: str) -> str:
             return found.group(0)
     for found in _SLASHED.finditer(text):
         parts = found.group(0).split("/")
-        punctuated = any(set(part) & set("-_.") for part in parts)
-        if len(parts) > 2 or punctuated or all(len(part) >= 5 for part in parts):
+        file_like = any(set(part) & set("_.") for part in parts)
+        if len(parts) > 2 or file_like or parts[0] in _PATH_ROOTS:
             return found.group(0)
     return ""
 
@@ -177,9 +183,20 @@ def _citation_year(entry: Section) -> int | str | None:
 
 def _citation_accessed(entry: Section) -> str:
     accessed = entry.text("accessed", "")
-    if accessed and accessed != NOT_RECORDED and not _ISO_DATE.match(accessed):
+    if accessed and accessed != NOT_RECORDED and not _real_date(accessed):
         entry.problem(f"must be YYYY-MM-DD, YYYY-MM or {NOT_RECORDED!r}", "accessed")
     return accessed
+
+
+def _real_date(text: str) -> bool:
+    """``YYYY-MM`` or ``YYYY-MM-DD`` naming a day that exists (not 2026-02-30)."""
+    if not _ISO_DATE.match(text):
+        return False
+    try:
+        date.fromisoformat(text if len(text) == 10 else f"{text}-01")
+    except ValueError:
+        return False
+    return True
 
 
 def _citation_url(entry: Section) -> str:

@@ -113,6 +113,18 @@ def test_a_malformed_access_date_is_refused(kb_copy):
     assert problem.startswith("citations.toml: arup_zinc.accessed: must be YYYY-MM-DD")
 
 
+def test_an_access_date_that_does_not_exist_is_refused(kb_copy):
+    kb_copy.edit(
+        "citations.toml",
+        ZINC
+        + "source = 'Laboratory Test Directory'\nlocator = 'test 0020097'\naccessed = 'not recorded'\n",
+        ZINC
+        + "source = 'Laboratory Test Directory'\nlocator = 'test 0020097'\naccessed = '2026-02-30'\n",
+    )
+    [problem] = _citation_problems(kb_copy)
+    assert problem.startswith("citations.toml: arup_zinc.accessed: must be YYYY-MM-DD")
+
+
 def test_an_internal_reference_in_a_printed_field_is_refused(kb_copy):
     kb_copy.edit(
         "citations.toml",
@@ -121,6 +133,22 @@ def test_an_internal_reference_in_a_printed_field_is_refused(kb_copy):
     )
     [problem] = _citation_problems(kb_copy)
     assert problem.startswith("citations.toml: arup_zinc.title: names a file, path or hash")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Serum estradiol/testosterone ratio in men",
+        "Urine calcium/creatinine ratio",
+        "Pre-/post-menopausal women",
+        "Dietary Reference Intakes, ISBN 9780309072793",
+    ],
+)
+def test_ordinary_titles_with_slashes_or_numbers_load(kb_copy, title):
+    # Word pairs and an ISBN read as a repository path and a hash, and the loader
+    # refused a real title (found in review).
+    kb_copy.edit("citations.toml", "title = 'Zinc, Serum or Plasma'\n", f"title = '{title}'\n")
+    assert kb_copy.load().citations["arup_zinc"].title == title
 
 
 def _paths(text: str, units) -> list[str]:
