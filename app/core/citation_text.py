@@ -58,7 +58,11 @@ def _where(citation) -> str:
     year = citation.year
     if year is not None and year != NOT_RECORDED:
         dated = f"{year};{locator}" if locator else str(year)
-        return f"{source}. {dated}" if source else dated
+        dated = f"{source}. {dated}" if source else dated
+        # A dated web page (a guideline's page read on a given day) says both.
+        if citation.accessed and citation.accessed != NOT_RECORDED:
+            return _join(dated, f"Accessed {citation.accessed}")
+        return dated
     where = ", ".join(part for part in (source, locator) if part)
     if year == NOT_RECORDED:
         return _join(where, "Year not recorded")

@@ -80,6 +80,15 @@ def test_a_web_page_reads_its_body_directory_test_code_and_access_date():
     assert citation_text(unknown) == "Labcorp. Zinc. Access date not recorded."
 
 
+def test_a_dated_page_read_on_a_given_day_says_both():
+    # The access date was dropped when a year was given too (found in review).
+    page = Citation(
+        "ods", "guideline", "Magnesium", body="NIH ODS", source="Fact sheet", year=2022,
+        accessed="2024-08-01",
+    )  # fmt: skip
+    assert citation_text(page) == "NIH ODS. Magnesium. Fact sheet. 2022. Accessed 2024-08-01."
+
+
 def test_authors_and_body_are_both_named():
     cited = Citation(
         "magnet_2022", "consensus", "Serum magnesium reference ranges",
