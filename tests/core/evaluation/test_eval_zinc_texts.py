@@ -37,6 +37,18 @@ def test_a_normal_zinc_is_said_to_be_normal_and_not_to_be_checked_again(kb):
     assert "zinc" not in finding.next_step.lower()
 
 
+def test_a_zinc_below_the_labs_range_is_not_called_not_a_likely_contributor(kb):
+    # Not low by IZiNCG (74) but below this lab's 80-120: the note contradicted itself.
+    chart = Chart(kb)
+    chart.gel()
+    chart.lab("estradiol", 30, days_ago=100)
+    chart.lab("estradiol", 55, days_ago=10)
+    chart.lab("zinc", 76, days_ago=10, ref=(80, 120))
+    text = _finding(chart, "estradiol_rising_on_trt").clinician_text
+    assert "below the lab's reference range (80-120 µg/dL), though not low by the IZiNCG" in text
+    assert "not a likely contributor" not in text
+
+
 def test_a_low_zinc_is_placed_against_the_range_and_the_cut_off(kb):
     text = _finding(_rising_estradiol(kb, 54), "estradiol_rising_on_trt").clinician_text
     assert (
