@@ -187,7 +187,9 @@ class ChunkWorker:
         threading.Thread(target=self._send, args=(task,), daemon=True).start()
 
     def _send(self, task: TailTask) -> None:
-        with contextlib.suppress(OSError, ValueError):  # the worker is gone; tail() says so
+        # The worker is gone (tail() says so), or close() shut the pipe while this wrote:
+        # a connection closed mid-write raises TypeError (its handle is None by then).
+        with contextlib.suppress(OSError, ValueError, TypeError):
             self._tasks.send(task)
 
     def poll(self) -> None:
