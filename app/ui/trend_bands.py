@@ -118,6 +118,7 @@ def add_band(
     items[band.kind] = region
     items[f"{band.kind}_band"] = band
     items[f"{band.kind}_label"] = label
+    items.setdefault("band_labels", []).append(label)
 
 
 def add_limit(items: dict, band: Band, x_range: tuple[float, float] | None, tooltip: str) -> None:
@@ -132,3 +133,22 @@ def add_limit(items: dict, band: Band, x_range: tuple[float, float] | None, tool
     items["limit"] = line
     items["limit_band"] = band
     items["limit_label"] = caption
+    items.setdefault("band_labels", []).append(caption)
+
+
+def keep_labels_in_view(items: dict) -> None:
+    """Band and limit labels follow the left edge of the dates in view on pan and zoom.
+
+    Placed once at the opening dates, they left the screen when the user zoomed into
+    the last months. The lane's labels and its view go together when it is redrawn.
+    """
+    labels = items.get("band_labels", [])
+    if not labels:
+        return
+
+    def follow(_view, x_range) -> None:
+        x = _label_x((x_range[0], x_range[1]))
+        for label in labels:
+            label.setPos(x, label.pos().y())
+
+    items["plot"].getViewBox().sigXRangeChanged.connect(follow)

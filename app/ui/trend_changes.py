@@ -28,8 +28,9 @@ from app.ui.trend_lane import timestamp
 
 LINE_GAP = 6.0  # pixels: dose-change lines closer than this (chained) share a span
 SPAN_ALPHA = 40
+SPAN_REACH = 100  # view heights a dose-change span reaches above and below the view
 LABEL_AIR = 8.0  # pixels between two change labels
-WIDEST_LABEL = "unit changed ×99"
+WIDEST_LABEL = "lab/unit changed ×99"  # the widest label _label_group writes
 MAX_TOOLTIP_LINES = 12
 
 
@@ -240,9 +241,11 @@ def group_dose_lines(view: pg.ViewBox, lines, colour: str, style) -> ChangeClust
             view.addItem(spans[-1], ignoreBounds=True)
         span = spans[used[0]]
         used[0] += 1
+        # Far beyond the values in view: the protocol lane scrolls its rows (and an
+        # export shows them all) without grouping anew, and the span must still cover them.
         low, high = view.viewRange()[1]
-        pad = high - low
-        span.setRect(first.x, low - pad, group[-1].x - first.x, 3 * pad)
+        pad = max(high - low, 1.0) * SPAN_REACH
+        span.setRect(first.x, low - pad, group[-1].x - first.x, high - low + 2 * pad)
         span.setToolTip(tooltip)
         span.setVisible(True)
 

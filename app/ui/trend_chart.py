@@ -30,6 +30,7 @@ from app.ui.trend_bands import (  # noqa: F401
     add_band,
     add_limit,
     band_tooltip,
+    keep_labels_in_view,
 )
 from app.ui.trend_changes import add_change_markers, add_dose_change_markers
 from app.ui.trend_lane import TrendLane, timestamp
@@ -246,6 +247,7 @@ class TrendChart(pg.GraphicsLayoutWidget):
                 add_limit(items, band, self._x_range, self.band_tooltip(band))
             else:
                 add_band(items, band, low, high, self._x_range, self.band_tooltip(band))
+        keep_labels_in_view(items)
         self._add_points(items, lane, title)
         add_change_markers(items, lane)
         add_dose_change_markers(items, self.series)

@@ -153,3 +153,45 @@ def test_forty_dose_changes_share_one_span_not_a_hatched_block(panel):
     protocol = panel.chart.protocol
     shown = [m for _, m in protocol.items["markers"] if m.isVisible()]
     assert len(shown) <= 8
+
+
+def test_the_dose_change_span_covers_protocol_rows_scrolled_into_view(qtbot, service):
+    # The span's height was set from the rows in view when grouped; scrolling the rows of
+    # a long protocol (or exporting them all) does not group anew, and rows far below
+    # had no span (found in review: nine or more substances).
+    from app.ui.trend_changes import ClusterSpan
+
+    patient = service.create_patient(make_patient(date_of_birth=date(1980, 3, 2)))
+    first = service.add_regimen_item(
+        RegimenItem(None, patient.id, "hormone", "testosterone_cypionate", 100.0, "mg", "IM",
+                    7.0, date(2025, 8, 1))
+    )  # fmt: skip
+    extra = ("zinc", "copper", "magnesium", "vitamin_d3", "vitamin_k2", "boron", "selenium",
+             "iodine", "vitamin_b6", "vitamin_c", "calcium", "omega_3", "coq10", "folate")  # fmt: skip
+    for substance in extra:
+        service.add_regimen_item(
+            RegimenItem(None, patient.id, "supplement", substance, 1.0, "mg", "oral", 1.0,
+                        date(2025, 8, 1))
+        )  # fmt: skip
+    current = first
+    for k in range(12):  # close dose changes: one span
+        current = service.change_dose(
+            DoseChange(current.id, 100.0 + (k % 2) * 20, "mg", 7.0, date(2026, 1, 5) + timedelta(days=2 * k))
+        )  # fmt: skip
+    service.record_result(patient.id, "testosterone_total", "600", "ng/dL", datetime(2026, 3, 2, 8))
+    widget = TrendsPanel(service)
+    qtbot.addWidget(widget)
+    widget.resize(960, 730)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.show_patient(patient.id)
+    qtbot.wait(10)
+    protocol = widget.chart.protocol
+    view = protocol.lane.getViewBox()
+    spans = [i for i in view.allChildren() if isinstance(i, ClusterSpan) and i.isVisible()]
+    assert spans, "no dose-change span in the protocol lane"
+    protocol.row_bar.setValue(protocol.row_bar.maximum())
+    qtbot.wait(10)
+    low, high = view.viewRange()[1]
+    for span in spans:
+        assert span.rect().top() <= low and span.rect().bottom() >= high, (span.rect(), low, high)

@@ -75,3 +75,16 @@ def test_screen_and_print_use_one_rule():
 def test_the_key_explains_the_dashed_line():
     html = chart_key_html()
     assert LIMIT_COLOUR in html and "action&nbsp;limit" in html
+
+
+def test_band_and_limit_labels_follow_the_dates_in_view(qtbot, panel):
+    # Placed once at the opening dates, they left the screen when zoomed into the end.
+    for key in ("testosterone_total", "psa"):
+        items = panel.chart.lanes[key]
+        view = items["plot"].getViewBox()
+        left, right = view.viewRange()[0]
+        view.setXRange(right - (right - left) * 0.2, right, padding=0)
+        qtbot.wait(10)
+        low, high = view.viewRange()[0]
+        for label in items["band_labels"]:
+            assert low <= label.pos().x() <= high, (key, label.toPlainText())
