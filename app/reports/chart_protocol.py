@@ -21,11 +21,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from app.core.series import RegimenLane, TrendSeries
 from app.reports.chart_scale import (
     GUTTER_SHARE,
-    TICK_SIZE,
     Scale,
+    add_date_ticks,
     chart_span,
-    date_ticks,
-    tick_label_x,
 )
 from app.reports.fonts import BOLD, REGULAR
 from app.reports.styles import INK, MUTED
@@ -102,13 +100,7 @@ def _date_axis(drawing: Drawing, scale: Scale) -> None:
     """A line under the rows with the analyte charts' date ticks and labels."""
     y = scale.y0
     drawing.add(Line(scale.x0, y, scale.x1, y, strokeColor=MUTED, strokeWidth=0.5))
-    for day, text in date_ticks(scale.start, scale.end):
-        x = scale.x(day)
-        drawing.add(Line(x, y, x, y - 2, strokeColor=MUTED, strokeWidth=0.5))
-        drawing.add(
-            String(tick_label_x(x, text, drawing.width), y - 8, text, fontName=REGULAR, fontSize=TICK_SIZE, fillColor=MUTED,
-                   textAnchor="middle")
-        )  # fmt: skip
+    add_date_ticks(drawing, scale)
 
 
 def _step_text(label: str, dose_label: str) -> str:

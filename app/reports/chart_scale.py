@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from reportlab.graphics.shapes import Line, String
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from app.core.series import TrendSeries, data_span
 from app.reports.fonts import REGULAR
+from app.reports.styles import MUTED
 
 GUTTER_SHARE = 0.15  # left share of the width for y labels and lane names
 MIN_SPAN_DAYS = 14  # a chart never spans less than two weeks (as on screen)
@@ -91,6 +93,19 @@ def date_ticks(start: date, end: date, width: float = NARROWEST_PLOT) -> list[tu
     if enough:
         return enough[-1]  # the sparsest that still names three dates
     return max(tries, key=len) if tries else []
+
+
+def add_date_ticks(drawing, scale: Scale) -> None:
+    """The dated ticks and their labels under ``scale``'s bottom edge (``scale.y0``): the
+    analyte charts and the protocol lane draw the same dates the same way."""
+    y = scale.y0
+    for day, text in date_ticks(scale.start, scale.end):
+        x = scale.x(day)
+        drawing.add(Line(x, y, x, y - 2, strokeColor=MUTED, strokeWidth=0.5))
+        drawing.add(
+            String(tick_label_x(x, text, drawing.width), y - 8, text, fontName=REGULAR,
+                   fontSize=TICK_SIZE, fillColor=MUTED, textAnchor="middle")
+        )  # fmt: skip
 
 
 def tick_label_x(x: float, text: str, right: float, size: float = 6) -> float:

@@ -56,11 +56,9 @@ from app.core.series import AnalyteSeries, Band, TrendSeries, is_limit, limit_bo
 from app.reports.chart_protocol import MAX_LANES, protocol_lane, visible_steps
 from app.reports.chart_scale import (
     GUTTER_SHARE,
-    TICK_SIZE,
     Scale,
+    add_date_ticks,
     chart_span,
-    date_ticks,
-    tick_label_x,
 )
 from app.reports.fonts import BOLD, REGULAR, register_fonts
 from app.reports.styles import INK, MUTED, RULE
@@ -410,13 +408,7 @@ def _axes(drawing: Drawing, scale: Scale, ticks: Sequence[float]) -> None:
         )  # fmt: skip
     drawing.add(Line(scale.x0, scale.y0, scale.x1, scale.y0, strokeColor=MUTED, strokeWidth=0.5))
     drawing.add(Line(scale.x0, scale.y0, scale.x0, scale.y1, strokeColor=MUTED, strokeWidth=0.5))
-    for day, text in date_ticks(scale.start, scale.end):
-        x = scale.x(day)
-        drawing.add(Line(x, scale.y0, x, scale.y0 - 2, strokeColor=MUTED, strokeWidth=0.5))
-        drawing.add(
-            String(tick_label_x(x, text, drawing.width), scale.y0 - 8, text, fontName=REGULAR, fontSize=TICK_SIZE, fillColor=MUTED,
-                   textAnchor="middle")
-        )  # fmt: skip
+    add_date_ticks(drawing, scale)
 
 
 def _points(drawing: Drawing, analyte: AnalyteSeries, scale: Scale, tier: str = FULL) -> None:
