@@ -220,8 +220,9 @@ def run_gui(paths: AppPaths, clinic: Path | None = None) -> int:
         QMessageBox.warning(
             None,
             "Cofactor",
-            f"This workstation's clinic {missing} cannot be found. Connect the drive it is "
-            "on and start Cofactor again, or choose another clinic.",
+            f"This workstation's clinic {missing} cannot be found: a drive not connected, "
+            "or the file moved or deleted. Connect it and start Cofactor again, or choose "
+            "another clinic.",
         )
     if path is None:
         path, username = _choose_clinic(paths)

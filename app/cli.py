@@ -37,8 +37,8 @@ def _clinic_path(args: argparse.Namespace, paths: AppPaths) -> Path:
     found = current_clinic(paths)
     if found is None and (missing := missing_clinic(paths)) is not None:
         raise UserError(
-            f"This workstation's clinic {missing} cannot be found: connect its drive, "
-            "or name a clinic with --clinic."
+            f"This workstation's clinic {missing} cannot be found (a drive not connected, "
+            "or the file moved): connect it, or name a clinic with --clinic."
         )
     if found is None:
         raise UserError(
@@ -124,8 +124,8 @@ def _cmd_restore(args: argparse.Namespace, paths: AppPaths) -> int:
         # Remembered but out of reach (a shared drive not connected): restoring a copy
         # here would split the clinic in two, with this workstation on its own copy.
         raise UserError(
-            f"This workstation's clinic {missing} cannot be found: connect its drive, "
-            "or name the file to restore into with --clinic."
+            f"This workstation's clinic {missing} cannot be found (a drive not connected, "
+            "or the file moved): connect it, or name the file to restore into with --clinic."
         )
     else:
         # A data folder with no clinic yet (a replacement workstation) gets the backup
