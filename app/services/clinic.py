@@ -499,8 +499,9 @@ class ClinicService(ClinicSession, KnowledgeLabels):
     ) -> Observation:
         """Replace a result's value and unit (a transcription fix); the old version is kept.
 
-        The new value passes the checks a result entered by hand passes (unit, sign,
-        collection date), so a correction can't store what entry would refuse.
+        The new value passes the checks a result entered by hand passes (its unit and
+        sign), so a correction can't store what entry would refuse; it keeps the result's
+        collection time, and may keep the unit the result was stored with.
         """
         obs = self.observations_repo.get(observation_id)
         if obs is None:
