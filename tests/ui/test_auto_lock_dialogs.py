@@ -13,24 +13,13 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QLineEdit, QMessageBox, QVBoxLayout
 
 from app.ui.auto_lock import LockScreen
-from app.ui.main_window import MainWindow
 from tests.conftest import ADMIN_PASSWORD as PASSWORD
-from tests.conftest import create_encrypted_clinic
-from tests.conftest import sign_in as _sign_in
 from tests.ui.modal_rescue import windows_closed_if_unanswered
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, kb):
-    path = tmp_path / "clinic.db"
-    create_encrypted_clinic(path, kb).close()
-    service = _sign_in(path, kb)
-    main = MainWindow(service)
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.close()
-    service.close()
+def window(encrypted_window):
+    return encrypted_window[0]
 
 
 def _lock_screens(widget) -> list[LockScreen]:

@@ -13,26 +13,15 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app.ui.auto_lock import LOCKED_TITLE, LockScreen
-from app.ui.main_window import MainWindow
 from tests.conftest import ADMIN_PASSWORD as PASSWORD
-from tests.conftest import create_encrypted_clinic
-from tests.conftest import sign_in as _sign_in
 from tests.ui.modal_rescue import windows_closed_if_unanswered
 
 SECRET = "Batch 7 was undone: 1,204 results removed for Testcase, One (MRN-1001)."
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, kb):
-    path = tmp_path / "clinic.db"
-    create_encrypted_clinic(path, kb).close()
-    service = _sign_in(path, kb)
-    main = MainWindow(service)
-    qtbot.addWidget(main)
-    main.show()
-    yield main
-    main.close()
-    service.close()
+def window(encrypted_window):
+    return encrypted_window[0]
 
 
 def _open_box() -> QMessageBox:

@@ -11,23 +11,14 @@ import threading
 
 import pytest
 
-from app.ui.main_window import MainWindow
 from app.ui.tasks import jobs_running, run_task
 from tests.conftest import ADMIN_PASSWORD as PASSWORD
-from tests.conftest import create_encrypted_clinic, make_patient, sign_in
+from tests.conftest import make_patient
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, kb):
-    path = tmp_path / "clinic.db"
-    create_encrypted_clinic(path, kb).close()
-    service = sign_in(path, kb)
-    main = MainWindow(service)
-    qtbot.addWidget(main)
-    main.show()
-    yield main, service
-    main.close()
-    service.close()
+def window(encrypted_window):
+    return encrypted_window
 
 
 def test_a_job_writing_when_the_clinic_locks_is_kept(qtbot, window, monkeypatch):
