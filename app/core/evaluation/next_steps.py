@@ -27,6 +27,18 @@ from app.core.models import ROUTES
 _FIELDS = {"sex", "depot", "routes", "text", "citations"}
 
 
+def known_list(value: Any, known: Any, where: str, what: str, add: Any, among: str = "") -> list:
+    """``value`` as a list whose every item is one of ``known`` (problems go to ``add``):
+    ``routes = [...]``, ``citations = [...]``. Not a list: reported, and taken as empty."""
+    if not isinstance(value, list):
+        add(f"{where} must be a list")
+        return []
+    for item in value:
+        if item not in known:
+            add(f"{where}: unknown {what} {item!r}" + (f" (not in {among})" if among else ""))
+    return value
+
+
 def parse_next_steps(raw: Any, citations: Any, dose_pattern: Any, add: Any) -> tuple[NextStep, ...]:
     """``next_steps`` of one rule, validated; problems go to ``add``.
 
@@ -52,13 +64,7 @@ def parse_next_steps(raw: Any, citations: Any, dose_pattern: Any, add: Any) -> t
         depot = entry.get("depot")
         if depot is not None and not isinstance(depot, bool):
             add(f"{where}.depot must be true or false")
-        routes = entry.get("routes", [])
-        if not isinstance(routes, list):
-            add(f"{where}.routes must be a list")
-            routes = []
-        for route in routes:
-            if route not in ROUTES:
-                add(f"{where}.routes: unknown route {route!r}")
+        routes = known_list(entry.get("routes", []), ROUTES, f"{where}.routes", "route", add)
         text = " ".join(str(entry.get("text", "")).split())
         if not text:
             add(f"{where}.text is required")
@@ -66,13 +72,10 @@ def parse_next_steps(raw: Any, citations: Any, dose_pattern: Any, add: Any) -> t
             add(f"{where}.text takes no placeholders")
         if dose_pattern.search(text):
             add(f"{where}.text must not contain a dose")
-        keys = entry.get("citations", [])
-        if not isinstance(keys, list):
-            add(f"{where}.citations must be a list")
-            keys = []
-        for key in keys:
-            if key not in citations:
-                add(f"{where}: unknown citation {key!r} (not in kb.citations)")
+        keys = known_list(
+            entry.get("citations", []), citations, f"{where}.citations", "citation", add,
+            "kb.citations",
+        )  # fmt: skip
         found.append(NextStep(text, tuple(keys), sex, depot, tuple(routes)))
     return tuple(found)
 

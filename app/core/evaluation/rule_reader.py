@@ -17,7 +17,7 @@ from typing import Any
 from app.core.evaluation.conditions import ROLE_NAMES, ConditionParser
 from app.core.evaluation.findings import EVIDENCE_GRADES, SEVERITIES, STATUSES
 from app.core.evaluation.monitoring import PARAMS as MONITORING_PARAMS
-from app.core.evaluation.next_steps import parse_next_steps
+from app.core.evaluation.next_steps import known_list, parse_next_steps
 from app.core.evaluation.nodes_regimen import regimen_leaves
 from app.core.evaluation.rule_sections import SectionReader
 from app.core.evaluation.rules_model import (
@@ -406,13 +406,10 @@ class RuleReader(SectionReader):
                 add(f"{where}: needs only 'note' and 'citations'")
                 continue
             note = " ".join(str(entry.get("note", "")).split())
-            citations = entry.get("citations", [])
-            if not isinstance(citations, list):
-                add(f"{where}.citations must be a list")
-                citations = []
-            for key in citations:
-                if key not in self.kb.citations:
-                    add(f"{where}: unknown citation {key!r} (not in kb.citations)")
+            citations = known_list(
+                entry.get("citations", []), self.kb.citations, f"{where}.citations",
+                "citation", add, "kb.citations",
+            )  # fmt: skip
             allowed = _KIND_NAMES.get(kind, {"components", "marker"})
             for base, field in placeholders(note):
                 known = base in inputs and (field is None or field in INPUT_FIELDS)
