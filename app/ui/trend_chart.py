@@ -21,12 +21,7 @@ from PySide6.QtCore import QPoint, QRect, Signal
 
 from app.core.chart_palette import TREND_LINE_COLOUR
 from app.core.series import AnalyteSeries, Band, SeriesPoint, TrendSeries, data_span, is_limit
-
-# REFERENCE_BRUSH, TARGET_BRUSH and BandRect are re-exported for older imports.
-from app.ui.trend_bands import (  # noqa: F401
-    REFERENCE_BRUSH,
-    TARGET_BRUSH,
-    BandRect,
+from app.ui.trend_bands import (
     add_band,
     add_limit,
     band_tooltip,
