@@ -364,12 +364,16 @@ class ClinicService(ClinicSession, KnowledgeLabels):
         value_text: str,
         unit: str,
         collected_at: datetime,
+        stored: Observation | None = None,
     ) -> tuple[dict[str, str], object, str]:
-        """Check a result typed by hand: a new one, or a correction of a stored one.
+        """Check a result typed by hand: a new one, or a correction of ``stored``.
 
         Returns ``(errors, parsed value, unit)``; the unit falls back to the one written
         after the number. Entry and correction share these checks, so a correction can't
-        save what entry refuses (a ``mg/dL`` testosterone kept unconverted).
+        save what entry refuses (a ``mg/dL`` testosterone kept unconverted). A correction
+        keeps its collection time, which is not judged again (a birth date edited since
+        must not make its number uncorrectable), and may keep the unit it was stored
+        with (an import keeps a unit it does not know, unconverted).
         """
         from app.core.labfiles.values import parse_value_text  # not needed to start the app
 
@@ -387,31 +391,36 @@ class ClinicService(ClinicSession, KnowledgeLabels):
                 else str(exc)
             )
             parsed = None
-        if collected_at.date() > self.today():
-            errors["collected_at"] = "The collection date is in the future."
-        elif refusal := before_birth_refusal(collected_at.date(), patient.date_of_birth):
-            errors["collected_at"] = refusal
+        if stored is None:  # a correction's collection time stays as it is
+            if collected_at.date() > self.today():
+                errors["collected_at"] = "The collection date is in the future."
+            elif refusal := before_birth_refusal(collected_at.date(), patient.date_of_birth):
+                errors["collected_at"] = refusal
         if parsed is not None and parsed.value is None and not parsed.non_result:
             errors["value"] = "Enter a number, a censored value such as <0.5, or a lab remark."
         unit = unit.strip() or (parsed.unit if parsed else "")
         if "analyte" not in errors and parsed is not None:
-            errors.update(self._typed_result_problems(analyte_key, parsed.value, unit))
+            kept_unit = stored is not None and unit == stored.unit and bool(unit)
+            errors.update(
+                self._typed_result_problems(analyte_key, parsed.value, unit, kept_unit=kept_unit)
+            )
         return errors, parsed, unit
 
     def _typed_result_problems(
-        self, analyte_key: str, value: float | None, unit: str
+        self, analyte_key: str, value: float | None, unit: str, *, kept_unit: bool = False
     ) -> dict[str, str]:
         """What is impossible about a result typed by hand (a file's rows are checked apart).
 
         A unit the analyte does not accept is refused here rather than kept unconverted
         as an import keeps it: typed, it is a slip (``mg/dL`` for ``ng/dL``), and the form
-        offers the accepted ones.
+        offers the accepted ones. ``kept_unit``: the unit is the one the result was
+        stored with, not typed anew, and stands as it is.
         """
         analyte = self.knowledge.analyte(analyte_key)
         problems: dict[str, str] = {}
         if refusal := negative_refusal(analyte.name, analyte.canonical_unit, value):
             problems["value"] = refusal
-        if value is not None and self.unit_refusal(analyte_key, unit):
+        if value is not None and not kept_unit and self.unit_refusal(analyte_key, unit):
             accepted = ", ".join(self.knowledge.unit_label(u) for u in analyte.units)
             problems["unit"] = f"{analyte.name} is recorded in {accepted}" + (
                 f", not {unit}." if unit else ": choose the unit."
@@ -508,16 +517,13 @@ class ClinicService(ClinicSession, KnowledgeLabels):
             raise KeyError(f"No result with id {observation_id}")
         self.session.require(roles.RESULT_WRITE, "lab results", obs.patient_id)
         errors, parsed, unit = self._typed_result_check(
-            self.get_patient(obs.patient_id), obs.analyte_key, value_text, unit, obs.collected_at
+            self.get_patient(obs.patient_id),
+            obs.analyte_key,
+            value_text,
+            unit,
+            obs.collected_at,
+            stored=obs,
         )
-        # A correction keeps the result's collection time: a birth date edited since, or
-        # a stored time the checks now find odd, must not make its number uncorrectable.
-        errors.pop("collected_at", None)
-        if unit == obs.unit and unit:
-            # The unit the result was stored with (an import keeps a unit it does not
-            # know, unconverted): correcting the number leaves that as it was. Only a
-            # unit typed anew must be one the analyte accepts.
-            errors.pop("unit", None)
         reason = reason.strip()
         if not reason:
             errors["reason"] = "Say why the result is corrected."
